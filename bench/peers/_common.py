@@ -1,0 +1,138 @@
+"""Shared helpers for the PyTorch peer benchmarks (imported by *_torch.py).
+
+Everything here writes only to stderr; the peer scripts print exactly one JSON
+line on stdout.
+"""
+import ctypes
+import os
+import sys
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def _loaded_openblas_path():
+    """Path of the libopenblas*.so that this process has mapped (torch loads it
+    through libblas.so.3 on Debian), or None."""
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 6 and "openblas" in os.path.basename(parts[-1]):
+                    return parts[-1]
+    except OSError:
+        pass
+    return None
+
+
+def openblas_handle():
+    path = _loaded_openblas_path()
+    if path is None:
+        return None, None
+    try:
+        # dlopen of an already-loaded library returns the same handle, so the
+        # calls below act on the instance torch uses.
+        return ctypes.CDLL(path), path
+    except OSError:
+        return None, path
+
+
+def openblas_info():
+    lib, path = openblas_handle()
+    info = {"openblas_lib": path, "openblas_core": None, "openblas_config": None,
+            "blas_threads": None}
+    if lib is None:
+        return info
+    try:
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        info["openblas_core"] = lib.openblas_get_corename().decode()
+    except AttributeError:
+        pass
+    try:
+        lib.openblas_get_config.restype = ctypes.c_char_p
+        info["openblas_config"] = lib.openblas_get_config().decode()
+    except AttributeError:
+        pass
+    try:
+        info["blas_threads"] = int(lib.openblas_get_num_threads())
+    except AttributeError:
+        pass
+    return info
+
+
+def set_openblas_threads(n):
+    """Set OpenBLAS's own pthread pool size at run time (same effect as
+    OPENBLAS_NUM_THREADS=n at load time). Returns True on success."""
+    lib, _ = openblas_handle()
+    if lib is None:
+        return False
+    try:
+        lib.openblas_set_num_threads(int(n))
+        return True
+    except AttributeError:
+        return False
+
+
+def torch_blas_summary(torch):
+    """Short description of the BLAS/backends torch was built with."""
+    cfg = torch.__config__.show()
+    blas_info = None
+    for tok in cfg.replace(",", " ").split():
+        if tok.startswith("BLAS_INFO="):
+            blas_info = tok.split("=", 1)[1]
+    parts = ["BLAS_INFO=%s" % blas_info]
+    parts.append("mkl=%s" % torch.backends.mkl.is_available())
+    parts.append("mkldnn=%s" % torch.backends.mkldnn.is_available())
+    path = _loaded_openblas_path()
+    if path:
+        parts.append("loaded=%s" % os.path.basename(path))
+    return " ".join(parts)
+
+
+def setup_threads(torch, threads, blas_threads):
+    torch.set_num_threads(int(threads))
+    if blas_threads is not None:
+        if not set_openblas_threads(blas_threads):
+            log("warning: could not set OpenBLAS threads (library not found)")
+
+
+def median(xs):
+    s = sorted(xs)
+    n = len(s)
+    if n == 0:
+        return None
+    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+
+class CpuContention:
+    """Measures how much CPU time OTHER processes used while a benchmark ran
+    (from /proc/stat minus this process's own utime+stime), in cores."""
+
+    def __init__(self):
+        self.hz = os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _total_busy():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        idle = v[3] + (v[4] if len(v) > 4 else 0)
+        return sum(v[:8]) - idle
+
+    def start(self):
+        import time
+        self.t0 = time.perf_counter()
+        self.b0 = self._total_busy()
+        self.s0 = sum(os.times()[:2])
+        return self
+
+    def stop(self):
+        """Returns average number of cores used by other processes."""
+        import time
+        try:
+            dt = time.perf_counter() - self.t0
+            busy = (self._total_busy() - self.b0) / self.hz
+            own = sum(os.times()[:2]) - self.s0
+            return round(max(0.0, busy - own) / dt, 3) if dt > 0 else None
+        except OSError:
+            return None

@@ -1,0 +1,742 @@
+// latentlab_native: the `native` Backend (src/tensor/backend.ts) as an N-API addon.
+//
+// GEMM goes to the system OpenBLAS (which owns all threading); every other kernel is a plain
+// single-threaded loop written so that g++ -O3 -march=native auto-vectorizes it (restrict
+// pointers, branch-free bodies, template specialisation instead of per-element flags).
+// Arrays arrive as Float32Array and are used zero-copy: napi_get_typedarray_info already returns
+// the ArrayBuffer's data pointer advanced by the view's byteOffset. Outputs are written in place.
+//
+// The callbacks use the raw N-API C calls (from node-addon-api's headers) rather than
+// Napi::CallbackInfo: the latter heap-allocates for more than 6 arguments, and these functions
+// are called thousands of times per second. Validation is limited to cheap checks (types,
+// non-negative sizes, lengths sufficient for the sizes given); the TypeScript layer above
+// validates shapes. No global mutable state: the module is context-aware (worker threads).
+
+#ifndef NAPI_VERSION
+#define NAPI_VERSION 8
+#endif
+#include <napi.h>
+
+#include <climits>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+// ---- OpenBLAS, declared here so that no header path is needed (link with -lopenblas). ----
+extern "C" {
+void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float* a,
+                 int lda, const float* b, int ldb, float beta, float* c, int ldc);
+void openblas_set_num_threads(int n);
+int openblas_get_num_threads(void);
+char* openblas_get_corename(void);
+char* openblas_get_config(void);
+}
+
+namespace {
+
+constexpr int kRowMajor = 101;
+constexpr int kNoTrans = 111;
+constexpr int kTrans = 112;
+
+// Keep in sync with ACTIVATION_CODE in src/tensor/backend.ts.
+enum Act : int { kIdentity = 0, kRelu = 1, kLeakyRelu = 2, kTanh = 3, kSigmoid = 4 };
+
+// ============================================================================================
+// Vectorizable math. Accuracy (checked exhaustively over every float in range against libm in
+// double): exp_f ≤ 8.5e-8 relative on [-87, 88]; tanh_f ≤ 1.5e-7; sigmoid_f ≤ 2.1e-7.
+// NaN propagates (clamps are written as comparisons, which are false for NaN).
+// ============================================================================================
+
+inline float bits_to_float(uint32_t b) {
+  float f;
+  std::memcpy(&f, &b, sizeof f);
+  return f;
+}
+inline uint32_t float_to_bits(float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, sizeof b);
+  return b;
+}
+
+// e^x, Cephes expf: x = n·ln2 + r (ln2 split in two for an exact reduction), degree-6 polynomial
+// for e^r, scale by 2^n built in the exponent bits. Inputs are clamped to [-87.34, 88]; below
+// -87.34 (true result under FLT_MIN) it returns 0. Callers only pass arguments ≤ 20.
+inline float exp_f(float x) {
+  const float hi = 88.0f, lo = -87.33654f;
+  float xc = x > hi ? hi : x;
+  xc = xc < lo ? lo : xc;
+  // Round x·log2(e) to the nearest integer with the 1.5·2^23 trick (no float→int conversion).
+  const float t = xc * 1.44269504088896341f + 12582912.0f;
+  const float n = t - 12582912.0f;
+  float r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = (((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r + 4.1665795894e-2f) * r +
+              1.6666665459e-1f) * r + 5.0000001201e-1f) * z + r + 1.0f;
+  const uint32_t scaleBits = (float_to_bits(t) - 0x4B400000u + 127u) << 23;
+  y *= bits_to_float(scaleBits);
+  return x < lo ? 0.0f : y;
+}
+
+// tanh: odd polynomial (Cephes tanhf) below 0.625, else 1 − 2/(e^{2|x|}+1) with the sign of x.
+inline float tanh_f(float x) {
+  const float ax = std::fabs(x);
+  const float z = x * x;
+  const float small =
+      ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z -
+       3.33332819422e-1f) * z * x + x;
+  const float c = ax > 10.0f ? 10.0f : ax;  // tanh(10) rounds to 1 in float
+  const float e = exp_f(c + c);
+  const float big = std::copysign(1.0f - 2.0f / (e + 1.0f), x);
+  return ax < 0.625f ? small : big;
+}
+
+// sigmoid: with e = e^{−|x|} ≤ 1 (never overflows), 1/(1+e) for x ≥ 0, e/(1+e) otherwise —
+// the same split the js reference uses.
+inline float sigmoid_f(float x) {
+  const float e = exp_f(-std::fabs(x));
+  const float s = 1.0f / (1.0f + e);
+  return x >= 0.0f ? s : e * s;
+}
+
+template <int A>
+inline float act(float v, float slope) {
+  if constexpr (A == kIdentity) return v;
+  if constexpr (A == kRelu) return v > 0.0f ? v : 0.0f;
+  if constexpr (A == kLeakyRelu) return v > 0.0f ? v : slope * v;
+  if constexpr (A == kTanh) return tanh_f(v);
+  if constexpr (A == kSigmoid) return sigmoid_f(v);
+  return v;
+}
+
+// act'(·) through the output y (same forms as the js reference).
+template <int A>
+inline float actGrad(float y, float slope) {
+  if constexpr (A == kIdentity) return 1.0f;
+  if constexpr (A == kRelu) return y > 0.0f ? 1.0f : 0.0f;
+  if constexpr (A == kLeakyRelu) return y > 0.0f ? 1.0f : slope;
+  if constexpr (A == kTanh) return 1.0f - y * y;
+  if constexpr (A == kSigmoid) return y * (1.0f - y);
+  return 1.0f;
+}
+
+// Sum of f(i) for i < n in double, with 8 independent accumulators so the compiler can
+// vectorize it without reassociation flags (the lanes are explicit).
+template <typename F>
+inline double blockedSum(int64_t n, F f) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; j++) acc[j] += f(i + j);
+  }
+  double tail = 0;
+  for (; i < n; i++) tail += f(i);
+  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail;
+}
+
+// max over x[0..n) ignoring NaN (-inf when empty or all NaN), like the js `if (v > max)` loop;
+// explicit lanes again, since max over non-NaN values does not depend on the order.
+inline float blockedMax(int64_t n, const float* __restrict x) {
+  float acc[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; j++) acc[j] = x[i + j] > acc[j] ? x[i + j] : acc[j];
+  }
+  float mx = -INFINITY;
+  for (; i < n; i++) mx = x[i] > mx ? x[i] : mx;
+  for (int j = 0; j < 8; j++) mx = acc[j] > mx ? acc[j] : mx;
+  return mx;
+}
+
+// ============================================================================================
+// Kernels
+// ============================================================================================
+
+void sgemmRowMajor(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, const float* b,
+                   float beta, float* c) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    // OpenBLAS rejects lda = 0; C = beta·C (beta 0 ignores previous contents, even NaN).
+    const int64_t len = static_cast<int64_t>(m) * n;
+    if (beta == 0.0f) {
+      for (int64_t i = 0; i < len; i++) c[i] = 0.0f;
+    } else {
+      for (int64_t i = 0; i < len; i++) c[i] *= beta;
+    }
+    return;
+  }
+  cblas_sgemm(kRowMajor, transA ? kTrans : kNoTrans, transB ? kTrans : kNoTrans, m, n, k, alpha, a,
+              transA ? m : k, b, transB ? k : n, beta, c, n);
+}
+
+template <int A>
+void biasActivationT(float* __restrict y, const float* __restrict bias, int64_t rows, int64_t cols, float slope) {
+  if (bias == nullptr) {
+    const int64_t len = rows * cols;
+    for (int64_t i = 0; i < len; i++) y[i] = act<A>(y[i], slope);
+    return;
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    float* __restrict row = y + r * cols;
+    for (int64_t c = 0; c < cols; c++) row[c] = act<A>(row[c] + bias[c], slope);
+  }
+}
+
+template <int A>
+void activationT(const float* __restrict x, float* __restrict out, int64_t n, float slope) {
+  // out may alias x exactly: each element is read before it is written, in the same iteration.
+  for (int64_t i = 0; i < n; i++) out[i] = act<A>(x[i], slope);
+}
+
+template <int A>
+void activationBackwardT(const float* __restrict y, const float* __restrict dy, float* __restrict dx, int64_t n,
+                         float slope) {
+  for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * actGrad<A>(y[i], slope);
+}
+
+void colSumK(const float* __restrict a, int64_t rows, int64_t cols, float* __restrict out, bool accumulate) {
+  // Row by row into a cols-long double buffer: contiguous reads, no strided column walks.
+  thread_local std::vector<double> buf;
+  if (static_cast<int64_t>(buf.size()) < cols) buf.resize(static_cast<size_t>(cols));
+  double* __restrict acc = buf.data();
+  for (int64_t c = 0; c < cols; c++) acc[c] = 0.0;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* __restrict row = a + r * cols;
+    for (int64_t c = 0; c < cols; c++) acc[c] += row[c];
+  }
+  if (accumulate) {
+    for (int64_t c = 0; c < cols; c++) out[c] = static_cast<float>(static_cast<double>(out[c]) + acc[c]);
+  } else {
+    for (int64_t c = 0; c < cols; c++) out[c] = static_cast<float>(acc[c]);
+  }
+}
+
+double mseK(const float* __restrict y, const float* __restrict t, float* __restrict grad, int64_t n, double scale) {
+  if (n == 0) return NAN;  // 0/0, as in js
+  if (grad != nullptr) {
+    const double g = (2.0 * scale) / static_cast<double>(n);
+    for (int64_t i = 0; i < n; i++) grad[i] = static_cast<float>(g * (static_cast<double>(y[i]) - t[i]));
+  }
+  const double s = blockedSum(n, [=](int64_t i) {
+    const double d = static_cast<double>(y[i]) - t[i];
+    return d * d;
+  });
+  return s / static_cast<double>(n);
+}
+
+void softmaxK(const float* __restrict logits, float* __restrict probs, int64_t rows, int64_t cols) {
+  // probs may alias logits exactly (element-wise read-then-write).
+  for (int64_t r = 0; r < rows; r++) {
+    const float* __restrict x = logits + r * cols;
+    float* __restrict p = probs + r * cols;
+    const float mx = blockedMax(cols, x);
+    for (int64_t c = 0; c < cols; c++) p[c] = exp_f(x[c] - mx);
+    const double sum = blockedSum(cols, [=](int64_t c) { return static_cast<double>(p[c]); });
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int64_t c = 0; c < cols; c++) p[c] *= inv;
+  }
+}
+
+void axpyK(int64_t n, float alpha, const float* __restrict x, float* __restrict y) {
+  for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
+}
+
+void scaleK(int64_t n, float alpha, float* __restrict x) {
+  for (int64_t i = 0; i < n; i++) x[i] *= alpha;
+}
+
+// Adam / AdamW, one fused pass over p, g, m, v (PyTorch's formula, bias corrections folded into
+// two scalars). Variants are compiled separately so the hot loop carries no flags.
+template <bool Coupled, bool Decoupled>
+void adamT(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, int64_t n,
+           float beta1, float beta2, float oneMinusBeta1, float oneMinusBeta2, float stepSize, float invBc2Sqrt,
+           float eps, float wd, float decay) {
+  for (int64_t i = 0; i < n; i++) {
+    float pi = p[i];
+    float gi = g[i];
+    if constexpr (Coupled) gi += wd * pi;
+    if constexpr (Decoupled) pi *= decay;
+    const float mi = beta1 * m[i] + oneMinusBeta1 * gi;
+    const float vi = beta2 * v[i] + oneMinusBeta2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = pi - (stepSize * mi) / (std::sqrt(vi) * invBc2Sqrt + eps);
+  }
+}
+
+// SGD. Mode 0: no momentum buffer; 1: first step (buf = g'); 2: buf = momentum·buf + (1−dampening)·g'.
+template <bool Wd, int Mode, bool Nesterov>
+void sgdT(float* __restrict p, const float* __restrict g, float* __restrict buf, int64_t n, float lr, float momentum,
+          float oneMinusDampening, float wd) {
+  for (int64_t i = 0; i < n; i++) {
+    float d = g[i];
+    if constexpr (Wd) d += wd * p[i];
+    if constexpr (Mode != 0) {
+      float b;
+      if constexpr (Mode == 1) b = d;
+      else b = momentum * buf[i] + oneMinusDampening * d;
+      buf[i] = b;
+      if constexpr (Nesterov) d = d + momentum * b;
+      else d = b;
+    }
+    p[i] -= lr * d;
+  }
+}
+
+template <bool Wd, bool Centered, bool Momentum>
+void rmspropT(float* __restrict p, const float* __restrict g, float* __restrict sq, float* __restrict gAvg,
+              float* __restrict buf, int64_t n, float lr, float alpha, float oneMinusAlpha, float eps, float wd,
+              float momentum) {
+  for (int64_t i = 0; i < n; i++) {
+    float d = g[i];
+    if constexpr (Wd) d += wd * p[i];
+    const float s = alpha * sq[i] + oneMinusAlpha * d * d;
+    sq[i] = s;
+    float avg = s;
+    if constexpr (Centered) {
+      const float ga = alpha * gAvg[i] + oneMinusAlpha * d;
+      gAvg[i] = ga;
+      avg = s - ga * ga;
+    }
+    const float denom = std::sqrt(avg) + eps;
+    if constexpr (Momentum) {
+      const float b = momentum * buf[i] + d / denom;
+      buf[i] = b;
+      p[i] -= lr * b;
+    } else {
+      p[i] -= lr * d / denom;
+    }
+  }
+}
+
+void sqDistancesK(const float* __restrict x, const float* __restrict mp, int64_t n, int64_t k, int64_t d,
+                  float* __restrict out) {
+  // out = −2·X·Mᵀ, then add ‖x_i‖² and ‖m_j‖² (computed in double) and clamp at 0.
+  sgemmRowMajor(false, true, static_cast<int>(n), static_cast<int>(k), static_cast<int>(d), -2.0f, x, mp, 0.0f, out);
+  thread_local std::vector<double> buf;
+  if (static_cast<int64_t>(buf.size()) < k) buf.resize(static_cast<size_t>(k));
+  double* __restrict mn = buf.data();
+  for (int64_t j = 0; j < k; j++) {
+    const float* __restrict row = mp + j * d;
+    mn[j] = blockedSum(d, [=](int64_t q) { return static_cast<double>(row[q]) * row[q]; });
+  }
+  for (int64_t i = 0; i < n; i++) {
+    const float* __restrict row = x + i * d;
+    const double xn = blockedSum(d, [=](int64_t q) { return static_cast<double>(row[q]) * row[q]; });
+    float* __restrict o = out + i * k;
+    for (int64_t j = 0; j < k; j++) {
+      const float v = static_cast<float>(static_cast<double>(o[j]) + xn + mn[j]);
+      o[j] = v > 0.0f ? v : 0.0f;  // NaN → 0, as js
+    }
+  }
+}
+
+// ============================================================================================
+// N-API glue
+// ============================================================================================
+
+constexpr size_t kMaxArgs = 16;
+
+// Reads a call's arguments; on any failure a JS exception is pending and `ok` is false.
+struct Call {
+  napi_env env;
+  const char* fn;
+  napi_value argv[kMaxArgs];
+  size_t argc = kMaxArgs;
+  bool ok = true;
+
+  Call(napi_env e, napi_callback_info info, const char* name, size_t expected) : env(e), fn(name) {
+    if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) {
+      fail("could not read arguments");
+    } else if (argc < expected) {
+      char msg[128];
+      std::snprintf(msg, sizeof msg, "expected %zu arguments, got %zu", expected, argc);
+      fail(msg);
+    }
+  }
+
+  void fail(const char* what) {
+    if (!ok) return;
+    ok = false;
+    char msg[384];
+    std::snprintf(msg, sizeof msg, "latentlab_native.%s: %s", fn, what);
+    napi_throw_error(env, nullptr, msg);
+  }
+
+  double num(size_t i, const char* name) {
+    double v = 0;
+    if (ok && napi_get_value_double(env, argv[i], &v) != napi_ok) {
+      char msg[128];
+      std::snprintf(msg, sizeof msg, "expected %s to be a number", name);
+      fail(msg);
+    }
+    return v;
+  }
+
+  // A size: a non-negative number, at most `max`.
+  int64_t size(size_t i, const char* name, int64_t max = INT64_MAX / 4) {
+    const double v = num(i, name);
+    if (ok && !(v >= 0 && v <= static_cast<double>(max))) {
+      char msg[160];
+      std::snprintf(msg, sizeof msg, "expected %s to be a non-negative integer ≤ %lld, got %g", name,
+                    static_cast<long long>(max), v);
+      fail(msg);
+      return 0;
+    }
+    return static_cast<int64_t>(v);
+  }
+
+  // A flag: a boolean or a number (non-zero is true).
+  bool flag(size_t i, const char* name) {
+    if (!ok) return false;
+    bool b = false;
+    if (napi_get_value_bool(env, argv[i], &b) == napi_ok) return b;
+    return num(i, name) != 0;
+  }
+
+  // A Float32Array with at least `need` elements, or nullptr when nullable and null/undefined.
+  float* f32(size_t i, const char* name, int64_t need, bool nullable = false) {
+    if (!ok) return nullptr;
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+        type != napi_float32_array) {
+      if (nullable) {
+        napi_valuetype vt;
+        if (napi_typeof(env, argv[i], &vt) == napi_ok && (vt == napi_null || vt == napi_undefined)) return nullptr;
+      }
+      char msg[128];
+      std::snprintf(msg, sizeof msg, "expected %s to be a Float32Array%s", name, nullable ? " or null" : "");
+      fail(msg);
+      return nullptr;
+    }
+    if (static_cast<int64_t>(length) < need) {
+      char msg[192];
+      std::snprintf(msg, sizeof msg, "%s has %zu elements, expected at least %lld", name, length,
+                    static_cast<long long>(need));
+      fail(msg);
+      return nullptr;
+    }
+    // A zero-length view may have a null data pointer; kernels never touch it then.
+    return static_cast<float*>(data);
+  }
+
+  // An activation code in [0, 4].
+  int activation(size_t i) {
+    const double v = num(i, "kind");
+    if (ok && !(v == kIdentity || v == kRelu || v == kLeakyRelu || v == kTanh || v == kSigmoid)) {
+      char msg[96];
+      std::snprintf(msg, sizeof msg, "unknown activation code %g", v);
+      fail(msg);
+    }
+    return static_cast<int>(v);
+  }
+};
+
+// gemm(transA, transB, m, n, k, alpha, a, b, beta, c)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  Call a(env, info, "gemm", 10);
+  const bool tA = a.flag(0, "transA"), tB = a.flag(1, "transB");
+  const int64_t m = a.size(2, "m", INT_MAX), n = a.size(3, "n", INT_MAX), k = a.size(4, "k", INT_MAX);
+  const float alpha = static_cast<float>(a.num(5, "alpha"));
+  const float* A = a.f32(6, "a", m * k);
+  const float* B = a.f32(7, "b", k * n);
+  const float beta = static_cast<float>(a.num(8, "beta"));
+  float* C = a.f32(9, "c", m * n);
+  if (!a.ok) return nullptr;
+  sgemmRowMajor(tA, tB, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, A, B, beta, C);
+  return nullptr;
+}
+
+// biasActivation(kind, y, bias | null, rows, cols, slope)
+napi_value BiasActivation(napi_env env, napi_callback_info info) {
+  Call a(env, info, "biasActivation", 6);
+  const int kind = a.activation(0);
+  const int64_t rows = a.size(3, "rows"), cols = a.size(4, "cols");
+  float* y = a.f32(1, "y", rows * cols);
+  const float* bias = a.f32(2, "bias", cols, true);
+  const float slope = static_cast<float>(a.num(5, "slope"));
+  if (!a.ok) return nullptr;
+  switch (kind) {
+    case kIdentity: biasActivationT<kIdentity>(y, bias, rows, cols, slope); break;
+    case kRelu: biasActivationT<kRelu>(y, bias, rows, cols, slope); break;
+    case kLeakyRelu: biasActivationT<kLeakyRelu>(y, bias, rows, cols, slope); break;
+    case kTanh: biasActivationT<kTanh>(y, bias, rows, cols, slope); break;
+    case kSigmoid: biasActivationT<kSigmoid>(y, bias, rows, cols, slope); break;
+  }
+  return nullptr;
+}
+
+// activation(kind, x, out, n, slope)
+napi_value Activation(napi_env env, napi_callback_info info) {
+  Call a(env, info, "activation", 5);
+  const int kind = a.activation(0);
+  const int64_t n = a.size(3, "n");
+  const float* x = a.f32(1, "x", n);
+  float* out = a.f32(2, "out", n);
+  const float slope = static_cast<float>(a.num(4, "slope"));
+  if (!a.ok) return nullptr;
+  switch (kind) {
+    case kIdentity: activationT<kIdentity>(x, out, n, slope); break;
+    case kRelu: activationT<kRelu>(x, out, n, slope); break;
+    case kLeakyRelu: activationT<kLeakyRelu>(x, out, n, slope); break;
+    case kTanh: activationT<kTanh>(x, out, n, slope); break;
+    case kSigmoid: activationT<kSigmoid>(x, out, n, slope); break;
+  }
+  return nullptr;
+}
+
+// activationBackward(kind, y, dy, dx, n, slope)
+napi_value ActivationBackward(napi_env env, napi_callback_info info) {
+  Call a(env, info, "activationBackward", 6);
+  const int kind = a.activation(0);
+  const int64_t n = a.size(4, "n");
+  const float* y = a.f32(1, "y", n);
+  const float* dy = a.f32(2, "dy", n);
+  float* dx = a.f32(3, "dx", n);
+  const float slope = static_cast<float>(a.num(5, "slope"));
+  if (!a.ok) return nullptr;
+  switch (kind) {
+    case kIdentity: activationBackwardT<kIdentity>(y, dy, dx, n, slope); break;
+    case kRelu: activationBackwardT<kRelu>(y, dy, dx, n, slope); break;
+    case kLeakyRelu: activationBackwardT<kLeakyRelu>(y, dy, dx, n, slope); break;
+    case kTanh: activationBackwardT<kTanh>(y, dy, dx, n, slope); break;
+    case kSigmoid: activationBackwardT<kSigmoid>(y, dy, dx, n, slope); break;
+  }
+  return nullptr;
+}
+
+// colSum(a, rows, cols, out, accumulate)
+napi_value ColSum(napi_env env, napi_callback_info info) {
+  Call a(env, info, "colSum", 5);
+  const int64_t rows = a.size(1, "rows"), cols = a.size(2, "cols");
+  const float* A = a.f32(0, "a", rows * cols);
+  float* out = a.f32(3, "out", cols);
+  const bool accumulate = a.flag(4, "accumulate");
+  if (!a.ok) return nullptr;
+  colSumK(A, rows, cols, out, accumulate);
+  return nullptr;
+}
+
+// mse(y, t, grad | null, n, scale) -> number
+napi_value Mse(napi_env env, napi_callback_info info) {
+  Call a(env, info, "mse", 5);
+  const int64_t n = a.size(3, "n");
+  const float* y = a.f32(0, "y", n);
+  const float* t = a.f32(1, "t", n);
+  float* grad = a.f32(2, "grad", n, true);
+  const double scale = a.num(4, "scale");
+  if (!a.ok) return nullptr;
+  napi_value result;
+  napi_create_double(env, mseK(y, t, grad, n, scale), &result);
+  return result;
+}
+
+// softmax(logits, probs, rows, cols)
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  Call a(env, info, "softmax", 4);
+  const int64_t rows = a.size(2, "rows"), cols = a.size(3, "cols");
+  const float* logits = a.f32(0, "logits", rows * cols);
+  float* probs = a.f32(1, "probs", rows * cols);
+  if (!a.ok) return nullptr;
+  softmaxK(logits, probs, rows, cols);
+  return nullptr;
+}
+
+// axpy(n, alpha, x, y)
+napi_value Axpy(napi_env env, napi_callback_info info) {
+  Call a(env, info, "axpy", 4);
+  const int64_t n = a.size(0, "n");
+  const float alpha = static_cast<float>(a.num(1, "alpha"));
+  const float* x = a.f32(2, "x", n);
+  float* y = a.f32(3, "y", n);
+  if (!a.ok) return nullptr;
+  axpyK(n, alpha, x, y);
+  return nullptr;
+}
+
+// scale(n, alpha, x)
+napi_value Scale(napi_env env, napi_callback_info info) {
+  Call a(env, info, "scale", 3);
+  const int64_t n = a.size(0, "n");
+  const float alpha = static_cast<float>(a.num(1, "alpha"));
+  float* x = a.f32(2, "x", n);
+  if (!a.ok) return nullptr;
+  scaleK(n, alpha, x);
+  return nullptr;
+}
+
+// adam(p, g, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled, step)
+napi_value Adam(napi_env env, napi_callback_info info) {
+  Call a(env, info, "adam", 12);
+  const int64_t n = a.size(4, "n");
+  float* p = a.f32(0, "p", n);
+  const float* g = a.f32(1, "g", n);
+  float* m = a.f32(2, "m", n);
+  float* v = a.f32(3, "v", n);
+  const double lr = a.num(5, "lr"), beta1 = a.num(6, "beta1"), beta2 = a.num(7, "beta2"), eps = a.num(8, "eps");
+  const double wd = a.num(9, "weightDecay");
+  const bool decoupled = a.flag(10, "decoupled");
+  const double step = a.num(11, "step");
+  if (!a.ok) return nullptr;
+  // Scalars in double (as js), then rounded once for the float loop.
+  const double bc1 = 1.0 - std::pow(beta1, step);
+  const double bc2 = 1.0 - std::pow(beta2, step);
+  const float stepSize = static_cast<float>(lr / bc1);
+  const float invBc2Sqrt = static_cast<float>(1.0 / std::sqrt(bc2));
+  const float decay = static_cast<float>(1.0 - lr * wd);
+  const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
+  const float omb1 = static_cast<float>(1.0 - beta1), omb2 = static_cast<float>(1.0 - beta2);
+  const float e = static_cast<float>(eps), w = static_cast<float>(wd);
+  if (wd == 0) adamT<false, false>(p, g, m, v, n, b1, b2, omb1, omb2, stepSize, invBc2Sqrt, e, w, decay);
+  else if (decoupled) adamT<false, true>(p, g, m, v, n, b1, b2, omb1, omb2, stepSize, invBc2Sqrt, e, w, decay);
+  else adamT<true, false>(p, g, m, v, n, b1, b2, omb1, omb2, stepSize, invBc2Sqrt, e, w, decay);
+  return nullptr;
+}
+
+template <bool Wd>
+void sgdDispatch(float* p, const float* g, float* buf, int64_t n, float lr, float mom, float omd, float wd,
+                 bool nesterov, bool firstStep) {
+  if (buf == nullptr || mom == 0.0f) sgdT<Wd, 0, false>(p, g, buf, n, lr, mom, omd, wd);
+  else if (firstStep) {
+    if (nesterov) sgdT<Wd, 1, true>(p, g, buf, n, lr, mom, omd, wd);
+    else sgdT<Wd, 1, false>(p, g, buf, n, lr, mom, omd, wd);
+  } else {
+    if (nesterov) sgdT<Wd, 2, true>(p, g, buf, n, lr, mom, omd, wd);
+    else sgdT<Wd, 2, false>(p, g, buf, n, lr, mom, omd, wd);
+  }
+}
+
+// sgd(p, g, buf | null, n, lr, momentum, dampening, weightDecay, nesterov, firstStep)
+napi_value Sgd(napi_env env, napi_callback_info info) {
+  Call a(env, info, "sgd", 10);
+  const int64_t n = a.size(3, "n");
+  float* p = a.f32(0, "p", n);
+  const float* g = a.f32(1, "g", n);
+  float* buf = a.f32(2, "buf", n, true);
+  const double lr = a.num(4, "lr"), momentum = a.num(5, "momentum"), dampening = a.num(6, "dampening");
+  const double wd = a.num(7, "weightDecay");
+  const bool nesterov = a.flag(8, "nesterov"), firstStep = a.flag(9, "firstStep");
+  if (!a.ok) return nullptr;
+  const float f_lr = static_cast<float>(lr), f_mom = static_cast<float>(momentum);
+  const float omd = static_cast<float>(1.0 - dampening), f_wd = static_cast<float>(wd);
+  if (momentum == 0) buf = nullptr;
+  if (wd != 0) sgdDispatch<true>(p, g, buf, n, f_lr, f_mom, omd, f_wd, nesterov, firstStep);
+  else sgdDispatch<false>(p, g, buf, n, f_lr, f_mom, omd, f_wd, nesterov, firstStep);
+  return nullptr;
+}
+
+template <bool Wd>
+void rmspropDispatch(float* p, const float* g, float* sq, float* gAvg, float* buf, int64_t n, float lr, float alpha,
+                     float oma, float eps, float wd, float mom) {
+  const bool centered = gAvg != nullptr, momentum = buf != nullptr;
+  if (centered && momentum) rmspropT<Wd, true, true>(p, g, sq, gAvg, buf, n, lr, alpha, oma, eps, wd, mom);
+  else if (centered) rmspropT<Wd, true, false>(p, g, sq, gAvg, buf, n, lr, alpha, oma, eps, wd, mom);
+  else if (momentum) rmspropT<Wd, false, true>(p, g, sq, gAvg, buf, n, lr, alpha, oma, eps, wd, mom);
+  else rmspropT<Wd, false, false>(p, g, sq, gAvg, buf, n, lr, alpha, oma, eps, wd, mom);
+}
+
+// rmsprop(p, g, sq, gAvg | null, buf | null, n, lr, alpha, eps, weightDecay, momentum)
+napi_value Rmsprop(napi_env env, napi_callback_info info) {
+  Call a(env, info, "rmsprop", 11);
+  const int64_t n = a.size(5, "n");
+  float* p = a.f32(0, "p", n);
+  const float* g = a.f32(1, "g", n);
+  float* sq = a.f32(2, "sq", n);
+  float* gAvg = a.f32(3, "gAvg", n, true);
+  float* buf = a.f32(4, "buf", n, true);
+  const double lr = a.num(6, "lr"), alpha = a.num(7, "alpha"), eps = a.num(8, "eps");
+  const double wd = a.num(9, "weightDecay"), momentum = a.num(10, "momentum");
+  if (!a.ok) return nullptr;
+  if (!(momentum > 0)) buf = nullptr;  // js: momentum > 0 && buf !== null
+  const float f_lr = static_cast<float>(lr), f_alpha = static_cast<float>(alpha);
+  const float oma = static_cast<float>(1.0 - alpha), f_eps = static_cast<float>(eps);
+  const float f_wd = static_cast<float>(wd), f_mom = static_cast<float>(momentum);
+  if (wd != 0) rmspropDispatch<true>(p, g, sq, gAvg, buf, n, f_lr, f_alpha, oma, f_eps, f_wd, f_mom);
+  else rmspropDispatch<false>(p, g, sq, gAvg, buf, n, f_lr, f_alpha, oma, f_eps, f_wd, f_mom);
+  return nullptr;
+}
+
+// sqDistances(x, mProto, n, k, d, out)
+napi_value SqDistances(napi_env env, napi_callback_info info) {
+  Call a(env, info, "sqDistances", 6);
+  const int64_t n = a.size(2, "n", INT_MAX), k = a.size(3, "k", INT_MAX), d = a.size(4, "d", INT_MAX);
+  const float* x = a.f32(0, "x", n * d);
+  const float* mp = a.f32(1, "mProto", k * d);
+  float* out = a.f32(5, "out", n * k);
+  if (!a.ok) return nullptr;
+  sqDistancesK(x, mp, n, k, d, out);
+  return nullptr;
+}
+
+// setThreads(n)
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Call a(env, info, "setThreads", 1);
+  const int64_t n = a.size(0, "n", 1024);
+  if (!a.ok) return nullptr;
+  if (n < 1) {
+    a.fail("expected n ≥ 1");
+    return nullptr;
+  }
+  openblas_set_num_threads(static_cast<int>(n));
+  return nullptr;
+}
+
+napi_value GetThreads(napi_env env, napi_callback_info /*info*/) {
+  napi_value result;
+  napi_create_int32(env, openblas_get_num_threads(), &result);
+  return result;
+}
+
+napi_value stringOrNull(napi_env env, const char* s) {
+  napi_value result;
+  if (s == nullptr) napi_get_null(env, &result);
+  else napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &result);
+  return result;
+}
+
+napi_value CoreName(napi_env env, napi_callback_info /*info*/) { return stringOrNull(env, openblas_get_corename()); }
+
+napi_value Config(napi_env env, napi_callback_info /*info*/) { return stringOrNull(env, openblas_get_config()); }
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  struct Entry {
+    const char* name;
+    napi_callback cb;
+  };
+  static const Entry entries[] = {
+      {"gemm", Gemm},
+      {"biasActivation", BiasActivation},
+      {"activation", Activation},
+      {"activationBackward", ActivationBackward},
+      {"colSum", ColSum},
+      {"mse", Mse},
+      {"softmax", Softmax},
+      {"axpy", Axpy},
+      {"scale", Scale},
+      {"adam", Adam},
+      {"sgd", Sgd},
+      {"rmsprop", Rmsprop},
+      {"sqDistances", SqDistances},
+      {"setThreads", SetThreads},
+      {"getThreads", GetThreads},
+      {"coreName", CoreName},
+      {"config", Config},
+  };
+  for (const Entry& e : entries) {
+    napi_value fn;
+    if (napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.cb, nullptr, &fn) != napi_ok) {
+      Napi::Error::New(env, std::string("latentlab_native: could not create ") + e.name).ThrowAsJavaScriptException();
+      return exports;
+    }
+    exports.Set(e.name, Napi::Value(env, fn));
+  }
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(latentlab_native, Init)

@@ -1,0 +1,7 @@
+/** latentlab: networks, autoencoders and latent spaces in TypeScript. */
+export * from './random.js';
+export * from './tensor/index.js';
+export * from './nn/index.js';
+export * from './optim/index.js';
+export * from './train/index.js';
+export * from './data/index.js';

@@ -1,0 +1,139 @@
+/**
+ * The Backend interface: the few numeric kernels every layer, loss and optimizer is written in.
+ * All arrays are row-major Float32Array, passed without copying; outputs are written in place.
+ * `js` is the reference implementation; `native` runs the same contract over OpenBLAS + C loops.
+ */
+
+/** Element-wise activations that have a fused kernel. Gradients are computed from the output y. */
+export type ActivationKind = 'identity' | 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid';
+
+/** Numeric codes shared with the native addon (keep in sync with native/latentlab.cc). */
+export const ACTIVATION_CODE: Record<ActivationKind, number> = {
+  identity: 0,
+  relu: 1,
+  leaky_relu: 2,
+  tanh: 3,
+  sigmoid: 4,
+};
+
+export interface AdamParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Weight decay coefficient; 0 disables it. */
+  weightDecay: number;
+  /** true: AdamW (decoupled, p -= lr·wd·p); false: L2 added to the gradient (PyTorch Adam). */
+  decoupled: boolean;
+  /** 1-based step count after this update, used for bias correction. */
+  step: number;
+}
+
+export interface BackendInfo {
+  name: 'js' | 'native';
+  /** Threads the backend's GEMM uses. */
+  threads: number;
+  /** OpenBLAS kernel family in use (e.g. "SkylakeX"), or null for js. */
+  blasCore: string | null;
+}
+
+export interface Backend {
+  readonly name: 'js' | 'native';
+  info(): BackendInfo;
+  /** Sets GEMM threads (native: openblas_set_num_threads); js ignores it beyond recording. */
+  setThreads(n: number): void;
+
+  /**
+   * C (m×n) = alpha · op(A) · op(B) + beta · C, all row-major.
+   * op(A) is m×k: A is stored m×k, or k×m when transA. op(B) is k×n: B is k×n, or n×k when transB.
+   * When beta is 0, C's previous contents are ignored (even NaN).
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void;
+
+  /** In place over a rows×cols matrix: y[r,c] = act(y[r,c] + bias[c]); bias may be null. */
+  biasActivation(kind: ActivationKind, y: Float32Array, bias: Float32Array | null, rows: number, cols: number, slope: number): void;
+
+  /** out[i] = act(x[i]) for n elements (out may alias x). */
+  activation(kind: ActivationKind, x: Float32Array, out: Float32Array, n: number, slope: number): void;
+
+  /** dx[i] = dy[i] · act'(·) expressed through the activation's output y (dx may alias dy). */
+  activationBackward(kind: ActivationKind, y: Float32Array, dy: Float32Array, dx: Float32Array, n: number, slope: number): void;
+
+  /** out[c] = (accumulate ? out[c] : 0) + Σ_r a[r,c] over a rows×cols matrix (bias gradients). */
+  colSum(a: Float32Array, rows: number, cols: number, out: Float32Array, accumulate: boolean): void;
+
+  /**
+   * Mean squared error over n elements, scaled: returns Σ (y−t)² / n, and when grad is not null
+   * writes grad[i] = scale · 2 (y−t) / n (scale lets a caller weight the loss term).
+   */
+  mse(y: Float32Array, t: Float32Array, grad: Float32Array | null, n: number, scale: number): number;
+
+  /**
+   * Row-wise softmax of rows×cols logits into probs (probs may alias logits), numerically stable
+   * (subtract the row max).
+   */
+  softmax(logits: Float32Array, probs: Float32Array, rows: number, cols: number): void;
+
+  /** y[i] = alpha·x[i] + y[i]. */
+  axpy(n: number, alpha: number, x: Float32Array, y: Float32Array): void;
+
+  /** x[i] = alpha·x[i]. */
+  scale(n: number, alpha: number, x: Float32Array): void;
+
+  /** One Adam / AdamW update of n parameters, moments m and v updated in place (PyTorch's formula). */
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, o: AdamParams): void;
+
+  /**
+   * One SGD update (PyTorch's formula): g' = g + wd·p; buf = momentum·buf + (1−dampening)·g'
+   * (buf = g' on the first step, signalled by firstStep); update = nesterov ? g' + momentum·buf : buf
+   * (or g' when momentum is 0, buf may then be null); p -= lr·update.
+   */
+  sgd(
+    p: Float32Array,
+    g: Float32Array,
+    buf: Float32Array | null,
+    n: number,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+    firstStep: boolean,
+  ): void;
+
+  /**
+   * One RMSprop update (PyTorch, non-centered unless centered): g' = g + wd·p;
+   * sq = alpha·sq + (1−alpha)·g'²; avg = centered ? sq − gAvg² (gAvg = alpha·gAvg + (1−alpha)·g') : sq;
+   * with momentum: buf = momentum·buf + g'/(√avg + eps), p -= lr·buf; else p -= lr·g'/(√avg + eps).
+   */
+  rmsprop(
+    p: Float32Array,
+    g: Float32Array,
+    sq: Float32Array,
+    gAvg: Float32Array | null,
+    buf: Float32Array | null,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+  ): void;
+
+  /**
+   * Squared Euclidean distances between the rows of X (n×d) and of M (k×d) into D (n×k):
+   * D = ‖x‖² − 2·X·Mᵀ + ‖m‖², clamped at 0. Goes through gemm.
+   */
+  sqDistances(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, out: Float32Array): void;
+}

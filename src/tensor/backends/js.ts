@@ -1,0 +1,257 @@
+/**
+ * The pure TypeScript backend: the reference every other backend is tested against, and what runs
+ * in a browser. Inner loops run over contiguous memory; GEMM accumulates rows in float64.
+ */
+import type { ActivationKind, AdamParams, Backend, BackendInfo } from '../backend.js';
+
+function act(kind: ActivationKind, v: number, slope: number): number {
+  switch (kind) {
+    case 'identity':
+      return v;
+    case 'relu':
+      return v > 0 ? v : 0;
+    case 'leaky_relu':
+      return v > 0 ? v : slope * v;
+    case 'tanh':
+      return Math.tanh(v);
+    case 'sigmoid':
+      return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+  }
+}
+
+function actGrad(kind: ActivationKind, y: number, slope: number): number {
+  switch (kind) {
+    case 'identity':
+      return 1;
+    case 'relu':
+      return y > 0 ? 1 : 0;
+    case 'leaky_relu':
+      return y > 0 ? 1 : slope;
+    case 'tanh':
+      return 1 - y * y;
+    case 'sigmoid':
+      return y * (1 - y);
+  }
+}
+
+export class JsBackend implements Backend {
+  readonly name = 'js' as const;
+  private threads = 1;
+  private acc = new Float64Array(0);
+
+  info(): BackendInfo {
+    return { name: 'js', threads: 1, blasCore: null };
+  }
+
+  setThreads(n: number): void {
+    this.threads = n;
+  }
+
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void {
+    if (this.acc.length < n) this.acc = new Float64Array(n);
+    const acc = this.acc;
+    if (!transB) {
+      // C[i,:] = Σ_p op(A)[i,p] · B[p,:] — inner loop over a contiguous row of B.
+      for (let i = 0; i < m; i++) {
+        acc.fill(0, 0, n);
+        for (let p = 0; p < k; p++) {
+          const aip = transA ? a[p * m + i] : a[i * k + p];
+          if (aip === 0) continue;
+          const bo = p * n;
+          for (let j = 0; j < n; j++) acc[j] += aip * b[bo + j];
+        }
+        const co = i * n;
+        if (beta === 0) for (let j = 0; j < n; j++) c[co + j] = alpha * acc[j];
+        else for (let j = 0; j < n; j++) c[co + j] = alpha * acc[j] + beta * c[co + j];
+      }
+      return;
+    }
+    // transB: B is n×k, so C[i,j] = op(A)[i,:] · B[j,:] — a contiguous dot product.
+    let arow = new Float32Array(0);
+    if (transA) arow = new Float32Array(k);
+    for (let i = 0; i < m; i++) {
+      let ao = i * k;
+      let src = a;
+      if (transA) {
+        for (let p = 0; p < k; p++) arow[p] = a[p * m + i];
+        ao = 0;
+        src = arow;
+      }
+      const co = i * n;
+      for (let j = 0; j < n; j++) {
+        const bo = j * k;
+        let s = 0;
+        for (let p = 0; p < k; p++) s += src[ao + p] * b[bo + p];
+        c[co + j] = beta === 0 ? alpha * s : alpha * s + beta * c[co + j];
+      }
+    }
+  }
+
+  biasActivation(kind: ActivationKind, y: Float32Array, bias: Float32Array | null, rows: number, cols: number, slope: number): void {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) y[o + c] = act(kind, y[o + c] + (bias === null ? 0 : bias[c]), slope);
+    }
+  }
+
+  activation(kind: ActivationKind, x: Float32Array, out: Float32Array, n: number, slope: number): void {
+    for (let i = 0; i < n; i++) out[i] = act(kind, x[i], slope);
+  }
+
+  activationBackward(kind: ActivationKind, y: Float32Array, dy: Float32Array, dx: Float32Array, n: number, slope: number): void {
+    for (let i = 0; i < n; i++) dx[i] = dy[i] * actGrad(kind, y[i], slope);
+  }
+
+  colSum(a: Float32Array, rows: number, cols: number, out: Float32Array, accumulate: boolean): void {
+    if (this.acc.length < cols) this.acc = new Float64Array(cols);
+    const acc = this.acc;
+    acc.fill(0, 0, cols);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) acc[c] += a[o + c];
+    }
+    for (let c = 0; c < cols; c++) out[c] = (accumulate ? out[c] : 0) + acc[c];
+  }
+
+  mse(y: Float32Array, t: Float32Array, grad: Float32Array | null, n: number, scale: number): number {
+    let s = 0;
+    const g = (2 * scale) / n;
+    for (let i = 0; i < n; i++) {
+      const d = y[i] - t[i];
+      s += d * d;
+      if (grad !== null) grad[i] = g * d;
+    }
+    return s / n;
+  }
+
+  softmax(logits: Float32Array, probs: Float32Array, rows: number, cols: number): void {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let max = -Infinity;
+      for (let c = 0; c < cols; c++) if (logits[o + c] > max) max = logits[o + c];
+      let sum = 0;
+      for (let c = 0; c < cols; c++) {
+        const e = Math.exp(logits[o + c] - max);
+        probs[o + c] = e;
+        sum += e;
+      }
+      const inv = 1 / sum;
+      for (let c = 0; c < cols; c++) probs[o + c] *= inv;
+    }
+  }
+
+  axpy(n: number, alpha: number, x: Float32Array, y: Float32Array): void {
+    for (let i = 0; i < n; i++) y[i] += alpha * x[i];
+  }
+
+  scale(n: number, alpha: number, x: Float32Array): void {
+    for (let i = 0; i < n; i++) x[i] *= alpha;
+  }
+
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, o: AdamParams): void {
+    // Intermediates are rounded to float32 (fround) so the reference follows PyTorch's float32 arithmetic.
+    const f = Math.fround;
+    const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = o;
+    const bc1 = 1 - Math.pow(beta1, step);
+    const bc2 = 1 - Math.pow(beta2, step);
+    const stepSize = lr / bc1;
+    const bc2Sqrt = Math.sqrt(bc2);
+    const decay = decoupled ? 1 - lr * weightDecay : 1;
+    for (let i = 0; i < n; i++) {
+      let gi = g[i];
+      if (weightDecay !== 0 && !decoupled) gi = f(gi + f(weightDecay * p[i]));
+      if (decoupled) p[i] *= decay;
+      const mi = (m[i] = m[i] + f((1 - beta1) * f(gi - m[i])));
+      const vi = (v[i] = f(beta2 * v[i]) + f((1 - beta2) * f(gi * gi)));
+      const denom = f(f(f(Math.sqrt(vi)) / bc2Sqrt) + eps);
+      p[i] = p[i] - f(stepSize * f(mi / denom));
+    }
+  }
+
+  sgd(
+    p: Float32Array,
+    g: Float32Array,
+    buf: Float32Array | null,
+    n: number,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+    firstStep: boolean,
+  ): void {
+    for (let i = 0; i < n; i++) {
+      let d = g[i];
+      if (weightDecay !== 0) d += weightDecay * p[i];
+      if (momentum !== 0 && buf !== null) {
+        const b = (buf[i] = firstStep ? d : momentum * buf[i] + (1 - dampening) * d);
+        d = nesterov ? d + momentum * b : b;
+      }
+      p[i] -= lr * d;
+    }
+  }
+
+  rmsprop(
+    p: Float32Array,
+    g: Float32Array,
+    sq: Float32Array,
+    gAvg: Float32Array | null,
+    buf: Float32Array | null,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+  ): void {
+    // float32 rounding of intermediates as in PyTorch (centered RMSprop cancels s − ḡ², which amplifies rounding).
+    const f = Math.fround;
+    for (let i = 0; i < n; i++) {
+      let d = g[i];
+      if (weightDecay !== 0) d = f(d + f(weightDecay * p[i]));
+      const s = (sq[i] = f(alpha * sq[i]) + f((1 - alpha) * f(d * d)));
+      let avg = s;
+      if (gAvg !== null) {
+        const ga = (gAvg[i] = gAvg[i] + f((1 - alpha) * f(d - gAvg[i])));
+        avg = f(s - f(ga * ga));
+      }
+      const denom = f(f(Math.sqrt(avg)) + eps);
+      if (momentum > 0 && buf !== null) {
+        const b = (buf[i] = f(momentum * buf[i]) + f(d / denom));
+        p[i] -= f(lr * b);
+      } else {
+        p[i] -= f(lr * f(d / denom));
+      }
+    }
+  }
+
+  sqDistances(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, out: Float32Array): void {
+    this.gemm(false, true, n, k, d, -2, x, mProto, 0, out);
+    const mn = new Float64Array(k);
+    for (let j = 0; j < k; j++) {
+      let s = 0;
+      for (let q = 0; q < d; q++) s += mProto[j * d + q] * mProto[j * d + q];
+      mn[j] = s;
+    }
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let q = 0; q < d; q++) s += x[i * d + q] * x[i * d + q];
+      const o = i * k;
+      for (let j = 0; j < k; j++) {
+        const v = out[o + j] + s + mn[j];
+        out[o + j] = v > 0 ? v : 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,420 @@
+// The native backend against the js reference, kernel by kernel, on random inputs.
+// If the addon cannot load these tests fail with the reason (CI installs OpenBLAS).
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../random.js';
+import type { ActivationKind, AdamParams, Backend } from '../backend.js';
+import { JsBackend } from './js.js';
+import { loadNativeBackend } from './native.js';
+
+const loaded = loadNativeBackend();
+const js = new JsBackend();
+
+function nat(): Backend {
+  if ('error' in loaded) throw new Error(loaded.error);
+  return loaded.backend;
+}
+
+const KINDS: readonly ActivationKind[] = ['identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid'];
+
+function normal(rng: Rng, n: number, std = 1): Float32Array {
+  return rng.fillNormal(new Float32Array(n), 0, std);
+}
+
+/** Asserts |a−e| ≤ atol(i) + rtol·|e| element-wise (NaN matches NaN); names the first mismatch. */
+function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  atol: number | ((i: number) => number),
+  what: string,
+): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (Number.isNaN(e) && Number.isNaN(a)) continue;
+    if (a === e) continue;
+    const tol = (typeof atol === 'number' ? atol : atol(i)) + rtol * Math.abs(e);
+    if (!(Math.abs(a - e) <= tol)) {
+      assert.fail(`${what}: element ${i} is ${a}, expected ${e} (|diff| ${Math.abs(a - e)} > tolerance ${tol})`);
+    }
+  }
+}
+
+describe('the native addon', () => {
+  test('loads and reports its OpenBLAS core and thread count', () => {
+    if ('error' in loaded) assert.fail(loaded.error);
+    const info = nat().info();
+    assert.equal(info.name, 'native');
+    assert.ok(info.threads >= 1, `threads ${info.threads}`);
+    assert.equal(typeof info.blasCore, 'string');
+  });
+
+  test('setThreads changes the thread count OpenBLAS reports', () => {
+    const b = nat();
+    const before = b.info().threads;
+    b.setThreads(1);
+    assert.equal(b.info().threads, 1);
+    b.setThreads(before);
+    assert.equal(b.info().threads, before);
+  });
+
+  test('throws an error naming the function when an array is too short for the sizes given', () => {
+    const b = nat();
+    const s = new Float32Array(3);
+    assert.throws(() => b.gemm(false, false, 2, 2, 2, 1, s, new Float32Array(4), 0, new Float32Array(4)), /gemm: a has 3 elements/);
+    assert.throws(() => b.axpy(4, 1, s, new Float32Array(4)), /axpy: x has 3 elements/);
+    assert.throws(() => b.colSum(new Float32Array(6), 2, 3, new Float32Array(2), false), /colSum: out has 2 elements/);
+    assert.throws(() => b.mse(s, s, new Float32Array(2), 3, 1), /mse: grad has 2 elements/);
+    const p = new Float32Array(5);
+    const o: AdamParams = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1 };
+    assert.throws(() => b.adam(p, p, p, new Float32Array(4), 5, o), /adam: v has 4 elements/);
+    assert.throws(() => b.sqDistances(s, s, 2, 1, 2, new Float32Array(2)), /sqDistances: x has 3 elements/);
+  });
+
+  test('throws when given something other than a Float32Array', () => {
+    const b = nat();
+    const wrong = new Float64Array(4) as unknown as Float32Array;
+    assert.throws(() => b.scale(4, 2, wrong), /scale: expected x to be a Float32Array/);
+  });
+});
+
+describe('gemm', () => {
+  const sizes: readonly [number, number, number][] = [
+    [1, 1, 1],
+    [7, 13, 5],
+    [65, 33, 129],
+    [3, 4, 0],
+  ];
+  const scalars: readonly [number, number][] = [
+    [1, 0],
+    [0.5, 0],
+    [1.3, -0.7],
+    [-2, 1],
+  ];
+
+  for (const [m, n, k] of sizes) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        test(`matches js for ${m}×${n}×${k} with transA=${transA}, transB=${transB} and every alpha/beta`, () => {
+          const rng = new Rng(m * 10007 + n * 101 + k + (transA ? 1 : 0) * 7 + (transB ? 1 : 0) * 13);
+          const a = normal(rng, m * k);
+          const b = normal(rng, k * n);
+          const c0 = normal(rng, m * n);
+          for (const [alpha, beta] of scalars) {
+            // beta 0 must ignore C entirely, even NaN.
+            const start = beta === 0 ? new Float32Array(m * n).fill(NaN) : c0;
+            const cj = start.slice();
+            const cn = start.slice();
+            js.gemm(transA, transB, m, n, k, alpha, a, b, beta, cj);
+            nat().gemm(transA, transB, m, n, k, alpha, a, b, beta, cn);
+            // Scale of each entry: |alpha|·|op(A)|·|op(B)| + |beta|·|C|; float error grows with k.
+            const scale = beta === 0 ? new Float32Array(m * n) : c0.map(Math.abs);
+            js.gemm(transA, transB, m, n, k, Math.abs(alpha), a.map(Math.abs), b.map(Math.abs), Math.abs(beta), scale);
+            assertClose(cn, cj, 0, (i) => 3e-7 * (k + 2) * scale[i] + 1e-30, `C (alpha ${alpha}, beta ${beta})`);
+          }
+        });
+      }
+    }
+  }
+
+  test('reads Float32Array views at their byte offset and writes only inside the output view', () => {
+    const rng = new Rng(5);
+    const [m, n, k] = [9, 11, 6];
+    const abuf = normal(rng, m * k + 3);
+    const bbuf = normal(rng, k * n + 5);
+    const cbuf = new Float32Array(m * n + 4).fill(7);
+    const a = abuf.subarray(3);
+    const b = bbuf.subarray(5);
+    const c = cbuf.subarray(2, 2 + m * n);
+    const expected = new Float32Array(m * n);
+    js.gemm(false, false, m, n, k, 1, a, b, 0, expected);
+    nat().gemm(false, false, m, n, k, 1, a, b, 0, c);
+    assertClose(c, expected, 1e-5, 1e-5, 'C view');
+    assert.deepEqual([cbuf[0], cbuf[1], cbuf[m * n + 2], cbuf[m * n + 3]], [7, 7, 7, 7]);
+  });
+});
+
+const SPECIAL = [0, -0, 1e-7, -1e-7, 0.624, -0.624, 0.626, -0.626, 9, -9, 10, -10, 20, -20, 50, -50, 87, -87, 88.5, -88.5, 100, -100, 1000, -1000, Infinity, -Infinity, NaN];
+
+function activationInputs(rng: Rng, n: number): Float32Array {
+  const x = normal(rng, n, 4);
+  x.set(SPECIAL, 0);
+  return x;
+}
+
+// exp(x) below FLT_MIN is 0 natively and a subnormal in js: an absolute floor far below anything that matters.
+const ACT_RTOL = 1e-6;
+const ACT_ATOL = 1e-30;
+
+describe('activations', () => {
+  for (const kind of KINDS) {
+    for (const slope of kind === 'leaky_relu' ? [0.01, 0.2] : [0]) {
+      const label = kind === 'leaky_relu' ? `${kind} (slope ${slope})` : kind;
+
+      test(`activation ${label} matches js, in place and out of place, including infinities and NaN`, () => {
+        const rng = new Rng(11);
+        const x = activationInputs(rng, 1037);
+        const yj = new Float32Array(x.length);
+        const yn = new Float32Array(x.length);
+        js.activation(kind, x, yj, x.length, slope);
+        nat().activation(kind, x, yn, x.length, slope);
+        assertClose(yn, yj, ACT_RTOL, ACT_ATOL, label);
+        const inPlace = x.slice();
+        nat().activation(kind, inPlace, inPlace, inPlace.length, slope);
+        assertClose(inPlace, yj, ACT_RTOL, ACT_ATOL, `${label} in place`);
+      });
+
+      test(`biasActivation ${label} matches js with a bias and without one`, () => {
+        const rng = new Rng(12);
+        const [rows, cols] = [37, 53];
+        const y = normal(rng, rows * cols, 3);
+        const bias = normal(rng, cols);
+        for (const b of [bias, null]) {
+          const yj = y.slice();
+          const yn = y.slice();
+          js.biasActivation(kind, yj, b, rows, cols, slope);
+          nat().biasActivation(kind, yn, b, rows, cols, slope);
+          // With a bias, y + b is rounded to float before the activation (js adds in double), which
+          // moves sigmoid's far tail by up to |x|·6e-8 relative: hence the absolute floor.
+          assertClose(yn, yj, 2e-6, b === null ? ACT_ATOL : 1e-9, `${label}, bias ${b === null ? 'null' : 'given'}`);
+        }
+      });
+
+      test(`activationBackward ${label} matches js, also when dx aliases dy`, () => {
+        const rng = new Rng(13);
+        const n = 999;
+        const x = activationInputs(rng, n);
+        const y = new Float32Array(n);
+        js.activation(kind, x, y, n, slope);
+        const dy = normal(rng, n);
+        const dj = new Float32Array(n);
+        const dn = new Float32Array(n);
+        js.activationBackward(kind, y, dy, dj, n, slope);
+        nat().activationBackward(kind, y, dy, dn, n, slope);
+        assertClose(dn, dj, 1e-6, 1e-30, label);
+        const inPlace = dy.slice();
+        nat().activationBackward(kind, y, inPlace, inPlace, n, slope);
+        assertClose(inPlace, dj, 1e-6, 1e-30, `${label} in place`);
+      });
+    }
+  }
+});
+
+describe('reductions', () => {
+  for (const [rows, cols] of [
+    [1, 1],
+    [37, 53],
+    [256, 2000],
+    [3, 0],
+  ] as const) {
+    test(`colSum of ${rows}×${cols} matches js, overwriting and accumulating`, () => {
+      const rng = new Rng(rows + cols);
+      const a = normal(rng, rows * cols);
+      const start = normal(rng, cols);
+      for (const accumulate of [false, true]) {
+        const oj = start.slice();
+        const on = start.slice();
+        js.colSum(a, rows, cols, oj, accumulate);
+        nat().colSum(a, rows, cols, on, accumulate);
+        assertClose(on, oj, 1e-6, 1e-6, `accumulate ${accumulate}`);
+      }
+    });
+  }
+
+  for (const n of [1, 7, 1000, 12345]) {
+    test(`mse over ${n} elements matches js, with and without a gradient`, () => {
+      const rng = new Rng(n);
+      const y = normal(rng, n);
+      const t = normal(rng, n);
+      const gj = new Float32Array(n);
+      const gn = new Float32Array(n);
+      const lj = js.mse(y, t, gj, n, 0.75);
+      const ln = nat().mse(y, t, gn, n, 0.75);
+      assert.ok(Math.abs(ln - lj) <= 1e-9 * lj, `loss ${ln} vs ${lj}`);
+      assertClose(gn, gj, 1e-6, 1e-12, 'grad');
+      const noGrad = nat().mse(y, t, null, n, 0.75);
+      assert.ok(Math.abs(noGrad - lj) <= 1e-9 * lj, `loss without grad ${noGrad} vs ${lj}`);
+    });
+  }
+
+  test('softmax matches js on ordinary and on very large logits, also in place', () => {
+    const rng = new Rng(21);
+    const [rows, cols] = [17, 10];
+    const logits = normal(rng, rows * cols, 3);
+    logits.set([1000, 999, 0, -1000, 1000, 998, 500, -5, 3, 1], 0);
+    logits.set([-1000, -1001, -1002, -1000, -1003, -2000, -1000, -1000.5, -1e30, -1000], cols);
+    logits.set([88, 87, -88, 0, 1e-30, -1e-30, 50, 60, 70, 80], 2 * cols);
+    const pj = new Float32Array(rows * cols);
+    const pn = new Float32Array(rows * cols);
+    js.softmax(logits, pj, rows, cols);
+    nat().softmax(logits, pn, rows, cols);
+    assertClose(pn, pj, 1e-6, 1e-30, 'probs');
+    const inPlace = logits.slice();
+    nat().softmax(inPlace, inPlace, rows, cols);
+    assertClose(inPlace, pj, 1e-6, 1e-30, 'probs in place');
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += pn[r * cols + c];
+      assert.ok(Math.abs(s - 1) < 1e-6, `row ${r} sums to ${s}`);
+    }
+  });
+
+  test('softmax of a single column is 1', () => {
+    const probs = new Float32Array(3);
+    nat().softmax(new Float32Array([5, -1000, 1000]), probs, 3, 1);
+    assert.deepEqual([...probs], [1, 1, 1]);
+  });
+
+  test('sqDistances matches js and is never negative, even between identical rows', () => {
+    const rng = new Rng(31);
+    const [n, k, d] = [37, 23, 17];
+    const x = normal(rng, n * d, 2);
+    const protos = normal(rng, k * d, 2);
+    // A few prototypes equal to data points: their distance is 0 up to rounding, clamped.
+    protos.set(x.subarray(0, d), 0);
+    protos.set(x.subarray(5 * d, 6 * d), 3 * d);
+    const dj = new Float32Array(n * k);
+    const dn = new Float32Array(n * k).fill(NaN);
+    js.sqDistances(x, protos, n, k, d, dj);
+    nat().sqDistances(x, protos, n, k, d, dn);
+    const sq = (a: Float32Array, r: number): number => {
+      let s = 0;
+      for (let q = 0; q < d; q++) s += a[r * d + q] ** 2;
+      return s;
+    };
+    assertClose(dn, dj, 0, (i) => 3e-7 * (d + 2) * (sq(x, Math.floor(i / k)) + sq(protos, i % k)), 'D');
+    assert.ok(dn.every((v) => v >= 0));
+    assert.ok(dn[0] < 1e-4 && dn[5 * k + 3] < 1e-4, `self distances ${dn[0]}, ${dn[5 * k + 3]}`);
+  });
+});
+
+describe('element-wise updates', () => {
+  test('axpy and scale match js', () => {
+    const rng = new Rng(41);
+    const n = 1001;
+    const x = normal(rng, n);
+    const y = normal(rng, n);
+    const yj = y.slice();
+    const yn = y.slice();
+    js.axpy(n, -0.37, x, yj);
+    nat().axpy(n, -0.37, x, yn);
+    assertClose(yn, yj, 1e-6, 1e-7, 'axpy');
+    js.scale(n, 1.7, yj);
+    nat().scale(n, 1.7, yn);
+    assertClose(yn, yj, 1e-6, 1e-7, 'scale');
+  });
+
+  /** Runs `steps` updates on both backends from the same state with the same gradients. */
+  function compareOptimizer(
+    seed: number,
+    n: number,
+    stateArrays: number,
+    steps: readonly number[],
+    update: (b: Backend, p: Float32Array, g: Float32Array, state: Float32Array[], step: number) => void,
+    rtol: number,
+    atol: number,
+  ): void {
+    const rng = new Rng(seed);
+    const p0 = normal(rng, n);
+    const pj = p0.slice();
+    const pn = p0.slice();
+    const sj = Array.from({ length: stateArrays }, () => new Float32Array(n));
+    const sn = Array.from({ length: stateArrays }, () => new Float32Array(n));
+    const last = Math.max(...steps);
+    for (let step = 1; step <= last; step++) {
+      const g = normal(rng, n, 0.5);
+      update(js, pj, g, sj, step);
+      update(nat(), pn, g, sn, step);
+      if (steps.includes(step)) {
+        assertClose(pn, pj, rtol, atol, `p after step ${step}`);
+        for (let s = 0; s < stateArrays; s++) assertClose(sn[s], sj[s], rtol, atol, `state ${s} after step ${step}`);
+      }
+    }
+  }
+
+  for (const [weightDecay, decoupled] of [
+    [0, false],
+    [0.05, false],
+    [0.05, true],
+  ] as const) {
+    const label = weightDecay === 0 ? 'without weight decay' : decoupled ? 'with decoupled weight decay (AdamW)' : 'with coupled L2 weight decay';
+    test(`adam ${label} matches js at step 1 and step 10`, () => {
+      compareOptimizer(
+        51,
+        1003,
+        2,
+        [1, 10],
+        (b, p, g, [m, v], step) =>
+          b.adam(p, g, m, v, p.length, { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, decoupled, step }),
+        1e-5,
+        1e-7,
+      );
+    });
+  }
+
+  test('adam reads and writes Float32Array views at their byte offset', () => {
+    const rng = new Rng(52);
+    const n = 100;
+    const views = (): Float32Array[] => [0, 1, 2, 3].map((o) => new Float32Array(n + 4).subarray(o, o + n));
+    const [pj, gj, mj, vj] = views();
+    const [pn, gn, mn, vn] = views();
+    rng.fillNormal(pj);
+    rng.fillNormal(gj);
+    pn.set(pj);
+    gn.set(gj);
+    const o: AdamParams = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1 };
+    js.adam(pj, gj, mj, vj, n, o);
+    nat().adam(pn, gn, mn, vn, n, o);
+    assertClose(pn, pj, 1e-6, 1e-7, 'p');
+    assertClose(vn, vj, 1e-6, 1e-12, 'v');
+    assert.equal(new Float32Array(pn.buffer)[n + 3], 0);
+  });
+
+  const sgdCases: readonly { name: string; momentum: number; dampening: number; weightDecay: number; nesterov: boolean }[] = [
+    { name: 'plain SGD', momentum: 0, dampening: 0, weightDecay: 0, nesterov: false },
+    { name: 'SGD with weight decay and no momentum', momentum: 0, dampening: 0, weightDecay: 0.01, nesterov: false },
+    { name: 'SGD with momentum', momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: false },
+    { name: 'SGD with momentum and dampening', momentum: 0.9, dampening: 0.3, weightDecay: 0.01, nesterov: false },
+    { name: 'SGD with Nesterov momentum', momentum: 0.9, dampening: 0, weightDecay: 0.01, nesterov: true },
+  ];
+  for (const c of sgdCases) {
+    test(`${c.name} matches js over the first step and the ten after it`, () => {
+      compareOptimizer(
+        61,
+        1003,
+        1,
+        [1, 2, 11],
+        (b, p, g, [buf], step) =>
+          b.sgd(p, g, c.momentum === 0 ? null : buf, p.length, 0.05, c.momentum, c.dampening, c.weightDecay, c.nesterov, step === 1),
+        1e-5,
+        1e-6,
+      );
+    });
+  }
+
+  const rmspropCases: readonly { name: string; centered: boolean; momentum: number; weightDecay: number }[] = [
+    { name: 'RMSprop', centered: false, momentum: 0, weightDecay: 0 },
+    { name: 'RMSprop with weight decay', centered: false, momentum: 0, weightDecay: 0.01 },
+    { name: 'centered RMSprop', centered: true, momentum: 0, weightDecay: 0 },
+    { name: 'RMSprop with momentum', centered: false, momentum: 0.9, weightDecay: 0.01 },
+    { name: 'centered RMSprop with momentum', centered: true, momentum: 0.9, weightDecay: 0 },
+  ];
+  for (const c of rmspropCases) {
+    test(`${c.name} matches js at step 1 and step 10`, () => {
+      compareOptimizer(
+        71,
+        1003,
+        3,
+        [1, 10],
+        (b, p, g, [sq, gAvg, buf], step) => {
+          void step;
+          b.rmsprop(p, g, sq, c.centered ? gAvg : null, c.momentum > 0 ? buf : null, p.length, 1e-3, 0.99, 1e-8, c.weightDecay, c.momentum);
+        },
+        2e-5,
+        1e-6,
+      );
+    });
+  }
+});

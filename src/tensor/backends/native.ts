@@ -1,0 +1,240 @@
+/**
+ * The native backend: the N-API addon built from native/latentlab.cc (system OpenBLAS sgemm +
+ * fused single-threaded C++ kernels). Arrays are passed zero-copy; the wrapper only converts
+ * flags and activation names to integers, the addon checks that lengths cover the sizes given.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { ACTIVATION_CODE } from '../backend.js';
+import type { ActivationKind, AdamParams, Backend, BackendInfo } from '../backend.js';
+
+/** What native/latentlab.cc exports; flags are 0/1, activations ACTIVATION_CODE values. */
+interface NativeAddon {
+  gemm(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void;
+  biasActivation(kind: number, y: Float32Array, bias: Float32Array | null, rows: number, cols: number, slope: number): void;
+  activation(kind: number, x: Float32Array, out: Float32Array, n: number, slope: number): void;
+  activationBackward(kind: number, y: Float32Array, dy: Float32Array, dx: Float32Array, n: number, slope: number): void;
+  colSum(a: Float32Array, rows: number, cols: number, out: Float32Array, accumulate: number): void;
+  mse(y: Float32Array, t: Float32Array, grad: Float32Array | null, n: number, scale: number): number;
+  softmax(logits: Float32Array, probs: Float32Array, rows: number, cols: number): void;
+  axpy(n: number, alpha: number, x: Float32Array, y: Float32Array): void;
+  scale(n: number, alpha: number, x: Float32Array): void;
+  adam(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: number,
+    step: number,
+  ): void;
+  sgd(
+    p: Float32Array,
+    g: Float32Array,
+    buf: Float32Array | null,
+    n: number,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: number,
+    firstStep: number,
+  ): void;
+  rmsprop(
+    p: Float32Array,
+    g: Float32Array,
+    sq: Float32Array,
+    gAvg: Float32Array | null,
+    buf: Float32Array | null,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+  ): void;
+  sqDistances(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, out: Float32Array): void;
+  setThreads(n: number): void;
+  getThreads(): number;
+  coreName(): string | null;
+  config(): string | null;
+}
+
+const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
+  'gemm',
+  'biasActivation',
+  'activation',
+  'activationBackward',
+  'colSum',
+  'mse',
+  'softmax',
+  'axpy',
+  'scale',
+  'adam',
+  'sgd',
+  'rmsprop',
+  'sqDistances',
+  'setThreads',
+  'getThreads',
+  'coreName',
+  'config',
+];
+
+/** Where `npm run build:native` puts the addon (repo root, from src/ or dist/ alike). */
+export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../../build/Release/latentlab_native.node', import.meta.url));
+
+/** Backend over the addon; each method forwards straight to its C++ kernel. */
+export class NativeBackend implements Backend {
+  readonly name = 'native' as const;
+  private readonly addon: NativeAddon;
+
+  constructor(addon: NativeAddon) {
+    this.addon = addon;
+  }
+
+  info(): BackendInfo {
+    return { name: 'native', threads: this.addon.getThreads(), blasCore: this.addon.coreName() };
+  }
+
+  /** OpenBLAS's build configuration string (openblas_get_config), for diagnostics. */
+  blasConfig(): string | null {
+    return this.addon.config();
+  }
+
+  setThreads(n: number): void {
+    this.addon.setThreads(n);
+  }
+
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void {
+    this.addon.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
+  }
+
+  biasActivation(kind: ActivationKind, y: Float32Array, bias: Float32Array | null, rows: number, cols: number, slope: number): void {
+    this.addon.biasActivation(ACTIVATION_CODE[kind], y, bias, rows, cols, slope);
+  }
+
+  activation(kind: ActivationKind, x: Float32Array, out: Float32Array, n: number, slope: number): void {
+    this.addon.activation(ACTIVATION_CODE[kind], x, out, n, slope);
+  }
+
+  activationBackward(kind: ActivationKind, y: Float32Array, dy: Float32Array, dx: Float32Array, n: number, slope: number): void {
+    this.addon.activationBackward(ACTIVATION_CODE[kind], y, dy, dx, n, slope);
+  }
+
+  colSum(a: Float32Array, rows: number, cols: number, out: Float32Array, accumulate: boolean): void {
+    this.addon.colSum(a, rows, cols, out, accumulate ? 1 : 0);
+  }
+
+  mse(y: Float32Array, t: Float32Array, grad: Float32Array | null, n: number, scale: number): number {
+    return this.addon.mse(y, t, grad, n, scale);
+  }
+
+  softmax(logits: Float32Array, probs: Float32Array, rows: number, cols: number): void {
+    this.addon.softmax(logits, probs, rows, cols);
+  }
+
+  axpy(n: number, alpha: number, x: Float32Array, y: Float32Array): void {
+    this.addon.axpy(n, alpha, x, y);
+  }
+
+  scale(n: number, alpha: number, x: Float32Array): void {
+    this.addon.scale(n, alpha, x);
+  }
+
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, o: AdamParams): void {
+    this.addon.adam(p, g, m, v, n, o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.decoupled ? 1 : 0, o.step);
+  }
+
+  sgd(
+    p: Float32Array,
+    g: Float32Array,
+    buf: Float32Array | null,
+    n: number,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+    firstStep: boolean,
+  ): void {
+    this.addon.sgd(p, g, buf, n, lr, momentum, dampening, weightDecay, nesterov ? 1 : 0, firstStep ? 1 : 0);
+  }
+
+  rmsprop(
+    p: Float32Array,
+    g: Float32Array,
+    sq: Float32Array,
+    gAvg: Float32Array | null,
+    buf: Float32Array | null,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+  ): void {
+    this.addon.rmsprop(p, g, sq, gAvg, buf, n, lr, alpha, eps, weightDecay, momentum);
+  }
+
+  sqDistances(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, out: Float32Array): void {
+    this.addon.sqDistances(x, mProto, n, k, d, out);
+  }
+}
+
+function isAddon(value: unknown): value is NativeAddon {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return ADDON_FUNCTIONS.every((name) => typeof record[name] === 'function');
+}
+
+let loaded: NativeAddon | null = null;
+
+/**
+ * Loads build/Release/latentlab_native.node. Never throws: on failure returns the reason, and the
+ * caller falls back to the js backend.
+ */
+export function loadNativeBackend(): { backend: Backend } | { error: string } {
+  if (loaded === null) {
+    let mod: unknown;
+    try {
+      mod = createRequire(import.meta.url)(NATIVE_ADDON_PATH);
+    } catch (e) {
+      const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      return { error: `could not load the native addon ${NATIVE_ADDON_PATH}: ${message} (run \`npm run build:native\`)` };
+    }
+    if (!isAddon(mod)) {
+      return {
+        error: `the native addon ${NATIVE_ADDON_PATH} is out of date (missing functions); run \`npm run build:native\``,
+      };
+    }
+    loaded = mod;
+  }
+  return { backend: new NativeBackend(loaded) };
+}

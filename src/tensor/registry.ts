@@ -1,0 +1,83 @@
+/**
+ * Which backend runs the kernels. Chosen once, lazily: LATENTLAB_BACKEND (js | native | auto),
+ * else native when the addon loads, else js with one notice. `useBackend` overrides it.
+ */
+import type { Backend } from './backend.js';
+import { JsBackend } from './backends/js.js';
+import { loadNativeBackend } from './backends/native.js';
+
+export type BackendName = 'js' | 'native' | 'auto';
+
+let current: Backend | null = null;
+let jsInstance: JsBackend | null = null;
+let nativeResult: { backend: Backend } | { error: string } | null = null;
+let noticeGiven = false;
+
+function js(): Backend {
+  jsInstance ??= new JsBackend();
+  return jsInstance;
+}
+
+function native(): { backend: Backend } | { error: string } {
+  if (nativeResult === null) nativeResult = loadNativeBackend();
+  return nativeResult;
+}
+
+/** Why the native backend cannot be used, or null when it loads. */
+export function nativeUnavailableReason(): string | null {
+  const r = native();
+  return 'error' in r ? r.error : null;
+}
+
+/** Returns the backend for a name; 'native' throws when the addon is unavailable. */
+export function resolveBackend(name: BackendName): Backend {
+  switch (name) {
+    case 'js':
+      return js();
+    case 'native': {
+      const r = native();
+      if ('error' in r) throw new Error(`useBackend: the native backend is unavailable (${r.error}); use 'js' or 'auto'`);
+      return r.backend;
+    }
+    case 'auto': {
+      const r = native();
+      if ('backend' in r) return r.backend;
+      if (!noticeGiven) {
+        noticeGiven = true;
+        process.emitWarning(`native backend unavailable (${r.error}); running on the js backend`, { code: 'LATENTLAB_JS_BACKEND' });
+      }
+      return js();
+    }
+    default:
+      throw new RangeError(`useBackend: expected 'js', 'native' or 'auto', got ${JSON.stringify(name)}`);
+  }
+}
+
+/** The backend in use (resolved from LATENTLAB_BACKEND, default 'auto', on first call). */
+export function backend(): Backend {
+  if (current === null) {
+    const env = process.env.LATENTLAB_BACKEND;
+    if (env !== undefined && env !== '' && env !== 'js' && env !== 'native' && env !== 'auto') {
+      throw new RangeError(`LATENTLAB_BACKEND: expected 'js', 'native' or 'auto', got ${JSON.stringify(env)}`);
+    }
+    current = resolveBackend((env === undefined || env === '' ? 'auto' : env) as BackendName);
+  }
+  return current;
+}
+
+/** Selects the backend used by every layer, loss and optimizer from now on. */
+export function useBackend(name: BackendName | Backend): Backend {
+  current = typeof name === 'string' ? resolveBackend(name) : name;
+  return current;
+}
+
+/** Runs `fn` with a backend selected, restoring the previous one afterwards (tests use this). */
+export function withBackend<T>(name: BackendName | Backend, fn: () => T): T {
+  const prev = current;
+  useBackend(name);
+  try {
+    return fn();
+  } finally {
+    current = prev;
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The minibatch training loop (seed 003's SGD() grown up), written as a generator of events so a
+ * progress bar, a logger or the explorer's animation consume the same steps. `fit` drives it.
+ */
+import type { Loss, Target } from '../nn/loss.js';
+import type { Module } from '../nn/module.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { checkSchedule, scheduledLr, type LrSchedule } from '../optim/schedule.js';
+import type { Rng } from '../random.js';
+import { Tensor, expect2d } from '../tensor/tensor.js';
+
+export interface TrainOptions {
+  model: Module;
+  loss: Loss;
+  optimizer: Optimizer;
+  /** Inputs, n × d. */
+  x: Tensor;
+  /** Targets: class indices (Int32Array of n) or an n × k tensor. */
+  y: Target;
+  batchSize: number;
+  /** Number of passes over the data (give epochs or iterations, not both). */
+  epochs?: number;
+  /** Number of optimisation steps; the data is reshuffled at each pass. */
+  iterations?: number;
+  /** Shuffles the minibatch order each pass (default true). */
+  shuffle?: boolean;
+  /** Seeded generator for the shuffles. */
+  rng: Rng;
+  /** Learning rate as a function of completed epochs (default constant). */
+  schedule?: LrSchedule;
+  /** Evaluated at the end of each epoch. */
+  validation?: { x: Tensor; y: Target };
+  /** Step to start from (resuming); earlier steps are skipped without drawing their batches twice. */
+  startStep?: number;
+}
+
+export interface StepEvent {
+  readonly type: 'step';
+  readonly epoch: number;
+  /** Global step index, 0-based. */
+  readonly step: number;
+  readonly loss: number;
+  readonly lr: number;
+  readonly ms: number;
+  /** Steps in the whole run. */
+  readonly totalSteps: number;
+}
+
+export interface EpochEvent {
+  readonly type: 'epoch';
+  readonly epoch: number;
+  readonly step: number;
+  /** Mean training loss over the epoch's steps. */
+  readonly loss: number;
+  readonly lr: number;
+  readonly ms: number;
+  readonly validation?: EvalResult;
+}
+
+export type TrainEvent = StepEvent | EpochEvent;
+
+export interface EvalResult {
+  readonly loss: number;
+  /** Share of rows whose argmax matches the class index (class-index targets only). */
+  readonly accuracy?: number;
+}
+
+function targetRows(y: Target): number {
+  return y instanceof Int32Array ? y.length : y.rows;
+}
+
+function checkOptions(o: TrainOptions): { steps: number; perEpoch: number } {
+  expect2d('train', o.x);
+  const n = o.x.rows;
+  if (n === 0) throw new RangeError('train: expected at least one training sample, got 0');
+  if (targetRows(o.y) !== n) throw new RangeError(`train: expected ${n} targets (one per input row), got ${targetRows(o.y)}`);
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new RangeError(`train: expected batchSize to be a positive integer, got ${o.batchSize}`);
+  if ((o.epochs === undefined) === (o.iterations === undefined)) {
+    throw new RangeError(`train: expected exactly one of epochs or iterations, got epochs=${o.epochs}, iterations=${o.iterations}`);
+  }
+  if (o.epochs !== undefined && (!Number.isInteger(o.epochs) || o.epochs < 0)) throw new RangeError(`train: expected epochs to be a non-negative integer, got ${o.epochs}`);
+  if (o.iterations !== undefined && (!Number.isInteger(o.iterations) || o.iterations < 0)) {
+    throw new RangeError(`train: expected iterations to be a non-negative integer, got ${o.iterations}`);
+  }
+  if (o.schedule !== undefined) checkSchedule(o.schedule);
+  if (o.validation !== undefined) {
+    expect2d('train(validation)', o.validation.x, o.x.cols);
+    if (targetRows(o.validation.y) !== o.validation.x.rows) {
+      throw new RangeError(`train: expected ${o.validation.x.rows} validation targets, got ${targetRows(o.validation.y)}`);
+    }
+  }
+  const perEpoch = Math.ceil(n / o.batchSize);
+  const steps = o.iterations ?? (o.epochs ?? 0) * perEpoch;
+  return { steps, perEpoch };
+}
+
+/** Copies rows `idx[start..end)` of `src` into `dst` (a reusable batch buffer). */
+function gatherRows(src: Float32Array, cols: number, idx: Int32Array, start: number, end: number, dst: Float32Array): void {
+  for (let i = start; i < end; i++) dst.set(src.subarray(idx[i] * cols, (idx[i] + 1) * cols), (i - start) * cols);
+}
+
+/** Yields one event per optimisation step and one per completed epoch. */
+export function* trainSteps(o: TrainOptions): Generator<TrainEvent, void, undefined> {
+  const { steps, perEpoch } = checkOptions(o);
+  const n = o.x.rows;
+  const d = o.x.cols;
+  const shuffle = o.shuffle ?? true;
+  const lr0 = o.optimizer.lr;
+  const yCols = o.y instanceof Int32Array ? 0 : o.y.cols;
+  const xBuf = new Float32Array(o.batchSize * d);
+  const yBuf = o.y instanceof Int32Array ? new Int32Array(o.batchSize) : new Float32Array(o.batchSize * yCols);
+  const start = o.startStep ?? 0;
+  o.model.train();
+  let order: Int32Array = new Int32Array(0);
+  let epochLoss = 0;
+  let epochSteps = 0;
+  let epochStart = performance.now();
+  for (let step = 0; step < steps; step++) {
+    const epoch = Math.floor(step / perEpoch);
+    const b = step % perEpoch;
+    if (b === 0) {
+      order = shuffle ? o.rng.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
+      if (o.schedule !== undefined) o.optimizer.lr = scheduledLr(o.schedule, lr0, epoch);
+      epochLoss = 0;
+      epochSteps = 0;
+      epochStart = performance.now();
+    }
+    if (step < start) continue;
+    const t0 = performance.now();
+    const s = b * o.batchSize;
+    const e = Math.min(n, s + o.batchSize);
+    const rows = e - s;
+    gatherRows(o.x.data, d, order, s, e, xBuf);
+    const xb = new Tensor(xBuf.subarray(0, rows * d), [rows, d]);
+    let yb: Target;
+    if (o.y instanceof Int32Array) {
+      const yi = yBuf as Int32Array;
+      for (let i = s; i < e; i++) yi[i - s] = o.y[order[i]];
+      yb = yi.subarray(0, rows);
+    } else {
+      gatherRows(o.y.data, yCols, order, s, e, yBuf as Float32Array);
+      yb = new Tensor((yBuf as Float32Array).subarray(0, rows * yCols), [rows, yCols]);
+    }
+    o.optimizer.zeroGrad();
+    const out = o.model.forward(xb);
+    const loss = o.loss.forward(out, yb);
+    o.model.backward(o.loss.backward());
+    o.optimizer.step();
+    epochLoss += loss;
+    epochSteps++;
+    yield { type: 'step', epoch, step, loss, lr: o.optimizer.lr, ms: performance.now() - t0, totalSteps: steps };
+    if (b === perEpoch - 1 || step === steps - 1) {
+      const validation = o.validation === undefined ? undefined : evaluate(o.model, o.loss, o.validation.x, o.validation.y);
+      o.model.train();
+      yield { type: 'epoch', epoch, step, loss: epochLoss / Math.max(1, epochSteps), lr: o.optimizer.lr, ms: performance.now() - epochStart, validation };
+    }
+  }
+}
+
+export interface FitResult {
+  readonly steps: number;
+  readonly epochs: EpochEvent[];
+  readonly finalLoss: number;
+}
+
+/** Runs the whole loop; `onEvent` sees every event (for progress display or logging). */
+export function fit(o: TrainOptions, onEvent?: (e: TrainEvent) => void): FitResult {
+  const epochs: EpochEvent[] = [];
+  let steps = 0;
+  let last = NaN;
+  for (const e of trainSteps(o)) {
+    if (e.type === 'step') {
+      steps++;
+      last = e.loss;
+    } else {
+      epochs.push(e);
+    }
+    onEvent?.(e);
+  }
+  return { steps, epochs, finalLoss: last };
+}
+
+/** Mean loss (and accuracy for class-index targets) over a dataset, in eval mode, in batches. */
+export function evaluate(model: Module, loss: Loss, x: Tensor, y: Target, batchSize = 1000): EvalResult {
+  expect2d('evaluate', x);
+  if (targetRows(y) !== x.rows) throw new RangeError(`evaluate: expected ${x.rows} targets, got ${targetRows(y)}`);
+  const was = model.training;
+  model.eval();
+  let total = 0;
+  let correct = 0;
+  try {
+    for (let s = 0; s < x.rows; s += batchSize) {
+      const e = Math.min(x.rows, s + batchSize);
+      const out = model.forward(x.sliceRows(s, e));
+      const yb = y instanceof Int32Array ? y.subarray(s, e) : y.sliceRows(s, e);
+      total += loss.forward(out, yb) * (e - s);
+      if (y instanceof Int32Array) {
+        const pred = out.argmaxRows();
+        for (let i = 0; i < pred.length; i++) if (pred[i] === y[s + i]) correct++;
+      }
+    }
+  } finally {
+    model.train(was);
+  }
+  const n = Math.max(1, x.rows);
+  return y instanceof Int32Array ? { loss: total / n, accuracy: correct / n } : { loss: total / n };
+}
