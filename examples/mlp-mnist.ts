@@ -31,7 +31,7 @@ const { values } = parseArgs({
     hidden: { type: 'string', default: '100' },
     activation: { type: 'string', default: 'sigmoid' },
     'batch-size': { type: 'string', default: '64' },
-    lr: { type: 'string', default: '0.001' },
+    lr: { type: 'string', default: '0.003' },
     seed: { type: 'string', default: '0' },
     backend: { type: 'string', default: 'auto' },
     threads: { type: 'string' },

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 // ---- OpenBLAS, declared here so that no header path is needed (link with -lopenblas). ----
@@ -285,28 +286,32 @@ void sgdT(float* __restrict p, const float* __restrict g, float* __restrict buf,
   }
 }
 
+// RMSprop. The centered variant runs in double: avg = sq − gAvg² cancels heavily once the gradient
+// keeps its sign (js also subtracts the unrounded values), and float would lose digits there.
 template <bool Wd, bool Centered, bool Momentum>
 void rmspropT(float* __restrict p, const float* __restrict g, float* __restrict sq, float* __restrict gAvg,
-              float* __restrict buf, int64_t n, float lr, float alpha, float oneMinusAlpha, float eps, float wd,
-              float momentum) {
+              float* __restrict buf, int64_t n, double lr_, double alpha_, double eps_, double wd_, double momentum_) {
+  using T = std::conditional_t<Centered, double, float>;
+  const T lr = static_cast<T>(lr_), alpha = static_cast<T>(alpha_), oneMinusAlpha = static_cast<T>(1.0 - alpha_);
+  const T eps = static_cast<T>(eps_), wd = static_cast<T>(wd_), momentum = static_cast<T>(momentum_);
   for (int64_t i = 0; i < n; i++) {
-    float d = g[i];
+    T d = g[i];
     if constexpr (Wd) d += wd * p[i];
-    const float s = alpha * sq[i] + oneMinusAlpha * d * d;
-    sq[i] = s;
-    float avg = s;
+    const T s = alpha * sq[i] + oneMinusAlpha * d * d;
+    sq[i] = static_cast<float>(s);
+    T avg = s;
     if constexpr (Centered) {
-      const float ga = alpha * gAvg[i] + oneMinusAlpha * d;
-      gAvg[i] = ga;
+      const T ga = alpha * gAvg[i] + oneMinusAlpha * d;
+      gAvg[i] = static_cast<float>(ga);
       avg = s - ga * ga;
     }
-    const float denom = std::sqrt(avg) + eps;
+    const T denom = std::sqrt(avg) + eps;
     if constexpr (Momentum) {
-      const float b = momentum * buf[i] + d / denom;
-      buf[i] = b;
-      p[i] -= lr * b;
+      const T b = momentum * buf[i] + d / denom;
+      buf[i] = static_cast<float>(b);
+      p[i] = static_cast<float>(p[i] - lr * b);
     } else {
-      p[i] -= lr * d / denom;
+      p[i] = static_cast<float>(p[i] - lr * d / denom);
     }
   }
 }
@@ -630,13 +635,13 @@ napi_value Sgd(napi_env env, napi_callback_info info) {
 }
 
 template <bool Wd>
-void rmspropDispatch(float* p, const float* g, float* sq, float* gAvg, float* buf, int64_t n, float lr, float alpha,
-                     float oma, float eps, float wd, float mom) {
+void rmspropDispatch(float* p, const float* g, float* sq, float* gAvg, float* buf, int64_t n, double lr, double alpha,
+                     double eps, double wd, double mom) {
   const bool centered = gAvg != nullptr, momentum = buf != nullptr;
-  if (centered && momentum) rmspropT<Wd, true, true>(p, g, sq, gAvg, buf, n, lr, alpha, oma, eps, wd, mom);
-  else if (centered) rmspropT<Wd, true, false>(p, g, sq, gAvg, buf, n, lr, alpha, oma, eps, wd, mom);
-  else if (momentum) rmspropT<Wd, false, true>(p, g, sq, gAvg, buf, n, lr, alpha, oma, eps, wd, mom);
-  else rmspropT<Wd, false, false>(p, g, sq, gAvg, buf, n, lr, alpha, oma, eps, wd, mom);
+  if (centered && momentum) rmspropT<Wd, true, true>(p, g, sq, gAvg, buf, n, lr, alpha, eps, wd, mom);
+  else if (centered) rmspropT<Wd, true, false>(p, g, sq, gAvg, buf, n, lr, alpha, eps, wd, mom);
+  else if (momentum) rmspropT<Wd, false, true>(p, g, sq, gAvg, buf, n, lr, alpha, eps, wd, mom);
+  else rmspropT<Wd, false, false>(p, g, sq, gAvg, buf, n, lr, alpha, eps, wd, mom);
 }
 
 // rmsprop(p, g, sq, gAvg | null, buf | null, n, lr, alpha, eps, weightDecay, momentum)
@@ -652,11 +657,8 @@ napi_value Rmsprop(napi_env env, napi_callback_info info) {
   const double wd = a.num(9, "weightDecay"), momentum = a.num(10, "momentum");
   if (!a.ok) return nullptr;
   if (!(momentum > 0)) buf = nullptr;  // js: momentum > 0 && buf !== null
-  const float f_lr = static_cast<float>(lr), f_alpha = static_cast<float>(alpha);
-  const float oma = static_cast<float>(1.0 - alpha), f_eps = static_cast<float>(eps);
-  const float f_wd = static_cast<float>(wd), f_mom = static_cast<float>(momentum);
-  if (wd != 0) rmspropDispatch<true>(p, g, sq, gAvg, buf, n, f_lr, f_alpha, oma, f_eps, f_wd, f_mom);
-  else rmspropDispatch<false>(p, g, sq, gAvg, buf, n, f_lr, f_alpha, oma, f_eps, f_wd, f_mom);
+  if (wd != 0) rmspropDispatch<true>(p, g, sq, gAvg, buf, n, lr, alpha, eps, wd, momentum);
+  else rmspropDispatch<false>(p, g, sq, gAvg, buf, n, lr, alpha, eps, wd, momentum);
   return nullptr;
 }
 

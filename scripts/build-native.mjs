@@ -55,13 +55,17 @@ function diagnose(output, status) {
   if (/cannot find -lopenblas|lopenblas: No such file|library not found for -lopenblas/i.test(output)) {
     return 'OpenBLAS not found: the linker has no -lopenblas';
   }
-  if (/(g\+\+|c\+\+|cc|make): (command )?not found|not found: make|No Xcode or CLT|could not find any Visual Studio/i.test(output)) {
+  if (
+    /No such file or directory: '[^']*\b(gcc|g\+\+|cc|c\+\+|clang\+*)'|(^|[\s/])(g\+\+|c\+\+|gcc|cc|make): (command )?not found|not found: make|No Xcode or CLT|Could not find any Visual Studio/.test(
+      output,
+    )
+  ) {
     return 'no C++ toolchain (g++ and make) found';
   }
-  if (/Cannot find module 'node-addon-api'|napi\.h: No such file/i.test(output)) {
+  if (/Cannot find module 'node-addon-api'|napi\.h: No such file/.test(output)) {
     return 'node-addon-api is missing from node_modules';
   }
-  if (/node_api\.h: No such file|ECONNREFUSED|ENOTFOUND|getaddrinfo|EAI_AGAIN/i.test(output)) {
+  if (/node_api\.h: No such file|\bENOTFOUND\b|\bECONNREFUSED\b|\bEAI_AGAIN\b|getaddrinfo/.test(output)) {
     return "Node's headers are not installed and could not be downloaded";
   }
   if (/gyp: .*python|Could not find any Python/i.test(output)) return 'node-gyp found no Python';
@@ -102,16 +106,15 @@ function main() {
     return;
   }
   // Load it once: a missing shared library at run time shows up here, not at first use.
-  let core = 'unknown';
-  let threads = 0;
+  let addon;
   try {
-    const addon = createRequire(import.meta.url)(addonPath);
-    core = addon.coreName() ?? 'unknown';
-    threads = addon.getThreads();
+    addon = createRequire(import.meta.url)(addonPath);
   } catch (e) {
     notice(`the built addon does not load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     return;
   }
+  const core = addon.coreName() ?? 'unknown';
+  const threads = addon.getThreads();
   console.log(`latentlab: native backend built (OpenBLAS core ${core}, ${threads} thread${threads === 1 ? '' : 's'}).`);
 }
 
