@@ -18,7 +18,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 
 if (process.env.LATENTLAB_BENCH_CHILD !== '1') {
-  const env = { ...process.env, LATENTLAB_BENCH_CHILD: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, LATENTLAB_BENCH_CHILD: '1' };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env });

@@ -22,7 +22,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <type_traits>
 #include <vector>
 
 // ---- OpenBLAS, declared here so that no header path is needed (link with -lopenblas). ----
@@ -286,32 +285,33 @@ void sgdT(float* __restrict p, const float* __restrict g, float* __restrict buf,
   }
 }
 
-// RMSprop. The centered variant runs in double: avg = sq − gAvg² cancels heavily once the gradient
-// keeps its sign (js also subtracts the unrounded values), and float would lose digits there.
+// RMSprop. The state updates run in double and are rounded once per stored value, as js does:
+// avg = sq − gAvg² cancels heavily once the gradient keeps its sign, and the momentum buffer sums
+// terms of size up to 1/√(1−alpha) whose sum can be far smaller. The square root and the division
+// (the expensive part, and not cancellation-prone) run in float.
 template <bool Wd, bool Centered, bool Momentum>
 void rmspropT(float* __restrict p, const float* __restrict g, float* __restrict sq, float* __restrict gAvg,
-              float* __restrict buf, int64_t n, double lr_, double alpha_, double eps_, double wd_, double momentum_) {
-  using T = std::conditional_t<Centered, double, float>;
-  const T lr = static_cast<T>(lr_), alpha = static_cast<T>(alpha_), oneMinusAlpha = static_cast<T>(1.0 - alpha_);
-  const T eps = static_cast<T>(eps_), wd = static_cast<T>(wd_), momentum = static_cast<T>(momentum_);
+              float* __restrict buf, int64_t n, double lr, double alpha, double eps, double wd, double momentum) {
+  const double oneMinusAlpha = 1.0 - alpha;
+  const float epsF = static_cast<float>(eps);
   for (int64_t i = 0; i < n; i++) {
-    T d = g[i];
+    double d = g[i];
     if constexpr (Wd) d += wd * p[i];
-    const T s = alpha * sq[i] + oneMinusAlpha * d * d;
+    const double s = alpha * sq[i] + oneMinusAlpha * d * d;
     sq[i] = static_cast<float>(s);
-    T avg = s;
+    double avg = s;
     if constexpr (Centered) {
-      const T ga = alpha * gAvg[i] + oneMinusAlpha * d;
+      const double ga = alpha * gAvg[i] + oneMinusAlpha * d;
       gAvg[i] = static_cast<float>(ga);
       avg = s - ga * ga;
     }
-    const T denom = std::sqrt(avg) + eps;
+    const float q = static_cast<float>(d) / (std::sqrt(static_cast<float>(avg)) + epsF);
     if constexpr (Momentum) {
-      const T b = momentum * buf[i] + d / denom;
+      const double b = momentum * buf[i] + q;
       buf[i] = static_cast<float>(b);
       p[i] = static_cast<float>(p[i] - lr * b);
     } else {
-      p[i] = static_cast<float>(p[i] - lr * d / denom);
+      p[i] = static_cast<float>(p[i] - lr * q);
     }
   }
 }
@@ -343,6 +343,12 @@ void sqDistancesK(const float* __restrict x, const float* __restrict mp, int64_t
 // ============================================================================================
 
 constexpr size_t kMaxArgs = 16;
+
+// Elements needed for a rows×cols operand; saturates instead of overflowing, so the length check fails.
+inline int64_t need(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
 
 // Reads a call's arguments; on any failure a JS exception is pending and `ok` is false.
 struct Call {
@@ -381,9 +387,9 @@ struct Call {
   }
 
   // A size: a non-negative number, at most `max`.
-  int64_t size(size_t i, const char* name, int64_t max = INT64_MAX / 4) {
+  int64_t size(size_t i, const char* name, int64_t max = int64_t{1} << 53) {
     const double v = num(i, name);
-    if (ok && !(v >= 0 && v <= static_cast<double>(max))) {
+    if (ok && !(v >= 0 && v <= static_cast<double>(max) && v == std::floor(v))) {
       char msg[160];
       std::snprintf(msg, sizeof msg, "expected %s to be a non-negative integer ≤ %lld, got %g", name,
                     static_cast<long long>(max), v);
@@ -447,10 +453,10 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   const bool tA = a.flag(0, "transA"), tB = a.flag(1, "transB");
   const int64_t m = a.size(2, "m", INT_MAX), n = a.size(3, "n", INT_MAX), k = a.size(4, "k", INT_MAX);
   const float alpha = static_cast<float>(a.num(5, "alpha"));
-  const float* A = a.f32(6, "a", m * k);
-  const float* B = a.f32(7, "b", k * n);
+  const float* A = a.f32(6, "a", need(m, k));
+  const float* B = a.f32(7, "b", need(k, n));
   const float beta = static_cast<float>(a.num(8, "beta"));
-  float* C = a.f32(9, "c", m * n);
+  float* C = a.f32(9, "c", need(m, n));
   if (!a.ok) return nullptr;
   sgemmRowMajor(tA, tB, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, A, B, beta, C);
   return nullptr;
@@ -461,7 +467,7 @@ napi_value BiasActivation(napi_env env, napi_callback_info info) {
   Call a(env, info, "biasActivation", 6);
   const int kind = a.activation(0);
   const int64_t rows = a.size(3, "rows"), cols = a.size(4, "cols");
-  float* y = a.f32(1, "y", rows * cols);
+  float* y = a.f32(1, "y", need(rows, cols));
   const float* bias = a.f32(2, "bias", cols, true);
   const float slope = static_cast<float>(a.num(5, "slope"));
   if (!a.ok) return nullptr;
@@ -518,7 +524,7 @@ napi_value ActivationBackward(napi_env env, napi_callback_info info) {
 napi_value ColSum(napi_env env, napi_callback_info info) {
   Call a(env, info, "colSum", 5);
   const int64_t rows = a.size(1, "rows"), cols = a.size(2, "cols");
-  const float* A = a.f32(0, "a", rows * cols);
+  const float* A = a.f32(0, "a", need(rows, cols));
   float* out = a.f32(3, "out", cols);
   const bool accumulate = a.flag(4, "accumulate");
   if (!a.ok) return nullptr;
@@ -544,8 +550,8 @@ napi_value Mse(napi_env env, napi_callback_info info) {
 napi_value Softmax(napi_env env, napi_callback_info info) {
   Call a(env, info, "softmax", 4);
   const int64_t rows = a.size(2, "rows"), cols = a.size(3, "cols");
-  const float* logits = a.f32(0, "logits", rows * cols);
-  float* probs = a.f32(1, "probs", rows * cols);
+  const float* logits = a.f32(0, "logits", need(rows, cols));
+  float* probs = a.f32(1, "probs", need(rows, cols));
   if (!a.ok) return nullptr;
   softmaxK(logits, probs, rows, cols);
   return nullptr;
@@ -666,9 +672,9 @@ napi_value Rmsprop(napi_env env, napi_callback_info info) {
 napi_value SqDistances(napi_env env, napi_callback_info info) {
   Call a(env, info, "sqDistances", 6);
   const int64_t n = a.size(2, "n", INT_MAX), k = a.size(3, "k", INT_MAX), d = a.size(4, "d", INT_MAX);
-  const float* x = a.f32(0, "x", n * d);
-  const float* mp = a.f32(1, "mProto", k * d);
-  float* out = a.f32(5, "out", n * k);
+  const float* x = a.f32(0, "x", need(n, d));
+  const float* mp = a.f32(1, "mProto", need(k, d));
+  float* out = a.f32(5, "out", need(n, k));
   if (!a.ok) return nullptr;
   sqDistancesK(x, mp, n, k, d, out);
   return nullptr;

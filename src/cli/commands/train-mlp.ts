@@ -1,0 +1,225 @@
+/**
+ * `latentlab train mlp`: seed 003 §4's classifier (784-100-10, sigmoid hidden, softmax + CE) or any
+ * hidden sizes, trained into a run directory with checkpoints, events and a summary. `--resume RUN`
+ * continues an interrupted run and ends with exactly the weights of an uninterrupted one.
+ */
+import { z } from 'zod';
+import { loadDataset } from '../../data/fetch.js';
+import { datasetNames } from '../../data/registry.js';
+import { writeNpy } from '../../data/npy.js';
+import { saveModel } from '../../io/model-file.js';
+import { LeakyReLU, ReLU, Sigmoid, Tanh } from '../../nn/activation.js';
+import { CrossEntropyLoss } from '../../nn/cross-entropy.js';
+import { INIT_NAMES } from '../../nn/init.js';
+import { Linear } from '../../nn/linear.js';
+import type { Module } from '../../nn/module.js';
+import { Sequential } from '../../nn/sequential.js';
+import { Adam, AdamW } from '../../optim/adam.js';
+import type { Optimizer } from '../../optim/optimizer.js';
+import { RMSprop } from '../../optim/rmsprop.js';
+import { SGD } from '../../optim/sgd.js';
+import { Rng } from '../../random.js';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
+import { RunDir, type RunSummary } from '../../runs/run-dir.js';
+import { backend, useBackend } from '../../tensor/registry.js';
+import { evaluate, trainSteps } from '../../train/loop.js';
+import { readConfigFile, resolveConfig } from '../config.js';
+import { UsageError } from '../errors.js';
+import type { Output } from '../output.js';
+import { packageVersion } from '../version.js';
+
+export const mlpConfigSchema = z.strictObject({
+  dataset: z.string().refine((s) => datasetNames().includes(s as never), { message: `expected one of ${datasetNames().join(', ')}` }).default('mnist'),
+  data_dir: z.string().optional(),
+  hidden: z.array(z.int().positive()).default([100]),
+  activation: z.enum(['sigmoid', 'tanh', 'relu', 'leaky_relu']).default('sigmoid'),
+  init: z.enum(INIT_NAMES as [string, ...string[]]).default('torch_default'),
+  optimizer: z.enum(['adam', 'adamw', 'sgd', 'rmsprop']).default('adam'),
+  lr: z.number().positive().default(0.003),
+  momentum: z.number().min(0).max(0.999).default(0.9),
+  batch_size: z.int().positive().default(64),
+  epochs: z.int().positive().default(5),
+  seed: z.int().nonnegative().default(0),
+  backend: z.enum(['auto', 'js', 'native']).default('auto'),
+  threads: z.int().positive().optional(),
+  limit: z.int().positive().optional(),
+  checkpoint_every: z.int().positive().default(200),
+  log_every: z.int().positive().default(50),
+});
+
+export type MlpConfig = z.infer<typeof mlpConfigSchema>;
+
+export interface TrainMlpFlags {
+  config?: string;
+  resume?: string;
+  out: string;
+  values: Partial<Record<keyof MlpConfig, unknown>>;
+}
+
+const ACTIVATIONS: Record<MlpConfig['activation'], () => Module> = {
+  sigmoid: () => new Sigmoid(),
+  tanh: () => new Tanh(),
+  relu: () => new ReLU(),
+  leaky_relu: () => new LeakyReLU(0.01),
+};
+
+/** The classifier for a config: Linear layers with the activation between them. */
+export function buildMlp(cfg: MlpConfig, inputs: number, classes: number, rng: Rng): Sequential {
+  const sizes = [inputs, ...cfg.hidden, classes];
+  const layers: Module[] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    layers.push(new Linear(sizes[i], sizes[i + 1], { rng, init: cfg.init as (typeof INIT_NAMES)[number], inputGrad: i > 0 }));
+    if (i + 2 < sizes.length) layers.push(ACTIVATIONS[cfg.activation]());
+  }
+  return new Sequential(layers);
+}
+
+function buildOptimizer(cfg: MlpConfig, model: Module): Optimizer {
+  const ps = model.parameters();
+  switch (cfg.optimizer) {
+    case 'adam':
+      return new Adam(ps, { lr: cfg.lr });
+    case 'adamw':
+      return new AdamW(ps, { lr: cfg.lr });
+    case 'sgd':
+      return new SGD(ps, { lr: cfg.lr, momentum: cfg.momentum });
+    case 'rmsprop':
+      return new RMSprop(ps, { lr: cfg.lr, momentum: cfg.momentum });
+  }
+}
+
+export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<number> {
+  let run: RunDir;
+  let cfg: MlpConfig;
+  const resuming = flags.resume !== undefined;
+  if (flags.resume !== undefined) {
+    run = RunDir.open(flags.resume, flags.out);
+    const saved = run.readConfig<{ kind: string; config: MlpConfig }>();
+    if (saved.kind !== 'mlp') throw new UsageError(`--resume: run ${run.id} is a "${saved.kind}" run, not an mlp run`);
+    cfg = mlpConfigSchema.parse(saved.config);
+    if (run.effectiveStatus() === 'completed') throw new UsageError(`--resume: run ${run.id} already completed`);
+  } else {
+    cfg = resolveConfig(mlpConfigSchema, flags.config === undefined ? null : readConfigFile(flags.config), flags.values, 'train mlp');
+    run = RunDir.create(flags.out, 'mlp');
+  }
+  useBackend(cfg.backend);
+  if (cfg.threads !== undefined) backend().setThreads(cfg.threads);
+  const info = backend().info();
+
+  const t0 = performance.now();
+  const train = await loadDataset(cfg.dataset as never, { split: 'train', dataDir: cfg.data_dir, limit: cfg.limit });
+  const test = await loadDataset(cfg.dataset as never, { split: 'test', dataDir: cfg.data_dir });
+  const loadS = (performance.now() - t0) / 1000;
+  const classes = train.classNames.length;
+
+  const root = new Rng(cfg.seed);
+  const initRng = root.fork();
+  const loopRng = root.fork();
+  const model = buildMlp(cfg, train.x.cols, classes, initRng);
+  const optimizer = buildOptimizer(cfg, model);
+  const loss = new CrossEntropyLoss();
+  const perEpoch = Math.ceil(train.x.rows / cfg.batch_size);
+  const totalSteps = perEpoch * cfg.epochs;
+
+  let startStep = 0;
+  const startedAt = new Date().toISOString();
+  const previous = run.readSummary();
+  const resumedFrom = [...(previous?.resumed_from_step ?? [])];
+  if (resuming && hasCheckpoint(run.file('checkpoint'))) {
+    const st = loadCheckpoint(run.file('checkpoint'), model, optimizer);
+    startStep = st.step;
+    loopRng.setState(st.rng.loop);
+    resumedFrom.push(startStep);
+    run.event({ type: 'resume', step: startStep, time: new Date().toISOString() });
+  } else if (!resuming) {
+    run.writeConfig({
+      kind: 'mlp',
+      config: cfg,
+      seed: cfg.seed,
+      package: { name: 'latentlab', version: packageVersion() },
+      backend: info,
+      dataset: { name: cfg.dataset, source: train.source, train_rows: train.x.rows, test_rows: test.x.rows, features: train.x.cols, classes },
+      model: model.toString(),
+      parameters: model.parameterCount(),
+      created_at: startedAt,
+    });
+  }
+  const loopStart = loopRng.state();
+  const summary: RunSummary = {
+    status: 'running',
+    metrics: {},
+    timings: { load_s: loadS },
+    kind: 'mlp',
+    run_id: run.id,
+    started_at: previous?.started_at ?? startedAt,
+    updated_at: startedAt,
+    pid: process.pid,
+    step: startStep,
+    total_steps: totalSteps,
+    resumed_from_step: resumedFrom,
+  };
+  run.writeSummary(summary);
+
+  out.notice(`run ${run.id} → ${run.path}`);
+  out.notice(`${cfg.dataset}: ${train.x.rows} training / ${test.x.rows} test rows (${train.source}); model ${[train.x.cols, ...cfg.hidden, classes].join('-')} ${cfg.activation}, ${model.parameterCount()} parameters; backend ${info.name}${info.blasCore ? ` (${info.blasCore}, ${info.threads} threads)` : ''}`);
+  if (startStep > 0) out.notice(`resuming at step ${startStep} of ${totalSteps}`);
+
+  let stop: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    stop = sig;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const bar = out.progress(totalSteps, 'train mlp |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}');
+  const tTrain = performance.now();
+  let lastStep = startStep;
+  const checkpoint = (step: number): void => saveCheckpoint(run.file('checkpoint'), model, optimizer, { step, rng: { loop: loopStart } });
+  try {
+    for (const e of trainSteps({ model, loss, optimizer, x: train.x, y: train.labels, batchSize: cfg.batch_size, epochs: cfg.epochs, rng: loopRng, startStep, validation: { x: test.x, y: test.labels } })) {
+      if (e.type === 'step') {
+        lastStep = e.step + 1;
+        bar.update(lastStep, { epoch: e.epoch + 1, loss: e.loss.toFixed(4) });
+        if (lastStep % cfg.log_every === 0) run.event({ type: 'step', step: lastStep, epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms });
+        if (lastStep % cfg.checkpoint_every === 0 && lastStep < totalSteps) checkpoint(lastStep);
+        if (stop !== null) break;
+      } else {
+        run.event({ type: 'epoch', step: e.step + 1, epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms, test_loss: e.validation?.loss, test_accuracy: e.validation?.accuracy });
+        out.notice(`\nepoch ${e.epoch + 1}/${cfg.epochs}: train loss ${e.loss.toFixed(4)}, test accuracy ${((e.validation?.accuracy ?? 0) * 100).toFixed(2)}%`);
+      }
+    }
+    bar.stop();
+    if (stop !== null) {
+      checkpoint(lastStep);
+      run.writeSummary({ ...summary, status: 'interrupted', step: lastStep, timings: { ...summary.timings, train_s: (performance.now() - tTrain) / 1000 } });
+      out.notice(`interrupted by ${stop} at step ${lastStep}; resume with: latentlab train mlp --resume ${run.id}${flags.out === 'runs' ? '' : ` --out ${flags.out}`}`);
+      return 130;
+    }
+    const trainS = (performance.now() - tTrain) / 1000;
+    const tEval = performance.now();
+    const trainEval = evaluate(model, loss, train.x, train.labels);
+    const testEval = evaluate(model, loss, test.x, test.labels);
+    const testPred = model.predict(test.x).argmaxRows();
+    saveModel(run.file('model'), model, { metadata: { kind: 'mlp', dataset: cfg.dataset } });
+    writeNpy(run.file('arrays', 'test_predictions.npy'), { dtype: 'i4', shape: [testPred.length], data: testPred });
+    writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.labels.length], data: test.labels });
+    const metrics = { accuracy: trainEval.accuracy ?? NaN, loss: trainEval.loss, test_accuracy: testEval.accuracy ?? NaN, test_loss: testEval.loss };
+    const timings = { ...summary.timings, train_s: trainS, eval_s: (performance.now() - tEval) / 1000, total_s: (performance.now() - t0) / 1000 };
+    run.writeSummary({ ...summary, status: 'completed', step: totalSteps, metrics, timings });
+    run.event({ type: 'final', step: totalSteps, ...metrics });
+    out.line('');
+    out.line(`run ${run.id} completed (${cfg.epochs} epochs, ${totalSteps} steps)`);
+    out.line(`  test accuracy  ${(metrics.test_accuracy * 100).toFixed(2)}%   (train ${(metrics.accuracy * 100).toFixed(2)}%)`);
+    out.line(`  test loss      ${metrics.test_loss.toFixed(4)}`);
+    out.line(`  time           ${trainS.toFixed(1)} s training, ${timings.total_s.toFixed(1)} s in all`);
+    out.line(`  files          ${run.path}/{config.json,events.jsonl,summary.json,model/,checkpoint/,arrays/}`);
+    out.result({ run_id: run.id, path: run.path, status: 'completed', metrics, timings });
+    return 0;
+  } catch (err) {
+    bar.stop();
+    run.writeSummary({ ...summary, status: 'failed', step: lastStep, error: (err as Error).message });
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,4 @@
+/** Errors the CLI maps to exit codes: UsageError → 2 (bad flags, config or names); anything else → 1. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

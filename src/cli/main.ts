@@ -1,0 +1,150 @@
+/**
+ * The `latentlab` command. Exit codes: 0 success, 1 runtime failure, 2 usage error.
+ * This is the only layer that prints.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { num, numList } from './config.js';
+import { dataFetch, dataInfo, dataList } from './commands/data.js';
+import { evalRun } from './commands/eval.js';
+import { runsList, runsShow } from './commands/runs.js';
+import { trainMlp } from './commands/train-mlp.js';
+import { UsageError } from './errors.js';
+import { Output } from './output.js';
+import { packageVersion } from './version.js';
+
+interface GlobalOpts {
+  json?: boolean;
+  quiet?: boolean;
+  out: string;
+}
+
+function output(cmd: Command): Output {
+  const g = cmd.optsWithGlobals<GlobalOpts>();
+  return new Output({ json: g.json, quiet: g.quiet });
+}
+
+let exitCode = 0;
+
+export function buildProgram(): Command {
+  const program = new Command('latentlab')
+    .description('Build, train and understand neural networks and their latent spaces.')
+    .version(packageVersion())
+    .option('--json', 'machine-readable JSON output on stdout')
+    .option('--quiet', 'no progress or notices')
+    .option('--out <dir>', 'runs folder', 'runs')
+    .exitOverride()
+    .showHelpAfterError();
+
+  const data = program.command('data').description('datasets: list, inspect, download');
+  data.command('list').description('the registered datasets').action((_o, cmd: Command) => {
+    exitCode = dataList(output(cmd));
+  });
+  data
+    .command('info <name>')
+    .description('shape, value range and class histogram of a dataset')
+    .option('--data-dir <dir>', 'directory holding the files')
+    .option('--split <split>', 'train | test | all')
+    .action(async (name: string, o: { dataDir?: string; split?: string }, cmd: Command) => {
+      exitCode = await dataInfo(name, o, output(cmd));
+    });
+  data
+    .command('fetch <name>')
+    .description('download a dataset into the cache (verified by sha256)')
+    .option('--data-dir <dir>', 'use this directory instead of the cache')
+    .action(async (name: string, o: { dataDir?: string }, cmd: Command) => {
+      exitCode = await dataFetch(name, o, output(cmd));
+    });
+
+  const train = program.command('train').description('train a model into a run directory');
+  train
+    .command('mlp')
+    .description("a classifier (seed 003 §4: 784-100-10, sigmoid hidden, softmax + cross-entropy)")
+    .option('--config <file>', 'JSON config (snake_case keys as in config.json); flags override it')
+    .option('--resume <run>', 'continue an interrupted run from its last checkpoint')
+    .option('--dataset <name>', 'mnist | fashion-mnist | usps | reuters10k')
+    .option('--data-dir <dir>', 'directory holding the dataset files')
+    .option('--hidden <sizes>', 'hidden layer sizes, e.g. 100 or 256,128')
+    .addOption(new Option('--activation <name>', 'hidden activation').choices(['sigmoid', 'tanh', 'relu', 'leaky_relu']))
+    .option('--init <name>', 'weight initialisation')
+    .addOption(new Option('--optimizer <name>').choices(['adam', 'adamw', 'sgd', 'rmsprop']))
+    .option('--lr <rate>', 'learning rate')
+    .option('--momentum <m>', 'momentum (sgd, rmsprop)')
+    .option('--batch-size <n>', 'minibatch size')
+    .option('--epochs <n>', 'passes over the training data')
+    .option('--seed <n>', 'random seed')
+    .addOption(new Option('--backend <name>').choices(['auto', 'js', 'native']))
+    .option('--threads <n>', 'BLAS threads')
+    .option('--limit <n>', 'use only the first n training rows')
+    .option('--checkpoint-every <steps>', 'steps between checkpoints')
+    .option('--log-every <steps>', 'steps between events.jsonl step records')
+    .action(async (o: Record<string, string | undefined>, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOpts>();
+      exitCode = await trainMlp(
+        {
+          config: o.config,
+          resume: o.resume,
+          out: g.out,
+          values: {
+            dataset: o.dataset,
+            data_dir: o.dataDir,
+            hidden: numList(o.hidden),
+            activation: o.activation,
+            init: o.init,
+            optimizer: o.optimizer,
+            lr: num(o.lr),
+            momentum: num(o.momentum),
+            batch_size: num(o.batchSize),
+            epochs: num(o.epochs),
+            seed: num(o.seed),
+            backend: o.backend,
+            threads: num(o.threads),
+            limit: num(o.limit),
+            checkpoint_every: num(o.checkpointEvery),
+            log_every: num(o.logEvery),
+          },
+        },
+        output(cmd),
+      );
+    });
+
+  program
+    .command('eval <run>')
+    .description("score a run's saved model on a dataset split")
+    .option('--split <split>', 'train | test | all', 'test')
+    .option('--dataset <name>', "another dataset than the run's")
+    .option('--data-dir <dir>', 'directory holding the dataset files')
+    .action(async (run: string, o: { split?: string; dataset?: string; dataDir?: string }, cmd: Command) => {
+      exitCode = await evalRun({ run, out: cmd.optsWithGlobals<GlobalOpts>().out, ...o }, output(cmd));
+    });
+
+  const runs = program.command('runs').description('the runs folder');
+  runs.command('list').description('every run, newest first').action((_o, cmd: Command) => {
+    exitCode = runsList(cmd.optsWithGlobals<GlobalOpts>().out, output(cmd));
+  });
+  runs.command('show <id>').description("a run's config, status, metrics and files").action((id: string, _o, cmd: Command) => {
+    exitCode = runsShow(id, cmd.optsWithGlobals<GlobalOpts>().out, output(cmd));
+  });
+  return program;
+}
+
+/** Runs the CLI on argv and returns the exit code (never throws). */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  exitCode = 0;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`latentlab: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`latentlab: ${(e as Error).message}\n`);
+    if (process.env.LATENTLAB_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return 1;
+  }
+}
