@@ -37,7 +37,7 @@ export function benchShape(spec: string, repeats = 7, target = 0.1): SgemmResult
   const call = (): void => be.gemm(ta, tb, m, n, k, 1, a, b, 0, c);
   for (let i = 0; i < 3; i++) call();
   let iters = 1;
-  let dt = 0;
+  let dt: number;
   for (;;) {
     const t0 = performance.now();
     for (let i = 0; i < iters; i++) call();

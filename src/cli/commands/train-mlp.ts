@@ -174,6 +174,8 @@ export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<numbe
   const tTrain = performance.now();
   let lastStep = startStep;
   const checkpoint = (step: number): void => saveCheckpoint(run.file('checkpoint'), model, optimizer, { step, rng: { loop: loopStart } });
+  // The loop is synchronous; yielding to the event loop every ~50 ms lets SIGINT/SIGTERM handlers run.
+  let lastYield = performance.now();
   try {
     for (const e of trainSteps({ model, loss, optimizer, x: train.x, y: train.labels, batchSize: cfg.batch_size, epochs: cfg.epochs, rng: loopRng, startStep, validation: { x: test.x, y: test.labels } })) {
       if (e.type === 'step') {
@@ -181,6 +183,10 @@ export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<numbe
         bar.update(lastStep, { epoch: e.epoch + 1, loss: e.loss.toFixed(4) });
         if (lastStep % cfg.log_every === 0) run.event({ type: 'step', step: lastStep, epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms });
         if (lastStep % cfg.checkpoint_every === 0 && lastStep < totalSteps) checkpoint(lastStep);
+        if (performance.now() - lastYield > 50) {
+          await new Promise((r) => setImmediate(r));
+          lastYield = performance.now();
+        }
         if (stop !== null) break;
       } else {
         run.event({ type: 'epoch', step: e.step + 1, epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms, test_loss: e.validation?.loss, test_accuracy: e.validation?.accuracy });
