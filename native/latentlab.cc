@@ -9,8 +9,9 @@
 // The callbacks use the raw N-API C calls (from node-addon-api's headers) rather than
 // Napi::CallbackInfo: the latter heap-allocates for more than 6 arguments, and these functions
 // are called thousands of times per second. Validation is limited to cheap checks (types,
-// non-negative sizes, lengths sufficient for the sizes given); the TypeScript layer above
-// validates shapes. No global mutable state: the module is context-aware (worker threads).
+// non-negative integer sizes, lengths sufficient for the sizes given); callers validate shapes.
+// No global mutable state besides thread_local scratch buffers, so the module is context-aware
+// and loads in worker threads.
 
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8
@@ -611,7 +612,7 @@ napi_value Adam(napi_env env, napi_callback_info info) {
 template <bool Wd>
 void sgdDispatch(float* p, const float* g, float* buf, int64_t n, float lr, float mom, float omd, float wd,
                  bool nesterov, bool firstStep) {
-  if (buf == nullptr || mom == 0.0f) sgdT<Wd, 0, false>(p, g, buf, n, lr, mom, omd, wd);
+  if (buf == nullptr) sgdT<Wd, 0, false>(p, g, buf, n, lr, mom, omd, wd);
   else if (firstStep) {
     if (nesterov) sgdT<Wd, 1, true>(p, g, buf, n, lr, mom, omd, wd);
     else sgdT<Wd, 1, false>(p, g, buf, n, lr, mom, omd, wd);

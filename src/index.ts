@@ -5,3 +5,6 @@ export * from './nn/index.js';
 export * from './optim/index.js';
 export * from './train/index.js';
 export * from './data/index.js';
+export * from './io/index.js';
+export * from './runs/index.js';
+export { argminRows, somLossBackward } from './som/som-loss.js';

@@ -10,3 +10,4 @@ export * from './loss.js';
 export * from './mse.js';
 export * from './bce.js';
 export * from './cross-entropy.js';
+export * from './serialize.js';

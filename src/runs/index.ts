@@ -1,0 +1,2 @@
+export * from './run-dir.js';
+export * from './checkpoint.js';
