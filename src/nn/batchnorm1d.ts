@@ -94,6 +94,8 @@ export class BatchNorm1d extends Module {
     const f = this.features;
     const dx = (this.dx = ensureBuffer(this.dx, xhat.shape));
     const g = dy.data;
+    const gGamma = this.weight?.grad.data ?? null;
+    const gBeta = this.bias?.grad.data ?? null;
     for (let c = 0; c < f; c++) {
       let sumDy = 0;
       let sumDyXhat = 0;
@@ -102,8 +104,8 @@ export class BatchNorm1d extends Module {
         sumDyXhat += g[r * f + c] * xhat.data[r * f + c];
       }
       // dγ = Σ dy·x̂, dβ = Σ dy
-      if (this.weight !== null) this.weight.grad.data[c] += sumDyXhat;
-      if (this.bias !== null) this.bias.grad.data[c] += sumDy;
+      if (gGamma !== null) gGamma[c] += sumDyXhat;
+      if (gBeta !== null) gBeta[c] += sumDy;
       const gamma = this.weight === null ? 1 : this.weight.value.data[c];
       const k = gamma * this.invStd[c];
       if (this.usedBatchStats) {

@@ -77,10 +77,14 @@ export class Linear extends Module {
     const n = x.rows;
     if (dy.rows !== n) throw new RangeError(`Linear.backward: expected ${n} gradient rows (the forward batch), got ${dy.rows}`);
     const be = backend();
-    // dW += dyᵀ·x
-    be.gemm(true, false, this.outFeatures, this.inFeatures, n, 1, dy.data, x.data, 1, this.weight.grad.data);
+    // dW += dyᵀ·x (overwritten when the gradient was just zeroed)
+    const gw = this.weight.gradForWrite();
+    be.gemm(true, false, this.outFeatures, this.inFeatures, n, 1, dy.data, x.data, gw.zero ? 0 : 1, gw.data);
     // db += Σ_rows dy
-    if (this.bias !== null) be.colSum(dy.data, n, this.outFeatures, this.bias.grad.data, true);
+    if (this.bias !== null) {
+      const gb = this.bias.gradForWrite();
+      be.colSum(dy.data, n, this.outFeatures, gb.data, !gb.zero);
+    }
     if (!this.inputGrad) return Tensor.zeros([0, this.inFeatures]);
     // dx = dy·W
     const dx = (this.dx = ensureBuffer(this.dx, [n, this.inFeatures]));

@@ -9,17 +9,46 @@
  */
 import { Tensor, type Shape } from '../tensor/tensor.js';
 
-/** A learnable tensor with its gradient (same shape, accumulated by backward). */
+/**
+ * A learnable tensor with its gradient (same shape, accumulated by backward). `zeroGrad()` is
+ * lazy: the buffer is cleared on first read, and a layer that overwrites it whole
+ * (`gradForWrite`) skips the clearing pass entirely — 13 MB per DESOM step.
+ */
 export class Parameter {
   readonly value: Tensor;
-  readonly grad: Tensor;
+  private readonly g: Tensor;
+  private pendingZero = false;
 
   constructor(
     readonly name: string,
     value: Tensor,
   ) {
     this.value = value;
-    this.grad = Tensor.zeros(value.shape);
+    this.g = Tensor.zeros(value.shape);
+  }
+
+  /** The accumulated gradient. */
+  get grad(): Tensor {
+    if (this.pendingZero) {
+      this.g.data.fill(0);
+      this.pendingZero = false;
+    }
+    return this.g;
+  }
+
+  /** Sets the gradient to zero (lazily). */
+  zeroGrad(): void {
+    this.pendingZero = true;
+  }
+
+  /**
+   * For kernels that can either overwrite or accumulate: the buffer, and whether its contents are
+   * logically zero (then the caller must overwrite every element instead of accumulating).
+   */
+  gradForWrite(): { data: Float32Array; zero: boolean } {
+    const zero = this.pendingZero;
+    this.pendingZero = false;
+    return { data: this.g.data, zero };
   }
 
   get size(): number {
@@ -66,7 +95,7 @@ export abstract class Module {
   }
 
   zeroGrad(): void {
-    for (const p of this.parameters()) p.grad.data.fill(0);
+    for (const p of this.parameters()) p.zeroGrad();
   }
 
   /** Parameters keyed like PyTorch's state_dict ("0.weight", "2.bias", …); containers add prefixes. */

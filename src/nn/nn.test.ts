@@ -127,3 +127,23 @@ test('the fused and unfused Sequential compute the same outputs and gradients on
     });
   }
 });
+
+test('gradients accumulate over backward calls until zeroGrad, which reads as zeros at once', () => {
+  const rng = new Rng(4);
+  const l = new Linear(3, 2, { rng });
+  const x = Tensor.from([1, 2, 3, -1, 0, 2], [2, 3]);
+  const dy = Tensor.from([1, -1, 0.5, 2], [2, 2]);
+  l.zeroGrad();
+  l.forward(x);
+  l.backward(dy);
+  const once = l.weight.grad.clone();
+  l.forward(x);
+  l.backward(dy);
+  l.weight.grad.data.forEach((v, i) => assert.ok(Math.abs(v - 2 * once.data[i]) < 1e-6));
+  l.zeroGrad();
+  assert.ok(l.weight.grad.data.every((v) => v === 0) && l.bias?.grad.data.every((v) => v === 0));
+  l.zeroGrad();
+  l.forward(x);
+  l.backward(dy);
+  assert.deepEqual(l.weight.grad.data, once.data);
+});

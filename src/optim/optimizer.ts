@@ -47,7 +47,7 @@ export abstract class Optimizer {
   }
 
   zeroGrad(): void {
-    for (const p of this.params) p.grad.data.fill(0);
+    for (const p of this.params) p.zeroGrad();
   }
 
   /** Applies one update from the accumulated gradients. */

@@ -1,14 +1,11 @@
 /** Builds models, losses and optimizers from the JSON specs that the PyTorch fixture scripts write. */
-import { BatchNorm1d } from '../../src/nn/batchnorm1d.js';
 import { BCELoss } from '../../src/nn/bce.js';
 import { CrossEntropyLoss } from '../../src/nn/cross-entropy.js';
-import { Identity, LeakyReLU, ReLU, Sigmoid, Tanh } from '../../src/nn/activation.js';
-import { Linear } from '../../src/nn/linear.js';
 import type { Loss } from '../../src/nn/loss.js';
 import type { Module, Parameter } from '../../src/nn/module.js';
 import { MSELoss } from '../../src/nn/mse.js';
 import { Sequential } from '../../src/nn/sequential.js';
-import { Softmax } from '../../src/nn/softmax.js';
+import { buildModule } from '../../src/nn/serialize.js';
 import { Adam, AdamW } from '../../src/optim/adam.js';
 import type { Optimizer } from '../../src/optim/optimizer.js';
 import { RMSprop } from '../../src/optim/rmsprop.js';
@@ -34,33 +31,11 @@ export interface NamedArray {
   data: number[];
 }
 
-export function buildLayer(s: LayerSpec, rng: Rng): Module {
-  switch (s.type) {
-    case 'linear':
-      return new Linear(s.in, s.out, { rng, init: 'torch_default' });
-    case 'relu':
-      return new ReLU();
-    case 'leaky_relu':
-      return new LeakyReLU(s.slope);
-    case 'tanh':
-      return new Tanh();
-    case 'sigmoid':
-      return new Sigmoid();
-    case 'softmax':
-      return new Softmax();
-    case 'identity':
-      return new Identity();
-    case 'batchnorm1d':
-      return new BatchNorm1d(s.features, { eps: s.eps, momentum: s.momentum });
-  }
-}
-
+/** Builds the fixture's network through the model-file spec builder (the same code loadModel uses). */
 export function buildModel(layers: LayerSpec[], fuse = true): Sequential {
-  const rng = new Rng(0);
-  return new Sequential(
-    layers.map((l) => buildLayer(l, rng)),
-    { fuse },
-  );
+  const m = buildModule({ type: 'sequential', layers, fuse }, new Rng(0));
+  if (!(m instanceof Sequential)) throw new Error('buildModel: internal: expected a Sequential');
+  return m;
 }
 
 export function buildLoss(s: LossSpec): Loss {
