@@ -19,7 +19,17 @@ function js(): Backend {
 }
 
 function native(): { backend: Backend } | { error: string } {
-  if (nativeResult === null) nativeResult = loadNativeBackend();
+  if (nativeResult === null) {
+    nativeResult = loadNativeBackend();
+    // GEMM threads are set explicitly once: LATENTLAB_THREADS, else OpenBLAS's own default (the
+    // core count, or OPENBLAS_NUM_THREADS). The element-wise kernels run on the calling thread.
+    if ('backend' in nativeResult) {
+      const env = typeof process === 'undefined' ? undefined : process.env.LATENTLAB_THREADS;
+      const n = env === undefined || env === '' ? nativeResult.backend.info().threads : Number(env);
+      if (!Number.isInteger(n) || n < 1) throw new RangeError(`LATENTLAB_THREADS: expected a positive integer, got ${JSON.stringify(env)}`);
+      nativeResult.backend.setThreads(n);
+    }
+  }
   return nativeResult;
 }
 
@@ -44,7 +54,9 @@ export function resolveBackend(name: BackendName): Backend {
       if ('backend' in r) return r.backend;
       if (!noticeGiven) {
         noticeGiven = true;
-        process.emitWarning(`native backend unavailable (${r.error}); running on the js backend`, { code: 'LATENTLAB_JS_BACKEND' });
+        const msg = `native backend unavailable (${r.error}); running on the js backend`;
+        if (typeof process !== 'undefined' && typeof process.emitWarning === 'function') process.emitWarning(msg, { code: 'LATENTLAB_JS_BACKEND' });
+        else console.warn(`latentlab: ${msg}`);
       }
       return js();
     }
@@ -56,7 +68,7 @@ export function resolveBackend(name: BackendName): Backend {
 /** The backend in use (resolved from LATENTLAB_BACKEND, default 'auto', on first call). */
 export function backend(): Backend {
   if (current === null) {
-    const env = process.env.LATENTLAB_BACKEND;
+    const env = typeof process === 'undefined' ? undefined : process.env.LATENTLAB_BACKEND;
     if (env !== undefined && env !== '' && env !== 'js' && env !== 'native' && env !== 'auto') {
       throw new RangeError(`LATENTLAB_BACKEND: expected 'js', 'native' or 'auto', got ${JSON.stringify(env)}`);
     }

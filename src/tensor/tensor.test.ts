@@ -37,3 +37,22 @@ test('the native backend loads here (CI installs OpenBLAS) and reports its OpenB
   assert.ok(typeof info.blasCore === 'string' && info.blasCore.length > 0);
   assert.ok(info.threads >= 1);
 });
+
+test('thread counts are validated and LATENTLAB_BACKEND / LATENTLAB_THREADS choose the backend and its threads', async () => {
+  assert.throws(() => resolveBackend('native').setThreads(0), /setThreads: expected a positive integer thread count, got 0/);
+  assert.throws(() => resolveBackend('js').setThreads(1.5), /got 1.5/);
+  const { spawnSync } = await import('node:child_process');
+  const registry = new URL('./registry.ts', import.meta.url).href;
+  const run = (env: Record<string, string>): { out: string; err: string; code: number | null } => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import(${JSON.stringify(registry)}).then((m) => console.log(JSON.stringify(m.backend().info())))`], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+    return { out: r.stdout, err: r.stderr, code: r.status };
+  };
+  assert.equal(JSON.parse(run({ LATENTLAB_BACKEND: 'js' }).out).name, 'js');
+  assert.equal(JSON.parse(run({ LATENTLAB_BACKEND: 'native', LATENTLAB_THREADS: '1' }).out).threads, 1);
+  const bad = run({ LATENTLAB_BACKEND: 'gpu' });
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.err, /LATENTLAB_BACKEND: expected 'js', 'native' or 'auto', got "gpu"/);
+});

@@ -44,6 +44,7 @@ export class JsBackend implements Backend {
   }
 
   setThreads(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: expected a positive integer thread count, got ${n}`);
     this.threads = n;
   }
 

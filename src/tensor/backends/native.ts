@@ -3,8 +3,6 @@
  * fused single-threaded C++ kernels). Arrays are passed zero-copy; the wrapper only converts
  * flags and activation names to integers, the addon checks that lengths cover the sizes given.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { ACTIVATION_CODE } from '../backend.js';
 import type { ActivationKind, AdamParams, Backend, BackendInfo } from '../backend.js';
 
@@ -97,7 +95,17 @@ const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
 ];
 
 /** Where `npm run build:native` puts the addon (repo root, from src/ or dist/ alike). */
-export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../../build/Release/latentlab_native.node', import.meta.url));
+export const NATIVE_ADDON_PATH = decodeURIComponent(new URL('../../../build/Release/latentlab_native.node', import.meta.url).pathname);
+
+/**
+ * Node's module loader, reached without a static `node:` import so that this file (and the backend
+ * registry) can be bundled for a browser, where the native backend is simply unavailable.
+ */
+function nodeRequire(): ((id: string) => unknown) | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const mod = proc?.getBuiltinModule?.('node:module') as { createRequire(url: string): (id: string) => unknown } | undefined;
+  return mod === undefined ? null : mod.createRequire(import.meta.url);
+}
 
 /** Backend over the addon; each method forwards straight to its C++ kernel. */
 export class NativeBackend implements Backend {
@@ -118,6 +126,7 @@ export class NativeBackend implements Backend {
   }
 
   setThreads(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: expected a positive integer thread count, got ${n}`);
     this.addon.setThreads(n);
   }
 
@@ -222,9 +231,11 @@ let loaded: NativeAddon | null = null;
  */
 export function loadNativeBackend(): { backend: Backend } | { error: string } {
   if (loaded === null) {
+    const req = nodeRequire();
+    if (req === null) return { error: 'not running under Node.js (no native addons here)' };
     let mod: unknown;
     try {
-      mod = createRequire(import.meta.url)(NATIVE_ADDON_PATH);
+      mod = req(NATIVE_ADDON_PATH);
     } catch (e) {
       const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
       return { error: `could not load the native addon ${NATIVE_ADDON_PATH}: ${message} (run \`npm run build:native\`)` };
