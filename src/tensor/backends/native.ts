@@ -95,7 +95,9 @@ const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
 ];
 
 /** Where `npm run build:native` puts the addon (repo root, from src/ or dist/ alike). */
-export const NATIVE_ADDON_PATH = decodeURIComponent(new URL('../../../build/Release/latentlab_native.node', import.meta.url).pathname);
+export function nativeAddonPath(): string {
+  return decodeURIComponent(new URL('../../../build/Release/latentlab_native.node', import.meta.url).pathname);
+}
 
 /**
  * Node's module loader, reached without a static `node:` import so that this file (and the backend
@@ -233,16 +235,17 @@ export function loadNativeBackend(): { backend: Backend } | { error: string } {
   if (loaded === null) {
     const req = nodeRequire();
     if (req === null) return { error: 'not running under Node.js (no native addons here)' };
+    const path = nativeAddonPath();
     let mod: unknown;
     try {
-      mod = req(NATIVE_ADDON_PATH);
+      mod = req(path);
     } catch (e) {
       const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
-      return { error: `could not load the native addon ${NATIVE_ADDON_PATH}: ${message} (run \`npm run build:native\`)` };
+      return { error: `could not load the native addon ${path}: ${message} (run \`npm run build:native\`)` };
     }
     if (!isAddon(mod)) {
       return {
-        error: `the native addon ${NATIVE_ADDON_PATH} is out of date (missing functions); run \`npm run build:native\``,
+        error: `the native addon ${path} is out of date (missing functions); run \`npm run build:native\``,
       };
     }
     loaded = mod;
