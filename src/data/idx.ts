@@ -3,8 +3,7 @@
  * [0, 0, dtype, ndim] + ndim uint32 dims, then the data. Gzip is detected by its magic bytes.
  * Every inconsistency is an error naming the file and what was expected.
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { maybeGunzip, readBytes } from '../io/files.js';
 
 export interface IdxArray {
   readonly shape: readonly number[];
@@ -16,14 +15,7 @@ const DTYPE_NAMES: Record<number, string> = { 0x08: 'uint8', 0x09: 'int8', 0x0b:
 
 /** Parses IDX bytes (raw or gzip). `source` names the file in error messages. */
 export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
-  let buf = bytes;
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (e) {
-      throw new Error(`parseIdx: ${source} is not a valid gzip stream (${(e as Error).message})`, { cause: e });
-    }
-  }
+  const buf = maybeGunzip('parseIdx', bytes, source);
   if (buf.length < 4) throw new RangeError(`parseIdx: ${source} is ${buf.length} bytes, too short for an IDX header`);
   if (buf[0] !== 0 || buf[1] !== 0) {
     throw new Error(`parseIdx: ${source} has magic bytes ${buf[0]}, ${buf[1]}; expected 0, 0 (not an IDX file)`);
@@ -53,11 +45,5 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
 
 /** Reads an IDX file from disk (raw or .gz). */
 export function readIdx(path: string): IdxArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new Error(`readIdx: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
-  }
-  return parseIdx(bytes, path);
+  return parseIdx(readBytes('readIdx', path), path);
 }

@@ -6,8 +6,8 @@
  * '\n' so the data starts on a 64-byte boundary, then the raw C-order data.
  * Spec: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic.js';
+import { readBytes } from '../io/files.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** The element types we read and write: uint8, int32, int64, float32, float64. */
@@ -292,13 +292,7 @@ export function parseNpy(bytes: Uint8Array, source = 'npy data'): NpyArray {
 
 /** Reads a .npy file from disk. */
 export function readNpy(path: string): NpyArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new Error(`readNpy: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
-  }
-  return parseNpy(bytes, path);
+  return parseNpy(readBytes('readNpy', path), path);
 }
 
 /**
@@ -352,24 +346,11 @@ export function encodeNpy(arr: NpyArray): Uint8Array {
  */
 export function writeNpy(path: string, arr: NpyArray): void {
   const bytes = encodeNpy(arr);
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
-    const fd = openSync(tmp, 'wx');
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    writeFileAtomic(path, bytes);
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // The temp file may never have been created; the original error is the one to report.
-    }
-    throw new Error(`writeNpy: cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+    const cause = (e as Error).cause as NodeJS.ErrnoException | undefined;
+    throw new Error(`writeNpy: cannot write ${path} (${cause?.code ?? (e as Error).message})`, { cause: e });
   }
 }
 

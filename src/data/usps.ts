@@ -4,9 +4,9 @@
  * then 256 grey values in [-1, 1], row-major. Values are rescaled to [0, 1] as (v + 1) / 2 in
  * float32, which is exactly what the common `usps.h5` holds (see shared/data/README.md).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { maybeGunzip, readBytes } from '../io/files.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { LabelledImages } from './mnist.js';
 
@@ -60,15 +60,7 @@ export function parseUspsText(text: string, source = 'USPS text'): LabelledImage
 function readUspsFile(dir: string, base: string): LabelledImages {
   const path = [`${base}.gz`, base].map((name) => join(dir, name)).find((p) => existsSync(p));
   if (path === undefined) throw new Error(`loadUsps: neither ${base}.gz nor ${base} found in ${dir}`);
-  let bytes: Uint8Array = readFileSync(path);
-  // Detect gzip by its magic bytes, not the name: some copies are gunzipped but keep `.gz`.
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (e) {
-      throw new Error(`loadUsps: ${path} is not a valid gzip stream (${(e as Error).message})`, { cause: e });
-    }
-  }
+  const bytes = maybeGunzip('loadUsps', readBytes('loadUsps', path), path);
   return parseUspsText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'), path);
 }
 

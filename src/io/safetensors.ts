@@ -6,8 +6,8 @@
  * conventions (tensors by dtype descending in its enum order, then name; metadata first; compact
  * JSON padded with spaces to a multiple of 8), so equal inputs give byte-identical files.
  */
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
+import { readBytes } from './files.js';
 
 /** The dtypes latentlab reads and writes. */
 export type SafetensorsDtype = 'F32' | 'F64' | 'I32' | 'I64' | 'U8';
@@ -279,8 +279,7 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
 
 /** Reads and decodes a safetensors file (errors name the path). */
 export function readSafetensors(path: string): SafetensorsFile {
-  const bytes = readFileSync(path);
-  return decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  return decodeSafetensors(readBytes('readSafetensors', path), path);
 }
 
 /** Encodes and writes a safetensors file atomically. */

@@ -29,6 +29,7 @@ export class Linear extends Module {
   private x: Tensor | null = null;
   private y: Tensor | null = null;
   private dx: Tensor | null = null;
+  private noInputGrad: Tensor | null = null;
 
   constructor(
     readonly inFeatures: number,
@@ -85,7 +86,7 @@ export class Linear extends Module {
       const gb = this.bias.gradForWrite();
       be.colSum(dy.data, n, this.outFeatures, gb.data, !gb.zero);
     }
-    if (!this.inputGrad) return Tensor.zeros([0, this.inFeatures]);
+    if (!this.inputGrad) return (this.noInputGrad ??= Tensor.zeros([0, this.inFeatures]));
     // dx = dy·W
     const dx = (this.dx = ensureBuffer(this.dx, [n, this.inFeatures]));
     be.gemm(false, false, n, this.inFeatures, this.outFeatures, 1, dy.data, this.weight.value.data, 0, dx.data);
