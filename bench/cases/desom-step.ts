@@ -82,8 +82,8 @@ export function makeDesomStep(batch = 256, seed = 0): DesomStep {
       argminRows(dist, batch, k, bmu);
       for (let i = 0; i < batch; i++) w.set(table.subarray(bmu[i] * k, (bmu[i] + 1) * k), i * k);
       const xhat = dec.forward(z);
-      const { loss, grad } = mse.forwardBackward(xhat, x);
-      const dz = dec.backward(grad);
+      const loss = mse.forward(xhat, x);
+      const dz = dec.backward(mse.backward());
       const lsom = somLossBackward(z.data, protos.value.data, w, dist, batch, k, d, GAMMA, dz.data, protos.grad.data);
       enc.backward(dz);
       opt.step();

@@ -31,7 +31,7 @@ export class Output {
     if (this.o.json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
-  /** A progress bar with ETA and live values on stderr; a no-op when quiet, in JSON mode or without a TTY-free need. */
+  /** A progress bar with ETA and live values on stderr; a no-op with --quiet or --json (and silent when stderr is not a TTY). */
   progress(total: number, format: string): Progress {
     if (this.o.quiet || this.o.json) return new Progress(null);
     const bar = new SingleBar(

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
+import { loadStateDict, stateDict } from '../io/model-file.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
@@ -32,10 +33,7 @@ export function saveCheckpoint(dir: string, model: Module, optimizer: Optimizer,
   const folder = `step-${state.step}`;
   const target = join(dir, folder);
   mkdirSync(target, { recursive: true });
-  const weights: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
-  for (const [name, p] of model.namedParameters()) weights[name] = { dtype: 'F32', shape: [...p.value.shape], data: p.value.data };
-  for (const [name, b] of model.namedBuffers()) weights[name] = { dtype: 'F32', shape: [...b.shape], data: b.data };
-  writeSafetensors(join(target, 'weights.safetensors'), weights);
+  writeSafetensors(join(target, 'weights.safetensors'), stateDict(model));
   const opt = optimizer.stateDict();
   const slots: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
   const present: Record<string, boolean[]> = {};
@@ -63,18 +61,8 @@ export function loadCheckpoint(dir: string, model: Module, optimizer: Optimizer)
   if (!hasCheckpoint(dir)) throw new Error(`loadCheckpoint: no checkpoint in ${dir} (latest.json missing)`);
   const latest = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as LatestPointer;
   const folder = join(dir, latest.folder);
-  const weights = readSafetensors(join(folder, 'weights.safetensors'));
-  const expected = new Map<string, Float32Array>();
-  for (const [name, p] of model.namedParameters()) expected.set(name, p.value.data);
-  for (const [name, b] of model.namedBuffers()) expected.set(name, b.data);
-  for (const [name, dst] of expected) {
-    const t = weights.tensors[name];
-    if (t === undefined) throw new Error(`loadCheckpoint: ${folder}/weights.safetensors lacks tensor "${name}"`);
-    if (t.data.length !== dst.length || !(t.data instanceof Float32Array)) {
-      throw new Error(`loadCheckpoint: tensor "${name}" has ${t.data.length} ${t.dtype} values, the model expects ${dst.length} F32`);
-    }
-    dst.set(t.data);
-  }
+  const weightsPath = join(folder, 'weights.safetensors');
+  loadStateDict(model, readSafetensors(weightsPath).tensors, weightsPath);
   const state = JSON.parse(readFileSync(join(folder, 'state.json'), 'utf8')) as CheckpointState & {
     optimizer: { type: string; step: number; lr: number; present: Record<string, boolean[]> };
   };

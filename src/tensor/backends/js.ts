@@ -36,7 +36,6 @@ function actGrad(kind: ActivationKind, y: number, slope: number): number {
 
 export class JsBackend implements Backend {
   readonly name = 'js' as const;
-  private threads = 1;
   private acc = new Float64Array(0);
 
   info(): BackendInfo {
@@ -44,8 +43,8 @@ export class JsBackend implements Backend {
   }
 
   setThreads(n: number): void {
+    // The reference backend is single-threaded; the count is only validated.
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: expected a positive integer thread count, got ${n}`);
-    this.threads = n;
   }
 
   gemm(
