@@ -19,14 +19,10 @@ import type { Optimizer } from '../../optim/optimizer.js';
 import { RMSprop } from '../../optim/rmsprop.js';
 import { SGD } from '../../optim/sgd.js';
 import { Rng } from '../../random.js';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
-import { RunDir, type RunSummary } from '../../runs/run-dir.js';
-import { backend, useBackend } from '../../tensor/registry.js';
+import { loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
 import { evaluate, trainSteps } from '../../train/loop.js';
-import { readConfigFile, resolveConfig } from '../config.js';
-import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
-import { packageVersion } from '../version.js';
+import { TrainSession, type TrainFlags } from '../session.js';
 
 export const mlpConfigSchema = z.strictObject({
   dataset: z.string().refine((s) => datasetNames().includes(s as never), { message: `expected one of ${datasetNames().join(', ')}` }).default('mnist'),
@@ -49,12 +45,7 @@ export const mlpConfigSchema = z.strictObject({
 
 export type MlpConfig = z.infer<typeof mlpConfigSchema>;
 
-export interface TrainMlpFlags {
-  config?: string;
-  resume?: string;
-  out: string;
-  values: Partial<Record<keyof MlpConfig, unknown>>;
-}
+export type TrainMlpFlags = TrainFlags<MlpConfig>;
 
 const ACTIVATIONS: Record<MlpConfig['activation'], () => Module> = {
   sigmoid: () => new Sigmoid(),
@@ -89,22 +80,8 @@ function buildOptimizer(cfg: MlpConfig, model: Module): Optimizer {
 }
 
 export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<number> {
-  let run: RunDir;
-  let cfg: MlpConfig;
-  const resuming = flags.resume !== undefined;
-  if (flags.resume !== undefined) {
-    run = RunDir.open(flags.resume, flags.out);
-    const saved = run.readConfig<{ kind: string; config: MlpConfig }>();
-    if (saved.kind !== 'mlp') throw new UsageError(`--resume: run ${run.id} is a "${saved.kind}" run, not an mlp run`);
-    cfg = mlpConfigSchema.parse(saved.config);
-    if (run.effectiveStatus() === 'completed') throw new UsageError(`--resume: run ${run.id} already completed`);
-  } else {
-    cfg = resolveConfig(mlpConfigSchema, flags.config === undefined ? null : readConfigFile(flags.config), flags.values, 'train mlp');
-    run = RunDir.create(flags.out, 'mlp');
-  }
-  useBackend(cfg.backend);
-  if (cfg.threads !== undefined) backend().setThreads(cfg.threads);
-  const info = backend().info();
+  const session = TrainSession.open('mlp', mlpConfigSchema, flags, 'train mlp');
+  const { run, cfg, info } = session;
 
   const t0 = performance.now();
   const train = await loadDataset(cfg.dataset as never, { split: 'train', dataDir: cfg.data_dir, limit: cfg.limit });
@@ -122,60 +99,27 @@ export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<numbe
   const totalSteps = perEpoch * cfg.epochs;
 
   let startStep = 0;
-  const startedAt = new Date().toISOString();
-  const previous = run.readSummary();
-  const resumedFrom = [...(previous?.resumed_from_step ?? [])];
-  if (resuming && hasCheckpoint(run.file('checkpoint'))) {
+  if (session.canResume) {
     const st = loadCheckpoint(run.file('checkpoint'), model, optimizer);
     startStep = st.step;
     loopRng.setState(st.rng.loop);
-    resumedFrom.push(startStep);
-    run.event({ type: 'resume', step: startStep, time: new Date().toISOString() });
-  } else if (!resuming) {
-    run.writeConfig({
-      kind: 'mlp',
-      config: cfg,
-      seed: cfg.seed,
-      package: { name: 'latentlab', version: packageVersion() },
-      backend: info,
-      dataset: { name: cfg.dataset, source: train.source, train_rows: train.x.rows, test_rows: test.x.rows, features: train.x.cols, classes },
-      model: model.toString(),
-      parameters: model.parameterCount(),
-      created_at: startedAt,
-    });
   }
+  session.writeConfig({
+    dataset: { name: cfg.dataset, source: train.source, train_rows: train.x.rows, test_rows: test.x.rows, features: train.x.cols, classes },
+    model: model.toString(),
+    parameters: model.parameterCount(),
+  });
   const loopStart = loopRng.state();
-  const summary: RunSummary = {
-    status: 'running',
-    metrics: {},
-    timings: { load_s: loadS },
-    kind: 'mlp',
-    run_id: run.id,
-    started_at: previous?.started_at ?? startedAt,
-    updated_at: startedAt,
-    pid: process.pid,
-    step: startStep,
-    total_steps: totalSteps,
-    resumed_from_step: resumedFrom,
-  };
-  run.writeSummary(summary);
+  session.begin(startStep, totalSteps, { load_s: loadS });
 
   out.notice(`run ${run.id} → ${run.path}`);
   out.notice(`${cfg.dataset}: ${train.x.rows} training / ${test.x.rows} test rows (${train.source}); model ${[train.x.cols, ...cfg.hidden, classes].join('-')} ${cfg.activation}, ${model.parameterCount()} parameters; backend ${info.name}${info.blasCore ? ` (${info.blasCore}, ${info.threads} threads)` : ''}`);
   if (startStep > 0) out.notice(`resuming at step ${startStep} of ${totalSteps}`);
 
-  let stop: NodeJS.Signals | null = null;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    stop = sig;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   const bar = out.progress(totalSteps, 'train mlp |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}');
   const tTrain = performance.now();
   let lastStep = startStep;
   const checkpoint = (step: number): void => saveCheckpoint(run.file('checkpoint'), model, optimizer, { step, rng: { loop: loopStart } });
-  // The loop is synchronous; yielding to the event loop every ~50 ms lets SIGINT/SIGTERM handlers run.
-  let lastYield = performance.now();
   try {
     for (const e of trainSteps({ model, loss, optimizer, x: train.x, y: train.labels, batchSize: cfg.batch_size, epochs: cfg.epochs, rng: loopRng, startStep, validation: { x: test.x, y: test.labels } })) {
       if (e.type === 'step') {
@@ -183,22 +127,16 @@ export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<numbe
         bar.update(lastStep, { epoch: e.epoch + 1, loss: e.loss.toFixed(4) });
         if (lastStep % cfg.log_every === 0) run.event({ type: 'step', step: lastStep, epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms });
         if (lastStep % cfg.checkpoint_every === 0 && lastStep < totalSteps) checkpoint(lastStep);
-        if (performance.now() - lastYield > 50) {
-          await new Promise((r) => setImmediate(r));
-          lastYield = performance.now();
-        }
-        if (stop !== null) break;
+        if ((await session.poll()) !== null) break;
       } else {
         run.event({ type: 'epoch', step: e.step + 1, epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms, test_loss: e.validation?.loss, test_accuracy: e.validation?.accuracy });
         out.notice(`\nepoch ${e.epoch + 1}/${cfg.epochs}: train loss ${e.loss.toFixed(4)}, test accuracy ${((e.validation?.accuracy ?? 0) * 100).toFixed(2)}%`);
       }
     }
     bar.stop();
-    if (stop !== null) {
+    if (session.stopRequested !== null) {
       checkpoint(lastStep);
-      run.writeSummary({ ...summary, status: 'interrupted', step: lastStep, timings: { ...summary.timings, train_s: (performance.now() - tTrain) / 1000 } });
-      out.notice(`interrupted by ${stop} at step ${lastStep}; resume with: latentlab train mlp --resume ${run.id}${flags.out === 'runs' ? '' : ` --out ${flags.out}`}`);
-      return 130;
+      return session.interrupted(lastStep, { train_s: (performance.now() - tTrain) / 1000 }, out);
     }
     const trainS = (performance.now() - tTrain) / 1000;
     const tEval = performance.now();
@@ -209,8 +147,8 @@ export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<numbe
     writeNpy(run.file('arrays', 'test_predictions.npy'), { dtype: 'i4', shape: [testPred.length], data: testPred });
     writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.labels.length], data: test.labels });
     const metrics = { accuracy: trainEval.accuracy ?? NaN, loss: trainEval.loss, test_accuracy: testEval.accuracy ?? NaN, test_loss: testEval.loss };
-    const timings = { ...summary.timings, train_s: trainS, eval_s: (performance.now() - tEval) / 1000, total_s: (performance.now() - t0) / 1000 };
-    run.writeSummary({ ...summary, status: 'completed', step: totalSteps, metrics, timings });
+    const timings = { load_s: loadS, train_s: trainS, eval_s: (performance.now() - tEval) / 1000, total_s: (performance.now() - t0) / 1000 };
+    session.completed(totalSteps, metrics, timings);
     run.event({ type: 'final', step: totalSteps, ...metrics });
     out.line('');
     out.line(`run ${run.id} completed (${cfg.epochs} epochs, ${totalSteps} steps)`);
@@ -222,10 +160,9 @@ export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<numbe
     return 0;
   } catch (err) {
     bar.stop();
-    run.writeSummary({ ...summary, status: 'failed', step: lastStep, error: (err as Error).message });
+    session.failed(lastStep, err);
     throw err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    session.close();
   }
 }
