@@ -1,4 +1,7 @@
-/** `latentlab eval RUN`: reloads a run's saved model and scores it on a dataset split. */
+/**
+ * `latentlab eval RUN`: reloads a run's saved model and scores it on a dataset split. Each run kind
+ * has its evaluator; the dispatcher below picks it from config.json's `kind`.
+ */
 import { loadDataset } from '../../data/fetch.js';
 import { loadModel } from '../../io/model-file.js';
 import { CrossEntropyLoss } from '../../nn/cross-entropy.js';
@@ -15,20 +18,45 @@ export interface EvalFlags {
   dataDir?: string;
 }
 
-export async function evalRun(flags: EvalFlags, out: Output): Promise<number> {
-  const run = RunDir.open(flags.run, flags.out);
-  const cfg = run.readConfig<{ kind: string; config: { dataset: string; data_dir?: string } }>();
-  if (cfg.kind !== 'mlp') throw new UsageError(`eval: run ${run.id} is a "${cfg.kind}" run; eval supports mlp runs for now`);
-  const split = flags.split ?? 'test';
-  if (split !== 'train' && split !== 'test' && split !== 'all') throw new UsageError(`eval: --split expects train, test or all, got "${split}"`);
-  const model = loadModel(run.file('model'));
-  const data = await loadDataset((flags.dataset ?? cfg.config.dataset) as never, { split, dataDir: flags.dataDir ?? cfg.config.data_dir });
+/** What an evaluator receives: the opened run, its saved config, and the validated split. */
+export interface EvalContext {
+  run: RunDir;
+  config: { dataset: string; data_dir?: string } & Record<string, unknown>;
+  split: 'train' | 'test' | 'all';
+  /** Dataset and data directory to score on (the run's unless overridden). */
+  dataset: string;
+  dataDir?: string;
+  /** Metric-name prefix for the split ('' for train, 'test_' for test, 'all_' for all). */
+  prefix: string;
+}
+
+type Evaluator = (ctx: EvalContext, out: Output) => Promise<number>;
+
+async function evalMlp(ctx: EvalContext, out: Output): Promise<number> {
+  const model = loadModel(ctx.run.file('model'));
+  const data = await loadDataset(ctx.dataset as never, { split: ctx.split, dataDir: ctx.dataDir });
   const r = evaluate(model, new CrossEntropyLoss(), data.x, data.labels);
-  const prefix = split === 'train' ? '' : `${split}_`;
-  const metrics = { [`${prefix}accuracy`]: r.accuracy ?? NaN, [`${prefix}loss`]: r.loss };
-  out.line(`run ${run.id} on ${flags.dataset ?? cfg.config.dataset} (${split}, ${data.x.rows} rows)`);
+  const metrics = { [`${ctx.prefix}accuracy`]: r.accuracy ?? NaN, [`${ctx.prefix}loss`]: r.loss };
+  out.line(`run ${ctx.run.id} on ${ctx.dataset} (${ctx.split}, ${data.x.rows} rows)`);
   out.line(`  accuracy  ${((r.accuracy ?? NaN) * 100).toFixed(2)}%`);
   out.line(`  loss      ${r.loss.toFixed(4)}`);
-  out.result({ run_id: run.id, split, rows: data.x.rows, metrics });
+  out.result({ run_id: ctx.run.id, split: ctx.split, rows: data.x.rows, metrics });
   return 0;
+}
+
+/** One evaluator per run kind (config.json `kind`). */
+const EVALUATORS: Record<string, Evaluator> = {
+  mlp: evalMlp,
+};
+
+export async function evalRun(flags: EvalFlags, out: Output): Promise<number> {
+  const run = RunDir.open(flags.run, flags.out);
+  const saved = run.readConfig<{ kind: string; config: EvalContext['config'] }>();
+  const evaluator = EVALUATORS[saved.kind] as Evaluator | undefined;
+  if (evaluator === undefined) throw new UsageError(`eval: run ${run.id} is a "${saved.kind}" run; eval supports ${Object.keys(EVALUATORS).join(', ')} runs`);
+  const split = flags.split ?? 'test';
+  if (split !== 'train' && split !== 'test' && split !== 'all') throw new UsageError(`eval: --split expects train, test or all, got "${split}"`);
+  if (run.effectiveStatus() !== 'completed') throw new UsageError(`eval: run ${run.id} is ${run.effectiveStatus()}, not completed; it has no final model to score`);
+  const prefix = split === 'train' ? '' : `${split}_`;
+  return evaluator({ run, config: saved.config, split, dataset: flags.dataset ?? saved.config.dataset, dataDir: flags.dataDir ?? saved.config.data_dir, prefix }, out);
 }
