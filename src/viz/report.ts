@@ -1,0 +1,225 @@
+/**
+ * report.html: one self-contained page per run (inline CSS, images as data: URIs, no scripts,
+ * no external fonts or links), so it opens from disk years later with no network.
+ * SVGs are embedded as <img src="data:image/svg+xml;base64,…"> rather than inline <svg>: vega
+ * reuses element ids (clip paths, gradients) across charts, and inline copies would clash.
+ */
+import { escapeHtml, formatNumber } from './format.js';
+
+export { escapeHtml, formatNumber } from './format.js';
+
+/** One image: an SVG string or PNG bytes (SVG wins if both), `file` = its name in the run directory. */
+export interface ReportFigure {
+  title: string;
+  caption?: string;
+  svg?: string;
+  png?: Uint8Array;
+  file?: string;
+}
+
+/** A table; numbers are shown with 4 significant digits, null as a dash. */
+export interface ReportTable {
+  columns: readonly string[];
+  rows: readonly (readonly (string | number | null)[])[];
+  caption?: string;
+}
+
+/** A titled part of the report: paragraphs, then tables, then figures. */
+export interface ReportSection {
+  heading: string;
+  /** Plain text; blank lines separate paragraphs. */
+  text?: string;
+  tables?: ReportTable[];
+  figures?: ReportFigure[];
+}
+
+/** Everything renderReport needs; only title and sections are required. */
+export interface ReportOptions {
+  title: string;
+  subtitle?: string;
+  /** Run status, e.g. completed | failed | interrupted (coloured badge). */
+  status?: string;
+  /** Resolved config: one row per key, nested values as JSON. */
+  config?: Record<string, unknown>;
+  metrics?: Record<string, number>;
+  /** Durations in seconds (keys like train_s). */
+  timings?: Record<string, number>;
+  sections: ReportSection[];
+  /** Shown in the header when given (left to the caller so the page is reproducible). */
+  generatedAt?: string;
+}
+
+const CSS = `
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f6f7f9; color: #1d2230; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 1120px; margin: 0 auto; padding: 28px 24px 56px; }
+header { border-bottom: 1px solid #dde1e7; padding-bottom: 14px; margin-bottom: 20px; }
+h1 { font-size: 26px; margin: 0 0 4px; font-weight: 650; }
+h2 { font-size: 19px; margin: 34px 0 10px; font-weight: 620; border-bottom: 1px solid #e4e7ec; padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 18px 0 8px; font-weight: 600; color: #3b4252; }
+.subtitle { margin: 0; color: #4c566a; }
+.meta { margin: 8px 0 0; color: #6b7280; font-size: 13px; }
+.status { display: inline-block; padding: 1px 9px; border-radius: 10px; font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: .03em; background: #e5e7eb; color: #374151; }
+.status-completed { background: #dcfce7; color: #166534; }
+.status-failed { background: #fee2e2; color: #991b1b; }
+.status-interrupted { background: #fef3c7; color: #92400e; }
+nav ol { margin: 0; padding-left: 20px; columns: 2; font-size: 14px; }
+nav a { color: #2563eb; text-decoration: none; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px; margin: 8px 0 4px; }
+.card { background: #fff; border: 1px solid #e4e7ec; border-radius: 8px; padding: 10px 12px; }
+.card .k { font-size: 12px; color: #6b7280; word-break: break-word; }
+.card .v { font-size: 21px; font-weight: 620; font-variant-numeric: tabular-nums; }
+table { border-collapse: collapse; background: #fff; margin: 6px 0 14px; font-size: 13.5px; border: 1px solid #e4e7ec; }
+caption { caption-side: top; text-align: left; color: #4c566a; font-size: 13px; padding: 0 0 4px; }
+th, td { padding: 5px 12px; border-bottom: 1px solid #eef0f3; text-align: left; vertical-align: top; }
+th { background: #f1f3f6; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td code, .file code { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; white-space: pre-wrap; word-break: break-word; }
+.kv td:first-child { color: #4c566a; white-space: nowrap; }
+.figures { display: flex; flex-wrap: wrap; gap: 18px; }
+figure { margin: 0; background: #fff; border: 1px solid #e4e7ec; border-radius: 8px; padding: 12px; max-width: 100%; }
+figure .fig-title { font-weight: 600; font-size: 14px; }
+figure .file { font-size: 12px; color: #6b7280; margin-bottom: 8px; }
+figure .file a { color: inherit; }
+figure img { display: block; max-width: 100%; height: auto; image-rendering: auto; }
+figure img.pixels { image-rendering: pixelated; }
+figcaption.caption { font-size: 13px; color: #4c566a; margin-top: 8px; max-width: 720px; }
+.missing { color: #9ca3af; font-style: italic; }
+p { margin: 6px 0 10px; max-width: 860px; }
+`;
+
+function base64(bytes: Uint8Array | string): string {
+  return (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('base64');
+}
+
+function cell(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '<td class="missing">—</td>';
+  if (typeof v === 'number') return `<td class="num">${escapeHtml(formatNumber(v))}</td>`;
+  return `<td>${escapeHtml(String(v))}</td>`;
+}
+
+function configValue(v: unknown): string {
+  if (v === null || v === undefined) return `<td class="missing">${v === null ? 'null' : '—'}</td>`;
+  if (typeof v === 'string') return `<td>${escapeHtml(v)}</td>`;
+  // Config values are shown exactly as given (a learning rate of 0.00012345 stays that).
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `<td class="num">${escapeHtml(String(v))}</td>`;
+  let json: string;
+  try {
+    json = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+  } catch {
+    json = String(v);
+  }
+  return `<td><code>${escapeHtml(json)}</code></td>`;
+}
+
+function keyValueTable(title: string, entries: [string, string][]): string {
+  if (entries.length === 0) return '';
+  return [
+    `<h3>${escapeHtml(title)}</h3>`,
+    '<table class="kv"><tbody>',
+    ...entries.map(([k, td]) => `<tr><td>${escapeHtml(k)}</td>${td}</tr>`),
+    '</tbody></table>',
+  ].join('\n');
+}
+
+function renderTable(fn: string, t: ReportTable): string {
+  const w = t.columns.length;
+  t.rows.forEach((r, i) => {
+    if (r.length !== w) throw new RangeError(`${fn}: expected table rows of ${w} cells (one per column), got ${r.length} in row ${i}`);
+  });
+  return [
+    '<table>',
+    t.caption ? `<caption>${escapeHtml(t.caption)}</caption>` : '',
+    `<thead><tr>${t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead>`,
+    '<tbody>',
+    ...t.rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`),
+    '</tbody></table>',
+  ].join('\n');
+}
+
+function renderFigure(f: ReportFigure): string {
+  const alt = escapeHtml(f.title);
+  let img: string;
+  if (f.svg !== undefined) img = `<img alt="${alt}" src="data:image/svg+xml;base64,${base64(f.svg)}">`;
+  else if (f.png !== undefined) img = `<img class="pixels" alt="${alt}" src="data:image/png;base64,${base64(f.png)}">`;
+  else img = '<div class="missing">(image not embedded)</div>';
+  // A relative name links to the file beside report.html; anything with a scheme is shown as text only.
+  const file = f.file
+    ? `<div class="file">${/^[a-z][a-z0-9+.-]*:/i.test(f.file) || f.file.startsWith('//') ? `<code>${escapeHtml(f.file)}</code>` : `<a href="${escapeHtml(f.file)}"><code>${escapeHtml(f.file)}</code></a>`}</div>`
+    : '';
+  return [
+    '<figure>',
+    `<div class="fig-title">${escapeHtml(f.title)}</div>`,
+    file,
+    img,
+    f.caption ? `<figcaption class="caption">${escapeHtml(f.caption)}</figcaption>` : '',
+    '</figure>',
+  ]
+    .filter((s) => s !== '')
+    .join('\n');
+}
+
+function paragraphs(text: string): string {
+  return text
+    .split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
+    .join('\n');
+}
+
+/** The whole report as an HTML string (write it with writeFileAtomic). */
+export function renderReport(o: ReportOptions): string {
+  const fn = 'renderReport';
+  if (!o || typeof o.title !== 'string') throw new TypeError(`${fn}: expected a title string, got ${typeof o?.title}`);
+  if (!Array.isArray(o.sections)) throw new TypeError(`${fn}: expected sections to be an array, got ${typeof o.sections}`);
+  const metaBits: string[] = [];
+  if (o.status) metaBits.push(`<span class="status status-${escapeHtml(o.status.toLowerCase().replace(/[^a-z0-9-]/g, '-'))}">${escapeHtml(o.status)}</span>`);
+  if (o.generatedAt) metaBits.push(`generated ${escapeHtml(o.generatedAt)}`);
+  const out: string[] = [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(o.title)}</title>`,
+    `<style>${CSS}</style>`,
+    '</head>',
+    '<body>',
+    '<main>',
+    '<header>',
+    `<h1>${escapeHtml(o.title)}</h1>`,
+    o.subtitle ? `<p class="subtitle">${escapeHtml(o.subtitle)}</p>` : '',
+    metaBits.length ? `<p class="meta">${metaBits.join(' · ')}</p>` : '',
+    '</header>',
+  ];
+  if (o.sections.length > 1) {
+    out.push('<nav><ol>', ...o.sections.map((s, i) => `<li><a href="#section-${i + 1}">${escapeHtml(s.heading)}</a></li>`), '</ol></nav>');
+  }
+  const metrics = Object.entries(o.metrics ?? {});
+  const timings = Object.entries(o.timings ?? {});
+  const config = Object.entries(o.config ?? {});
+  if (metrics.length || timings.length || config.length) {
+    out.push('<section id="summary">', '<h2>Summary</h2>');
+    if (metrics.length) {
+      out.push(
+        '<div class="cards">',
+        ...metrics.map(([k, v]) => `<div class="card"><div class="k">${escapeHtml(k)}</div><div class="v">${escapeHtml(formatNumber(v))}</div></div>`),
+        '</div>',
+      );
+    }
+    out.push(keyValueTable('Timings (s)', timings.map(([k, v]) => [k, `<td class="num">${escapeHtml(formatNumber(v))}</td>`])));
+    out.push(keyValueTable('Configuration', config.map(([k, v]) => [k, configValue(v)])));
+    out.push('</section>');
+  }
+  o.sections.forEach((s, i) => {
+    out.push(`<section id="section-${i + 1}">`, `<h2>${escapeHtml(s.heading)}</h2>`);
+    if (s.text) out.push(paragraphs(s.text));
+    for (const t of s.tables ?? []) out.push(renderTable(fn, t));
+    if (s.figures?.length) out.push('<div class="figures">', ...s.figures.map(renderFigure), '</div>');
+    out.push('</section>');
+  });
+  out.push('</main>', '</body>', '</html>', '');
+  return out.filter((s) => s !== '').join('\n') + '\n';
+}
