@@ -360,13 +360,15 @@ export async function heatmapSvg(o: {
       rows.push({ row: o.rowNames[i], col: o.colNames[j], value: round7(v), label: cellLabel(v) });
     });
   });
-  const step = Math.max(18, Math.min(48, Math.floor(480 / Math.max(r, c))));
+  // Small matrices (2×2 confusion matrices) get big cells so their labels and numbers fit.
+  const step = Math.max(18, Math.min(96, Math.floor(480 / Math.max(r, c))));
+  const longest = Math.max(...o.colNames.map((n) => n.length));
   const mid = (lo + hi) / 2;
   const allIntegers = rows.every((row) => Number.isInteger(row.value));
   const annotate = o.annotate ?? true;
   const labelFont = Math.max(8, Math.min(13, Math.floor(step / 3)));
   const base = {
-    x: { field: 'col', type: 'nominal' as const, title: o.xLabel, sort: [...o.colNames], axis: { labelAngle: c > 10 ? -45 : 0 } },
+    x: { field: 'col', type: 'nominal' as const, title: o.xLabel, sort: [...o.colNames], axis: { labelAngle: c > 10 || longest * 6.5 > step ? -45 : 0 } },
     y: { field: 'row', type: 'nominal' as const, title: o.yLabel, sort: [...o.rowNames] },
   };
   const layers: object[] = [
