@@ -1,0 +1,76 @@
+/**
+ * Best-matching units of many samples at once: squared distances through the backend's GEMM
+ * (‖x‖² − 2·X·Mᵀ + ‖m‖², backend().sqDistances) in row chunks, so 70,000×784 samples against 64
+ * prototypes never builds the whole n×K matrix nor loops over pairs in JS.
+ */
+import { backend } from '../tensor/registry.js';
+import { Tensor, expect2d } from '../tensor/tensor.js';
+
+export interface BmuOptions {
+  /** Also find the second-best unit (default false). */
+  second?: boolean;
+  /** Rows per GEMM call (default: about 2^20 distances per chunk). */
+  chunkRows?: number;
+}
+
+export interface BmuResult {
+  /** Best-matching unit of each sample. */
+  readonly bmu: Int32Array;
+  /** ‖x − m_bmu‖² as the GEMM form computes it (clamped at 0; float32 rounding of large norms). */
+  readonly sqDist: Float32Array;
+  /** Second-best unit of each sample (when asked for). */
+  readonly second?: Int32Array;
+}
+
+/** Default rows per chunk for K prototypes (about 4 MB of float32 distances). */
+export function defaultChunkRows(k: number): number {
+  return Math.max(1, Math.floor((1 << 20) / Math.max(1, k)));
+}
+
+/** BMU (and optionally second BMU) of each row of x (n×d) among the rows of prototypes (K×d); ties go to the lower index. */
+export function findBmus(x: Tensor, prototypes: Tensor, options: BmuOptions = {}): BmuResult {
+  const fn = 'findBmus';
+  expect2d(fn, prototypes);
+  const K = prototypes.rows;
+  const d = prototypes.cols;
+  expect2d(fn, x, d);
+  if (K === 0) throw new RangeError(`${fn}: expected at least one prototype, got 0`);
+  const second = options.second ?? false;
+  if (second && K < 2) throw new RangeError(`${fn}: a second best-matching unit needs at least 2 prototypes, got ${K}`);
+  const chunk = options.chunkRows ?? defaultChunkRows(K);
+  if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`${fn}: expected chunkRows to be a positive integer, got ${chunk}`);
+  const n = x.rows;
+  const bmu = new Int32Array(n);
+  const sqDist = new Float32Array(n);
+  const sec = second ? new Int32Array(n) : undefined;
+  const dist = new Float32Array(Math.min(chunk, n) * K);
+  const be = backend();
+  for (let s = 0; s < n; s += chunk) {
+    const e = Math.min(n, s + chunk);
+    const rows = e - s;
+    be.sqDistances(x.data.subarray(s * d, e * d), prototypes.data, rows, K, d, dist);
+    for (let i = 0; i < rows; i++) {
+      const o = i * K;
+      let b1 = 0;
+      let v1 = dist[o];
+      let b2 = -1;
+      let v2 = Infinity;
+      for (let j = 1; j < K; j++) {
+        const v = dist[o + j];
+        if (v < v1) {
+          b2 = b1;
+          v2 = v1;
+          b1 = j;
+          v1 = v;
+        } else if (v < v2) {
+          b2 = j;
+          v2 = v;
+        }
+      }
+      bmu[s + i] = b1;
+      sqDist[s + i] = v1;
+      if (sec !== undefined) sec[s + i] = b2;
+    }
+  }
+  return sec === undefined ? { bmu, sqDist } : { bmu, sqDist, second: sec };
+}
