@@ -13,3 +13,5 @@ export * from './gradient.js';
 export * from './fit.js';
 export * from './som-file.js';
 export * from './float32.js';
+export * from './desom.js';
+export * from './desom-file.js';

@@ -1,0 +1,170 @@
+/**
+ * A DESOM on disk (Node only; desom.ts stays browser-safe):
+ *   <dir>/desom.json   format, version, the architecture (DesomConfig, snake_case), optional info
+ *   <dir>/ae/          the autoencoder (saveAutoencoder: model.json + weights.safetensors)
+ *   <dir>/som/         the map (saveSom: som.json + prototypes.npy)
+ * and its training checkpoints: the run's checkpoint/ folder as `saveCheckpoint` writes it (model
+ * weights incl. prototypes, optimizer slots, the rng's start state, the iteration), plus the
+ * per-sample assignments when updateInterval > 1.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { loadAutoencoder, saveAutoencoder } from '../ae/autoencoder-file.js';
+import { AE_ACTIVATIONS, type AeActivation } from '../ae/autoencoder.js';
+import { readNpy, writeNpy } from '../data/npy.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { RngState } from '../random.js';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../runs/checkpoint.js';
+import { DESOM, PROTOTYPE_INITS, type PrototypeInit } from './desom.js';
+import { loadSom, saveSom } from './som-file.js';
+
+export const DESOM_FORMAT = 'latentlab-desom';
+export const DESOM_VERSION = 1;
+export const DESOM_JSON_FILE = 'desom.json';
+export const DESOM_AE_DIR = 'ae';
+export const DESOM_SOM_DIR = 'som';
+
+/** What desom.json holds. */
+export interface DesomJson {
+  format: typeof DESOM_FORMAT;
+  version: typeof DESOM_VERSION;
+  autoencoder_dir: string;
+  som_dir: string;
+  input: number;
+  hidden: number[];
+  latent: number;
+  activation: AeActivation;
+  rows: number;
+  cols: number;
+  prototype_init: PrototypeInit;
+  som_init_epochs: number;
+  /** Free-form (e.g. the training options); not read back. */
+  info?: Record<string, unknown>;
+}
+
+const positiveInt = z.number().int().min(1);
+const desomSchema = z.object({
+  format: z.literal(DESOM_FORMAT),
+  version: z.literal(DESOM_VERSION),
+  autoencoder_dir: z.string().regex(/^[^/\\]+$/, 'a folder name inside the model folder'),
+  som_dir: z.string().regex(/^[^/\\]+$/, 'a folder name inside the model folder'),
+  input: positiveInt,
+  hidden: z.array(positiveInt),
+  latent: positiveInt,
+  activation: z.enum(AE_ACTIVATIONS as [AeActivation, ...AeActivation[]]),
+  rows: positiveInt,
+  cols: positiveInt,
+  prototype_init: z.enum(PROTOTYPE_INITS as [PrototypeInit, ...PrototypeInit[]]),
+  som_init_epochs: positiveInt,
+  info: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Writes the model into dir (created if needed): ae/ and som/ first, desom.json last, each file atomically. */
+export function saveDesom(dir: string, model: DESOM, info?: Record<string, unknown>): void {
+  if (!(model instanceof DESOM)) throw new TypeError(`saveDesom: expected a DESOM, got ${model === null || typeof model !== 'object' ? String(model) : (model as object).constructor.name}`);
+  mkdirSync(dir, { recursive: true });
+  saveAutoencoder(join(dir, DESOM_AE_DIR), model.ae, { kind: 'desom' });
+  saveSom(model.som, join(dir, DESOM_SOM_DIR));
+  const c = model.config;
+  const json: DesomJson = {
+    format: DESOM_FORMAT,
+    version: DESOM_VERSION,
+    autoencoder_dir: DESOM_AE_DIR,
+    som_dir: DESOM_SOM_DIR,
+    input: c.input,
+    hidden: [...c.hidden],
+    latent: c.latent,
+    activation: c.activation,
+    rows: c.topology.rows,
+    cols: c.topology.cols,
+    prototype_init: c.prototypeInit,
+    som_init_epochs: c.somInitEpochs,
+    ...(info === undefined ? {} : { info }),
+  };
+  writeJsonAtomic(join(dir, DESOM_JSON_FILE), json);
+}
+
+/** Reads a model written by saveDesom (the autoencoder and SOM files are validated by their own loaders). */
+export function loadDesom(dir: string): DESOM {
+  const path = join(dir, DESOM_JSON_FILE);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new Error(`loadDesom: ${path} not found`, { cause: err });
+    throw new Error(`loadDesom: ${path}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : e.message}`, { cause: err });
+  }
+  const parsed = desomSchema.safeParse(raw);
+  if (!parsed.success) {
+    const iss = parsed.error.issues[0];
+    throw new TypeError(`loadDesom: ${path}: ${iss.path.map(String).join('.') || '(root)'}: ${iss.message}`);
+  }
+  const j = parsed.data;
+  const ae = loadAutoencoder(join(dir, j.autoencoder_dir));
+  const som = loadSom(join(dir, j.som_dir));
+  const a = ae.options;
+  const same = a.input === j.input && a.latent === j.latent && a.activation === j.activation && a.hidden.length === j.hidden.length && a.hidden.every((h, i) => h === j.hidden[i]);
+  if (!same) throw new RangeError(`loadDesom: ${path} describes ${[j.input, ...j.hidden, j.latent].join('-')} ${j.activation}, but ${j.autoencoder_dir}/ holds ${[a.input, ...a.hidden, a.latent].join('-')} ${a.activation}`);
+  if (som.topology.rows !== j.rows || som.topology.cols !== j.cols) {
+    throw new RangeError(`loadDesom: ${path} describes a ${j.rows}×${j.cols} map, but ${j.som_dir}/ holds ${som.topology.rows}×${som.topology.cols}`);
+  }
+  return new DESOM(ae, som, { prototypeInit: j.prototype_init, somInitEpochs: j.som_init_epochs });
+}
+
+/** What a DESOM checkpoint restores besides the weights and optimizer state. */
+export interface DesomCheckpointState {
+  /** DESOM iterations completed: pass as startIteration. */
+  readonly iteration: number;
+  /** The state of desomSteps' rng when training started (not now): restore it and pass the rng. */
+  readonly rngStart: RngState;
+  /** The per-sample BMU store (updateInterval > 1): pass as assignments. */
+  readonly assignments?: Int32Array;
+  /** Anything else the caller saved (JSON). */
+  readonly extra?: Record<string, unknown>;
+}
+
+const ASSIGNMENTS_FILE = 'assignments.npy';
+
+/**
+ * Writes a checkpoint into dir (a run's checkpoint/): weights of every model parameter (the
+ * prototypes included), the optimizer's slots and step, `rngStart`, the iteration, and with
+ * `assignments` an assignments.npy. Resuming from it is exact (see desomSteps).
+ */
+export function saveDesomCheckpoint(dir: string, model: DESOM, optimizer: Optimizer, state: DesomCheckpointState): void {
+  const fn = 'saveDesomCheckpoint';
+  if (!Number.isSafeInteger(state.iteration) || state.iteration < 0) throw new RangeError(`${fn}: expected a non-negative integer iteration, got ${state.iteration}`);
+  if (state.assignments !== undefined) {
+    // Into the step folder before saveCheckpoint points latest.json at it: a crash never leaves a checkpoint without its assignments.
+    const folder = join(dir, `step-${state.iteration}`);
+    mkdirSync(folder, { recursive: true });
+    writeNpy(join(folder, ASSIGNMENTS_FILE), { dtype: 'i4', shape: [state.assignments.length], data: state.assignments });
+  }
+  saveCheckpoint(dir, model, optimizer, {
+    step: state.iteration,
+    rng: { desom: state.rngStart },
+    extra: { ...(state.extra ?? {}), kind: 'desom', assignments: state.assignments !== undefined },
+  });
+}
+
+/** Restores weights and optimizer state in place from dir; returns the iteration, the rng's start state and the assignments. */
+export function loadDesomCheckpoint(dir: string, model: DESOM, optimizer: Optimizer): DesomCheckpointState {
+  const fn = 'loadDesomCheckpoint';
+  if (!hasCheckpoint(dir)) throw new Error(`${fn}: no checkpoint in ${dir} (latest.json missing)`);
+  const st = loadCheckpoint(dir, model, optimizer);
+  const rngStart = st.rng.desom;
+  if (rngStart === undefined) throw new Error(`${fn}: the checkpoint in ${dir} has no "desom" rng state (not a DESOM checkpoint?)`);
+  const { kind: _kind, assignments: hasAssignments, ...extra } = st.extra ?? {};
+  let assignments: Int32Array | undefined;
+  if (hasAssignments === true) {
+    const latest = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as { folder: string };
+    const path = join(dir, latest.folder, ASSIGNMENTS_FILE);
+    if (!existsSync(path)) throw new Error(`${fn}: ${path} is missing`);
+    const arr = readNpy(path);
+    if (arr.dtype !== 'i4' || arr.shape.length !== 1) throw new TypeError(`${fn}: expected ${path} to be a 1-d int32 array, got ${arr.dtype} [${arr.shape.join(', ')}]`);
+    assignments = arr.data as Int32Array;
+  }
+  return { iteration: st.step, rngStart, ...(assignments === undefined ? {} : { assignments }), extra };
+}
