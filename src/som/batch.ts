@@ -21,6 +21,8 @@ export interface BatchSomOptions extends SomRadiusOptions {
   qeEvery?: number;
   /** Rows per GEMM call of the BMU search. */
   chunkRows?: number;
+  /** Epochs already done (resume; default 0): training continues at epoch startIteration from som.prototypes (the algorithm draws nothing at random). */
+  startIteration?: number;
 }
 
 export const BATCH_DEFAULTS = Object.freeze({ epochs: 20, qeEvery: 1 });
@@ -32,8 +34,11 @@ export function* batchSteps(som: SOM, x: Tensor, options: BatchSomOptions = {}):
   if (x.rows === 0) throw new RangeError(`${fn}: expected at least one sample, got 0`);
   checkCount(fn, 'epochs', options.epochs);
   checkCount(fn, 'qeEvery', options.qeEvery);
+  checkCount(fn, 'startIteration', options.startIteration);
   const { neighborhood, T: Ts } = resolveRadius(fn, options);
   const epochs = options.epochs ?? BATCH_DEFAULTS.epochs;
+  const start = options.startIteration ?? 0;
+  if (start > epochs) throw new RangeError(`${fn}: expected startIteration ≤ ${epochs} (the number of epochs), got ${start}`);
   const qeEvery = options.qeEvery ?? BATCH_DEFAULTS.qeEvery;
   const K = som.size;
   const d = som.dim;
@@ -44,7 +49,7 @@ export function* batchSteps(som: SOM, x: Tensor, options: BatchSomOptions = {}):
   const H = new Float64Array(K * K);
   const num = new Float64Array(d);
   const hit: number[] = [];
-  for (let e = 0; e < epochs; e++) {
+  for (let e = start; e < epochs; e++) {
     const t0 = performance.now();
     const T = decayValue(Ts, e, epochs);
     const { bmu } = findBmus(x, som.prototypes, { chunkRows: options.chunkRows });

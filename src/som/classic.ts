@@ -37,6 +37,13 @@ export interface ClassicSomOptions extends SomRadiusOptions {
    * is exact whenever an event is yielded; in between the prototypes are held scaled.
    */
   reportEvery?: number;
+  /**
+   * Presentations already done (resume; default 0): training continues at t = startIteration with
+   * som.prototypes as they were after that many presentations and `rng` in its state at t = 0 (the
+   * permutations of the passes already done are drawn again and dropped). Resuming from any point
+   * where an event was yielded ends with exactly the prototypes of the uninterrupted run.
+   */
+  startIteration?: number;
 }
 
 export const CLASSIC_DEFAULTS = Object.freeze({ epochs: 10, order: 'random' as const, lr: 0.5, lrMin: 0.01, lrDecay: 'exponential' as DecayKind, qeEvery: 1 });
@@ -50,9 +57,12 @@ function resolve(som: SOM, x: Tensor, o: ClassicSomOptions) {
   checkCount(fn, 'iterations', o.iterations);
   checkCount(fn, 'qeEvery', o.qeEvery);
   checkCount(fn, 'reportEvery', o.reportEvery, 1);
+  checkCount(fn, 'startIteration', o.startIteration);
   const order = o.order ?? CLASSIC_DEFAULTS.order;
   if (order !== 'random' && order !== 'sequential') throw new RangeError(`${fn}: expected order 'random' or 'sequential', got ${JSON.stringify(order)}`);
   const total = o.iterations ?? (o.epochs ?? CLASSIC_DEFAULTS.epochs) * x.rows;
+  const start = o.startIteration ?? 0;
+  if (start > total) throw new RangeError(`${fn}: expected startIteration ≤ ${total} (the total number of presentations), got ${start}`);
   const { neighborhood, T } = resolveRadius(fn, o);
   const lr: DecaySchedule = checkDecay(
     fn,
@@ -60,7 +70,7 @@ function resolve(som: SOM, x: Tensor, o: ClassicSomOptions) {
     'lr/lrMin',
   );
   if (!(lr.start >= 0)) throw new RangeError(`${fn}: expected lr ≥ 0, got ${lr.start}`);
-  return { order, total, neighborhood, T, lr, qeEvery: o.qeEvery ?? CLASSIC_DEFAULTS.qeEvery, reportEvery: o.reportEvery ?? Math.max(256, Math.ceil(total / 1000)) };
+  return { order, total, start, neighborhood, T, lr, qeEvery: o.qeEvery ?? CLASSIC_DEFAULTS.qeEvery, reportEvery: o.reportEvery ?? Math.max(256, Math.ceil(total / 1000)) };
 }
 
 /**
@@ -201,7 +211,7 @@ const REFRESH_EVERY = 512;
 
 /** Trains `som` in place, one sample at a time, yielding step and epoch events. */
 export function* classicSteps(som: SOM, x: Tensor, options: ClassicSomOptions): Generator<SomEvent, void, undefined> {
-  const { order, total, neighborhood, T: Ts, lr: lrs, qeEvery, reportEvery } = resolve(som, x, options);
+  const { order, total, start, neighborhood, T: Ts, lr: lrs, qeEvery, reportEvery } = resolve(som, x, options);
   const K = som.size;
   const d = som.dim;
   const n = x.rows;
@@ -216,6 +226,12 @@ export function* classicSteps(som: SOM, x: Tensor, options: ClassicSomOptions): 
   }
   const epochs = Math.ceil(total / n);
   let perm: Int32Array | null = null;
+  if (order === 'random' && start > 0) {
+    // Replay the permutations of the passes already done; draw the current pass's if it is under way.
+    const startEpoch = Math.floor(start / n);
+    for (let e = 0; e < startEpoch; e++) options.rng.permutation(n);
+    if (start % n !== 0) perm = options.rng.permutation(n);
+  }
   let last = performance.now();
   let epochStart = last;
   let row = 0;
@@ -223,7 +239,7 @@ export function* classicSteps(som: SOM, x: Tensor, options: ClassicSomOptions): 
   let lr = lrs.start;
   const coef = (k: number): number => flushNegligible(lr * h(dist[row + k], T));
   try {
-    for (let t = 0; t < total; t++) {
+    for (let t = start; t < total; t++) {
       const pos = t % n;
       const epoch = (t - pos) / n;
       if (pos === 0) {

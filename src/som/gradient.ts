@@ -35,6 +35,14 @@ export interface GradientSomOptions extends SomRadiusOptions {
   qeEvery?: number;
   /** Yield a step event every this many steps (default 1). */
   reportEvery?: number;
+  /**
+   * Steps already done (resume; default 0): training continues at step startIteration with
+   * som.prototypes and the optimizer's state as they were after that many steps, and `rng` (order
+   * 'shuffle') in its state at step 0 (the permutations of the passes already done are drawn again
+   * and dropped). The prototypes then end exactly as in the uninterrupted run; the first epoch
+   * event's mean loss covers only the steps taken since the restart.
+   */
+  startIteration?: number;
 }
 
 export const GRADIENT_DEFAULTS = Object.freeze({ iterations: 10000, batchSize: 256, order: 'sequential' as const, lr: 1e-3, eps: 1e-7, qeEvery: 0, reportEvery: 1 });
@@ -49,11 +57,14 @@ export function* gradientSteps(som: SOM, x: Tensor, options: GradientSomOptions 
   checkCount(fn, 'batchSize', options.batchSize, 1);
   checkCount(fn, 'qeEvery', options.qeEvery);
   checkCount(fn, 'reportEvery', options.reportEvery, 1);
+  checkCount(fn, 'startIteration', options.startIteration);
   const order = options.order ?? GRADIENT_DEFAULTS.order;
   if (order !== 'sequential' && order !== 'shuffle') throw new RangeError(`${fn}: expected order 'sequential' or 'shuffle', got ${JSON.stringify(order)}`);
   if (order === 'shuffle' && options.rng === undefined) throw new RangeError(`${fn}: order 'shuffle' needs an rng`);
   const { neighborhood, T: Ts } = resolveRadius(fn, options);
   const total = options.iterations ?? GRADIENT_DEFAULTS.iterations;
+  const start = options.startIteration ?? 0;
+  if (start > total) throw new RangeError(`${fn}: expected startIteration ≤ ${total} (the number of iterations), got ${start}`);
   const bs = Math.min(options.batchSize ?? GRADIENT_DEFAULTS.batchSize, n);
   const qeEvery = options.qeEvery ?? GRADIENT_DEFAULTS.qeEvery;
   const reportEvery = options.reportEvery ?? GRADIENT_DEFAULTS.reportEvery;
@@ -71,11 +82,17 @@ export function* gradientSteps(som: SOM, x: Tensor, options: GradientSomOptions 
   const w = new Float32Array(bs * K);
   const be = backend();
   let perm: Int32Array | null = null;
+  if (order === 'shuffle' && start > 0) {
+    // Replay the permutations of the passes already done; draw the current pass's if it is under way.
+    const startEpoch = Math.floor(start / perEpoch);
+    for (let e = 0; e < startEpoch; e++) (options.rng as Rng).permutation(n);
+    if (start % perEpoch !== 0) perm = (options.rng as Rng).permutation(n);
+  }
   let last = performance.now();
   let epochStart = last;
   let epochLoss = 0;
   let epochSteps = 0;
-  for (let t = 0; t < total; t++) {
+  for (let t = start; t < total; t++) {
     const b = t % perEpoch;
     const epoch = (t - b) / perEpoch;
     if (b === 0) {
