@@ -16,6 +16,7 @@ import { Rng } from '../../src/random.js';
 import { argminRows, somLossBackward } from '../../src/som/som-loss.js';
 import { backend } from '../../src/tensor/registry.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { median, timeCalls, type BenchCase, type Row } from '../common.js';
 
 export const ENCODER = [784, 500, 500, 2000, 10];
 export const MAP = [8, 8] as const;
@@ -91,3 +92,82 @@ export function makeDesomStep(batch = 256, seed = 0): DesomStep {
     },
   };
 }
+
+/**
+ * PyTorch's configurations on 2 cores: torch threads × OpenBLAS threads ∈ {(2,1), (1,2)} (never
+ * both at 2), each with torch 1.13's default for-loop Adam and the multi-tensor one. The fastest
+ * is PyTorch's number.
+ */
+const PEER_CONFIGS = [
+  { label: 'torch 2 threads, OpenBLAS 1, for-loop Adam', args: ['--threads', '2', '--blas-threads', '1', '--adam', 'single'] },
+  { label: 'torch 1 thread, OpenBLAS 2, for-loop Adam', args: ['--threads', '1', '--blas-threads', '2', '--adam', 'single'] },
+  { label: 'torch 2 threads, OpenBLAS 1, foreach Adam', args: ['--threads', '2', '--blas-threads', '1', '--adam', 'foreach'] },
+  { label: 'torch 1 thread, OpenBLAS 2, foreach Adam', args: ['--threads', '1', '--blas-threads', '2', '--adam', 'foreach'] },
+];
+
+/** Rounds alternate ours and every peer configuration, so slow drifts of the machine hit both. */
+const ROUNDS = 3;
+
+/** Median per-step time of `steps` steps, for each of `repeats` repeats. */
+function timeSteps(step: () => void, repeats: number, steps: number): number[] {
+  const reps: number[] = [];
+  for (let r = 0; r < repeats; r++) reps.push(median(timeCalls(step, steps)));
+  return reps;
+}
+
+export const desomStepCase: BenchCase = {
+  name: 'desom-step',
+  description: 'one DESOM training step, batch 256 (native backend) vs PyTorch',
+  run(ctx) {
+    const env = ctx.useNative();
+    const s = makeDesomStep(256, 0);
+    for (let i = 0; i < 5; i++) s.step();
+    const oursRounds: number[] = [];
+    const peerRounds: number[] = [];
+    const ratios: number[] = [];
+    const peerDetail: { round: number; label: string; ms: number; ms_fwd_bwd: number; ms_adam: number; other_cores: number }[] = [];
+    let torchVersion = '';
+    for (let round = 0; round < ROUNDS; round++) {
+      const ours = median(timeSteps(() => s.step(), 3, 20));
+      let best = Infinity;
+      for (const c of PEER_CONFIGS) {
+        const out = ctx.peer('desom_step_torch.py', [...c.args, '--steps', '15', '--repeats', '3']);
+        if (out === null) continue;
+        torchVersion = String(out.torch);
+        const ms = out.ms_per_step_median as number;
+        peerDetail.push({ round, label: c.label, ms, ms_fwd_bwd: out.ms_fwd_bwd as number, ms_adam: out.ms_adam as number, other_cores: out.other_cores as number });
+        ctx.log(`desom-step round ${round + 1}: PyTorch (${c.label}) ${ms.toFixed(2)} ms/step (Adam ${(out.ms_adam as number).toFixed(1)} ms)`);
+        best = Math.min(best, ms);
+      }
+      ctx.log(`desom-step round ${round + 1}: latentlab ${ours.toFixed(2)} ms/step (${(s.flops / ours / 1e6).toFixed(1)} GFLOP/s); best PyTorch ${best.toFixed(2)} ms; ratio ${(ours / best).toFixed(3)}`);
+      oursRounds.push(ours);
+      if (Number.isFinite(best)) {
+        peerRounds.push(best);
+        ratios.push(ours / best);
+      }
+    }
+    const ours = median(oursRounds);
+    const peerMs = peerRounds.length > 0 ? median(peerRounds) : null;
+    const bestLabel = peerDetail.length > 0 ? [...peerDetail].sort((a, b) => a.ms - b.ms)[0].label : null;
+    const row: Row = {
+      case: 'desom-step',
+      unit: 'ms',
+      ours,
+      peer: peerMs,
+      peer_name: peerMs === null ? null : `PyTorch ${torchVersion} (fastest of ${PEER_CONFIGS.length} thread/Adam configurations each round)`,
+      ratio: ratios.length > 0 ? median(ratios) : null,
+      env,
+      detail: {
+        gflops: s.flops / ours / 1e6,
+        peer_gflops: peerMs === null ? null : s.flops / peerMs / 1e6,
+        gflop_per_step: s.flops / 1e9,
+        rounds_ms: oursRounds,
+        peer_rounds_ms: peerRounds,
+        round_ratios: ratios,
+        peer_fastest_config: bestLabel,
+        peer_runs: peerDetail,
+      },
+    };
+    return [row];
+  },
+};

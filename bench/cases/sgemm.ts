@@ -1,6 +1,7 @@
 /** Case sgemm: GFLOP/s of the backend's GEMM on every product of a DESOM step (same shape list as the peer). */
 import { Rng } from '../../src/random.js';
 import { backend } from '../../src/tensor/registry.js';
+import { median, type BenchCase } from '../common.js';
 
 /** "MxKxN:op": C (M×N) with inner dimension K; op nt = A·Bᵀ (forward), nn = dY·W (input grad), tn = dYᵀ·X (weight grad). */
 export const DESOM_SHAPES = [
@@ -16,11 +17,6 @@ export interface SgemmResult {
   shape: string;
   gflops: number;
   ms: number;
-}
-
-function median(a: number[]): number {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /** Times one shape: a loop calibrated to ~target seconds, repeated, median per call. */
@@ -55,3 +51,51 @@ export function benchShape(spec: string, repeats = 7, target = 0.1): SgemmResult
   const s = median(per);
   return { shape: spec, gflops: (2 * m * k * n) / s / 1e9, ms: s * 1000 };
 }
+
+export const sgemmCase: BenchCase = {
+  name: 'sgemm',
+  description: "GFLOP/s of the backend's GEMM on the 23 products of a DESOM step vs torch.mm",
+  rows: ['sgemm-desom-shapes'],
+  run(ctx) {
+    const env = ctx.useNative();
+    const oursBy = new Map<string, number[]>();
+    const peerBy = new Map<string, number[]>();
+    let torchVersion: string | null = null;
+    for (let round = 0; round < 2; round++) {
+      for (const sh of DESOM_SHAPES) oursBy.set(sh, [...(oursBy.get(sh) ?? []), benchShape(sh).gflops]);
+      // torch.mm calls OpenBLAS directly: OpenBLAS on 2 threads, as ours
+      const out = ctx.peer('sgemm_torch.py', ['--threads', '1', '--blas-threads', String(ctx.threads), '--target', '0.1', '--shapes', DESOM_SHAPES.join(',')]);
+      if (out !== null) torchVersion = String(out.torch);
+      for (const r of (out?.results as { shape: string; gflops: number }[] | undefined) ?? []) peerBy.set(r.shape, [...(peerBy.get(r.shape) ?? []), r.gflops]);
+    }
+    let tOurs = 0;
+    let tPeer = 0;
+    let flops = 0;
+    const perShape = DESOM_SHAPES.map((shape) => {
+      const o = median(oursBy.get(shape) ?? [NaN]);
+      const pl = peerBy.get(shape);
+      const p = pl === undefined ? null : median(pl);
+      const [m, k, n] = shape.split(':')[0].split('x').map(Number);
+      const fl = 2 * m * k * n;
+      flops += fl;
+      tOurs += fl / (o * 1e9);
+      if (p !== null) tPeer += fl / (p * 1e9);
+      ctx.log(`sgemm ${shape.padEnd(16)} ours ${o.toFixed(1).padStart(6)} GFLOP/s  PyTorch ${p === null ? '—' : p.toFixed(1).padStart(6)}  ours/PyTorch ${p === null ? '—' : (o / p).toFixed(3)}`);
+      return { shape, ours_gflops: o, peer_gflops: p, ratio: p === null ? null : o / p };
+    });
+    const oursG = flops / tOurs / 1e9;
+    const peerG = torchVersion === null ? null : flops / tPeer / 1e9;
+    return [
+      {
+        case: 'sgemm-desom-shapes',
+        unit: 'GFLOP/s',
+        ours: oursG,
+        peer: peerG,
+        peer_name: torchVersion === null ? null : `PyTorch ${torchVersion} torch.mm (OpenBLAS 2 threads)`,
+        ratio: peerG === null ? null : oursG / peerG,
+        env,
+        detail: { shapes: perShape, note: 'GFLOP/s over the 23 GEMMs of one DESOM step (time-weighted); ratio = ours / peer, higher is better here' },
+      },
+    ];
+  },
+};

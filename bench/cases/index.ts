@@ -1,0 +1,11 @@
+/** The benchmark cases, in the order `npm run bench` runs them and latest.json lists them. */
+import type { BenchCase } from '../common.js';
+import { aeEpochCase } from './ae-epoch.js';
+import { aeInferenceCase } from './ae-inference.js';
+import { bmuMnistCase } from './bmu-mnist.js';
+import { desomStepJsCase } from './desom-step-js.js';
+import { desomStepCase } from './desom-step.js';
+import { kmeansMnistCase } from './kmeans-mnist.js';
+import { sgemmCase } from './sgemm.js';
+
+export const CASES: readonly BenchCase[] = [desomStepCase, desomStepJsCase, sgemmCase, aeInferenceCase, aeEpochCase, bmuMnistCase, kmeansMnistCase];
