@@ -1,0 +1,103 @@
+/**
+ * Silhouette coefficients (Rousseeuw 1987), as scikit-learn's `silhouette_samples` with the
+ * Euclidean metric: for row i in cluster A, a(i) = mean distance to the other rows of A,
+ * b(i) = min over other clusters B of the mean distance to the rows of B, and
+ * s(i) = (b − a) / max(a, b); rows alone in their cluster get 0 (0/0 also gives 0).
+ * Distances: rows are centred on the column means (precision), then √max(0, ‖x‖² − 2x·y + ‖y‖²)
+ * from the backend's GEMM kernel, one block of rows × all n rows at a time (memory O(block · n)).
+ */
+import type { Rng } from '../random.js';
+import { backend } from '../tensor/registry.js';
+import { Tensor, expect2d } from '../tensor/tensor.js';
+import { expectLabels, uniqueLabels } from './labels.js';
+
+/** Floats in one block of the distance matrix (16 MiB). */
+const BLOCK_FLOATS = 1 << 22;
+
+/** Per-row silhouette s(i) ∈ [−1, 1]; needs 2 … n−1 distinct labels (scikit-learn's rule). */
+export function silhouetteSamples(x: Tensor, labels: Int32Array): Float64Array {
+  return samples('silhouetteSamples', x, labels);
+}
+
+function samples(fn: string, x: Tensor, labels: Int32Array): Float64Array {
+  expect2d(fn, x);
+  const n = x.rows;
+  const d = x.cols;
+  expectLabels(fn, labels, n, 'labels (one per row)');
+  const { values, inverse } = uniqueLabels(labels);
+  const u = values.length;
+  if (u < 2 || u > n - 1) throw new RangeError(`${fn}: expected between 2 and ${n - 1} distinct labels (n − 1), got ${u}`);
+  const counts = new Int32Array(u);
+  for (let i = 0; i < n; i++) counts[inverse[i]]++;
+
+  // Centred copy: distances are translation-invariant, and float32 GEMM loses less on centred data.
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let q = 0; q < d; q++) mean[q] += x.data[i * d + q];
+  for (let q = 0; q < d; q++) {
+    if (!Number.isFinite(mean[q])) throw new RangeError(`${fn}: expected finite values in x, got a non-finite value in column ${q}`);
+    mean[q] /= n;
+  }
+  const xc = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) for (let q = 0; q < d; q++) xc[i * d + q] = x.data[i * d + q] - mean[q];
+
+  const block = Math.max(1, Math.min(n, Math.floor(BLOCK_FLOATS / n)));
+  const dist = new Float32Array(block * n);
+  const sums = new Float64Array(u);
+  const out = new Float64Array(n);
+  const be = backend();
+  for (let a0 = 0; a0 < n; a0 += block) {
+    const m = Math.min(block, n - a0);
+    be.sqDistances(xc.subarray(a0 * d, (a0 + m) * d), xc, m, n, d, dist);
+    for (let r = 0; r < m; r++) {
+      const i = a0 + r;
+      const o = r * n;
+      dist[o + i] = 0; // the distance to itself is 0 exactly (scikit-learn zeroes the diagonal too)
+      sums.fill(0);
+      for (let j = 0; j < n; j++) sums[inverse[j]] += Math.sqrt(dist[o + j]);
+      const own = inverse[i];
+      if (counts[own] === 1) continue; // out[i] stays 0
+      const ai = sums[own] / (counts[own] - 1);
+      let bi = Infinity;
+      for (let l = 0; l < u; l++) {
+        if (l === own) continue;
+        const v = sums[l] / counts[l];
+        if (v < bi) bi = v;
+      }
+      const den = Math.max(ai, bi);
+      out[i] = den > 0 ? (bi - ai) / den : 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Mean silhouette coefficient. With `sampleSize`, `rng.sample(n, sampleSize)` draws that many
+ * distinct rows uniformly and the exact silhouette of that subset is returned (distances among the
+ * drawn rows only, as scikit-learn's `sample_size`); the subset must still hold 2 … size−1 labels.
+ */
+export function silhouetteScore(x: Tensor, labels: Int32Array, o: { sampleSize?: number; rng?: Rng } = {}): number {
+  const fn = 'silhouetteScore';
+  expect2d(fn, x);
+  const n = x.rows;
+  expectLabels(fn, labels, n, 'labels (one per row)');
+  let s: Float64Array;
+  if (o.sampleSize === undefined) {
+    s = samples(fn, x, labels);
+  } else {
+    const size = o.sampleSize;
+    if (!Number.isInteger(size) || size < 3 || size > n) throw new RangeError(`${fn}: expected sampleSize to be an integer between 3 and ${n} (the number of rows), got ${size}`);
+    if (o.rng === undefined) throw new TypeError(`${fn}: sampleSize needs an rng (new Rng(seed)) to draw the rows, got none`);
+    const idx = o.rng.sample(n, size);
+    const d = x.cols;
+    const sub = new Float32Array(size * d);
+    const subLabels = new Int32Array(size);
+    for (let t = 0; t < size; t++) {
+      sub.set(x.data.subarray(idx[t] * d, idx[t] * d + d), t * d);
+      subLabels[t] = labels[idx[t]];
+    }
+    s = samples(fn, new Tensor(sub, [size, d]), subLabels);
+  }
+  let total = 0;
+  for (let i = 0; i < s.length; i++) total += s[i];
+  return total / s.length;
+}

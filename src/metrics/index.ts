@@ -1,0 +1,8 @@
+/** Clustering metrics: contingency table, purity, NMI, ARI, plain and unsupervised accuracy. */
+export * from './contingency.js';
+export * from './purity.js';
+export * from './nmi.js';
+export * from './ari.js';
+export * from './accuracy.js';
+export * from './unsupervised-accuracy.js';
+export * from './prototype-kmeans.js';
