@@ -339,6 +339,42 @@ void sqDistancesK(const float* __restrict x, const float* __restrict mp, int64_t
   }
 }
 
+
+// Nearest rows of M for each row of X without ‖x‖²: argminⱼ ‖x−mⱼ‖² = argminⱼ (‖mⱼ‖² − 2x·mⱼ), so
+// scratch = ‖m‖² (broadcast) − 2·X·Mᵀ through one GEMM with β = 1, then one argmin pass. Skipping
+// ‖x‖² saves a second read of X from memory (the GEMM already streamed it). Ties → lower index.
+void nearestK(const float* __restrict x, const float* __restrict mp, int64_t n, int64_t k, int64_t d,
+              float* __restrict scratch, int32_t* __restrict best, int32_t* __restrict second) {
+  thread_local std::vector<float> buf;
+  if (static_cast<int64_t>(buf.size()) < k) buf.resize(static_cast<size_t>(k));
+  float* __restrict mn = buf.data();
+  for (int64_t j = 0; j < k; j++) {
+    const float* __restrict row = mp + j * d;
+    mn[j] = static_cast<float>(blockedSum(d, [=](int64_t q) { return static_cast<double>(row[q]) * row[q]; }));
+  }
+  for (int64_t i = 0; i < n; i++) std::memcpy(scratch + i * k, mn, static_cast<size_t>(k) * sizeof(float));
+  sgemmRowMajor(false, true, static_cast<int>(n), static_cast<int>(k), static_cast<int>(d), -2.0f, x, mp, 1.0f, scratch);
+  for (int64_t i = 0; i < n; i++) {
+    const float* __restrict o = scratch + i * k;
+    int32_t b1 = 0, b2 = -1;
+    float v1 = o[0], v2 = INFINITY;
+    for (int64_t j = 1; j < k; j++) {
+      const float v = o[j];
+      if (v < v1) {
+        b2 = b1;
+        v2 = v1;
+        b1 = static_cast<int32_t>(j);
+        v1 = v;
+      } else if (v < v2) {
+        b2 = static_cast<int32_t>(j);
+        v2 = v;
+      }
+    }
+    best[i] = b1;
+    if (second != nullptr) second[i] = b2;
+  }
+}
+
 // ============================================================================================
 // N-API glue
 // ============================================================================================
@@ -434,6 +470,33 @@ struct Call {
     }
     // A zero-length view may have a null data pointer; kernels never touch it then.
     return static_cast<float*>(data);
+  }
+
+  // An Int32Array with at least `need` elements, or nullptr when nullable and null/undefined.
+  int32_t* i32(size_t i, const char* name, int64_t need, bool nullable = false) {
+    if (!ok) return nullptr;
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+        type != napi_int32_array) {
+      if (nullable) {
+        napi_valuetype vt;
+        if (napi_typeof(env, argv[i], &vt) == napi_ok && (vt == napi_null || vt == napi_undefined)) return nullptr;
+      }
+      char msg[128];
+      std::snprintf(msg, sizeof msg, "expected %s to be an Int32Array%s", name, nullable ? " or null" : "");
+      fail(msg);
+      return nullptr;
+    }
+    if (static_cast<int64_t>(length) < need) {
+      char msg[192];
+      std::snprintf(msg, sizeof msg, "%s has %zu elements, expected at least %lld", name, length,
+                    static_cast<long long>(need));
+      fail(msg);
+      return nullptr;
+    }
+    return static_cast<int32_t*>(data);
   }
 
   // An activation code in [0, 4].
@@ -681,6 +744,24 @@ napi_value SqDistances(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// nearest(x, mProto, n, k, d, scratch, best, second|null)
+napi_value Nearest(napi_env env, napi_callback_info info) {
+  Call a(env, info, "nearest", 8);
+  const int64_t n = a.size(2, "n", INT_MAX), k = a.size(3, "k", INT_MAX), d = a.size(4, "d", INT_MAX);
+  const float* x = a.f32(0, "x", need(n, d));
+  const float* mp = a.f32(1, "mProto", need(k, d));
+  float* scratch = a.f32(5, "scratch", need(n, k));
+  int32_t* best = a.i32(6, "best", n);
+  int32_t* second = a.i32(7, "second", n, true);
+  if (!a.ok) return nullptr;
+  if (k < 1) {
+    a.fail("expected k ≥ 1");
+    return nullptr;
+  }
+  nearestK(x, mp, n, k, d, scratch, best, second);
+  return nullptr;
+}
+
 // setThreads(n)
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   Call a(env, info, "setThreads", 1);
@@ -730,6 +811,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"sgd", Sgd},
       {"rmsprop", Rmsprop},
       {"sqDistances", SqDistances},
+      {"nearest", Nearest},
       {"setThreads", SetThreads},
       {"getThreads", GetThreads},
       {"coreName", CoreName},

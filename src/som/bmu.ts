@@ -11,13 +11,15 @@ export interface BmuOptions {
   second?: boolean;
   /** Rows per GEMM call (default: about 2^20 distances per chunk). */
   chunkRows?: number;
+  /** Also return ‖x − m_bmu‖² (default false: the BMU alone never needs ‖x‖², which saves a pass over x). */
+  distances?: boolean;
 }
 
 export interface BmuResult {
   /** Best-matching unit of each sample. */
   readonly bmu: Int32Array;
-  /** ‖x − m_bmu‖² as the GEMM form computes it (clamped at 0; float32 rounding of large norms). */
-  readonly sqDist: Float32Array;
+  /** ‖x − m_bmu‖² as the GEMM form computes it (clamped at 0; float32 rounding of large norms); only with `distances: true`. */
+  readonly sqDist?: Float32Array;
   /** Second-best unit of each sample (when asked for). */
   readonly second?: Int32Array;
 }
@@ -41,10 +43,17 @@ export function findBmus(x: Tensor, prototypes: Tensor, options: BmuOptions = {}
   if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`${fn}: expected chunkRows to be a positive integer, got ${chunk}`);
   const n = x.rows;
   const bmu = new Int32Array(n);
-  const sqDist = new Float32Array(n);
   const sec = second ? new Int32Array(n) : undefined;
   const dist = new Float32Array(Math.min(chunk, n) * K);
   const be = backend();
+  if (options.distances !== true) {
+    for (let s = 0; s < n; s += chunk) {
+      const e = Math.min(n, s + chunk);
+      be.nearest(x.data.subarray(s * d, e * d), prototypes.data, e - s, K, d, dist, bmu.subarray(s, e), sec === undefined ? null : sec.subarray(s, e));
+    }
+    return sec === undefined ? { bmu } : { bmu, second: sec };
+  }
+  const sqDist = new Float32Array(n);
   for (let s = 0; s < n; s += chunk) {
     const e = Math.min(n, s + chunk);
     const rows = e - s;

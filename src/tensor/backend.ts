@@ -136,4 +136,11 @@ export interface Backend {
    * D = ‖x‖² − 2·X·Mᵀ + ‖m‖², clamped at 0. Goes through gemm.
    */
   sqDistances(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, out: Float32Array): void;
+
+  /**
+   * Index of the nearest row of M (k×d) for each row of X (n×d), and optionally the second
+   * nearest (−1 when k = 1): argminⱼ (‖mⱼ‖² − 2·x·mⱼ), which has the argmin of ‖x − mⱼ‖² without
+   * computing ‖x‖². scratch (n×k) receives those scores. Ties go to the lower index.
+   */
+  nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void;
 }

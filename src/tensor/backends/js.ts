@@ -254,4 +254,37 @@ export class JsBackend implements Backend {
       }
     }
   }
+
+  nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void {
+    if (k < 1) throw new RangeError(`nearest: expected k ≥ 1, got ${k}`);
+    const mn = new Float32Array(k);
+    for (let j = 0; j < k; j++) {
+      let s = 0;
+      for (let q = 0; q < d; q++) s += mProto[j * d + q] * mProto[j * d + q];
+      mn[j] = s;
+    }
+    for (let i = 0; i < n; i++) scratch.set(mn, i * k);
+    this.gemm(false, true, n, k, d, -2, x, mProto, 1, scratch);
+    for (let i = 0; i < n; i++) {
+      const o = i * k;
+      let b1 = 0;
+      let v1 = scratch[o];
+      let b2 = -1;
+      let v2 = Infinity;
+      for (let j = 1; j < k; j++) {
+        const v = scratch[o + j];
+        if (v < v1) {
+          b2 = b1;
+          v2 = v1;
+          b1 = j;
+          v1 = v;
+        } else if (v < v2) {
+          b2 = j;
+          v2 = v;
+        }
+      }
+      best[i] = b1;
+      if (second !== null) second[i] = b2;
+    }
+  }
 }

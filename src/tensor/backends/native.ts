@@ -68,6 +68,7 @@ interface NativeAddon {
     momentum: number,
   ): void;
   sqDistances(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, out: Float32Array): void;
+  nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void;
   setThreads(n: number): void;
   getThreads(): number;
   coreName(): string | null;
@@ -88,6 +89,7 @@ const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'sgd',
   'rmsprop',
   'sqDistances',
+  'nearest',
   'setThreads',
   'getThreads',
   'coreName',
@@ -216,6 +218,10 @@ export class NativeBackend implements Backend {
 
   sqDistances(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, out: Float32Array): void {
     this.addon.sqDistances(x, mProto, n, k, d, out);
+  }
+
+  nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void {
+    this.addon.nearest(x, mProto, n, k, d, scratch, best, second);
   }
 }
 
