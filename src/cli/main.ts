@@ -6,8 +6,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { num, numList } from './config.js';
 import { dataFetch, dataInfo, dataList } from './commands/data.js';
 import { evalRun } from './commands/eval.js';
+import { registerCluster } from './commands/cluster-kmeans.js';
 import { runsList, runsShow } from './commands/runs.js';
+import { registerTrainSom } from './commands/train-som.js';
 import { trainMlp } from './commands/train-mlp.js';
+import { trainAe } from './commands/train-ae.js';
 import { UsageError } from './errors.js';
 import { Output } from './output.js';
 import { packageVersion } from './version.js';
@@ -106,6 +109,90 @@ export function buildProgram(): Command {
         output(cmd),
       );
     });
+
+  train
+    .command('ae')
+    .description('an autoencoder (seed 001: 784-128-p-128-784, Tanh hidden, Sigmoid output, MSE, Adam lr 0.005, batch 64, 100 epochs) with figures and report.html')
+    .option('--config <file>', 'JSON config (snake_case keys as in config.json); flags override it')
+    .option('--resume <run>', 'continue an interrupted run from its last checkpoint')
+    .option('--dataset <name>', 'mnist | fashion-mnist | usps | reuters10k')
+    .option('--data-dir <dir>', 'directory holding the dataset files')
+    .option('--hidden <sizes>', 'encoder hidden sizes, mirrored in the decoder (default 128; seed 001 also uses 256,128)')
+    .option('--latent <p>', 'latent size p (default 2)')
+    .addOption(new Option('--activation <name>', 'hidden activation (default tanh)').choices(['tanh', 'relu', 'sigmoid', 'leaky_relu', 'identity']))
+    .addOption(new Option('--latent-activation <name>', 'after the latent layer (default identity)').choices(['identity', 'tanh', 'relu', 'sigmoid', 'leaky_relu']))
+    .addOption(new Option('--output-activation <name>', 'output activation (default sigmoid)').choices(['sigmoid', 'identity', 'tanh', 'relu', 'leaky_relu']))
+    .option('--init <name>', 'weight initialisation (default torch_default)')
+    .addOption(new Option('--loss <name>', 'reconstruction loss (default mse)').choices(['mse', 'bce']))
+    .addOption(new Option('--optimizer <name>', 'default adam').choices(['adam', 'adamw', 'sgd', 'rmsprop']))
+    .option('--lr <rate>', 'learning rate (default 0.005)')
+    .option('--momentum <m>', 'momentum (sgd, rmsprop; default 0.9)')
+    .option('--batch-size <n>', 'minibatch size (default 64)')
+    .option('--epochs <n>', 'passes over the training data (default 100, as seed 001; ~1.5 s each for the default model on 2 cores)')
+    .addOption(new Option('--noise <kind>', 'denoising: corrupt each training batch (default none)').choices(['none', 'gaussian', 'masking', 'salt_pepper']))
+    .option('--noise-scale <c>', 'gaussian: standard deviation c; masking / salt_pepper: probability (default 0.2)')
+    .option('--noise-sweep <scales>', 'test MSE for inputs corrupted at these scales, e.g. 0,0.1,0.2,0.3,0.5 (noise.svg; default for denoising runs)')
+    .option('--seed <n>', 'random seed')
+    .addOption(new Option('--backend <name>').choices(['auto', 'js', 'native']))
+    .option('--threads <n>', 'BLAS threads')
+    .option('--limit <n>', 'use only the first n training rows')
+    .option('--test-limit <n>', 'use only the first n test rows')
+    .option('--checkpoint-every <steps>', 'steps between checkpoints (default 1000)')
+    .option('--log-every <steps>', 'steps between events.jsonl step records (default 100)')
+    .option('--umap-sample <n>', 'test codes projected in latent.svg when p > 2 (seeded sample; default 2000)')
+    .option('--umap-epochs <n>', 'UMAP layout epochs for latent.svg (default 200)')
+    .option('--grid <n>', 'test images in reconstructions.png (default 20)')
+    .option('--grid-cols <n>', 'images per row in the grids (default 10)')
+    .action(async (o: Record<string, string | undefined>, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOpts>();
+      exitCode = await trainAe(
+        {
+          config: o.config,
+          resume: o.resume,
+          out: g.out,
+          values: {
+            dataset: o.dataset,
+            data_dir: o.dataDir,
+            hidden: numList(o.hidden),
+            latent: num(o.latent),
+            activation: o.activation,
+            latent_activation: o.latentActivation,
+            output_activation: o.outputActivation,
+            init: o.init,
+            loss: o.loss,
+            optimizer: o.optimizer,
+            lr: num(o.lr),
+            momentum: num(o.momentum),
+            batch_size: num(o.batchSize),
+            epochs: num(o.epochs),
+            noise: o.noise,
+            noise_scale: num(o.noiseScale),
+            noise_sweep: numList(o.noiseSweep),
+            seed: num(o.seed),
+            backend: o.backend,
+            threads: num(o.threads),
+            limit: num(o.limit),
+            test_limit: num(o.testLimit),
+            checkpoint_every: num(o.checkpointEvery),
+            log_every: num(o.logEvery),
+            umap_sample: num(o.umapSample),
+            umap_epochs: num(o.umapEpochs),
+            grid: num(o.grid),
+            grid_cols: num(o.gridCols),
+          },
+        },
+        output(cmd),
+      );
+    });
+
+  const hooks = {
+    output,
+    done: (code: number): void => {
+      exitCode = code;
+    },
+  };
+  registerTrainSom(train, hooks);
+  registerCluster(program, hooks);
 
   program
     .command('eval <run>')

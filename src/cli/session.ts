@@ -69,6 +69,10 @@ export class TrainSession<C extends CommonConfig> {
    */
   static open<C extends CommonConfig>(kind: string, schema: z.ZodType<C>, flags: TrainFlags<C>, command: string): TrainSession<C> {
     if (flags.resume !== undefined) {
+      // A resumed run keeps its saved config (exact resume); silently ignoring other flags would mislead.
+      const given = Object.entries(flags.values).filter(([, v]) => v !== undefined).map(([k]) => `--${k.replace(/_/g, '-')}`);
+      if (flags.config !== undefined) given.unshift('--config');
+      if (given.length > 0) throw new UsageError(`--resume: a resumed run keeps its saved config; remove ${given.join(', ')}`);
       const run = RunDir.open(flags.resume, flags.out);
       const saved = run.readConfig<{ kind: string; config: unknown }>();
       if (saved.kind !== kind) throw new UsageError(`--resume: run ${run.id} is a "${saved.kind}" run, not a ${kind} run`);

@@ -9,6 +9,8 @@ import { RunDir } from '../../runs/run-dir.js';
 import { evaluate } from '../../train/loop.js';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
+import { evalAe } from './eval-ae.js';
+import { evalKmeans, evalSom } from './eval-som.js';
 
 export interface EvalFlags {
   run: string;
@@ -47,6 +49,9 @@ async function evalMlp(ctx: EvalContext, out: Output): Promise<number> {
 /** One evaluator per run kind (config.json `kind`). */
 const EVALUATORS: Record<string, Evaluator> = {
   mlp: evalMlp,
+  ae: evalAe,
+  som: evalSom,
+  kmeans: evalKmeans,
 };
 
 export async function evalRun(flags: EvalFlags, out: Output): Promise<number> {

@@ -1,0 +1,233 @@
+/**
+ * `latentlab cluster kmeans`: k-means (scikit-learn's Lloyd iterations and k-means++ restarts,
+ * src/cluster/kmeans.ts) on a registered dataset, raw or through a saved encoder, into a run
+ * directory of kind "kmeans": model/ (centroids.npy + kmeans.json), arrays/ (centroids, true labels,
+ * cluster assignments), figures/ (centroids as images, cluster sizes, clusters × classes),
+ * report.html, and metrics inertia, purity, nmi, ari, accuracy, silhouette (test_… on the test split).
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { z } from 'zod';
+import { kmeansPredict, kmeansSteps, type KMeansResult } from '../../cluster/kmeans.js';
+import { writeNpy } from '../../data/npy.js';
+import { datasetNames } from '../../data/registry.js';
+import { writeJsonAtomic } from '../../io/atomic.js';
+import { Rng } from '../../random.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { num } from '../config.js';
+import { encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderRun } from '../encoded.js';
+import type { Output } from '../output.js';
+import { TrainSession, type TrainFlags } from '../session.js';
+import { SILHOUETTE_SAMPLE, kmeansMetrics } from './eval-som.js';
+import type { CommandHooks } from './train-som.js';
+
+export const kmeansConfigSchema = z.strictObject({
+  dataset: z.string().refine((s) => datasetNames().includes(s as never), { message: `expected one of ${datasetNames().join(', ')}` }).default('mnist'),
+  data_dir: z.string().optional(),
+  encoder: z.string().optional(),
+  /** Number of clusters; default the number of classes. */
+  k: z.int().positive().optional(),
+  restarts: z.int().positive().default(10),
+  max_iter: z.int().positive().default(300),
+  tol: z.number().nonnegative().default(1e-4),
+  init: z.enum(['k-means++', 'random']).default('k-means++'),
+  split: z.enum(['train', 'all']).default('train'),
+  seed: z.int().nonnegative().default(0),
+  backend: z.enum(['auto', 'js', 'native']).default('auto'),
+  threads: z.int().positive().optional(),
+  limit: z.int().positive().optional(),
+  /** Use only the first n rows of the test split (the held-out metrics; eval uses the same rows). */
+  test_limit: z.int().positive().optional(),
+});
+
+export type KMeansConfig = z.infer<typeof kmeansConfigSchema>;
+
+export async function clusterKmeans(flags: TrainFlags<KMeansConfig>, out: Output): Promise<number> {
+  const session = TrainSession.open('kmeans', kmeansConfigSchema, flags, 'cluster kmeans');
+  try {
+    return await kmeansSession(session, flags, out);
+  } catch (err) {
+    // Refused before it started (bad encoder, dataset split): leave no empty run directory behind.
+    if (!existsSync(session.run.file('config.json'))) rmSync(session.run.path, { recursive: true, force: true });
+    else session.failed(0, err);
+    throw err;
+  } finally {
+    session.close();
+  }
+}
+
+async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFlags<KMeansConfig>, out: Output): Promise<number> {
+  const { run, cfg, info } = session;
+  const encoder: EncoderRun | undefined = cfg.encoder === undefined ? undefined : openEncoderRun(cfg.encoder, flags.out);
+  const { fit, heldOut } = fitSplits('cluster kmeans', cfg.dataset, cfg.split);
+  const t0 = performance.now();
+  const train = await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: fit, limit: cfg.limit, encoder });
+  const test = heldOut === null ? null : await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: heldOut, limit: cfg.test_limit, encoder });
+  const loadS = (performance.now() - t0) / 1000;
+  const n = train.x.rows;
+  cfg.k ??= train.classNames.length;
+  const k = cfg.k;
+  if (k > n) throw new Error(`cluster kmeans: k ${k} is more than the ${n} training rows`);
+
+  session.writeConfig({
+    dataset: { name: cfg.dataset, source: train.source, split: fit, rows: n, test_rows: test?.x.rows ?? 0, features: train.rawFeatures, classes: train.classNames.length, image_shape: train.imageShape },
+    encoder: encoder === undefined ? null : encoderNote(encoder),
+    silhouette_sample: SILHOUETTE_SAMPLE,
+  });
+  session.begin(0, cfg.restarts, { load_s: loadS });
+  out.notice(`run ${run.id} → ${run.path}`);
+  out.notice(`${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''}, ${encoder === undefined ? `${train.x.cols} features` : `encoded by ${encoder.runId} to ${encoder.latent} dimensions`}; k = ${k}, ${cfg.restarts} restarts; backend ${info.name}`);
+
+  const bar = out.progress(cfg.restarts, 'cluster kmeans |{bar}| restart {value}/{total} | iteration {iteration} | inertia {inertia} | best {best} | ETA {eta_formatted}');
+  bar.update(0, { iteration: 0, inertia: '—', best: '—' });
+  const tTrain = performance.now();
+  let best = Infinity;
+  let result: KMeansResult | null = null;
+  let done = 0;
+  try {
+    const it = kmeansSteps(train.x, k, { rng: new Rng(cfg.seed), restarts: cfg.restarts, maxIter: cfg.max_iter, tol: cfg.tol, init: cfg.init });
+    for (let r = it.next(); ; r = it.next()) {
+      if (r.done === true) {
+        result = r.value;
+        break;
+      }
+      const e = r.value;
+      if (e.kind === 'iteration') {
+        run.event({ type: 'iteration', restart: e.restart, iteration: e.iteration, changed: e.changed, shift: e.shift, inertia: e.inertia });
+        bar.update(done, { iteration: e.iteration, inertia: e.inertia.toExponential(4), best: Number.isFinite(best) ? best.toExponential(4) : '—' });
+      } else if (e.kind === 'restart') {
+        done = e.restart + 1;
+        best = Math.min(best, e.inertia);
+        run.event({ type: 'restart', restart: e.restart, inertia: e.inertia, iterations: e.iterations, converged: e.converged, best: e.best });
+        bar.update(done, { iteration: e.iterations, inertia: e.inertia.toExponential(4), best: best.toExponential(4) });
+      }
+      if ((await session.poll()) !== null) break;
+    }
+  } finally {
+    bar.stop();
+  }
+  if (result === null) {
+    // k-means is cheap to rerun and keeps no checkpoint: an interrupted run stays interrupted.
+    run.writeSummary({ ...session.summary, status: 'interrupted', step: done, timings: { ...session.summary.timings, train_s: (performance.now() - tTrain) / 1000 } });
+    out.notice(`interrupted by ${session.stopRequested ?? 'a signal'} after ${done} of ${cfg.restarts} restarts; k-means runs do not resume, run the command again`);
+    return 130;
+  }
+  const trainS = (performance.now() - tTrain) / 1000;
+
+  const tEval = performance.now();
+  const { centroids, labels: assignments } = result;
+  const metrics: Record<string, number> = { ...kmeansMetrics(train.x, centroids, assignments, train.labels, cfg.seed), inertia: result.inertia };
+  let testAssignments: Int32Array | null = null;
+  if (test !== null) {
+    testAssignments = kmeansPredict(centroids, test.x);
+    Object.assign(metrics, kmeansMetrics(test.x, centroids, testAssignments, test.labels, cfg.seed, 'test_'));
+  }
+  const evalS = (performance.now() - tEval) / 1000;
+
+  const tFig = performance.now();
+  const d = centroids.cols;
+  writeNpy(run.file('model', 'centroids.npy'), { dtype: 'f4', shape: [k, d], data: centroids.data });
+  writeJsonAtomic(run.file('model', 'kmeans.json'), {
+    format: 'latentlab-kmeans',
+    version: 1,
+    k,
+    dim: d,
+    centroids_file: 'centroids.npy',
+    inertia: result.inertia,
+    iterations: result.iterations,
+    converged: result.converged,
+    restart: result.restart,
+    encoder: encoder === undefined ? null : encoderNote(encoder),
+  });
+  writeNpy(run.file('arrays', 'centroids.npy'), { dtype: 'f4', shape: [k, d], data: centroids.data });
+  writeNpy(run.file('arrays', 'labels.npy'), { dtype: 'i4', shape: [n], data: train.labels });
+  writeNpy(run.file('arrays', 'assignments.npy'), { dtype: 'i4', shape: [n], data: assignments });
+  if (test !== null && testAssignments !== null) {
+    writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.x.rows], data: test.labels });
+    writeNpy(run.file('arrays', 'test_assignments.npy'), { dtype: 'i4', shape: [test.x.rows], data: testAssignments });
+  }
+  // Loaded here: the charts pull in vega, which every other command can start without.
+  const { kmeansFigures, writeFigures, writeRunReport } = await import('../figures-som.js');
+  const decode = encoder === undefined ? undefined : (z: Tensor): Tensor => encoder.ae.decode(z);
+  const figures = await kmeansFigures({ centroids, assignments, labels: train.labels, classNames: train.classNames, imageShape: train.imageShape, decode, dataName: `${cfg.dataset} ${fit}` });
+  writeFigures(run, figures);
+  const timings = { load_s: loadS, train_s: trainS, eval_s: evalS, figures_s: (performance.now() - tFig) / 1000, total_s: (performance.now() - t0) / 1000 };
+  writeRunReport(run, {
+    title: `k-means, k = ${k}, on ${cfg.dataset}${encoder ? ` through ${encoder.runId}` : ''}`,
+    subtitle: `run ${run.id}`,
+    status: 'completed',
+    config: cfg as unknown as Record<string, unknown>,
+    metrics,
+    timings,
+    text: [
+      `${n} ${fit} rows${encoder ? ` encoded by ae run ${encoder.runId}` : ''}, best of ${cfg.restarts} restarts (restart ${result.restart}, ${result.iterations} iterations${result.converged ? '' : ', not converged'}). test_… metrics assign the test rows to their nearest centroid.`,
+      `inertia: Σ squared distances to the own centroid. accuracy: unsupervised accuracy, clusters matched one-to-one to classes by the Hungarian algorithm. silhouette: mean silhouette of a seeded sample of ${Math.min(SILHOUETTE_SAMPLE, n)} rows.`,
+    ].join('\n\n'),
+    figures,
+  });
+  session.completed(cfg.restarts, metrics, timings, { kmeans: { restart: result.restart, iterations: result.iterations, converged: result.converged } });
+  run.event({ type: 'final', ...metrics });
+
+  out.line('');
+  out.line(`run ${run.id} completed (k-means, k = ${k}, ${cfg.restarts} restarts; kept restart ${result.restart} after ${result.iterations} iterations)`);
+  for (const key of ['inertia', 'purity', 'nmi', 'ari', 'accuracy', 'silhouette']) {
+    if (metrics[key] === undefined) continue;
+    const v = (x: number): string => (key === 'inertia' ? x.toExponential(5) : x.toFixed(4));
+    out.line(`  ${key.padEnd(11)} ${v(metrics[key])}${metrics[`test_${key}`] === undefined ? '' : `   (test ${v(metrics[`test_${key}`])})`}`);
+  }
+  out.line(`  time        ${trainS.toFixed(1)} s clustering, ${timings.total_s.toFixed(1)} s in all`);
+  out.line(`  report      ${run.file('report.html')}`);
+  out.result({ run_id: run.id, path: run.path, status: 'completed', metrics, timings });
+  return 0;
+}
+
+/** Registers the top-level `cluster` command and its `kmeans` subcommand. */
+export function registerCluster(program: Command, hooks: CommandHooks): void {
+  const cluster = program.command('cluster').description('cluster a dataset into a run directory');
+  cluster
+    .command('kmeans')
+    .description('k-means (k-means++, best of several restarts) on a dataset, raw or through a saved encoder')
+    .option('--config <file>', 'JSON config (snake_case keys as in config.json); flags override it')
+    .option('--dataset <name>', datasetNames().join(' | '))
+    .option('--data-dir <dir>', 'directory holding the dataset files')
+    .option('--encoder <run>', 'an ae run whose encoder maps the data first')
+    .option('--k <n>', 'number of clusters (default: the number of classes)')
+    .option('--restarts <n>', 'runs from different k-means++ seeds; the lowest inertia is kept (default 10)')
+    .option('--max-iter <n>', 'Lloyd iterations per run (default 300)')
+    .option('--tol <t>', 'relative centroid-shift tolerance (default 1e-4)')
+    .addOption(new Option('--init <kind>').choices(['k-means++', 'random']))
+    .addOption(new Option('--split <split>', 'train (and score on test) or all').choices(['train', 'all']))
+    .option('--seed <n>', 'random seed')
+    .addOption(new Option('--backend <name>').choices(['auto', 'js', 'native']))
+    .option('--threads <n>', 'BLAS threads')
+    .option('--limit <n>', 'use only the first n rows')
+    .option('--test-limit <n>', 'use only the first n test rows')
+    .action(async (o: Record<string, string | undefined>, cmd: Command) => {
+      const g = cmd.optsWithGlobals<{ out: string }>();
+      hooks.done(
+        await clusterKmeans(
+          {
+            config: o.config,
+            out: g.out,
+            values: {
+              dataset: o.dataset,
+              data_dir: o.dataDir,
+              encoder: o.encoder,
+              k: num(o.k),
+              restarts: num(o.restarts),
+              max_iter: num(o.maxIter),
+              tol: num(o.tol),
+              init: o.init,
+              split: o.split,
+              seed: num(o.seed),
+              backend: o.backend,
+              threads: num(o.threads),
+              limit: num(o.limit),
+              test_limit: num(o.testLimit),
+            },
+          },
+          hooks.output(cmd),
+        ),
+      );
+    });
+}

@@ -1,0 +1,311 @@
+/**
+ * `latentlab train ae`: seed 001's autoencoder (784-128-p-128-784, Tanh hidden, Sigmoid output, MSE,
+ * Adam lr 0.005, batch 64) or any fully connected one, optionally denoising, trained into a run
+ * directory with checkpoints and events; then the test codes and reconstructions as .npy arrays,
+ * the figures (reconstructions, loss, latent space, noise) and a self-contained report.html.
+ * `--resume RUN` continues an interrupted run and ends with exactly the weights of an
+ * uninterrupted one.
+ */
+import { z } from 'zod';
+import { AE_ACTIVATIONS, Autoencoder, type AeActivation } from '../../ae/autoencoder.js';
+import { saveAutoencoder } from '../../ae/autoencoder-file.js';
+import { NOISE_KINDS, addNoise, type NoiseKind, type NoiseOptions } from '../../ae/noise.js';
+import { AE_LOSSES, meanImageMse, noiseSweep, reconstructionMse, trainAutoencoderSteps, type AeLossName } from '../../ae/train.js';
+import { loadDataset } from '../../data/fetch.js';
+import { writeNpy } from '../../data/npy.js';
+import { datasetNames } from '../../data/registry.js';
+import { takeRows } from '../../data/transforms.js';
+import { INIT_NAMES, type InitName } from '../../nn/init.js';
+import type { Parameter } from '../../nn/module.js';
+import { Adam, AdamW } from '../../optim/adam.js';
+import type { Optimizer } from '../../optim/optimizer.js';
+import { RMSprop } from '../../optim/rmsprop.js';
+import { SGD } from '../../optim/sgd.js';
+import { Rng } from '../../random.js';
+import { loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
+import type { Output, Progress } from '../output.js';
+import { TrainSession, type TrainFlags } from '../session.js';
+import type { AeRunFigures } from '../figures-ae.js';
+
+/** Every message names the value it refused (the key is added by resolveConfig). */
+const got = (iss: { input?: unknown }): string => `got ${JSON.stringify(iss.input)}`;
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .int({ error: (iss) => `expected an integer, ${got(iss)}` })
+    .min(min, { error: (iss) => `expected an integer ≥ ${min}, ${got(iss)}` })
+    .max(max, { error: (iss) => `expected an integer ≤ ${max}, ${got(iss)}` });
+const positive = () => z.number({ error: (iss) => `expected a number, ${got(iss)}` }).positive({ error: (iss) => `expected a number > 0, ${got(iss)}` });
+const nonNegative = () => z.number({ error: (iss) => `expected a number, ${got(iss)}` }).min(0, { error: (iss) => `expected a number ≥ 0, ${got(iss)}` });
+const choice = <T extends string>(values: readonly T[]) => z.enum(values as unknown as [T, ...T[]], { error: (iss) => `expected one of ${values.join(', ')}, ${got(iss)}` });
+
+export const AE_OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop'] as const;
+export const AE_NOISES = ['none', ...NOISE_KINDS] as const;
+/** Noise scales of the sweep a denoising run gets when --noise-sweep is not given (seed 003 Figure 20's range). */
+export const DEFAULT_NOISE_SWEEP: readonly number[] = [0, 0.1, 0.2, 0.3, 0.5];
+
+export const aeConfigSchema = z
+  .strictObject({
+    dataset: z.string().refine((s) => datasetNames().includes(s as never), { error: (iss) => `expected one of ${datasetNames().join(', ')}, ${got(iss)}` }).default('mnist'),
+    data_dir: z.string().optional(),
+    /** Encoder hidden sizes; the decoder mirrors them. */
+    hidden: z.array(int(1)).default([128]),
+    latent: int(1).default(2),
+    activation: choice(AE_ACTIVATIONS).default('tanh'),
+    latent_activation: choice(AE_ACTIVATIONS).default('identity'),
+    output_activation: choice(AE_ACTIVATIONS).default('sigmoid'),
+    init: choice(INIT_NAMES).default('torch_default'),
+    loss: choice(AE_LOSSES).default('mse'),
+    optimizer: choice(AE_OPTIMIZERS).default('adam'),
+    lr: positive().default(0.005),
+    momentum: nonNegative().max(0.999, { error: (iss) => `expected a number ≤ 0.999, ${got(iss)}` }).default(0.9),
+    batch_size: int(1).default(64),
+    // 100 as seed 001: ~1.5 s per epoch of 60,000 MNIST digits for 784-128-2-128-784 on 2 cores (native).
+    epochs: int(1).default(100),
+    noise: choice(AE_NOISES).default('none'),
+    noise_scale: nonNegative().default(0.2),
+    noise_sweep: z.array(nonNegative()).optional(),
+    seed: int(0).default(0),
+    backend: choice(['auto', 'js', 'native'] as const).default('auto'),
+    threads: int(1).optional(),
+    limit: int(1).optional(),
+    test_limit: int(1).optional(),
+    checkpoint_every: int(1).default(1000),
+    log_every: int(1).default(100),
+    umap_sample: int(3).default(2000),
+    umap_epochs: int(1).default(200),
+    grid: int(1, 200).default(20),
+    grid_cols: int(1, 50).default(10),
+  })
+  .superRefine((c, ctx) => {
+    if (c.loss === 'bce' && c.output_activation !== 'sigmoid') {
+      ctx.addIssue({ code: 'custom', path: ['loss'], message: `bce needs probabilities, i.e. output_activation sigmoid, got output_activation "${c.output_activation}"` });
+    }
+    const probability = c.noise === 'masking' || c.noise === 'salt_pepper';
+    if (c.noise !== 'none' && c.noise_scale === 0) ctx.addIssue({ code: 'custom', path: ['noise_scale'], message: `expected a scale > 0 with noise ${c.noise}, got 0` });
+    if (probability && c.noise_scale > 1) ctx.addIssue({ code: 'custom', path: ['noise_scale'], message: `expected a probability between 0 and 1 for ${c.noise} noise, got ${c.noise_scale}` });
+    if (c.noise_sweep !== undefined) {
+      if (c.noise_sweep.length === 0) ctx.addIssue({ code: 'custom', path: ['noise_sweep'], message: 'expected at least one noise scale, got none' });
+      const seen = new Set<number>();
+      c.noise_sweep.forEach((s, i) => {
+        if (seen.has(s)) ctx.addIssue({ code: 'custom', path: ['noise_sweep', i], message: `expected distinct noise scales, got ${s} twice` });
+        seen.add(s);
+        if (probability && s > 1) ctx.addIssue({ code: 'custom', path: ['noise_sweep', i], message: `expected a probability between 0 and 1 for ${c.noise} noise, got ${s}` });
+      });
+    }
+  });
+
+export type AeConfig = z.infer<typeof aeConfigSchema>;
+
+export type TrainAeFlags = TrainFlags<AeConfig>;
+
+/** The autoencoder for a config: encoder input-hidden…-latent, decoder mirrored. */
+export function buildAutoencoder(cfg: AeConfig, inputs: number, rng: Rng): Autoencoder {
+  return new Autoencoder({
+    input: inputs,
+    hidden: cfg.hidden,
+    latent: cfg.latent,
+    activation: cfg.activation as AeActivation,
+    latentActivation: cfg.latent_activation as AeActivation,
+    outputActivation: cfg.output_activation as AeActivation,
+    init: cfg.init as InitName,
+    rng,
+  });
+}
+
+function buildOptimizer(cfg: AeConfig, ps: Parameter[]): Optimizer {
+  switch (cfg.optimizer) {
+    case 'adam':
+      return new Adam(ps, { lr: cfg.lr });
+    case 'adamw':
+      return new AdamW(ps, { lr: cfg.lr });
+    case 'sgd':
+      return new SGD(ps, { lr: cfg.lr, momentum: cfg.momentum });
+    case 'rmsprop':
+      return new RMSprop(ps, { lr: cfg.lr, momentum: cfg.momentum });
+    default: {
+      const never: never = cfg.optimizer;
+      throw new RangeError(`train ae: unknown optimizer ${JSON.stringify(never)}; expected one of ${AE_OPTIMIZERS.join(', ')}`);
+    }
+  }
+}
+
+/** The noise scales measured after training: --noise-sweep, or for a denoising run the default sweep plus its own scale. */
+export function sweepScales(cfg: AeConfig): number[] {
+  if (cfg.noise_sweep !== undefined) return [...cfg.noise_sweep];
+  if (cfg.noise === 'none') return [];
+  return [...new Set([...DEFAULT_NOISE_SWEEP, cfg.noise_scale])].sort((a, b) => a - b);
+}
+
+/** The metric name of a sweep point: test_mse_noise_<c>. */
+export function noiseMetricName(scale: number): string {
+  return `test_mse_noise_${scale}`;
+}
+
+export async function trainAe(flags: TrainAeFlags, out: Output): Promise<number> {
+  const session = TrainSession.open('ae', aeConfigSchema, flags, 'train ae');
+  const { run, cfg, info } = session;
+
+  const t0 = performance.now();
+  const train = await loadDataset(cfg.dataset, { split: 'train', dataDir: cfg.data_dir, limit: cfg.limit });
+  const test = await loadDataset(cfg.dataset, { split: 'test', dataDir: cfg.data_dir, limit: cfg.test_limit });
+  const loadS = (performance.now() - t0) / 1000;
+
+  // Forked in a fixed order from the seed, so a resumed run draws exactly what the first one did.
+  const root = new Rng(cfg.seed);
+  const initRng = root.fork();
+  const loopRng = root.fork();
+  const evalRng = root.fork();
+  const figureRng = root.fork();
+  const ae = buildAutoencoder(cfg, train.x.cols, initRng);
+  const optimizer = buildOptimizer(cfg, ae.parameters());
+  const noise: NoiseOptions | undefined = cfg.noise === 'none' ? undefined : { kind: cfg.noise as NoiseKind, scale: cfg.noise_scale };
+  const perEpoch = Math.ceil(train.x.rows / cfg.batch_size);
+  const totalSteps = perEpoch * cfg.epochs;
+  const sizes = [train.x.cols, ...cfg.hidden, cfg.latent, ...[...cfg.hidden].reverse(), train.x.cols];
+  const architecture = sizes.join('-');
+
+  let startStep = 0;
+  if (session.canResume) {
+    const st = loadCheckpoint(run.file('checkpoint'), ae, optimizer);
+    startStep = st.step;
+    loopRng.setState(st.rng.loop);
+  }
+  session.writeConfig({
+    dataset: { name: cfg.dataset, source: train.source, train_rows: train.x.rows, test_rows: test.x.rows, features: train.x.cols, classes: train.classNames.length },
+    architecture,
+    model: ae.toString(),
+    parameters: ae.parameterCount(),
+  });
+  const loopStart = loopRng.state();
+  session.begin(startStep, totalSteps, { load_s: loadS });
+
+  out.notice(`run ${run.id} → ${run.path}`);
+  out.notice(
+    `${cfg.dataset}: ${train.x.rows} training / ${test.x.rows} test rows (${train.source}); autoencoder ${architecture} ${cfg.activation}` +
+      `${cfg.latent_activation !== 'identity' ? `, ${cfg.latent_activation} latent` : ''}, ${cfg.output_activation} output, ${cfg.loss}` +
+      `${noise ? `, denoising (${noise.kind} ${noise.scale})` : ''}; ${ae.parameterCount()} parameters; ${cfg.optimizer} lr ${cfg.lr}, batch ${cfg.batch_size}, ${cfg.epochs} epochs; ` +
+      `backend ${info.name}${info.blasCore ? ` (${info.blasCore}, ${info.threads} threads)` : ''}`,
+  );
+  if (startStep > 0) out.notice(`resuming at step ${startStep} of ${totalSteps}`);
+
+  const bar = out.progress(totalSteps, 'train ae |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}');
+  const tTrain = performance.now();
+  let lastStep = startStep;
+  const checkpoint = (step: number): void => saveCheckpoint(run.file('checkpoint'), ae, optimizer, { step, rng: { loop: loopStart } });
+  const lossName = cfg.loss === 'bce' ? 'BCE' : 'MSE';
+  try {
+    for (const e of trainAutoencoderSteps({
+      model: ae,
+      optimizer,
+      loss: cfg.loss as AeLossName,
+      x: train.x,
+      batchSize: cfg.batch_size,
+      epochs: cfg.epochs,
+      rng: loopRng,
+      startStep,
+      validation: test.x,
+      noise,
+    })) {
+      if (e.type === 'step') {
+        lastStep = e.step + 1;
+        bar.update(lastStep, { epoch: e.epoch + 1, loss: e.loss.toFixed(4) });
+        if (lastStep % cfg.log_every === 0) run.event({ type: 'step', step: lastStep, epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms });
+        if (lastStep % cfg.checkpoint_every === 0 && lastStep < totalSteps) checkpoint(lastStep);
+        if ((await session.poll()) !== null) break;
+      } else {
+        run.event({ type: 'epoch', step: e.step + 1, epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms, test_loss: e.validation?.loss });
+        out.notice(`\nepoch ${e.epoch + 1}/${cfg.epochs}: train ${lossName} ${e.loss.toFixed(5)}${noise ? ' (noisy inputs)' : ''}, test ${lossName} ${(e.validation?.loss ?? NaN).toFixed(5)}`);
+      }
+    }
+    bar.stop();
+    if (session.stopRequested !== null) {
+      checkpoint(lastStep);
+      return session.interrupted(lastStep, { train_s: (performance.now() - tTrain) / 1000 }, out);
+    }
+    const trainS = (performance.now() - tTrain) / 1000;
+
+    // ---- evaluation and arrays ---------------------------------------------------------------
+    // Loaded only now: the figure code pulls in vega and umap-js.
+    const fig = await import('../figures-ae.js');
+    const tEval = performance.now();
+    const metrics: Record<string, number> = {
+      mse: reconstructionMse(ae, train.x),
+      test_mse: reconstructionMse(ae, test.x),
+      test_mse_mean_image: meanImageMse(test.x, train.x),
+    };
+    const scales = sweepScales(cfg);
+    const sweepKind: NoiseKind = noise?.kind ?? 'gaussian';
+    const sweep = scales.length === 0 ? [] : noiseSweep(ae, test.x, scales, { kind: sweepKind, rng: evalRng.fork() });
+    for (const p of sweep) metrics[noiseMetricName(p.scale)] = p.mse;
+
+    saveAutoencoder(run.file('model'), ae, { kind: 'ae', dataset: cfg.dataset });
+    const codes = ae.encode(test.x);
+    writeNpy(run.file('arrays', 'test_codes.npy'), { dtype: 'f4', shape: [codes.rows, codes.cols], data: codes.data });
+    writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.labels.length], data: test.labels });
+    const idx = fig.gridIndices(test.labels, Math.min(cfg.grid, test.x.rows), Math.max(1, test.classNames.length));
+    const sample = takeRows(test.x, idx);
+    const recon = ae.reconstruct(sample);
+    const d = sample.cols;
+    writeNpy(run.file('arrays', 'test_sample_indices.npy'), { dtype: 'i4', shape: [idx.length], data: idx });
+    writeNpy(run.file('arrays', 'test_sample.npy'), { dtype: 'f4', shape: [sample.rows, d], data: sample.data });
+    writeNpy(run.file('arrays', 'test_reconstructions_sample.npy'), { dtype: 'f4', shape: [recon.rows, d], data: recon.data });
+    if (sweep.length > 0) {
+      const g = sample.rows;
+      const noisy = new Float32Array(sweep.length * g * d);
+      const noisyRecon = new Float32Array(sweep.length * g * d);
+      const gridRng = evalRng.fork();
+      sweep.forEach((p, s) => {
+        const xs = addNoise(sample, { kind: sweepKind, scale: p.scale }, gridRng);
+        noisy.set(xs.data, s * g * d);
+        noisyRecon.set(ae.reconstruct(xs).data, s * g * d);
+      });
+      writeNpy(run.file('arrays', 'noise_sweep.npy'), { dtype: 'f8', shape: [sweep.length, 2], data: Float64Array.from(sweep.flatMap((p) => [p.scale, p.mse])) });
+      writeNpy(run.file('arrays', 'noise_inputs_sample.npy'), { dtype: 'f4', shape: [sweep.length, g, d], data: noisy });
+      writeNpy(run.file('arrays', 'noise_reconstructions_sample.npy'), { dtype: 'f4', shape: [sweep.length, g, d], data: noisyRecon });
+    }
+    const evalS = (performance.now() - tEval) / 1000;
+
+    // ---- figures and report (from the files just written) ------------------------------------
+    const tFig = performance.now();
+    const umap: { bar: Progress | null } = { bar: null };
+    const figures: AeRunFigures = await fig.writeAeRunFigures(run, {
+      rng: figureRng,
+      onUmapStep: (epoch, nEpochs) => {
+        umap.bar ??= out.progress(nEpochs, 'latent UMAP |{bar}| {value}/{total} epochs | ETA {eta_formatted}');
+        umap.bar.update(epoch, {});
+      },
+    });
+    umap.bar?.stop();
+    const figuresS = (performance.now() - tFig) / 1000;
+    const timings = { load_s: loadS, train_s: trainS, eval_s: evalS, figures_s: figuresS, total_s: (performance.now() - t0) / 1000 };
+    const reportPath = fig.writeAeRunReport(run, figures, {
+      config: cfg,
+      metrics,
+      timings,
+      status: 'completed',
+      architecture,
+      dataset: cfg.dataset,
+      trainRows: train.x.rows,
+      testRows: test.x.rows,
+    });
+    session.completed(totalSteps, metrics, timings);
+    run.event({ type: 'final', step: totalSteps, ...metrics });
+
+    out.line('');
+    out.line(`run ${run.id} completed (${cfg.epochs} epochs, ${totalSteps} steps)`);
+    out.line(`  test MSE       ${metrics.test_mse.toFixed(5)}   (train ${metrics.mse.toFixed(5)}; predicting the mean image: ${metrics.test_mse_mean_image.toFixed(5)})`);
+    for (const p of sweep) out.line(`  noise c=${String(p.scale).padEnd(6)} ${p.mse.toFixed(5)}   (${sweepKind}, test MSE against the clean images)`);
+    out.line(`  time           ${trainS.toFixed(1)} s training, ${evalS.toFixed(1)} s evaluation, ${figuresS.toFixed(1)} s figures, ${timings.total_s.toFixed(1)} s in all`);
+    out.line(`  report         ${reportPath}`);
+    out.line(`  figures        ${run.path}/{${figures.files.join(',')}}`);
+    out.line(`  files          ${run.path}/{config.json,events.jsonl,summary.json,model/,checkpoint/,arrays/}`);
+    out.result({ run_id: run.id, path: run.path, status: 'completed', metrics, timings, report: reportPath, figures: figures.files.map((f) => run.file(f)) });
+    return 0;
+  } catch (err) {
+    bar.stop();
+    session.failed(lastStep, err);
+    throw err;
+  } finally {
+    session.close();
+  }
+}
