@@ -8,4 +8,6 @@ export * from './ae/index.js';
 export * from './data/index.js';
 export * from './io/index.js';
 export * from './runs/index.js';
-export { argminRows, somLossBackward } from './som/som-loss.js';
+export * from './som/index.js';
+export * from './cluster/index.js';
+export * from './metrics/index.js';
