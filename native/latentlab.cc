@@ -444,20 +444,20 @@ struct Call {
     return num(i, name) != 0;
   }
 
-  // A Float32Array with at least `need` elements, or nullptr when nullable and null/undefined.
-  float* f32(size_t i, const char* name, int64_t need, bool nullable = false) {
+  // A typed array of `want` with at least `need` elements, or nullptr when nullable and null/undefined.
+  template <typename T>
+  T* typed(size_t i, const char* name, int64_t need, bool nullable, napi_typedarray_type want, const char* what) {
     if (!ok) return nullptr;
     napi_typedarray_type type;
     size_t length = 0;
     void* data = nullptr;
-    if (napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr) != napi_ok ||
-        type != napi_float32_array) {
+    if (napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr) != napi_ok || type != want) {
       if (nullable) {
         napi_valuetype vt;
         if (napi_typeof(env, argv[i], &vt) == napi_ok && (vt == napi_null || vt == napi_undefined)) return nullptr;
       }
       char msg[128];
-      std::snprintf(msg, sizeof msg, "expected %s to be a Float32Array%s", name, nullable ? " or null" : "");
+      std::snprintf(msg, sizeof msg, "expected %s to be %s%s", name, what, nullable ? " or null" : "");
       fail(msg);
       return nullptr;
     }
@@ -469,34 +469,15 @@ struct Call {
       return nullptr;
     }
     // A zero-length view may have a null data pointer; kernels never touch it then.
-    return static_cast<float*>(data);
+    return static_cast<T*>(data);
   }
 
-  // An Int32Array with at least `need` elements, or nullptr when nullable and null/undefined.
+  float* f32(size_t i, const char* name, int64_t need, bool nullable = false) {
+    return typed<float>(i, name, need, nullable, napi_float32_array, "a Float32Array");
+  }
+
   int32_t* i32(size_t i, const char* name, int64_t need, bool nullable = false) {
-    if (!ok) return nullptr;
-    napi_typedarray_type type;
-    size_t length = 0;
-    void* data = nullptr;
-    if (napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr) != napi_ok ||
-        type != napi_int32_array) {
-      if (nullable) {
-        napi_valuetype vt;
-        if (napi_typeof(env, argv[i], &vt) == napi_ok && (vt == napi_null || vt == napi_undefined)) return nullptr;
-      }
-      char msg[128];
-      std::snprintf(msg, sizeof msg, "expected %s to be an Int32Array%s", name, nullable ? " or null" : "");
-      fail(msg);
-      return nullptr;
-    }
-    if (static_cast<int64_t>(length) < need) {
-      char msg[192];
-      std::snprintf(msg, sizeof msg, "%s has %zu elements, expected at least %lld", name, length,
-                    static_cast<long long>(need));
-      fail(msg);
-      return nullptr;
-    }
-    return static_cast<int32_t*>(data);
+    return typed<int32_t>(i, name, need, nullable, napi_int32_array, "an Int32Array");
   }
 
   // An activation code in [0, 4].

@@ -3,6 +3,7 @@
  * (‖x‖² − 2·X·Mᵀ + ‖m‖², backend().sqDistances) in row chunks, so 70,000×784 samples against 64
  * prototypes never builds the whole n×K matrix nor loops over pairs in JS.
  */
+import { argmin2Rows } from '../tensor/nearest-rows.js';
 import { backend } from '../tensor/registry.js';
 import { Tensor, expect2d } from '../tensor/tensor.js';
 
@@ -58,28 +59,7 @@ export function findBmus(x: Tensor, prototypes: Tensor, options: BmuOptions = {}
     const e = Math.min(n, s + chunk);
     const rows = e - s;
     be.sqDistances(x.data.subarray(s * d, e * d), prototypes.data, rows, K, d, dist);
-    for (let i = 0; i < rows; i++) {
-      const o = i * K;
-      let b1 = 0;
-      let v1 = dist[o];
-      let b2 = -1;
-      let v2 = Infinity;
-      for (let j = 1; j < K; j++) {
-        const v = dist[o + j];
-        if (v < v1) {
-          b2 = b1;
-          v2 = v1;
-          b1 = j;
-          v1 = v;
-        } else if (v < v2) {
-          b2 = j;
-          v2 = v;
-        }
-      }
-      bmu[s + i] = b1;
-      sqDist[s + i] = v1;
-      if (sec !== undefined) sec[s + i] = b2;
-    }
+    argmin2Rows(dist, rows, K, bmu.subarray(s, e), sec === undefined ? null : sec.subarray(s, e), sqDist.subarray(s, e));
   }
   return sec === undefined ? { bmu, sqDist } : { bmu, sqDist, second: sec };
 }

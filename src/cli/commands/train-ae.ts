@@ -16,14 +16,10 @@ import { writeNpy } from '../../data/npy.js';
 import { datasetNames } from '../../data/registry.js';
 import { takeRows } from '../../data/transforms.js';
 import { INIT_NAMES, type InitName } from '../../nn/init.js';
-import type { Parameter } from '../../nn/module.js';
-import { Adam, AdamW } from '../../optim/adam.js';
-import type { Optimizer } from '../../optim/optimizer.js';
-import { RMSprop } from '../../optim/rmsprop.js';
-import { SGD } from '../../optim/sgd.js';
 import { Rng } from '../../random.js';
 import { loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
 import type { Output, Progress } from '../output.js';
+import { OPTIMIZER_NAMES, buildOptimizer } from '../optimizers.js';
 import { TrainSession, type TrainFlags } from '../session.js';
 import type { AeRunFigures } from '../figures-ae.js';
 
@@ -38,7 +34,7 @@ const positive = () => z.number({ error: (iss) => `expected a number, ${got(iss)
 const nonNegative = () => z.number({ error: (iss) => `expected a number, ${got(iss)}` }).min(0, { error: (iss) => `expected a number ≥ 0, ${got(iss)}` });
 const choice = <T extends string>(values: readonly T[]) => z.enum(values as unknown as [T, ...T[]], { error: (iss) => `expected one of ${values.join(', ')}, ${got(iss)}` });
 
-export const AE_OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop'] as const;
+export const AE_OPTIMIZERS = OPTIMIZER_NAMES;
 export const AE_NOISES = ['none', ...NOISE_KINDS] as const;
 /** Noise scales of the sweep a denoising run gets when --noise-sweep is not given (seed 003 Figure 20's range). */
 export const DEFAULT_NOISE_SWEEP: readonly number[] = [0, 0.1, 0.2, 0.3, 0.5];
@@ -112,22 +108,6 @@ export function buildAutoencoder(cfg: AeConfig, inputs: number, rng: Rng): Autoe
   });
 }
 
-function buildOptimizer(cfg: AeConfig, ps: Parameter[]): Optimizer {
-  switch (cfg.optimizer) {
-    case 'adam':
-      return new Adam(ps, { lr: cfg.lr });
-    case 'adamw':
-      return new AdamW(ps, { lr: cfg.lr });
-    case 'sgd':
-      return new SGD(ps, { lr: cfg.lr, momentum: cfg.momentum });
-    case 'rmsprop':
-      return new RMSprop(ps, { lr: cfg.lr, momentum: cfg.momentum });
-    default: {
-      const never: never = cfg.optimizer;
-      throw new RangeError(`train ae: unknown optimizer ${JSON.stringify(never)}; expected one of ${AE_OPTIMIZERS.join(', ')}`);
-    }
-  }
-}
 
 /** The noise scales measured after training: --noise-sweep, or for a denoising run the default sweep plus its own scale. */
 export function sweepScales(cfg: AeConfig): number[] {
@@ -157,7 +137,7 @@ export async function trainAe(flags: TrainAeFlags, out: Output): Promise<number>
   const evalRng = root.fork();
   const figureRng = root.fork();
   const ae = buildAutoencoder(cfg, train.x.cols, initRng);
-  const optimizer = buildOptimizer(cfg, ae.parameters());
+  const optimizer = buildOptimizer(cfg.optimizer, ae.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
   const noise: NoiseOptions | undefined = cfg.noise === 'none' ? undefined : { kind: cfg.noise as NoiseKind, scale: cfg.noise_scale };
   const perEpoch = Math.ceil(train.x.rows / cfg.batch_size);
   const totalSteps = perEpoch * cfg.epochs;

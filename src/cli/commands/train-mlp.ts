@@ -14,14 +14,11 @@ import { INIT_NAMES } from '../../nn/init.js';
 import { Linear } from '../../nn/linear.js';
 import type { Module } from '../../nn/module.js';
 import { Sequential } from '../../nn/sequential.js';
-import { Adam, AdamW } from '../../optim/adam.js';
-import type { Optimizer } from '../../optim/optimizer.js';
-import { RMSprop } from '../../optim/rmsprop.js';
-import { SGD } from '../../optim/sgd.js';
 import { Rng } from '../../random.js';
 import { loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
 import { evaluate, trainSteps } from '../../train/loop.js';
 import type { Output } from '../output.js';
+import { buildOptimizer } from '../optimizers.js';
 import { TrainSession, type TrainFlags } from '../session.js';
 
 export const mlpConfigSchema = z.strictObject({
@@ -65,19 +62,6 @@ export function buildMlp(cfg: MlpConfig, inputs: number, classes: number, rng: R
   return new Sequential(layers);
 }
 
-function buildOptimizer(cfg: MlpConfig, model: Module): Optimizer {
-  const ps = model.parameters();
-  switch (cfg.optimizer) {
-    case 'adam':
-      return new Adam(ps, { lr: cfg.lr });
-    case 'adamw':
-      return new AdamW(ps, { lr: cfg.lr });
-    case 'sgd':
-      return new SGD(ps, { lr: cfg.lr, momentum: cfg.momentum });
-    case 'rmsprop':
-      return new RMSprop(ps, { lr: cfg.lr, momentum: cfg.momentum });
-  }
-}
 
 export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<number> {
   const session = TrainSession.open('mlp', mlpConfigSchema, flags, 'train mlp');
@@ -93,7 +77,7 @@ export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<numbe
   const initRng = root.fork();
   const loopRng = root.fork();
   const model = buildMlp(cfg, train.x.cols, classes, initRng);
-  const optimizer = buildOptimizer(cfg, model);
+  const optimizer = buildOptimizer(cfg.optimizer, model.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
   const loss = new CrossEntropyLoss();
   const perEpoch = Math.ceil(train.x.rows / cfg.batch_size);
   const totalSteps = perEpoch * cfg.epochs;

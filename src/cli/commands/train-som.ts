@@ -15,10 +15,6 @@ import { writeNpy } from '../../data/npy.js';
 import { datasetNames } from '../../data/registry.js';
 import { writeJsonAtomic } from '../../io/atomic.js';
 import { readSafetensors, writeSafetensors, type SafeTensor } from '../../io/safetensors.js';
-import { Adam, AdamW } from '../../optim/adam.js';
-import type { Optimizer } from '../../optim/optimizer.js';
-import { RMSprop } from '../../optim/rmsprop.js';
-import { SGD } from '../../optim/sgd.js';
 import { Rng, type RngState } from '../../random.js';
 import { quantizationError, topographicError } from '../../som/analysis.js';
 import { DECAY_KINDS, type DecayKind } from '../../som/decay.js';
@@ -32,6 +28,8 @@ import { Tensor } from '../../tensor/tensor.js';
 import { num } from '../config.js';
 import { encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderNote, type EncoderRun } from '../encoded.js';
 import type { Output } from '../output.js';
+import { buildOptimizer } from '../optimizers.js';
+import type { Optimizer } from '../../optim/optimizer.js';
 import { TrainSession, type TrainFlags } from '../session.js';
 import { somMetrics } from './eval-som.js';
 
@@ -164,21 +162,6 @@ function resolveDefaults(cfg: SomConfig, rows: number, cols: number, n: number):
   return total;
 }
 
-function buildOptimizer(cfg: SomConfig, som: SOM): Optimizer {
-  const ps = [som.parameter];
-  const lr = cfg.lr!;
-  switch (cfg.optimizer ?? 'adam') {
-    case 'adam':
-      // ε 1e-7: Keras's Adam, as the DESOM reference trains.
-      return new Adam(ps, { lr, eps: 1e-7 });
-    case 'adamw':
-      return new AdamW(ps, { lr, eps: 1e-7 });
-    case 'sgd':
-      return new SGD(ps, { lr });
-    case 'rmsprop':
-      return new RMSprop(ps, { lr });
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Checkpoints: checkpoint/step-N/ (som.json + prototypes.npy, optimizer.safetensors, state.json),
@@ -289,7 +272,7 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   const initRng = root.fork();
   const loopRng = root.fork();
   const evalRng = root.fork();
-  const optimizerFor = (s: SOM): Optimizer | null => (cfg.algorithm === 'gradient' ? buildOptimizer(cfg, s) : null);
+  const optimizerFor = (s: SOM): Optimizer | null => (cfg.algorithm === 'gradient' ? buildOptimizer(cfg.optimizer ?? 'adam', [s.parameter], { lr: cfg.lr!, eps: 1e-7 /* Keras's Adam, as the DESOM reference trains */ }) : null);
   let som: SOM;
   let optimizer: Optimizer | null;
   let start = 0;

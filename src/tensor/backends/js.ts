@@ -2,6 +2,7 @@
  * The pure TypeScript backend: the reference every other backend is tested against, and what runs
  * in a browser. Inner loops run over contiguous memory; GEMM accumulates rows in float64.
  */
+import { argmin2Rows } from '../nearest-rows.js';
 import type { ActivationKind, AdamParams, Backend, BackendInfo } from '../backend.js';
 
 function act(kind: ActivationKind, v: number, slope: number): number {
@@ -265,26 +266,6 @@ export class JsBackend implements Backend {
     }
     for (let i = 0; i < n; i++) scratch.set(mn, i * k);
     this.gemm(false, true, n, k, d, -2, x, mProto, 1, scratch);
-    for (let i = 0; i < n; i++) {
-      const o = i * k;
-      let b1 = 0;
-      let v1 = scratch[o];
-      let b2 = -1;
-      let v2 = Infinity;
-      for (let j = 1; j < k; j++) {
-        const v = scratch[o + j];
-        if (v < v1) {
-          b2 = b1;
-          v2 = v1;
-          b1 = j;
-          v1 = v;
-        } else if (v < v2) {
-          b2 = j;
-          v2 = v;
-        }
-      }
-      best[i] = b1;
-      if (second !== null) second[i] = b2;
-    }
+    argmin2Rows(scratch, n, k, best, second);
   }
 }
