@@ -4,7 +4,7 @@
  * SIGINT/SIGTERM handling and the event-loop yields that let those signals in during a
  * synchronous training loop.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { hasCheckpoint } from '../runs/checkpoint.js';
 import { RunDir, type RunSummary } from '../runs/run-dir.js';
 import { backend, useBackend } from '../tensor/registry.js';
@@ -20,6 +20,16 @@ export interface TrainFlags<C> {
   out: string;
   values: Partial<Record<keyof C, unknown>>;
 }
+
+/** Config keys shared by the SOM and clustering commands: seed, backend, threads and row limits. */
+export const RUN_FIELDS = {
+  seed: z.int().nonnegative().default(0),
+  backend: z.enum(['auto', 'js', 'native']).default('auto'),
+  threads: z.int().positive().optional(),
+  limit: z.int().positive().optional(),
+  /** Use only the first n rows of the test split (the held-out metrics; eval uses the same rows). */
+  test_limit: z.int().positive().optional(),
+};
 
 /** The config keys every training command has. */
 interface CommonConfig {

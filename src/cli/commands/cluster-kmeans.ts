@@ -17,7 +17,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { num } from '../config.js';
 import { encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderRun } from '../encoded.js';
 import type { Output } from '../output.js';
-import { TrainSession, type TrainFlags } from '../session.js';
+import { RUN_FIELDS, TrainSession, type TrainFlags } from '../session.js';
 import { SILHOUETTE_SAMPLE, kmeansMetrics } from './eval-som.js';
 import type { CommandHooks } from './train-som.js';
 
@@ -32,12 +32,7 @@ export const kmeansConfigSchema = z.strictObject({
   tol: z.number().nonnegative().default(1e-4),
   init: z.enum(['k-means++', 'random']).default('k-means++'),
   split: z.enum(['train', 'all']).default('train'),
-  seed: z.int().nonnegative().default(0),
-  backend: z.enum(['auto', 'js', 'native']).default('auto'),
-  threads: z.int().positive().optional(),
-  limit: z.int().positive().optional(),
-  /** Use only the first n rows of the test split (the held-out metrics; eval uses the same rows). */
-  test_limit: z.int().positive().optional(),
+  ...RUN_FIELDS,
 });
 
 export type KMeansConfig = z.infer<typeof kmeansConfigSchema>;

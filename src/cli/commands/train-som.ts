@@ -30,7 +30,7 @@ import { encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderNo
 import type { Output } from '../output.js';
 import { buildOptimizer } from '../optimizers.js';
 import type { Optimizer } from '../../optim/optimizer.js';
-import { TrainSession, type TrainFlags } from '../session.js';
+import { RUN_FIELDS, TrainSession, type TrainFlags } from '../session.js';
 import { somMetrics } from './eval-som.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => z.enum(values as unknown as [T, ...T[]]);
@@ -73,12 +73,7 @@ const somConfigObject = z.strictObject({
   optimizer: z.enum(['adam', 'adamw', 'sgd', 'rmsprop']).optional(),
   init: enumOf(INIT_KINDS).default('samples'),
   split: z.enum(['train', 'all']).default('train'),
-  seed: z.int().nonnegative().default(0),
-  backend: z.enum(['auto', 'js', 'native']).default('auto'),
-  threads: z.int().positive().optional(),
-  limit: z.int().positive().optional(),
-  /** Use only the first n rows of the test split (the held-out metrics; eval uses the same rows). */
-  test_limit: z.int().positive().optional(),
+  ...RUN_FIELDS,
   checkpoint_every: z.int().positive().optional(),
   log_every: z.int().positive().optional(),
   eval_every: z.int().positive().optional(),
