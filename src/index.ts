@@ -11,3 +11,4 @@ export * from './runs/index.js';
 export * from './som/index.js';
 export * from './cluster/index.js';
 export * from './metrics/index.js';
+export * from './stats/index.js';

@@ -5,8 +5,10 @@
  * living in the latent space can still be drawn as images (the decoded prototype map).
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Autoencoder } from '../ae/autoencoder.js';
 import { loadAutoencoder } from '../ae/autoencoder-file.js';
+import { DESOM_AE_DIR } from '../som/desom-file.js';
 import { loadDataset, type DataSource } from '../data/fetch.js';
 import { getDataset, type DataSplit } from '../data/registry.js';
 import { RunDir } from '../runs/run-dir.js';
@@ -34,8 +36,10 @@ export interface EncoderNote {
 }
 
 /**
- * Opens `ref` (a run id under `outRoot`, or a path) as an ae run and loads its model/. A usage
- * error when the run is missing, of another kind, not completed or has no saved model.
+ * Opens `ref` (a run id under `outRoot`, or a path) as an ae run and loads its model/, or as a
+ * desom run and loads its autoencoder (model/ae/; `train desom --gamma 0` trains the autoencoder
+ * alone: the AE of the AE+SOM baselines). A usage error when the run is missing, of another kind,
+ * not completed or has no saved model.
  */
 export function openEncoderRun(ref: string, outRoot: string, flag = '--encoder'): EncoderRun {
   let run: RunDir;
@@ -45,11 +49,12 @@ export function openEncoderRun(ref: string, outRoot: string, flag = '--encoder')
     throw new UsageError(`${flag}: ${(e as Error).message}`, { cause: e });
   }
   const saved = run.readConfig<{ kind?: unknown }>();
-  if (saved.kind !== 'ae') throw new UsageError(`${flag}: run ${run.id} is a "${String(saved.kind)}" run; expected an ae run (an autoencoder to encode the data)`);
+  if (saved.kind !== 'ae' && saved.kind !== 'desom') throw new UsageError(`${flag}: run ${run.id} is a "${String(saved.kind)}" run; expected an ae or desom run (an autoencoder to encode the data)`);
   const status = run.readSummary() === null ? null : run.effectiveStatus();
-  if (status !== null && status !== 'completed') throw new UsageError(`${flag}: ae run ${run.id} is ${status}, not completed; it has no final model`);
-  if (!existsSync(run.file('model', 'model.json'))) throw new UsageError(`${flag}: ae run ${run.id} has no model/model.json`);
-  const ae = loadAutoencoder(run.file('model'));
+  if (status !== null && status !== 'completed') throw new UsageError(`${flag}: ${saved.kind} run ${run.id} is ${status}, not completed; it has no final model`);
+  const dir = saved.kind === 'ae' ? run.file('model') : run.file('model', DESOM_AE_DIR);
+  if (!existsSync(join(dir, 'model.json'))) throw new UsageError(`${flag}: ${saved.kind} run ${run.id} has no ${saved.kind === 'ae' ? 'model' : `model/${DESOM_AE_DIR}`}/model.json`);
+  const ae = loadAutoencoder(dir);
   return { runId: run.id, path: run.path, ae, latent: ae.options.latent, input: ae.options.input };
 }
 

@@ -18,6 +18,8 @@ import { cellMapSvg } from '../viz/som-maps.js';
 /** A figure written to figures/<file> and shown in report.html. */
 export interface FigureFile extends ReportFigure {
   file: string;
+  /** Curves over training go to the report's "Training" section (qe.svg always does). */
+  training?: boolean;
 }
 
 /** Decodes latent rows into images (e.g. `(z) => ae.decode(z)`). */
@@ -33,7 +35,11 @@ export function rowsAsImages(rows: Tensor, imageShape: readonly [number, number]
   return images.cols === imageShape[0] * imageShape[1] ? images : null;
 }
 
-/** Grid options for images of this shape: pixels in [0, 1] drawn as they are, anything else stretched to its range. */
+/**
+ * Grid options for images of this shape: pixels in [0, 1] drawn as they are (decoded images with a
+ * linear output overshoot a little: clipped to [0, 1] rather than stretched, which would turn the
+ * black background grey), anything else stretched to its range.
+ */
 function gridLook(images: Tensor, imageShape: readonly [number, number]): ImageGridOptions {
   let lo = Infinity;
   let hi = -Infinity;
@@ -41,7 +47,7 @@ function gridLook(images: Tensor, imageShape: readonly [number, number]): ImageG
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  const unit = lo >= -1e-3 && hi <= 1 + 1e-3;
+  const unit = lo >= -0.25 && hi <= 1.25 && hi > 0.5;
   // About 56 px per image (MNIST at ×2, USPS at ×4), so maps of either read at the same size.
   return { imageShape, scale: Math.max(1, Math.round(56 / imageShape[1])), pad: 2, background: 255, range: unit ? [0, 1] : 'auto' };
 }
@@ -239,9 +245,10 @@ export interface RunReportOptions {
 
 /** report.html at the run root: summary, configuration, tables and every figure, self-contained. */
 export function writeRunReport(run: RunDir, o: RunReportOptions): void {
-  const withPath = (f: FigureFile): ReportFigure => ({ ...f, file: `figures/${f.file}` });
-  const maps = o.figures.filter((f) => f.file !== 'qe.svg');
-  const curves = o.figures.filter((f) => f.file === 'qe.svg');
+  const withPath = ({ training: _training, ...f }: FigureFile): ReportFigure => ({ ...f, file: `figures/${f.file}` });
+  const isCurve = (f: FigureFile): boolean => f.training === true || f.file === 'qe.svg';
+  const maps = o.figures.filter((f) => !isCurve(f));
+  const curves = o.figures.filter(isCurve);
   const sections: ReportSection[] = [{ heading: 'Figures', text: o.text, tables: o.tables, figures: maps.map(withPath) }];
   if (curves.length > 0) sections.push({ heading: 'Training', figures: curves.map(withPath) });
   writeFileAtomic(

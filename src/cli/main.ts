@@ -9,6 +9,8 @@ import { evalRun } from './commands/eval.js';
 import { registerCluster } from './commands/cluster-kmeans.js';
 import { runsList, runsShow } from './commands/runs.js';
 import { registerTrainSom } from './commands/train-som.js';
+import { registerTrainDesom } from './commands/train-desom.js';
+import { registerBench } from './commands/bench-desom.js';
 import { trainMlp } from './commands/train-mlp.js';
 import { trainAe } from './commands/train-ae.js';
 import { UsageError } from './errors.js';
@@ -192,6 +194,8 @@ export function buildProgram(): Command {
     },
   };
   registerTrainSom(train, hooks);
+  registerTrainDesom(train, hooks);
+  registerBench(program, hooks);
   registerCluster(program, hooks);
 
   program

@@ -18,6 +18,8 @@ export interface TrainFlags<C> {
   config?: string;
   resume?: string;
   out: string;
+  /** Name of the new run directory (default: <kind>-<date>-<time>). */
+  runId?: string;
   values: Partial<Record<keyof C, unknown>>;
 }
 
@@ -82,6 +84,7 @@ export class TrainSession<C extends CommonConfig> {
       // A resumed run keeps its saved config (exact resume); silently ignoring other flags would mislead.
       const given = Object.entries(flags.values).filter(([, v]) => v !== undefined).map(([k]) => `--${k.replace(/_/g, '-')}`);
       if (flags.config !== undefined) given.unshift('--config');
+      if (flags.runId !== undefined) given.unshift('--run-id');
       if (given.length > 0) throw new UsageError(`--resume: a resumed run keeps its saved config; remove ${given.join(', ')}`);
       const run = RunDir.open(flags.resume, flags.out);
       const saved = run.readConfig<{ kind: string; config: unknown }>();
@@ -90,7 +93,14 @@ export class TrainSession<C extends CommonConfig> {
       return new TrainSession(kind, run, schema.parse(saved.config), true, flags.out);
     }
     const cfg = resolveConfig(schema, flags.config === undefined ? null : readConfigFile(flags.config), flags.values as Record<string, unknown>, command);
-    return new TrainSession(kind, RunDir.create(flags.out, kind), cfg, false, flags.out);
+    let run: RunDir;
+    try {
+      run = RunDir.create(flags.out, kind, flags.runId);
+    } catch (e) {
+      if (flags.runId === undefined) throw e;
+      throw new UsageError(`--run-id: ${(e as Error).message}`, { cause: e });
+    }
+    return new TrainSession(kind, run, cfg, false, flags.out);
   }
 
   /** True when resuming a run that has a checkpoint to load. */

@@ -40,12 +40,20 @@ export class RunDir {
     readonly id: string,
   ) {}
 
-  /** Creates runs/<kind>-<date>-<time>[-n]/ under `root` with its sub-folders. */
-  static create(root: string, kind: string): RunDir {
+  /**
+   * Creates runs/<kind>-<date>-<time>[-n]/ under `root` with its sub-folders, or runs/<id>/ when
+   * `id` is given (refused when it exists: a named run is never overwritten).
+   */
+  static create(root: string, kind: string, id?: string): RunDir {
     mkdirSync(root, { recursive: true });
-    const base = `${kind}-${stamp(new Date())}`;
-    let id = base;
-    for (let n = 2; existsSync(join(root, id)); n++) id = `${base}-${n}`;
+    if (id !== undefined) {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id)) throw new RangeError(`RunDir.create: expected a run id of letters, digits, '.', '_' and '-' (at most 128, not starting with a symbol), got ${JSON.stringify(id)}`);
+      if (existsSync(join(root, id))) throw new Error(`RunDir.create: run ${id} already exists in ${root}`);
+    } else {
+      const base = `${kind}-${stamp(new Date())}`;
+      id = base;
+      for (let n = 2; existsSync(join(root, id)); n++) id = `${base}-${n}`;
+    }
     const path = resolve(root, id);
     mkdirSync(path);
     for (const s of SUBDIRS) mkdirSync(join(path, s));

@@ -183,6 +183,7 @@ export function registerCluster(program: Command, hooks: CommandHooks): void {
     .command('kmeans')
     .description('k-means (k-means++, best of several restarts) on a dataset, raw or through a saved encoder')
     .option('--config <file>', 'JSON config (snake_case keys as in config.json); flags override it')
+    .option('--run-id <id>', 'name of the run directory (default kmeans-<date>-<time>)')
     .option('--dataset <name>', datasetNames().join(' | '))
     .option('--data-dir <dir>', 'directory holding the dataset files')
     .option('--encoder <run>', 'an ae run whose encoder maps the data first')
@@ -203,6 +204,7 @@ export function registerCluster(program: Command, hooks: CommandHooks): void {
         await clusterKmeans(
           {
             config: o.config,
+            runId: o.runId,
             out: g.out,
             values: {
               dataset: o.dataset,

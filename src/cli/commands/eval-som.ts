@@ -5,7 +5,8 @@
  * - qe: mean Euclidean distance from each row to its BMU's prototype;
  * - te: share of rows whose first and second BMUs are not edge neighbours (4 on a rectangular
  *   map, the DESOM reference's TE; 6 on a hexagonal one);
- * - purity, nmi (arithmetic mean of the entropies, scikit-learn's default), ari;
+ * - purity, nmi (arithmetic mean of the entropies, scikit-learn's default), nmi_geometric (the
+ *   normalisation of scikit-learn before 0.22, which the DESOM paper's numbers use), ari;
  * - accuracy: the unsupervised (Hungarian-matched) accuracy of the cells or clusters as
  *   predictions: one cluster per class at most, so a 64-cell map scores at most the share of its
  *   10 best-matched cells;
@@ -26,6 +27,8 @@ import { unsupervisedAccuracy } from '../../metrics/unsupervised-accuracy.js';
 import { Rng } from '../../random.js';
 import { quantizationError, topographicErrorOf } from '../../som/analysis.js';
 import { loadSom } from '../../som/som-file.js';
+import { loadDesom } from '../../som/desom-file.js';
+import { reconstructionMse } from '../../ae/train.js';
 import type { SOM } from '../../som/som.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { openEncoderRun, loadClusterData, type EncoderNote, type EncoderRun } from '../encoded.js';
@@ -43,6 +46,7 @@ export function partitionMetrics(labels: Int32Array, clusters: Int32Array, prefi
   return {
     [`${prefix}purity`]: purity(labels, clusters),
     [`${prefix}nmi`]: nmi(labels, clusters),
+    [`${prefix}nmi_geometric`]: nmi(labels, clusters, { average: 'geometric' }),
     [`${prefix}ari`]: ari(labels, clusters),
     [`${prefix}accuracy`]: unsupervisedAccuracy(labels, clusters),
   };
@@ -95,9 +99,16 @@ export function kmeansMetrics(x: Tensor, centroids: Tensor, assignments: Int32Ar
   return metrics;
 }
 
-/** The run's test_limit applies when scoring its test split again, so eval reproduces the summary's test_… metrics. */
+/**
+ * The run's row limits apply when scoring the splits it used again, so eval reproduces the
+ * summary's metrics: test_limit on the test split, limit on the split it was fitted on.
+ */
 function splitLimit(ctx: EvalContext): number | undefined {
-  return ctx.split === 'test' && ctx.dataset === ctx.config.dataset && typeof ctx.config.test_limit === 'number' ? ctx.config.test_limit : undefined;
+  if (ctx.dataset !== ctx.config.dataset) return undefined;
+  const c = ctx.config;
+  if (ctx.split === 'test') return typeof c.test_limit === 'number' ? c.test_limit : undefined;
+  const fitted = c.split === 'all' ? 'all' : 'train';
+  return ctx.split === fitted && typeof c.limit === 'number' ? c.limit : undefined;
 }
 
 /** The encoder recorded in a run's config.json, reopened by its absolute path. */
@@ -120,6 +131,20 @@ export async function evalSom(ctx: EvalContext, out: Output): Promise<number> {
   const seed = typeof ctx.config.seed === 'number' ? ctx.config.seed : 0;
   const { metrics } = somMetrics(som, data.x, data.labels, data.classNames.length, seed, ctx.prefix);
   out.line(`run ${ctx.run.id} on ${ctx.dataset} (${ctx.split}, ${data.x.rows} rows${encoder ? `, encoded by ${encoder.runId}` : ''})`);
+  printMetrics(out, metrics);
+  out.result({ run_id: ctx.run.id, split: ctx.split, rows: data.x.rows, metrics });
+  return 0;
+}
+
+/** `latentlab eval` for a desom run: codes of the split through the saved encoder, their BMUs, the SOM metrics and the reconstruction MSE. */
+export async function evalDesom(ctx: EvalContext, out: Output): Promise<number> {
+  const model = loadDesom(ctx.run.file('model'));
+  const data = await loadClusterData({ dataset: ctx.dataset, dataDir: ctx.dataDir, split: ctx.split, limit: splitLimit(ctx) });
+  if (data.x.cols !== model.config.input) throw new Error(`eval: the DESOM expects ${model.config.input} input features, but the ${ctx.dataset} rows have ${data.x.cols}`);
+  const seed = typeof ctx.config.seed === 'number' ? ctx.config.seed : 0;
+  const { metrics } = somMetrics(model.som, model.encode(data.x), data.labels, data.classNames.length, seed, ctx.prefix);
+  metrics[`${ctx.prefix}mse`] = reconstructionMse(model.ae, data.x);
+  out.line(`run ${ctx.run.id} on ${ctx.dataset} (${ctx.split}, ${data.x.rows} rows)`);
   printMetrics(out, metrics);
   out.result({ run_id: ctx.run.id, split: ctx.split, rows: data.x.rows, metrics });
   return 0;

@@ -10,7 +10,7 @@ import { evaluate } from '../../train/loop.js';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { evalAe } from './eval-ae.js';
-import { evalKmeans, evalSom } from './eval-som.js';
+import { evalDesom, evalKmeans, evalSom } from './eval-som.js';
 
 export interface EvalFlags {
   run: string;
@@ -52,6 +52,7 @@ const EVALUATORS: Record<string, Evaluator> = {
   ae: evalAe,
   som: evalSom,
   kmeans: evalKmeans,
+  desom: evalDesom,
 };
 
 export async function evalRun(flags: EvalFlags, out: Output): Promise<number> {

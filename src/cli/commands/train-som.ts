@@ -218,7 +218,7 @@ function loadSomCheckpoint(dir: string, optimizerFor: (som: SOM) => Optimizer | 
 }
 
 /** A seeded sample of at most `size` rows (the rows on which training-time QE/TE are measured). */
-function sampleRows(x: Tensor, size: number, rng: Rng): Tensor {
+export function sampleRows(x: Tensor, size: number, rng: Rng): Tensor {
   if (size >= x.rows) return x;
   const idx = rng.sample(x.rows, size).sort();
   const d = x.cols;
@@ -429,9 +429,10 @@ export function registerTrainSom(train: Command, hooks: CommandHooks): void {
     .description('a self-organizing map (classic | batch | gradient) on a dataset, raw or through a saved encoder')
     .option('--config <file>', 'JSON config (snake_case keys as in config.json); flags override it')
     .option('--resume <run>', 'continue an interrupted run from its last checkpoint')
+    .option('--run-id <id>', 'name of the run directory (default som-<date>-<time>)')
     .option('--dataset <name>', datasetNames().join(' | '))
     .option('--data-dir <dir>', 'directory holding the dataset files')
-    .option('--encoder <run>', 'an ae run whose encoder maps the data first (the map lives in its latent space)')
+    .option('--encoder <run>', 'an ae or desom run whose encoder maps the data first (the map lives in its latent space)')
     .addOption(new Option('--algorithm <name>', 'training algorithm').choices([...SOM_ALGORITHMS]))
     .option('--map <RxC>', 'map size, e.g. 8x8')
     .addOption(new Option('--topology <kind>').choices([...TOPOLOGY_KINDS]))
@@ -467,6 +468,7 @@ export function registerTrainSom(train: Command, hooks: CommandHooks): void {
           {
             config: s('config'),
             resume: s('resume'),
+            runId: s('runId'),
             out: g.out,
             values: {
               dataset: s('dataset'),

@@ -1,0 +1,144 @@
+/**
+ * `latentlab bench desom`: the DESOM paper's benchmark (src/experiments/desom-sweep.ts runs it),
+ * then its table — mean ± std over seeds per method and dataset, Welch's t-test against DESOM,
+ * the paper's numbers beside ours — written as results.md and results.json in the sweep folder.
+ */
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic.js';
+import { buildDesomTable, desomTableMarkdown } from '../../experiments/desom-table.js';
+import { SWEEP_DATASETS, SWEEP_METHODS, collectRecords, planSweep, runSweep, type SweepEvent, type SweepMethod, type SweepOptions } from '../../experiments/desom-sweep.js';
+import { UsageError } from '../errors.js';
+import type { Output } from '../output.js';
+import type { CommandHooks } from './train-som.js';
+
+export interface BenchDesomFlags {
+  out: string;
+  dir?: string;
+  datasets?: string;
+  methods?: string;
+  seeds?: string;
+  jobs?: string;
+  threads?: string;
+  quick?: boolean;
+  limit?: string;
+  map?: string;
+  dataDir?: string;
+  reportOnly?: boolean;
+}
+
+function list(flag: string, v: string | undefined, allowed: readonly string[], dflt: readonly string[]): string[] {
+  if (v === undefined) return [...dflt];
+  const items = v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const bad = items.filter((s) => !allowed.includes(s));
+  if (items.length === 0 || bad.length > 0) throw new UsageError(`bench desom: ${flag}: expected a comma-separated list of ${allowed.join(', ')}, got "${v}"`);
+  return [...new Set(items)];
+}
+
+function posInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`bench desom: ${flag}: expected a positive integer, got "${v}"`);
+  return n;
+}
+
+/** "3" → seeds 0, 1, 2; "0,5,7" → those seeds. */
+export function parseSeeds(v: string | undefined, dflt: number): number[] {
+  if (v === undefined) return Array.from({ length: dflt }, (_, i) => i);
+  if (/^\d+$/.test(v.trim())) {
+    const n = Number(v);
+    if (n < 1 || n > 1000) throw new UsageError(`bench desom: --seeds: expected a count between 1 and 1000 or a list like 0,1,2, got "${v}"`);
+    return Array.from({ length: n }, (_, i) => i);
+  }
+  const seeds = v.split(',').map((s) => s.trim());
+  if (seeds.some((s) => !/^\d+$/.test(s))) throw new UsageError(`bench desom: --seeds: expected a count or a comma-separated list of non-negative integers, got "${v}"`);
+  const out = seeds.map(Number);
+  if (new Set(out).size !== out.length) throw new UsageError(`bench desom: --seeds: expected distinct seeds, got "${v}"`);
+  return out;
+}
+
+export async function benchDesom(flags: BenchDesomFlags, out: Output): Promise<number> {
+  const quick = flags.quick === true;
+  const dir = resolve(flags.dir ?? join(flags.out, quick ? 'bench-desom-quick' : 'bench-desom'));
+  const map = flags.map ?? '8x8';
+  if (!/^\d+x\d+$/.test(map)) throw new UsageError(`bench desom: --map: expected ROWSxCOLS (e.g. 8x8), got "${map}"`);
+  const o: SweepOptions = {
+    root: dir,
+    datasets: list('--datasets', flags.datasets, SWEEP_DATASETS, SWEEP_DATASETS),
+    methods: list('--methods', flags.methods, SWEEP_METHODS, SWEEP_METHODS) as SweepMethod[],
+    seeds: parseSeeds(flags.seeds, quick ? 2 : 3),
+    jobs: posInt('--jobs', flags.jobs),
+    threads: posInt('--threads', flags.threads),
+    quick,
+    limit: posInt('--limit', flags.limit),
+    map,
+    dataDir: flags.dataDir,
+  };
+  let stopped: NodeJS.Signals | null = null;
+  let tasks = planSweep(o);
+  if (flags.reportOnly !== true) {
+    out.notice(`bench desom: ${tasks.length} runs (${o.methods.join(', ')} × ${o.datasets.join(', ')} × seeds ${o.seeds.join(', ')}${quick ? ', quick' : ''}) in ${dir}, ${o.jobs ?? 1} at a time`);
+    let finished = 0;
+    const onEvent = (e: SweepEvent): void => {
+      switch (e.type) {
+        case 'skip':
+          finished++;
+          out.notice(`[${finished}/${tasks.length}] ${e.task.id}: skipped (${e.reason})`);
+          break;
+        case 'start':
+          out.notice(`       ${e.task.id}: ${e.resume ? 'resuming' : 'started'} (log ${e.log})`);
+          break;
+        case 'end': {
+          finished++;
+          const m = e.metrics;
+          const shown = ['purity', 'nmi_geometric', 'te'].filter((k) => typeof m[k] === 'number').map((k) => `${k} ${m[k].toFixed(4)}`).join(', ');
+          out.notice(`[${finished}/${tasks.length}] ${e.task.id}: ${e.status} in ${e.seconds.toFixed(1)} s${shown ? ` (${shown})` : ''}${e.status === 'completed' ? '' : `, exit code ${e.code}`}`);
+          break;
+        }
+        case 'blocked':
+          finished++;
+          out.notice(`[${finished}/${tasks.length}] ${e.task.id}: not run (${e.reason})`);
+          break;
+      }
+    };
+    const r = await runSweep({ ...o, onEvent });
+    tasks = r.tasks;
+    stopped = r.stopped;
+  }
+  const records = collectRecords(dir, tasks);
+  const table = buildDesomTable(records);
+  const md = desomTableMarkdown(table);
+  writeJsonAtomic(join(dir, 'results.json'), { options: { ...o, root: undefined }, records, table });
+  writeFileAtomic(join(dir, 'results.md'), md);
+  out.line(md);
+  out.result({ dir, records: records.length, completed: records.filter((r) => r.status === 'completed').length, table });
+  out.notice(`bench desom: results in ${join(dir, 'results.md')} and results.json`);
+  if (stopped !== null) {
+    out.notice(`bench desom: stopped by ${stopped}; run the same command again to resume`);
+    return 130;
+  }
+  return records.every((r) => r.status === 'completed') ? 0 : 1;
+}
+
+/** Registers `bench desom` under the `bench` command. */
+export function registerBench(program: Command, hooks: CommandHooks): void {
+  const bench = program.command('bench').description('benchmarks that are sweeps of runs');
+  bench
+    .command('desom')
+    .description('the DESOM paper benchmark: k-means, SOM, gradient SOM, AE+SOM, AE+gradient SOM and DESOM × datasets × seeds, with its table')
+    .option('--dir <path>', 'sweep folder (default <out>/bench-desom, or bench-desom-quick with --quick)')
+    .option('--datasets <list>', `comma-separated: ${SWEEP_DATASETS.join(', ')} (default all)`)
+    .option('--methods <list>', `comma-separated: ${SWEEP_METHODS.join(', ')} (default all)`)
+    .option('--seeds <n|list>', 'number of seeds (0 … n−1) or a list (default 3; quick 2)')
+    .option('--jobs <n>', 'commands at once (default 1)')
+    .option('--threads <n>', 'BLAS threads per command (default: cores / jobs)')
+    .option('--quick', 'smoke version: 1,000 rows, 100 iterations, 1 SOM epoch, 2 k-means restarts')
+    .option('--limit <n>', 'rows per dataset (default all; quick 1000)')
+    .option('--map <RxC>', 'map size (default 8x8)')
+    .option('--data-dir <dir>', 'directory holding the dataset files')
+    .option('--report-only', 'only rebuild results.md / results.json from the runs on disk')
+    .action(async (o: Omit<BenchDesomFlags, 'out'>, cmd: Command) => {
+      const g = cmd.optsWithGlobals<{ out: string }>();
+      hooks.done(await benchDesom({ ...o, out: g.out }, hooks.output(cmd)));
+    });
+}

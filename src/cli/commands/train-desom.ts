@@ -1,0 +1,432 @@
+/**
+ * `latentlab train desom`: the Deep Embedded SOM of seed 000 (an autoencoder and a SOM over its
+ * latent space trained jointly on Lr + γ·Lsom) on a registered dataset, in the paper's
+ * configuration by default (MNIST train + test, 70,000 rows, 784-500-500-2000-10, 8×8 map,
+ * γ 0.001, T 8 → 0.1, 10,000 Adam steps of 256), into a run directory: model/ (saveDesom),
+ * arrays/ (prototypes, decoded prototypes, codes, BMUs, labels), figures/ (the decoded prototype
+ * map, class map, U-matrix, hits, per-cell samples, reconstructions, loss / T / metric curves),
+ * report.html, and the summary metrics qe, te, purity, nmi, nmi_geometric, ari, accuracy,
+ * prototype_kmeans_accuracy, mse. Every eval_every steps purity, NMI, QE and TE on a seeded
+ * sample go to events.jsonl. `--resume RUN` continues from the last checkpoint exactly.
+ *
+ * With `--gamma 0` it trains the autoencoder alone (the prototypes get no gradient): the AE of the
+ * AE+SOM baselines, which `train som --encoder RUN` then maps.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { z } from 'zod';
+import { AE_ACTIVATIONS } from '../../ae/autoencoder.js';
+import { reconstructionMse } from '../../ae/train.js';
+import { writeNpy } from '../../data/npy.js';
+import { datasetNames } from '../../data/registry.js';
+import { writeJsonAtomic } from '../../io/atomic.js';
+import { nmi } from '../../metrics/nmi.js';
+import { purity } from '../../metrics/purity.js';
+import { Rng } from '../../random.js';
+import { hasCheckpoint } from '../../runs/checkpoint.js';
+import { quantizationError, topographicErrorOf } from '../../som/analysis.js';
+import { DECAY_KINDS } from '../../som/decay.js';
+import { DESOM, DESOM_BATCH_ORDERS, DESOM_DEFAULTS, PROTOTYPE_INITS, desomOptimizer, desomSteps, type DesomTrainOptions } from '../../som/desom.js';
+import { loadDesomCheckpoint, saveDesom, saveDesomCheckpoint } from '../../som/desom-file.js';
+import { NEIGHBORHOOD_KINDS } from '../../som/neighborhood.js';
+import { MAP_DISTANCES, TOPOLOGY_KINDS } from '../../som/topology.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { num, numList } from '../config.js';
+import { fitSplits, loadClusterData } from '../encoded.js';
+import type { Output } from '../output.js';
+import { RUN_FIELDS, TrainSession, type TrainFlags } from '../session.js';
+import { somMetrics } from './eval-som.js';
+import { parseMapSize, sampleRows, type CommandHooks } from './train-som.js';
+
+const enumOf = <T extends string>(values: readonly T[]) => z.enum(values as unknown as [T, ...T[]]);
+const D = DESOM_DEFAULTS;
+
+const desomConfigObject = z.strictObject({
+  dataset: z.string().refine((s) => datasetNames().includes(s as never), { message: `expected one of ${datasetNames().join(', ')}` }).default('mnist'),
+  data_dir: z.string().optional(),
+  /** 'all' (the paper: train and test concatenated, trained and scored on all of it) or 'train' (scored on test too). */
+  split: z.enum(['all', 'train']).default('all'),
+  map: z
+    .string()
+    .superRefine((v, ctx) => {
+      if (parseMapSize(v) === null) ctx.addIssue({ code: 'custom', message: `expected ROWSxCOLS with positive integers and at least 2 cells (e.g. 8x8), got "${v}"` });
+    })
+    .default(`${D.rows}x${D.cols}`),
+  topology: enumOf(TOPOLOGY_KINDS).default('rectangular'),
+  toroidal: z.boolean().default(false),
+  distance: enumOf(MAP_DISTANCES).default('manhattan'),
+  neighborhood: enumOf(NEIGHBORHOOD_KINDS).default(D.neighborhood),
+  decay: enumOf(DECAY_KINDS).default(D.decay),
+  t_max: z.number().positive().default(D.Tmax),
+  t_min: z.number().positive().default(D.Tmin),
+  /** T reaches t_min at the last step (the reference code's t/(iterations − 1)) rather than t/iterations (the paper). */
+  reach_end: z.boolean().default(D.reachEnd),
+  hidden: z.array(z.int().positive()).min(1).default([...D.hidden]),
+  latent: z.int().positive().default(D.latent),
+  activation: enumOf(AE_ACTIVATIONS).default(D.activation),
+  gamma: z.number().nonnegative().default(D.gamma),
+  iterations: z.int().positive().default(D.iterations),
+  batch_size: z.int().positive().default(D.batchSize),
+  order: enumOf(DESOM_BATCH_ORDERS).default(D.order),
+  lr: z.number().positive().default(D.lr),
+  eps: z.number().positive().default(D.eps),
+  update_interval: z.int().positive().default(D.updateInterval),
+  pretrain_epochs: z.int().nonnegative().default(D.pretrainEpochs),
+  prototype_init: enumOf(PROTOTYPE_INITS).default(D.prototypeInit),
+  som_init_epochs: z.int().positive().default(D.somInitEpochs),
+  ...RUN_FIELDS,
+  checkpoint_every: z.int().positive().default(500),
+  log_every: z.int().positive().default(50),
+  eval_every: z.int().positive().default(500),
+  /** Rows (a seeded sample of the training data) on which eval_every measures purity, NMI, QE and TE. */
+  eval_sample: z.int().positive().default(10000),
+});
+
+export const desomConfigSchema = desomConfigObject.superRefine((c, ctx) => {
+  if (c.t_min > c.t_max) ctx.addIssue({ code: 'custom', path: ['t_min'], message: `expected t_min ≤ t_max, got ${c.t_min} > ${c.t_max}` });
+  const size = parseMapSize(c.map);
+  if (size !== null && c.topology === 'hexagonal' && c.toroidal && size[0] % 2 !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['map'], message: `a toroidal hexagonal map needs an even number of rows, got ${c.map}` });
+  }
+});
+
+export type DesomRunConfig = z.infer<typeof desomConfigSchema>;
+export type TrainDesomFlags = TrainFlags<DesomRunConfig>;
+
+function fmt(v: number | null | undefined, digits = 4): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '—' : Number(v.toPrecision(digits)).toString();
+}
+
+/** Purity, NMI (both averages), QE and TE of the model on rows x (the periodic evaluation). */
+function sampleMetrics(model: DESOM, x: Tensor, labels: Int32Array): Record<string, number> {
+  const codes = model.encode(x);
+  const { bmu, second } = model.som.secondBmus(codes);
+  return {
+    purity: purity(labels, bmu),
+    nmi: nmi(labels, bmu),
+    nmi_geometric: nmi(labels, bmu, { average: 'geometric' }),
+    qe: quantizationError(model.som, codes, { bmus: bmu }),
+    te: topographicErrorOf(model.topology, bmu, second, 'edge'),
+  };
+}
+
+/** The labels of the rows sampleRows picked (it sorts the drawn indices; the same draws are repeated here). */
+function sampleLabels(labels: Int32Array, n: number, size: number, rng: Rng): Int32Array {
+  if (size >= n) return labels;
+  return Int32Array.from(rng.sample(n, size).sort(), (i) => labels[i]);
+}
+
+export async function trainDesom(flags: TrainDesomFlags, out: Output): Promise<number> {
+  const session = TrainSession.open('desom', desomConfigSchema, flags, 'train desom');
+  const progress = { iteration: 0 };
+  try {
+    return await trainDesomSession(session, out, progress);
+  } catch (err) {
+    if (!existsSync(session.run.file('config.json'))) rmSync(session.run.path, { recursive: true, force: true });
+    else session.failed(progress.iteration, err);
+    throw err;
+  } finally {
+    session.close();
+  }
+}
+
+async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Output, progress: { iteration: number }): Promise<number> {
+  const { run, cfg, info } = session;
+  const [rows, cols] = parseMapSize(cfg.map)!;
+  const { fit, heldOut } = fitSplits('train desom', cfg.dataset, cfg.split);
+
+  const t0 = performance.now();
+  const train = await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: fit, limit: cfg.limit });
+  const test = heldOut === null ? null : await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: heldOut, limit: cfg.test_limit });
+  const loadS = (performance.now() - t0) / 1000;
+  const x = train.x;
+  const n = x.rows;
+  const K = rows * cols;
+  if (n < K && cfg.prototype_init !== 'glorot_uniform') {
+    throw new Error(`train desom: prototype_init '${cfg.prototype_init}' needs at least as many rows as cells (${K}), got ${n}; use a smaller map or --prototype-init glorot_uniform`);
+  }
+
+  // One fork per use, so that changing one (e.g. the evaluation sample) leaves the others alone.
+  const root = new Rng(cfg.seed);
+  const modelRng = root.fork();
+  const trainRng = root.fork();
+  const evalRng = root.fork();
+  const model = DESOM.create(x, {
+    rng: modelRng,
+    rows,
+    cols,
+    topology: cfg.topology,
+    toroidal: cfg.toroidal,
+    distance: cfg.distance,
+    hidden: cfg.hidden,
+    latent: cfg.latent,
+    activation: cfg.activation,
+    prototypeInit: cfg.prototype_init,
+    somInitEpochs: cfg.som_init_epochs,
+  });
+  const optimizer = desomOptimizer(model, { lr: cfg.lr, eps: cfg.eps });
+  let start = 0;
+  let assignments: Int32Array | undefined = cfg.update_interval > 1 ? new Int32Array(n) : undefined;
+  if (session.resuming && hasCheckpoint(run.file('checkpoint'))) {
+    const ck = loadDesomCheckpoint(run.file('checkpoint'), model, optimizer);
+    start = ck.iteration;
+    trainRng.setState(ck.rngStart);
+    if (ck.assignments !== undefined) assignments = ck.assignments;
+  }
+  progress.iteration = start;
+  const trainStart = trainRng.state();
+  const evalState = evalRng.state();
+  const evalX = sampleRows(x, cfg.eval_sample, evalRng);
+  evalRng.setState(evalState);
+  const evalLabels = sampleLabels(train.labels, n, cfg.eval_sample, evalRng);
+
+  session.writeConfig({
+    dataset: { name: cfg.dataset, source: train.source, split: fit, rows: n, test_rows: test?.x.rows ?? 0, features: x.cols, classes: train.classNames.length, image_shape: train.imageShape },
+    model: { architecture: [x.cols, ...cfg.hidden, cfg.latent], parameters: model.parameters().reduce((s, p) => s + p.value.size, 0) },
+    map: { rows, cols, cells: K, dim: cfg.latent, topology: cfg.topology, toroidal: cfg.toroidal, distance: cfg.distance },
+    total_iterations: cfg.iterations,
+  });
+  session.begin(start, cfg.iterations, { load_s: loadS });
+
+  out.notice(`run ${run.id} → ${run.path}`);
+  out.notice(
+    `${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}); DESOM ${[x.cols, ...cfg.hidden, cfg.latent].join('-')} ${cfg.activation}, ${rows}×${cols} ${cfg.topology} map, γ ${cfg.gamma}, T ${cfg.t_max} → ${cfg.t_min}, ${cfg.iterations} iterations of ${cfg.batch_size}; backend ${info.name}${info.blasCore ? ` (${info.blasCore}, ${info.threads} threads)` : ''}`,
+  );
+  if (start > 0) out.notice(`resuming at iteration ${start} of ${cfg.iterations}`);
+
+  const opts: DesomTrainOptions = {
+    rng: trainRng,
+    optimizer,
+    iterations: cfg.iterations,
+    batchSize: cfg.batch_size,
+    order: cfg.order,
+    gamma: cfg.gamma,
+    updateInterval: cfg.update_interval,
+    assignments,
+    pretrainEpochs: cfg.pretrain_epochs,
+    startIteration: start,
+    neighborhood: cfg.neighborhood,
+    Tmax: cfg.t_max,
+    Tmin: cfg.t_min,
+    decay: cfg.decay,
+    reachEnd: cfg.reach_end,
+  };
+
+  const bar = out.progress(cfg.iterations, 'train desom |{bar}| {percentage}% {value}/{total} it | Lr {lr} | Lsom {lsom} | T {T} | purity {purity} | ETA {eta_formatted}');
+  bar.update(start, { lr: '—', lsom: '—', T: fmt(cfg.t_max), purity: '—' });
+  const tTrain = performance.now();
+  let last = start;
+  let lastCheckpoint = start;
+  let lastPurity: number | null = null;
+  let evalS = 0;
+  const checkpoint = (it: number): void => {
+    saveDesomCheckpoint(run.file('checkpoint'), model, optimizer, { iteration: it, rngStart: trainStart, assignments: cfg.update_interval > 1 ? assignments : undefined });
+    lastCheckpoint = it;
+  };
+  const evaluate = (it: number): void => {
+    const te = performance.now();
+    const m = sampleMetrics(model, evalX, evalLabels);
+    lastPurity = m.purity;
+    run.event({ type: 'eval', iteration: it, rows: evalX.rows, ...m });
+    evalS += (performance.now() - te) / 1000;
+  };
+  const crossed = (it: number, every: number): boolean => Math.floor(it / every) > Math.floor(last / every);
+  if (start === 0 && cfg.pretrain_epochs === 0) evaluate(0);
+  try {
+    for (const e of desomSteps(model, x, opts)) {
+      if (e.type === 'pretrain_epoch') {
+        run.event({ type: 'pretrain_epoch', epoch: e.epoch, epochs: e.epochs, loss: e.loss, ms: e.ms });
+        out.notice(`pretraining epoch ${e.epoch + 1}/${e.epochs}: MSE ${fmt(e.loss)}`);
+        if (e.epoch + 1 === e.epochs) evaluate(0);
+      }
+      if (e.type !== 'step') {
+        if ((await session.poll()) !== null) break;
+        continue;
+      }
+      const it = e.iteration;
+      if (crossed(it, cfg.log_every) || it === cfg.iterations) run.event({ type: 'step', iteration: it, epoch: e.epoch, T: e.T, loss: e.loss, Lr: e.lr, Lsom: e.lsom, learning_rate: e.learningRate, ms: e.ms });
+      if (crossed(it, cfg.eval_every) || it === cfg.iterations) evaluate(it);
+      last = it;
+      progress.iteration = it;
+      bar.update(it, { lr: fmt(e.lr), lsom: fmt(e.lsom), T: fmt(e.T), purity: fmt(lastPurity) });
+      if (it - lastCheckpoint >= cfg.checkpoint_every && it < cfg.iterations) checkpoint(it);
+      if ((await session.poll()) !== null) break;
+    }
+  } finally {
+    bar.stop();
+  }
+  if (session.stopRequested !== null) {
+    // A step event comes after the step's update: the model is exactly at iteration `last`.
+    if (last > lastCheckpoint) checkpoint(last);
+    return session.interrupted(last, { train_s: (performance.now() - tTrain) / 1000 - evalS }, out);
+  }
+  // Training time without the periodic evaluations (comparable with methods that have none).
+  const trainS = (performance.now() - tTrain) / 1000 - evalS;
+
+  const tEval = performance.now();
+  const nClasses = train.classNames.length;
+  const codes = model.encode(x);
+  const fitted = somMetrics(model.som, codes, train.labels, nClasses, cfg.seed);
+  const metrics: Record<string, number> = { ...fitted.metrics, mse: reconstructionMse(model.ae, x) };
+  let testCodes: Tensor | null = null;
+  let testBmus: Int32Array | null = null;
+  if (test !== null) {
+    testCodes = model.encode(test.x);
+    const held = somMetrics(model.som, testCodes, test.labels, nClasses, cfg.seed, 'test_');
+    testBmus = held.bmus;
+    Object.assign(metrics, held.metrics, { test_mse: reconstructionMse(model.ae, test.x) });
+  }
+  const finalEvalS = (performance.now() - tEval) / 1000;
+
+  const tFig = performance.now();
+  saveDesom(run.file('model'), model, { run_id: run.id, dataset: cfg.dataset });
+  const decoded = model.decodePrototypes();
+  writeNpy(run.file('arrays', 'prototypes.npy'), { dtype: 'f4', shape: [K, cfg.latent], data: model.prototypes.data });
+  writeNpy(run.file('arrays', 'decoded_prototypes.npy'), { dtype: 'f4', shape: [K, decoded.cols], data: decoded.data });
+  writeNpy(run.file('arrays', 'codes.npy'), { dtype: 'f4', shape: [n, cfg.latent], data: codes.data });
+  writeNpy(run.file('arrays', 'bmus.npy'), { dtype: 'i4', shape: [n], data: fitted.bmus });
+  writeNpy(run.file('arrays', 'labels.npy'), { dtype: 'i4', shape: [n], data: train.labels });
+  if (test !== null && testCodes !== null && testBmus !== null) {
+    writeNpy(run.file('arrays', 'test_codes.npy'), { dtype: 'f4', shape: [test.x.rows, cfg.latent], data: testCodes.data });
+    writeNpy(run.file('arrays', 'test_bmus.npy'), { dtype: 'i4', shape: [test.x.rows], data: testBmus });
+    writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.x.rows], data: test.labels });
+  }
+  // Loaded here: the charts pull in vega, which the training loop can start without.
+  const { desomFigures } = await import('../figures-desom.js');
+  const { writeFigures, writeRunReport } = await import('../figures-som.js');
+  const figures = await desomFigures({
+    model,
+    x,
+    bmus: fitted.bmus,
+    labels: train.labels,
+    classNames: train.classNames,
+    imageShape: train.imageShape,
+    events: run.events(),
+    dataName: `${cfg.dataset} ${fit}`,
+    evalRows: evalX.rows,
+    rng: new Rng(cfg.seed),
+  });
+  writeFigures(run, figures);
+  const timings = { load_s: loadS, train_s: trainS, periodic_eval_s: evalS, eval_s: finalEvalS, figures_s: (performance.now() - tFig) / 1000, total_s: (performance.now() - t0) / 1000 };
+  writeRunReport(run, {
+    title: `DESOM ${rows}×${cols} on ${cfg.dataset}${cfg.gamma === 0 ? ' (γ = 0: autoencoder only)' : ''}`,
+    subtitle: `run ${run.id}`,
+    status: 'completed',
+    config: cfg as unknown as Record<string, unknown>,
+    metrics,
+    timings,
+    text: [
+      `An autoencoder ${[x.cols, ...cfg.hidden, cfg.latent].join('-')} and a ${rows}×${cols} SOM in its ${cfg.latent}-dimensional latent space, trained jointly on Lr + γ·Lsom (γ = ${cfg.gamma}) for ${cfg.iterations} steps on the ${n} ${fit} rows; metrics treat each cell as a cluster of the rows whose codes it wins${test ? ' (test_… on the test split)' : ''}.`,
+      'qe: mean Euclidean distance from a code to its best-matching prototype. te: share of rows whose two best-matching cells are not edge neighbours. nmi: arithmetic normalisation (scikit-learn’s default today); nmi_geometric: the normalisation of the DESOM paper’s numbers. accuracy: Hungarian-matched cells (one per class). prototype_kmeans_accuracy: k-means with one cluster per class on the prototypes, each row labelled through its cell (seed 000). mse: reconstruction error (mean over pixels).',
+    ].join('\n\n'),
+    figures,
+  });
+  session.completed(cfg.iterations, metrics, timings);
+  run.event({ type: 'final', iteration: cfg.iterations, ...metrics });
+  writeJsonAtomic(run.file('arrays', 'index.json'), { codes: 'codes.npy', bmus: 'bmus.npy', labels: 'labels.npy', prototypes: 'prototypes.npy', decoded_prototypes: 'decoded_prototypes.npy' });
+
+  out.line('');
+  out.line(`run ${run.id} completed (DESOM ${rows}×${cols}, ${cfg.iterations} iterations)`);
+  const show = (k: string): string => `${fmt(metrics[k])}${metrics[`test_${k}`] === undefined ? '' : `   (test ${fmt(metrics[`test_${k}`])})`}`;
+  for (const k of ['purity', 'nmi', 'nmi_geometric', 'ari', 'accuracy', 'prototype_kmeans_accuracy', 'qe', 'te', 'mse']) if (metrics[k] !== undefined) out.line(`  ${k.padEnd(26)} ${show(k)}`);
+  out.line(`  time                       ${trainS.toFixed(1)} s training, ${timings.total_s.toFixed(1)} s in all`);
+  out.line(`  report                     ${run.file('report.html')}`);
+  out.result({ run_id: run.id, path: run.path, status: 'completed', metrics, timings });
+  return 0;
+}
+
+/** Registers `train desom` under the `train` command. */
+export function registerTrainDesom(train: Command, hooks: CommandHooks): void {
+  train
+    .command('desom')
+    .description('a Deep Embedded SOM (seed 000): autoencoder + SOM in its latent space, trained jointly; defaults are the paper’s')
+    .option('--config <file>', 'JSON config (snake_case keys as in config.json); flags override it')
+    .option('--resume <run>', 'continue an interrupted run from its last checkpoint')
+    .option('--run-id <id>', 'name of the run directory (default desom-<date>-<time>)')
+    .option('--dataset <name>', datasetNames().join(' | '))
+    .option('--data-dir <dir>', 'directory holding the dataset files')
+    .addOption(new Option('--split <split>', 'all (train + test, the paper) or train (and score on test)').choices(['all', 'train']))
+    .option('--map <RxC>', 'map size (default 8x8)')
+    .addOption(new Option('--topology <kind>').choices([...TOPOLOGY_KINDS]))
+    .option('--toroidal', 'wrap the map into a torus')
+    .addOption(new Option('--distance <name>', 'distance between cells (desom_reference: the reference code’s formula)').choices([...MAP_DISTANCES]))
+    .addOption(new Option('--neighborhood <name>').choices([...NEIGHBORHOOD_KINDS]))
+    .addOption(new Option('--decay <kind>', 'how T goes from t_max to t_min').choices([...DECAY_KINDS]))
+    .option('--t-max <T>', 'initial temperature (default 8)')
+    .option('--t-min <T>', 'final temperature (default 0.1)')
+    .option('--reach-end', 'T reaches t_min at the last step (the reference code)')
+    .option('--hidden <sizes>', 'encoder hidden sizes, mirrored by the decoder (default 500,500,2000)')
+    .option('--latent <p>', 'latent size (default 10)')
+    .addOption(new Option('--activation <name>', 'hidden activation (default relu)').choices([...AE_ACTIVATIONS]))
+    .option('--gamma <γ>', 'weight of the SOM loss (default 0.001; 0 trains the autoencoder alone)')
+    .option('--iterations <n>', 'minibatch steps (default 10000)')
+    .option('--batch-size <n>', 'rows per step (default 256)')
+    .addOption(new Option('--order <order>', 'batch order (sequential: the reference, in file order)').choices([...DESOM_BATCH_ORDERS]))
+    .option('--lr <rate>', 'Adam learning rate (default 0.001)')
+    .option('--eps <ε>', 'Adam ε (default 1e-7, Keras)')
+    .option('--update-interval <n>', 'steps between recomputing every sample’s BMU (default 1: each batch’s own)')
+    .option('--pretrain-epochs <n>', 'autoencoder pretraining epochs before DESOM (default 0)')
+    .addOption(new Option('--prototype-init <kind>', 'how the prototypes start').choices([...PROTOTYPE_INITS]))
+    .option('--som-init-epochs <n>', 'batch SOM epochs behind --prototype-init som')
+    .option('--seed <n>', 'random seed')
+    .addOption(new Option('--backend <name>').choices(['auto', 'js', 'native']))
+    .option('--threads <n>', 'BLAS threads')
+    .option('--limit <n>', 'use only the first n rows')
+    .option('--test-limit <n>', 'use only the first n test rows (--split train)')
+    .option('--checkpoint-every <n>', 'iterations between checkpoints (default 500)')
+    .option('--log-every <n>', 'iterations between events.jsonl step records (default 50)')
+    .option('--eval-every <n>', 'iterations between purity/NMI/QE/TE measurements on a sample (default 500)')
+    .option('--eval-sample <n>', 'rows in that sample (default 10000)')
+    .action(async (o: Record<string, string | boolean | undefined>, cmd: Command) => {
+      const g = cmd.optsWithGlobals<{ out: string }>();
+      const s = (k: string): string | undefined => o[k] as string | undefined;
+      const flag = (k: string): true | undefined => (o[k] === true ? true : undefined);
+      hooks.done(
+        await trainDesom(
+          {
+            config: s('config'),
+            resume: s('resume'),
+            runId: s('runId'),
+            out: g.out,
+            values: {
+              dataset: s('dataset'),
+              data_dir: s('dataDir'),
+              split: s('split'),
+              map: s('map'),
+              topology: s('topology'),
+              toroidal: flag('toroidal'),
+              distance: s('distance'),
+              neighborhood: s('neighborhood'),
+              decay: s('decay'),
+              t_max: num(s('tMax')),
+              t_min: num(s('tMin')),
+              reach_end: flag('reachEnd'),
+              hidden: numList(s('hidden')),
+              latent: num(s('latent')),
+              activation: s('activation'),
+              gamma: num(s('gamma')),
+              iterations: num(s('iterations')),
+              batch_size: num(s('batchSize')),
+              order: s('order'),
+              lr: num(s('lr')),
+              eps: num(s('eps')),
+              update_interval: num(s('updateInterval')),
+              pretrain_epochs: num(s('pretrainEpochs')),
+              prototype_init: s('prototypeInit'),
+              som_init_epochs: num(s('somInitEpochs')),
+              seed: num(s('seed')),
+              backend: s('backend'),
+              threads: num(s('threads')),
+              limit: num(s('limit')),
+              test_limit: num(s('testLimit')),
+              checkpoint_every: num(s('checkpointEvery')),
+              log_every: num(s('logEvery')),
+              eval_every: num(s('evalEvery')),
+              eval_sample: num(s('evalSample')),
+            },
+          },
+          hooks.output(cmd),
+        ),
+      );
+    });
+}

@@ -1,0 +1,172 @@
+/**
+ * Figures of a DESOM run, from the run's own model, arrays and events.jsonl: the SOM figures of
+ * figures-som.ts with the prototypes decoded to images (prototypes.png is seed 000's Figure 3), a
+ * gallery of the samples each cell wins (cell-samples.png), reconstructions, and the curves over
+ * training — Lr and Lsom (loss.svg), the temperature T (temperature.svg), purity / NMI / TE and QE
+ * measured on the evaluation sample (metrics.svg, qe.svg).
+ */
+import { cellMembers } from '../som/analysis.js';
+import type { DESOM } from '../som/desom.js';
+import type { Rng } from '../random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { lineChartSvg, type Series } from '../viz/charts.js';
+import { mapGrid } from '../viz/image-grid.js';
+import { encodePng } from '../viz/png.js';
+import { gridIndices, reconstructionPng } from './figures-ae.js';
+import { evalCurve, somFigures, type FigureFile } from './figures-som.js';
+
+export interface DesomFigureOptions {
+  model: DESOM;
+  /** The rows the model was trained on (raw features). */
+  x: Tensor;
+  /** BMU of each row of x. */
+  bmus: Int32Array;
+  labels: Int32Array;
+  classNames: readonly string[];
+  imageShape: readonly [number, number] | null;
+  /** The run's events.jsonl records. */
+  events: readonly Record<string, unknown>[];
+  /** Which rows, for titles (e.g. "mnist all"). */
+  dataName: string;
+  /** Rows of the periodic evaluation sample (captions). */
+  evalRows: number;
+  /** Picks the samples shown per cell. */
+  rng: Rng;
+  /** Samples per cell side in the gallery (default 3: a 3×3 mosaic per cell). */
+  gallerySide?: number;
+}
+
+/** Points (iteration, value) of events of `type` for each key, the last record per iteration winning (a resumed run repeats some). */
+function curves(events: readonly Record<string, unknown>[], type: string, keys: readonly string[]): { x: number[]; y: Record<string, number[]> } {
+  const byIt = new Map<number, Record<string, unknown>>();
+  for (const e of events) if (e.type === type && typeof e.iteration === 'number') byIt.set(e.iteration, e);
+  const x = [...byIt.keys()].sort((a, b) => a - b);
+  const y: Record<string, number[]> = {};
+  for (const k of keys) y[k] = x.map((i) => (typeof byIt.get(i)![k] === 'number' ? (byIt.get(i)![k] as number) : NaN));
+  return { x, y };
+}
+
+/**
+ * One image per cell: a side×side mosaic of samples it won (a seeded random choice when it won
+ * more), 1-pixel grey lines between them, empty slots black like the image background.
+ */
+export function cellMosaics(x: Tensor, bmus: Int32Array, cells: number, imageShape: readonly [number, number], side: number, rng: Rng): { images: Tensor; shape: [number, number] } {
+  const [h, w] = imageShape;
+  if (x.cols !== h * w) throw new RangeError(`cellMosaics: expected rows of ${h}×${w} = ${h * w} features, got ${x.cols}`);
+  const H = side * h + side - 1;
+  const W = side * w + side - 1;
+  const out = new Float32Array(cells * H * W);
+  const members = cellMembers(bmus, cells);
+  for (let k = 0; k < cells; k++) {
+    const base = k * H * W;
+    // Grey separators, then the samples.
+    for (let s = 1; s < side; s++) {
+      for (let r = 0; r < H; r++) out[base + r * W + s * (w + 1) - 1] = 0.5;
+      for (let c = 0; c < W; c++) out[base + (s * (h + 1) - 1) * W + c] = 0.5;
+    }
+    const m = members[k];
+    const take = Math.min(m.length, side * side);
+    const picked = m.length <= take ? Array.from(m) : Array.from(rng.sample(m.length, take)).sort((a, b) => a - b).map((i) => m[i]);
+    picked.forEach((row, j) => {
+      const r0 = Math.floor(j / side) * (h + 1);
+      const c0 = (j % side) * (w + 1);
+      for (let r = 0; r < h; r++) out.set(x.data.subarray(row * x.cols + r * w, row * x.cols + (r + 1) * w), base + (r0 + r) * W + c0);
+    });
+  }
+  return { images: new Tensor(out, [cells, H * W]), shape: [H, W] };
+}
+
+/** Every DESOM figure (see the file comment). */
+export async function desomFigures(o: DesomFigureOptions): Promise<FigureFile[]> {
+  const { model } = o;
+  const t = model.topology;
+  const K = model.size;
+  const figs: FigureFile[] = await somFigures({
+    som: model.som,
+    bmus: o.bmus,
+    labels: o.labels,
+    classNames: o.classNames,
+    imageShape: o.imageShape,
+    decode: (z) => model.decode(z),
+    dataName: o.dataName,
+  });
+  const proto = figs.find((f) => f.file === 'prototypes.png');
+  if (proto !== undefined) proto.caption = `Each latent prototype of the ${t.rows}×${t.cols} ${t.topology} map decoded to an image by the DESOM decoder, cell (r, c) at row r, column c (seed 000, Figure 3).`;
+
+  if (o.imageShape !== null && o.x.cols === o.imageShape[0] * o.imageShape[1]) {
+    const side = o.gallerySide ?? 3;
+    const { images, shape } = cellMosaics(o.x, o.bmus, K, o.imageShape, side, o.rng);
+    const scale = Math.max(1, Math.round(96 / shape[1]));
+    figs.push({
+      file: 'cell-samples.png',
+      title: 'Samples of each cell',
+      caption: `Up to ${side * side} samples (${o.dataName}) won by each cell, laid out on the map like the prototypes; empty slots stay black.`,
+      png: encodePng(mapGrid(images, t.rows, t.cols, { imageShape: shape, scale, pad: 6, background: 255, range: [0, 1], topology: t.topology })),
+    });
+    const count = Math.min(o.x.rows, 20);
+    const idx = gridIndices(o.labels, count, Math.max(1, o.classNames.length));
+    const d = o.x.cols;
+    const originals = new Float32Array(count * d);
+    idx.forEach((row, j) => originals.set(o.x.data.subarray(row * d, (row + 1) * d), j * d));
+    const orig = new Tensor(originals, [count, d]);
+    figs.push({
+      file: 'reconstructions.png',
+      title: 'Reconstructions',
+      caption: `Samples of ${o.dataName} (rows 1 and 3) over their reconstructions by the DESOM autoencoder (rows 2 and 4).`,
+      png: reconstructionPng(orig, model.reconstruct(orig), o.imageShape, 10),
+    });
+  }
+
+  const steps = curves(o.events, 'step', ['Lr', 'Lsom', 'T']);
+  if (steps.x.length > 0) {
+    const series: Series[] = [
+      { name: 'Lr (reconstruction MSE)', x: steps.x, y: steps.y.Lr },
+      { name: 'Lsom', x: steps.x, y: steps.y.Lsom },
+    ];
+    figs.push({
+      file: 'loss.svg',
+      title: 'Losses during training',
+      caption: 'Lr and Lsom of the training minibatch at each logged step (log scale); the objective is Lr + γ·Lsom.',
+      training: true,
+      svg: await lineChartSvg({ title: 'Losses during training', xLabel: 'iteration', yLabel: 'loss (log scale)', series: series.filter((s) => Array.from(s.y).some((v) => v > 0)), yScale: 'log', legendTitle: 'term' }),
+    });
+    figs.push({
+      file: 'temperature.svg',
+      title: 'Temperature',
+      caption: 'The neighbourhood temperature T of the SOM loss at each logged step.',
+      training: true,
+      svg: await lineChartSvg({ title: 'Temperature T', xLabel: 'iteration', yLabel: 'T', series: [{ name: 'T', x: steps.x, y: steps.y.T }] }),
+    });
+  }
+  const ev = curves(o.events, 'eval', ['purity', 'nmi', 'nmi_geometric', 'te']);
+  if (ev.x.length > 0) {
+    figs.push({
+      file: 'metrics.svg',
+      title: 'Clustering quality during training',
+      caption: `Purity, NMI (arithmetic and geometric) and topographic error on a sample of ${o.evalRows} training rows, measured as training went on.`,
+      training: true,
+      svg: await lineChartSvg({
+        title: 'Purity, NMI and TE during training',
+        xLabel: 'iteration',
+        yLabel: 'value',
+        series: [
+          { name: 'purity', x: ev.x, y: ev.y.purity },
+          { name: 'NMI', x: ev.x, y: ev.y.nmi },
+          { name: 'NMI (geometric)', x: ev.x, y: ev.y.nmi_geometric },
+          { name: 'TE', x: ev.x, y: ev.y.te },
+        ],
+        points: ev.x.length <= 60,
+        legendTitle: 'metric',
+      }),
+    });
+    const qe = evalCurve(o.events);
+    figs.push({
+      file: 'qe.svg',
+      title: 'Quantization error during training',
+      caption: `Mean distance from each code to its best-matching prototype on ${o.evalRows} training rows; the latent space itself changes as training goes on.`,
+      training: true,
+      svg: await lineChartSvg({ title: 'Quantization error during training', xLabel: 'iteration', yLabel: 'QE (latent space)', series: [{ name: 'QE', x: qe.iteration, y: qe.qe }], points: qe.iteration.length <= 60 }),
+    });
+  }
+  return figs;
+}
