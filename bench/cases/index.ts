@@ -5,7 +5,8 @@ import { aeInferenceCase } from './ae-inference.js';
 import { bmuMnistCase } from './bmu-mnist.js';
 import { desomStepJsCase } from './desom-step-js.js';
 import { desomStepCase } from './desom-step.js';
+import { desomTrainCase } from './desom-train.js';
 import { kmeansMnistCase } from './kmeans-mnist.js';
 import { sgemmCase } from './sgemm.js';
 
-export const CASES: readonly BenchCase[] = [desomStepCase, desomStepJsCase, sgemmCase, aeInferenceCase, aeEpochCase, bmuMnistCase, kmeansMnistCase];
+export const CASES: readonly BenchCase[] = [desomStepCase, desomStepJsCase, sgemmCase, aeInferenceCase, aeEpochCase, bmuMnistCase, kmeansMnistCase, desomTrainCase];

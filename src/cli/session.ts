@@ -156,7 +156,9 @@ export class TrainSession<C extends CommonConfig> {
   }
 
   completed(step: number, metrics: Record<string, number>, timings: Record<string, number>, extra: Record<string, unknown> = {}): void {
-    Object.assign(this.summary, { status: 'completed', step, metrics, timings: { ...this.summary.timings, ...timings }, ...extra });
+    // Peak resident memory of this process (the whole command: data, model, figures), in MiB.
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    Object.assign(this.summary, { status: 'completed', step, metrics, timings: { ...this.summary.timings, ...timings }, peak_rss_mb: peakRssMb, ...extra });
     this.run.writeSummary(this.summary);
   }
 
