@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killAtCheckpoint } from './helpers/kill.js';
 import { after, test } from 'node:test';
 import { readNpy } from '../src/data/npy.js';
 import { decodePng } from '../src/viz/png.js';
@@ -135,26 +136,7 @@ test('a DESOM run killed with SIGKILL and resumed ends with exactly the weights 
   const alone = completed(cli([...args, '--out', join(work, 'alone'), '--json']));
   const killedRuns = join(work, 'killed');
   const child = spawn(process.execPath, [BIN, ...args, '--out', killedRuns], { cwd: work, stdio: 'ignore', env: ENV });
-  let killedAt = -1;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const ids = existsSync(killedRuns) ? readdirSync(killedRuns) : [];
-      const latest = ids.length === 1 ? join(killedRuns, ids[0], 'checkpoint', 'latest.json') : '';
-      if (latest !== '' && existsSync(latest)) {
-        const step = (JSON.parse(readFileSync(latest, 'utf8')) as { step: number }).step;
-        if (step >= 15) {
-          child.kill('SIGKILL');
-          killedAt = step;
-          clearInterval(timer);
-        }
-      }
-    }, 5);
-    child.on('exit', () => {
-      clearInterval(timer);
-      if (killedAt < 0) reject(new Error('the run finished before it could be killed'));
-      else resolve();
-    });
-  });
+  const killedAt = await killAtCheckpoint(child, killedRuns, 15);
   const [id] = readdirSync(killedRuns);
   const resumed = completed(cli(['train', 'desom', '--resume', id, '--out', killedRuns, '--json', '--quiet']));
   for (const f of ['arrays/prototypes.npy', 'arrays/codes.npy']) {

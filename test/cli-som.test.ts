@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killAtCheckpoint } from './helpers/kill.js';
 import { after, describe, test } from 'node:test';
 import { Autoencoder } from '../src/ae/autoencoder.js';
 import { saveAutoencoder } from '../src/ae/autoencoder-file.js';
@@ -192,26 +193,7 @@ test('a gradient SOM killed with SIGKILL and resumed ends with exactly the proto
 
   const killedRuns = join(work, 'killed');
   const child = spawn(process.execPath, [BIN, ...args, '--out', killedRuns], { cwd: work, stdio: 'ignore', env: ENV });
-  let killedAt = -1;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const ids = existsSync(killedRuns) ? readdirSync(killedRuns) : [];
-      const latest = ids.length === 1 ? join(killedRuns, ids[0], 'checkpoint', 'latest.json') : '';
-      if (latest !== '' && existsSync(latest)) {
-        const step = (JSON.parse(readFileSync(latest, 'utf8')) as { step: number }).step;
-        if (step >= 30) {
-          child.kill('SIGKILL');
-          killedAt = step;
-          clearInterval(timer);
-        }
-      }
-    }, 5);
-    child.on('exit', () => {
-      clearInterval(timer);
-      if (killedAt < 0) reject(new Error('the run finished before it could be killed'));
-      else resolve();
-    });
-  });
+  const killedAt = await killAtCheckpoint(child, killedRuns, 30);
   const [id] = readdirSync(killedRuns);
   const resumed = completed(cli(['train', 'som', '--resume', id, '--out', killedRuns, '--json', '--quiet']));
   const a = readNpy(join(alone.path, 'model', 'prototypes.npy'));

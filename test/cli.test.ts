@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killAtCheckpoint } from './helpers/kill.js';
 import { after, describe, test } from 'node:test';
 import { readSafetensors } from '../src/io/safetensors.js';
 
@@ -97,26 +98,7 @@ test('a run killed with SIGKILL and resumed ends with exactly the weights of the
 
   const child = spawn(process.execPath, [BIN, ...args, '--out', 'killed'], { cwd: work, stdio: 'ignore' });
   const runsDir = join(work, 'killed');
-  let killedAt = -1;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const ids = existsSync(runsDir) ? readdirSync(runsDir) : [];
-      const latest = ids.length === 1 ? join(runsDir, ids[0], 'checkpoint', 'latest.json') : '';
-      if (latest !== '' && existsSync(latest)) {
-        const step = (JSON.parse(readFileSync(latest, 'utf8')) as { step: number }).step;
-        if (step >= 30) {
-          child.kill('SIGKILL');
-          killedAt = step;
-          clearInterval(timer);
-        }
-      }
-    }, 5);
-    child.on('exit', () => {
-      clearInterval(timer);
-      if (killedAt < 0) reject(new Error('the run finished before it could be killed'));
-      else resolve();
-    });
-  });
+  const killedAt = await killAtCheckpoint(child, runsDir, 30);
   const [id] = readdirSync(runsDir);
   const killedSummary = JSON.parse(readFileSync(join(runsDir, id, 'summary.json'), 'utf8')) as { status: string };
   assert.equal(killedSummary.status, 'running', 'SIGKILL leaves the summary as it was');
