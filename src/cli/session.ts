@@ -147,6 +147,13 @@ export class TrainSession<C extends CommonConfig> {
     return this.stopSignal;
   }
 
+  /** Records progress in summary.json (after a checkpoint), so `runs list` shows how far a live run is. */
+  progress(step: number): void {
+    this.summary.step = step;
+    this.summary.updated_at = new Date().toISOString();
+    this.run.writeSummary(this.summary);
+  }
+
   /** Records an interruption (the caller has saved its checkpoint) and returns exit code 130. */
   interrupted(step: number, timings: Record<string, number>, out: Output): number {
     this.run.writeSummary({ ...this.summary, status: 'interrupted', step, timings: { ...this.summary.timings, ...timings } });

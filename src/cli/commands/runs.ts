@@ -3,8 +3,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { RunDir } from '../../runs/run-dir.js';
 import { table, type Output } from '../output.js';
 
-function headline(metrics: Record<string, number>): string {
-  for (const k of ['test_accuracy', 'accuracy', 'test_mse', 'mse', 'purity', 'nmi']) {
+/** The metric a run is best known by: purity for maps and clusterings (their accuracy is the Hungarian one, at most 10 of 64 cells), accuracy for classifiers, MSE for autoencoders. */
+function headline(kind: string, metrics: Record<string, number>): string {
+  const order = kind === 'som' || kind === 'desom' || kind === 'kmeans' ? ['purity', 'test_purity', 'nmi'] : ['test_accuracy', 'accuracy', 'test_mse', 'mse', 'purity', 'nmi'];
+  for (const k of order) {
     if (k in metrics) return `${k} ${k.includes('accuracy') ? `${(metrics[k] * 100).toFixed(2)}%` : metrics[k].toFixed(4)}`;
   }
   return '';
@@ -24,7 +26,7 @@ export function runsList(root: string, out: Output): number {
     out.line(`no runs in ${root}`);
     return 0;
   }
-  out.line(table([['run', 'kind', 'status', 'steps', 'result', 'started'], ...rows.map((r) => [r.id, r.kind, r.status, `${r.step}/${r.total}`, headline(r.metrics), r.started.replace('T', ' ').slice(0, 19)])]));
+  out.line(table([['run', 'kind', 'status', 'steps', 'result', 'started'], ...rows.map((r) => [r.id, r.kind, r.status, `${r.step}/${r.total}`, headline(r.kind, r.metrics), r.started.replace('T', ' ').slice(0, 19)])]));
   return 0;
 }
 

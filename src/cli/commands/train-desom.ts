@@ -222,6 +222,7 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
   const checkpoint = (it: number): void => {
     saveDesomCheckpoint(run.file('checkpoint'), model, optimizer, { iteration: it, rngStart: trainStart, assignments: cfg.update_interval > 1 ? assignments : undefined });
     lastCheckpoint = it;
+    session.progress(it);
   };
   const evaluate = (it: number): void => {
     const te = performance.now();

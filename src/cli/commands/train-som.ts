@@ -332,6 +332,7 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   const checkpoint = (step: number): void => {
     saveSomCheckpoint(run.file('checkpoint'), som, optimizer, { step, rng: { loop: loopStart } });
     lastCheckpoint = step;
+    session.progress(step);
   };
   const evaluate = (it: number): void => {
     lastQe = quantizationError(som, evalX);
