@@ -3,7 +3,7 @@
  * is the run's alone (bench/cases/desom-train.ts spawns it; bench/peers/desom_train_torch.py is
  * the PyTorch side):
  *
- *   node --import tsx bench/desom-train-ours.ts --threads 2 --data-dir /work/shared/data/mnist
+ *   node --import tsx bench/desom-train-ours.ts --threads 2 --data-dir /work/shared/data/mnist [--matmul-precision bfloat16]
  *
  * The DESOM paper configuration on MNIST, end to end: load all 70,000 rows (train then test,
  * pixel/255, file order), build DESOM 784-500-500-2000-10 on an 8×8 map (Glorot-uniform weights,
@@ -18,6 +18,7 @@ import { somMetrics } from '../src/cli/commands/eval-som.js';
 import { loadDataset } from '../src/data/fetch.js';
 import { Rng } from '../src/random.js';
 import { DESOM, DESOM_DEFAULTS, desomSteps } from '../src/som/desom.js';
+import { checkMatmulPrecision } from '../src/tensor/backend.js';
 import { backend, useBackend } from '../src/tensor/registry.js';
 
 function arg(name: string, fallback: string | undefined): string {
@@ -41,8 +42,12 @@ const iterations = intArg('iterations', 1000);
 const schedule = intArg('schedule-iterations', DESOM_DEFAULTS.iterations);
 if (iterations > schedule) throw new RangeError(`desom-train-ours: expected --iterations ≤ --schedule-iterations (${schedule}), got ${iterations}`);
 
+const precision = arg('matmul-precision', 'float32');
+checkMatmulPrecision(precision);
+
 useBackend('native');
 backend().setThreads(threads);
+backend().setMatmulPrecision(precision);
 
 /** Busy CPU seconds of the whole machine so far (/proc/stat, USER_HZ = 100 on Linux), or null. */
 function machineBusySeconds(): number | null {

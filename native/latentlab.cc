@@ -10,20 +10,27 @@
 // Napi::CallbackInfo: the latter heap-allocates for more than 6 arguments, and these functions
 // are called thousands of times per second. Validation is limited to cheap checks (types,
 // non-negative integer sizes, lengths sufficient for the sizes given); callers validate shapes.
-// No global mutable state besides thread_local scratch buffers, so the module is context-aware
-// and loads in worker threads.
+// Global state: thread_local scratch buffers, and two process-wide settings like OpenBLAS's own
+// thread count (the thread count and whether matmul precision bfloat16 is on); the module is
+// context-aware and loads in worker threads.
 
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8
 #endif
 #include <napi.h>
 
+#include <algorithm>
+#include <atomic>
+#include <functional>
 #include <climits>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <vector>
+
+#include "gemm-bf16.h"
+#include "pool.h"
 
 // ---- OpenBLAS, declared here so that no header path is needed (link with -lopenblas). ----
 extern "C" {
@@ -36,6 +43,20 @@ char* openblas_get_config(void);
 }
 
 namespace {
+
+// Threads asked for by setThreads (0 until the first call: OpenBLAS's default then).
+std::atomic<int> gThreads{0};
+// Matmul precision bfloat16: gemm runs on the bf16 kernel over our own worker threads, so OpenBLAS
+// (still used for the float32 nearest-prototype products) is kept to one thread, and Adam's big
+// tensors are split over the workers too. Never both thread pools spinning on the same cores.
+std::atomic<bool> gBf16{false};
+
+int threadsWanted() {
+  const int t = gThreads.load();
+  return t > 0 ? t : std::max(1, openblas_get_num_threads());
+}
+
+void applyThreads() { openblas_set_num_threads(gBf16.load() ? 1 : threadsWanted()); }
 
 constexpr int kRowMajor = 101;
 constexpr int kNoTrans = 111;
@@ -492,19 +513,61 @@ struct Call {
   }
 };
 
+// The arguments of gemm and gemmBf16: (transA, transB, m, n, k, alpha, a, b, beta, c).
+struct GemmArgs {
+  bool tA = false, tB = false;
+  int m = 0, n = 0, k = 0;
+  float alpha = 0, beta = 0;
+  const float* A = nullptr;
+  const float* B = nullptr;
+  float* C = nullptr;
+
+  // False (with a JS exception pending) when an argument is bad.
+  bool read(Call& a) {
+    tA = a.flag(0, "transA");
+    tB = a.flag(1, "transB");
+    const int64_t m64 = a.size(2, "m", INT_MAX), n64 = a.size(3, "n", INT_MAX), k64 = a.size(4, "k", INT_MAX);
+    alpha = static_cast<float>(a.num(5, "alpha"));
+    A = a.f32(6, "a", need(m64, k64));
+    B = a.f32(7, "b", need(k64, n64));
+    beta = static_cast<float>(a.num(8, "beta"));
+    C = a.f32(9, "c", need(m64, n64));
+    m = static_cast<int>(m64);
+    n = static_cast<int>(n64);
+    k = static_cast<int>(k64);
+    return a.ok;
+  }
+};
+
 // gemm(transA, transB, m, n, k, alpha, a, b, beta, c)
 napi_value Gemm(napi_env env, napi_callback_info info) {
   Call a(env, info, "gemm", 10);
-  const bool tA = a.flag(0, "transA"), tB = a.flag(1, "transB");
-  const int64_t m = a.size(2, "m", INT_MAX), n = a.size(3, "n", INT_MAX), k = a.size(4, "k", INT_MAX);
-  const float alpha = static_cast<float>(a.num(5, "alpha"));
-  const float* A = a.f32(6, "a", need(m, k));
-  const float* B = a.f32(7, "b", need(k, n));
-  const float beta = static_cast<float>(a.num(8, "beta"));
-  float* C = a.f32(9, "c", need(m, n));
-  if (!a.ok) return nullptr;
-  sgemmRowMajor(tA, tB, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, A, B, beta, C);
+  GemmArgs g;
+  if (!g.read(a)) return nullptr;
+  sgemmRowMajor(g.tA, g.tB, g.m, g.n, g.k, g.alpha, g.A, g.B, g.beta, g.C);
   return nullptr;
+}
+
+// gemmBf16(transA, transB, m, n, k, alpha, a, b, beta, c): gemm at matmul precision 'bfloat16'
+// (gemm-bf16.cc), on the threads setThreads asked for.
+napi_value GemmBf16(napi_env env, napi_callback_info info) {
+  Call a(env, info, "gemmBf16", 10);
+  GemmArgs g;
+  if (!g.read(a)) return nullptr;
+  if (!latentlab::bf16GemmAvailable()) {
+    a.fail("this build has no AVX512-BF16 kernel (the CPU it was built on lacks avx512_bf16)");
+    return nullptr;
+  }
+  if (g.k == 0) sgemmRowMajor(g.tA, g.tB, g.m, g.n, g.k, g.alpha, g.A, g.B, g.beta, g.C);  // C = beta·C
+  else latentlab::bf16Gemm(g.tA, g.tB, g.m, g.n, g.k, g.alpha, g.A, g.B, g.beta, g.C, threadsWanted());
+  return nullptr;
+}
+
+// bf16Available(): whether gemmBf16 has its kernel in this build.
+napi_value Bf16Available(napi_env env, napi_callback_info /*info*/) {
+  napi_value result;
+  napi_get_boolean(env, latentlab::bf16GemmAvailable(), &result);
+  return result;
 }
 
 // biasActivation(kind, y, bias | null, rows, cols, slope)
@@ -647,9 +710,23 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
   const float omb1 = static_cast<float>(1.0 - beta1), omb2 = static_cast<float>(1.0 - beta2);
   const float e = static_cast<float>(eps), w = static_cast<float>(wd);
-  if (wd == 0) adamT<false, false>(p, g, m, v, n, b1, b2, omb1, omb2, stepSize, invBc2Sqrt, e, w, decay);
-  else if (decoupled) adamT<false, true>(p, g, m, v, n, b1, b2, omb1, omb2, stepSize, invBc2Sqrt, e, w, decay);
-  else adamT<true, false>(p, g, m, v, n, b1, b2, omb1, omb2, stepSize, invBc2Sqrt, e, w, decay);
+  const auto range = [&](int64_t lo, int64_t hi) {
+    const int64_t len = hi - lo;
+    if (wd == 0) adamT<false, false>(p + lo, g + lo, m + lo, v + lo, len, b1, b2, omb1, omb2, stepSize, invBc2Sqrt, e, w, decay);
+    else if (decoupled) adamT<false, true>(p + lo, g + lo, m + lo, v + lo, len, b1, b2, omb1, omb2, stepSize, invBc2Sqrt, e, w, decay);
+    else adamT<true, false>(p + lo, g + lo, m + lo, v + lo, len, b1, b2, omb1, omb2, stepSize, invBc2Sqrt, e, w, decay);
+  };
+  // Element-wise, so splitting changes no result; only worth it for large tensors, and only when
+  // OpenBLAS's threads are not also spinning (matmul precision bfloat16).
+  const int parts = gBf16.load() && n >= (int64_t{1} << 16) ? threadsWanted() : 1;
+  if (parts <= 1) {
+    range(0, n);
+  } else {
+    latentlab::parallelFor(parts, [&](int t) {
+      const int64_t lo = n * t / parts / 16 * 16, hi = t + 1 == parts ? n : n * (t + 1) / parts / 16 * 16;
+      range(lo, hi);
+    });
+  }
   return nullptr;
 }
 
@@ -752,14 +829,30 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
     a.fail("expected n ≥ 1");
     return nullptr;
   }
-  openblas_set_num_threads(static_cast<int>(n));
+  gThreads.store(static_cast<int>(n));
+  applyThreads();
   return nullptr;
 }
 
 napi_value GetThreads(napi_env env, napi_callback_info /*info*/) {
   napi_value result;
-  napi_create_int32(env, openblas_get_num_threads(), &result);
+  napi_create_int32(env, threadsWanted(), &result);
   return result;
+}
+
+// setBf16(on): matmul precision bfloat16 on or off (gemmBf16 itself is called by the JS side).
+napi_value SetBf16(napi_env env, napi_callback_info info) {
+  Call a(env, info, "setBf16", 1);
+  const bool on = a.flag(0, "on");
+  if (!a.ok) return nullptr;
+  if (on && !latentlab::bf16GemmAvailable()) {
+    a.fail("this build has no AVX512-BF16 kernel (the CPU it was built on lacks avx512_bf16)");
+    return nullptr;
+  }
+  if (gThreads.load() == 0) gThreads.store(threadsWanted());  // fixed before OpenBLAS's drops to 1
+  gBf16.store(on);
+  applyThreads();
+  return nullptr;
 }
 
 napi_value stringOrNull(napi_env env, const char* s) {
@@ -780,6 +873,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   };
   static const Entry entries[] = {
       {"gemm", Gemm},
+      {"gemmBf16", GemmBf16},
+      {"bf16Available", Bf16Available},
+      {"setBf16", SetBf16},
       {"biasActivation", BiasActivation},
       {"activation", Activation},
       {"activationBackward", ActivationBackward},

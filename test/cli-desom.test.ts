@@ -15,6 +15,7 @@ import { after, test } from 'node:test';
 import { readNpy } from '../src/data/npy.js';
 import { decodePng } from '../src/viz/png.js';
 import { svgProblem } from '../src/viz/svg-check.js';
+import { loadNativeBackend } from '../src/tensor/backends/native.js';
 
 const BIN = new URL('../bin/latentlab.mjs', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'latentlab-cli-desom-'));
@@ -116,6 +117,28 @@ test('usage errors name the value', () => {
   const split = cli(['train', 'desom', '--split', 'test', '--out', runs, '--quiet']);
   assert.equal(split.code, 2);
   assert.match(split.stderr, /test/);
+});
+
+test('--matmul-precision bfloat16: the same run on 1 and 2 threads, not the float32 run, or refused with the reason', () => {
+  const native = loadNativeBackend();
+  assert.ok('backend' in native, 'error' in native ? native.error : '');
+  const why = native.backend.matmulPrecisionUnavailable('bfloat16');
+  const args = ['train', 'desom', ...SMALL, '--iterations', '30', '--eval-every', '30', '--backend', 'native', '--out', runs, '--json', '--quiet'];
+  if (why !== null) {
+    const r = cli([...args, '--matmul-precision', 'bfloat16', '--run-id', 'bf-refused']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /matmul_precision bfloat16: .*AVX512-BF16/);
+    return;
+  }
+  const one = completed(cli([...args, '--matmul-precision', 'bfloat16', '--threads', '1', '--run-id', 'bf1']));
+  const two = completed(cli([...args, '--matmul-precision', 'bfloat16', '--threads', '2', '--run-id', 'bf2']));
+  const f32 = completed(cli([...args, '--run-id', 'bf-f32']));
+  const saved = JSON.parse(readFileSync(join(one.path, 'config.json'), 'utf8')) as { config: { matmul_precision: string } };
+  assert.equal(saved.config.matmul_precision, 'bfloat16');
+  const protos = (r: Completed) => readNpy(join(r.path, 'arrays', 'prototypes.npy')).data as Float32Array;
+  assert.deepEqual(protos(one), protos(two));
+  assert.notDeepEqual(protos(one), protos(f32));
+  assert.equal(one.metrics.purity, two.metrics.purity);
 });
 
 test('a SOM on the codes of a desom run (AE+SOM) draws its prototypes through the DESOM decoder', () => {

@@ -14,6 +14,7 @@ import { Sequential } from '../../src/nn/sequential.js';
 import { Adam } from '../../src/optim/adam.js';
 import { Rng } from '../../src/random.js';
 import { argminRows, somLossBackward } from '../../src/som/som-loss.js';
+import type { MatmulPrecision } from '../../src/tensor/backend.js';
 import { backend } from '../../src/tensor/registry.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { median, timeCalls, type BenchCase, type Row } from '../common.js';
@@ -115,59 +116,88 @@ function timeSteps(step: () => void, repeats: number, steps: number): number[] {
   return reps;
 }
 
-export const desomStepCase: BenchCase = {
-  name: 'desom-step',
-  description: 'one DESOM training step, batch 256 (native backend) vs PyTorch',
-  run(ctx) {
-    const env = ctx.useNative();
-    const s = makeDesomStep(256, 0);
-    for (let i = 0; i < 5; i++) s.step();
-    const oursRounds: number[] = [];
-    const peerRounds: number[] = [];
-    const ratios: number[] = [];
-    const peerDetail: { round: number; label: string; ms: number; ms_fwd_bwd: number; ms_adam: number; other_cores: number }[] = [];
-    let torchVersion = '';
-    for (let round = 0; round < ROUNDS; round++) {
-      const ours = median(timeSteps(() => s.step(), 3, 20));
-      let best = Infinity;
-      for (const c of PEER_CONFIGS) {
-        const out = ctx.peer('desom_step_torch.py', [...c.args, '--steps', '15', '--repeats', '3']);
-        if (out === null) continue;
-        torchVersion = String(out.torch);
-        const ms = out.ms_per_step_median as number;
-        peerDetail.push({ round, label: c.label, ms, ms_fwd_bwd: out.ms_fwd_bwd as number, ms_adam: out.ms_adam as number, other_cores: out.other_cores as number });
-        ctx.log(`desom-step round ${round + 1}: PyTorch (${c.label}) ${ms.toFixed(2)} ms/step (Adam ${(out.ms_adam as number).toFixed(1)} ms)`);
-        best = Math.min(best, ms);
+/**
+ * The case at one matmul precision: 'float32' (desom-step, against PyTorch's float32) or
+ * 'bfloat16' (desom-step-bf16: our bf16 GEMM against PyTorch's forward under
+ * torch.autocast('cpu', bfloat16), oneDNN's bf16 matmul; parameters, Adam and losses float32 on
+ * both sides).
+ */
+function desomStepCaseAt(precision: MatmulPrecision): BenchCase {
+  const name = precision === 'float32' ? 'desom-step' : 'desom-step-bf16';
+  const peerArgs = precision === 'float32' ? [] : ['--autocast-bf16'];
+  return {
+    name,
+    description:
+      precision === 'float32'
+        ? 'one DESOM training step, batch 256 (native backend) vs PyTorch'
+        : "one DESOM training step at matmul precision 'bfloat16' vs PyTorch under bfloat16 autocast",
+    run(ctx) {
+      ctx.useNative();
+      const why = backend().matmulPrecisionUnavailable(precision);
+      if (why !== null) throw new Error(`${name}: ${why}`);
+      backend().setMatmulPrecision(precision);
+      try {
+        return [measure(ctx, name, peerArgs)];
+      } finally {
+        backend().setMatmulPrecision('float32');
       }
-      ctx.log(`desom-step round ${round + 1}: latentlab ${ours.toFixed(2)} ms/step (${(s.flops / ours / 1e6).toFixed(1)} GFLOP/s); best PyTorch ${best.toFixed(2)} ms; ratio ${(ours / best).toFixed(3)}`);
-      oursRounds.push(ours);
-      if (Number.isFinite(best)) {
-        peerRounds.push(best);
-        ratios.push(ours / best);
-      }
+    },
+  };
+}
+
+function measure(ctx: Parameters<BenchCase['run']>[0], name: string, peerArgs: string[]): Row {
+  const env = ctx.env();
+  const s = makeDesomStep(256, 0);
+  for (let i = 0; i < 5; i++) s.step();
+  const oursRounds: number[] = [];
+  const peerRounds: number[] = [];
+  const ratios: number[] = [];
+  const peerDetail: { round: number; label: string; ms: number; ms_fwd_bwd: number; ms_adam: number; other_cores: number }[] = [];
+  let torchVersion = '';
+  for (let round = 0; round < ROUNDS; round++) {
+    const ours = median(timeSteps(() => s.step(), 3, 20));
+    let best = Infinity;
+    for (const c of PEER_CONFIGS) {
+      const out = ctx.peer('desom_step_torch.py', [...c.args, ...peerArgs, '--steps', '15', '--repeats', '3']);
+      if (out === null) continue;
+      torchVersion = String(out.torch);
+      const ms = out.ms_per_step_median as number;
+      peerDetail.push({ round, label: c.label, ms, ms_fwd_bwd: out.ms_fwd_bwd as number, ms_adam: out.ms_adam as number, other_cores: out.other_cores as number });
+      ctx.log(`${name} round ${round + 1}: PyTorch (${c.label}) ${ms.toFixed(2)} ms/step (Adam ${(out.ms_adam as number).toFixed(1)} ms)`);
+      best = Math.min(best, ms);
     }
-    const ours = median(oursRounds);
-    const peerMs = peerRounds.length > 0 ? median(peerRounds) : null;
-    const bestLabel = peerDetail.length > 0 ? [...peerDetail].sort((a, b) => a.ms - b.ms)[0].label : null;
-    const row: Row = {
-      case: 'desom-step',
-      unit: 'ms',
-      ours,
-      peer: peerMs,
-      peer_name: peerMs === null ? null : `PyTorch ${torchVersion} (fastest of ${PEER_CONFIGS.length} thread/Adam configurations each round)`,
-      ratio: ratios.length > 0 ? median(ratios) : null,
-      env,
-      detail: {
-        gflops: s.flops / ours / 1e6,
-        peer_gflops: peerMs === null ? null : s.flops / peerMs / 1e6,
-        gflop_per_step: s.flops / 1e9,
-        rounds_ms: oursRounds,
-        peer_rounds_ms: peerRounds,
-        round_ratios: ratios,
-        peer_fastest_config: bestLabel,
-        peer_runs: peerDetail,
-      },
-    };
-    return [row];
-  },
-};
+    ctx.log(`${name} round ${round + 1}: latentlab ${ours.toFixed(2)} ms/step (${(s.flops / ours / 1e6).toFixed(1)} GFLOP/s); best PyTorch ${best.toFixed(2)} ms; ratio ${(ours / best).toFixed(3)}`);
+    oursRounds.push(ours);
+    if (Number.isFinite(best)) {
+      peerRounds.push(best);
+      ratios.push(ours / best);
+    }
+  }
+  const ours = median(oursRounds);
+  const peerMs = peerRounds.length > 0 ? median(peerRounds) : null;
+  const bestLabel = peerDetail.length > 0 ? [...peerDetail].sort((a, b) => a.ms - b.ms)[0].label : null;
+  const autocast = peerArgs.length > 0 ? ', bfloat16 autocast' : '';
+  return {
+    case: name,
+    unit: 'ms',
+    ours,
+    peer: peerMs,
+    peer_name: peerMs === null ? null : `PyTorch ${torchVersion}${autocast} (fastest of ${PEER_CONFIGS.length} thread/Adam configurations each round)`,
+    ratio: ratios.length > 0 ? median(ratios) : null,
+    env,
+    detail: {
+      matmul_precision: backend().info().matmulPrecision,
+      gflops: s.flops / ours / 1e6,
+      peer_gflops: peerMs === null ? null : s.flops / peerMs / 1e6,
+      gflop_per_step: s.flops / 1e9,
+      rounds_ms: oursRounds,
+      peer_rounds_ms: peerRounds,
+      round_ratios: ratios,
+      peer_fastest_config: bestLabel,
+      peer_runs: peerDetail,
+    },
+  };
+}
+
+export const desomStepCase = desomStepCaseAt('float32');
+export const desomStepBf16Case = desomStepCaseAt('bfloat16');

@@ -12,7 +12,9 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveDataDir } from '../../src/data/fetch.js';
-import { median, type BenchCase, type BenchContext, type PeerConfig, type PeerOutput } from '../common.js';
+import type { MatmulPrecision } from '../../src/tensor/backend.js';
+import { backend } from '../../src/tensor/registry.js';
+import { median, type BenchCase, type BenchContext, type PeerConfig, type PeerOutput, type Row } from '../common.js';
 
 const ITERATIONS = 1000;
 const SCHEDULE_ITERATIONS = 10000;
@@ -33,9 +35,10 @@ const PEER_CONFIGS: readonly PeerConfig[] = [
 const ours = join(dirname(fileURLToPath(import.meta.url)), '..', 'desom-train-ours.ts');
 
 /** One run of bench/desom-train-ours.ts in a fresh node process (the runner's environment: OpenBLAS overrides unset). */
-function runOurs(ctx: BenchContext, dataDir: string): PeerOutput & { process_ms: number } {
+function runOurs(ctx: BenchContext, dataDir: string, precision: MatmulPrecision): PeerOutput & { process_ms: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', ours, '--threads', String(ctx.threads), '--data-dir', dataDir, '--iterations', String(ITERATIONS), '--schedule-iterations', String(SCHEDULE_ITERATIONS)], {
+  const args = ['--threads', String(ctx.threads), '--data-dir', dataDir, '--iterations', String(ITERATIONS), '--schedule-iterations', String(SCHEDULE_ITERATIONS), '--matmul-precision', precision];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ours, ...args], {
     env: process.env,
     encoding: 'utf8',
     maxBuffer: 1 << 24,
@@ -64,24 +67,44 @@ function describe(o: PeerOutput): string {
   );
 }
 
-export const desomTrainCase: BenchCase = {
-  name: 'desom-train',
-  description: `DESOM paper configuration on MNIST end to end (load, ${ITERATIONS} of ${SCHEDULE_ITERATIONS} iterations, final metrics) and its peak RSS vs PyTorch`,
-  rows: ['desom-train', 'desom-train-peak-rss'],
-  async run(ctx) {
+/**
+ * The case at one matmul precision: 'float32' (desom-train and desom-train-peak-rss, against
+ * PyTorch in float32) or 'bfloat16' (desom-train-bf16: ours with matmul precision bfloat16 against
+ * PyTorch with its forward passes, in training and in the final encoding, under bfloat16 autocast).
+ */
+function desomTrainCaseAt(precision: MatmulPrecision): BenchCase {
+  const name = precision === 'float32' ? 'desom-train' : 'desom-train-bf16';
+  return {
+    name,
+    description:
+      precision === 'float32'
+        ? `DESOM paper configuration on MNIST end to end (load, ${ITERATIONS} of ${SCHEDULE_ITERATIONS} iterations, final metrics) and its peak RSS vs PyTorch`
+        : "the same at matmul precision 'bfloat16' vs PyTorch under bfloat16 autocast",
+    rows: precision === 'float32' ? ['desom-train', 'desom-train-peak-rss'] : ['desom-train-bf16'],
+    run: (ctx) => runCase(ctx, name, precision),
+  };
+}
+
+export const desomTrainCase = desomTrainCaseAt('float32');
+export const desomTrainBf16Case = desomTrainCaseAt('bfloat16');
+
+async function runCase(ctx: BenchContext, name: string, precision: MatmulPrecision): Promise<Row[]> {
     const env = ctx.useNative();
+    const why = backend().matmulPrecisionUnavailable(precision);
+    if (why !== null) throw new Error(`${name}: ${why}`);
     // Both sides read the same IDX files: LATENTLAB_DATA_DIR's mnist/, else the cache.
     const { dir } = await resolveDataDir('mnist');
-    const common = ['--data-dir', dir, '--iterations', String(ITERATIONS), '--schedule-iterations', String(SCHEDULE_ITERATIONS)];
+    const autocast = precision === 'bfloat16' ? ['--autocast-bf16'] : [];
+    const common = ['--data-dir', dir, '--iterations', String(ITERATIONS), '--schedule-iterations', String(SCHEDULE_ITERATIONS), ...autocast];
 
     // A full peer run takes over a minute, so each thread/Adam layout is probed with a short
     // training run and only the fastest one runs the timed rounds.
     const probes: { label: string; ms_per_step: number; other_cores: unknown }[] = [];
     for (const c of PEER_CONFIGS) {
-      const out = ctx.peer('desom_train_torch.py', ['--data-dir', dir, '--iterations', String(PROBE_ITERATIONS), '--no-eval', ...c.args], c.env ?? {});
+      const out = ctx.peer('desom_train_torch.py', ['--data-dir', dir, '--iterations', String(PROBE_ITERATIONS), '--no-eval', ...autocast, ...c.args], c.env ?? {});
       if (out === null) continue;
       probes.push({ label: c.label, ms_per_step: num(out, 'ms_per_step_steady'), other_cores: out.other_cores ?? null });
-      ctx.log(`desom-train: PyTorch probe (${c.label}) ${num(out, 'ms_per_step_steady').toFixed(1)} ms/step`);
+      ctx.log(`${name}: PyTorch probe (${c.label}) ${num(out, 'ms_per_step_steady').toFixed(1)} ms/step`);
     }
     const chosen = probes.length === 0 ? null : PEER_CONFIGS.find((c) => c.label === [...probes].sort((a, b) => a.ms_per_step - b.ms_per_step)[0].label)!;
 
@@ -89,17 +112,17 @@ export const desomTrainCase: BenchCase = {
     const peerRuns: PeerOutput[] = [];
     const ratios: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const o = runOurs(ctx, dir);
+      const o = runOurs(ctx, dir, precision);
       oursRuns.push(o);
-      ctx.log(`desom-train round ${round + 1}: latentlab ${describe(o)}`);
-      ctx.log(`desom-train round ${round + 1}: latentlab metrics ${metricsText(o.metrics)}`);
+      ctx.log(`${name} round ${round + 1}: latentlab ${describe(o)}`);
+      ctx.log(`${name} round ${round + 1}: latentlab metrics ${metricsText(o.metrics)}`);
       const p = chosen === null ? null : ctx.peer('desom_train_torch.py', [...common, ...chosen.args], chosen.env ?? {});
       if (p === null) continue;
       peerRuns.push(p);
       ratios.push(num(o, 'total_ms') / num(p, 'total_ms'));
-      ctx.log(`desom-train round ${round + 1}: PyTorch (${chosen?.label}) ${describe(p)}`);
-      ctx.log(`desom-train round ${round + 1}: PyTorch metrics ${metricsText(p.metrics)}`);
-      ctx.log(`desom-train round ${round + 1}: ratio ${ratios[ratios.length - 1].toFixed(3)}`);
+      ctx.log(`${name} round ${round + 1}: PyTorch (${chosen?.label}) ${describe(p)}`);
+      ctx.log(`${name} round ${round + 1}: PyTorch metrics ${metricsText(p.metrics)}`);
+      ctx.log(`${name} round ${round + 1}: ratio ${ratios[ratios.length - 1].toFixed(3)}`);
     }
 
     const med = (runs: PeerOutput[], k: string): number | null => (runs.length === 0 ? null : median(runs.map((r) => num(r, k))));
@@ -123,13 +146,13 @@ export const desomTrainCase: BenchCase = {
       other_cores: r.other_cores ?? null,
     });
     ctx.log(
-      `desom-train: latentlab ${(oursMs / 1000).toFixed(1)} s, PyTorch ${peerMs === null ? '—' : `${(peerMs / 1000).toFixed(1)} s`}, ratio ${ratio === null ? '—' : ratio.toFixed(3)}; ` +
+      `${name}: latentlab ${(oursMs / 1000).toFixed(1)} s, PyTorch ${peerMs === null ? '—' : `${(peerMs / 1000).toFixed(1)} s`}, ratio ${ratio === null ? '—' : ratio.toFixed(3)}; ` +
         `peak RSS latentlab ${oursRss.toFixed(0)} MB (limit ${RSS_LIMIT_MB}), PyTorch ${peerRss === null ? '—' : peerRss.toFixed(0)} MB`,
     );
-    const peerName = peerMs === null ? null : `PyTorch ${torch} (${chosen?.label}, the fastest in a ${PROBE_ITERATIONS}-step probe)`;
-    return [
+    const peerName = peerMs === null ? null : `PyTorch ${torch}${autocast.length > 0 ? ', bfloat16 autocast' : ''} (${chosen?.label}, the fastest in a ${PROBE_ITERATIONS}-step probe)`;
+    const rows: Row[] = [
       {
-        case: 'desom-train',
+        case: name,
         unit: 'ms',
         ours: oursMs,
         peer: peerMs,
@@ -178,5 +201,5 @@ export const desomTrainCase: BenchCase = {
         },
       },
     ];
-  },
-};
+    return precision === 'float32' ? rows : rows.slice(0, 1);
+}

@@ -4,9 +4,9 @@ import { aeEpochCase } from './ae-epoch.js';
 import { aeInferenceCase } from './ae-inference.js';
 import { bmuMnistCase } from './bmu-mnist.js';
 import { desomStepJsCase } from './desom-step-js.js';
-import { desomStepCase } from './desom-step.js';
-import { desomTrainCase } from './desom-train.js';
+import { desomStepBf16Case, desomStepCase } from './desom-step.js';
+import { desomTrainBf16Case, desomTrainCase } from './desom-train.js';
 import { kmeansMnistCase } from './kmeans-mnist.js';
 import { sgemmCase } from './sgemm.js';
 
-export const CASES: readonly BenchCase[] = [desomStepCase, desomStepJsCase, sgemmCase, aeInferenceCase, aeEpochCase, bmuMnistCase, kmeansMnistCase, desomTrainCase];
+export const CASES: readonly BenchCase[] = [desomStepCase, desomStepBf16Case, desomStepJsCase, sgemmCase, aeInferenceCase, aeEpochCase, bmuMnistCase, kmeansMnistCase, desomTrainCase, desomTrainBf16Case];

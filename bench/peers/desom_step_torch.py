@@ -17,12 +17,18 @@ Model
 A step is: zero_grad, forward (encoder, distances, decoder), w from the
 detached distances (no_grad), loss, backward, optimizer.step.
 
+--autocast-bf16 runs the forward pass (and so the matching backward) under
+torch.autocast("cpu", dtype=torch.bfloat16): the Linear layers multiply in
+bfloat16 through oneDNN, the parameters, Adam and the loss stay float32 --
+the peer of latentlab's matmul precision 'bfloat16'.
+
 Prints exactly one JSON line on stdout; logs go to stderr.
 
 Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 \
           bench/peers/desom_step_torch.py --threads 1
 """
 import argparse
+import contextlib
 import copy
 import json
 import os
@@ -130,6 +136,8 @@ def main():
     ap.add_argument("--dist", choices=["broadcast", "gemm"], default="broadcast",
                     help="squared distances as sum((z-m)^2) (DESOM reference) or "
                          "|z|^2+|m|^2-2 z.m^T")
+    ap.add_argument("--autocast-bf16", action="store_true",
+                    help="forward under torch.autocast('cpu', dtype=torch.bfloat16)")
     args = ap.parse_args()
     if args.fused:
         args.adam = "fused"
@@ -149,9 +157,15 @@ def main():
             return (z.unsqueeze(1) - protos.unsqueeze(0)).pow(2).sum(dim=2)   # (B, 64)
         return (z * z).sum(1, keepdim=True) + (protos * protos).sum(1) - 2.0 * z @ protos.t()
 
+    autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if args.autocast_bf16 \
+        else contextlib.nullcontext
+
     def fwd_bwd():
         opt.zero_grad(set_to_none=True)
-        z = enc(x)
+        with autocast():
+            z = enc(x)
+            x_hat = dec(z)
+        z, x_hat = z.float(), x_hat.float()   # distances and losses in float32
         d = sqdist(z)
         # SOM weights: computed from the z / distances of THIS forward pass,
         # detached (no_grad), i.e. w reflects the parameters before the
@@ -160,7 +174,6 @@ def main():
         with torch.no_grad():
             bmu = d.argmin(dim=1)
             w = torch.exp(-man2[bmu] * inv_t2)                                # (B, 64)
-        x_hat = dec(z)
         loss = mse(x_hat, x) + GAMMA * (w * d).sum(dim=1).mean()
         loss.backward()
         return loss
@@ -237,6 +250,7 @@ def main():
         "adam_impl": adam_impl,
         "adam_note": adam_note,
         "dist": args.dist,
+        "autocast_bf16": args.autocast_bf16,
         "loss_first": first_loss,
         "loss_last": last_loss,
         "other_cores": other_cores,

@@ -33,6 +33,7 @@ Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 \\
           --threads 1 --blas-threads 2 --adam single
 """
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -112,12 +113,12 @@ def map_coords():
     return r, c
 
 
-def encode_all(enc, x, batch=1024):
+def encode_all(enc, x, batch=1024, autocast=contextlib.nullcontext):
     enc.eval()
     out = torch.empty(x.shape[0], ENC[-1])
-    with torch.no_grad():
+    with torch.no_grad(), autocast():
         for s in range(0, x.shape[0], batch):
-            out[s:s + batch] = enc(x[s:s + batch])
+            out[s:s + batch] = enc(x[s:s + batch]).float()
     enc.train()
     return out
 
@@ -177,6 +178,9 @@ def main():
                     help="length of the T schedule (the full paper run)")
     ap.add_argument("--no-eval", action="store_true", help="skip the final evaluation (thread probes)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--autocast-bf16", action="store_true",
+                    help="forward passes (training and the final encoding) under "
+                         "torch.autocast('cpu', dtype=torch.bfloat16)")
     args = ap.parse_args()
     if not 1 <= args.iterations <= args.schedule_iterations:
         ap.error("--iterations must be between 1 and --schedule-iterations (%d), got %d"
@@ -185,6 +189,8 @@ def main():
 
     setup_threads(torch, args.threads, args.blas_threads)
     torch.manual_seed(args.seed)
+    autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if args.autocast_bf16 \
+        else contextlib.nullcontext
     pc = time.perf_counter
     contention = CpuContention().start()
 
@@ -216,11 +222,14 @@ def main():
         xb = x[s:s + BATCH]
         temp = TMAX * (TMIN / TMAX) ** (t / args.schedule_iterations)
         opt.zero_grad(set_to_none=True)
-        z = enc(xb)
+        with autocast():
+            z = enc(xb)
+            xb_hat = dec(z)
+        z, xb_hat = z.float(), xb_hat.float()   # distances and losses in float32
         d = (z.unsqueeze(1) - protos.unsqueeze(0)).pow(2).sum(dim=2)   # (B, 64), as the reference
         with torch.no_grad():
             w = torch.exp(-man2[d.argmin(dim=1)] / (temp * temp))
-        loss = mse(dec(z), xb) + GAMMA * (w * d).sum(dim=1).mean()
+        loss = mse(xb_hat, xb) + GAMMA * (w * d).sum(dim=1).mean()
         loss.backward()
         opt.step()
         samples += xb.shape[0]
@@ -232,7 +241,7 @@ def main():
 
     metrics = None
     if not args.no_eval:
-        z_all = encode_all(enc, x)
+        z_all = encode_all(enc, x, autocast=autocast)
         metrics = som_metrics(z_all, protos.detach(), y, args.seed)
     t4 = pc()
     other_cores = contention.stop()
@@ -253,6 +262,7 @@ def main():
         "ms_per_step_steady": sum(steady) / len(steady),
         "iterations": args.iterations,
         "schedule_iterations": args.schedule_iterations,
+        "autocast_bf16": args.autocast_bf16,
         "train_samples": samples,
         "samples_per_s": samples / (t3 - t2),
         "rows": n,

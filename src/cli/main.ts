@@ -14,6 +14,8 @@ import { registerBench } from './commands/bench-desom.js';
 import { trainMlp } from './commands/train-mlp.js';
 import { trainAe } from './commands/train-ae.js';
 import { UsageError } from './errors.js';
+import { MATMUL_PRECISION_HELP } from './session.js';
+import { MATMUL_PRECISIONS } from '../tensor/backend.js';
 import { Output } from './output.js';
 import { packageVersion } from './version.js';
 
@@ -79,6 +81,7 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed')
     .addOption(new Option('--backend <name>').choices(['auto', 'js', 'native']))
     .option('--threads <n>', 'BLAS threads')
+    .addOption(new Option('--matmul-precision <p>', MATMUL_PRECISION_HELP).choices([...MATMUL_PRECISIONS]))
     .option('--limit <n>', 'use only the first n training rows')
     .option('--checkpoint-every <steps>', 'steps between checkpoints')
     .option('--log-every <steps>', 'steps between events.jsonl step records')
@@ -103,6 +106,7 @@ export function buildProgram(): Command {
             seed: num(o.seed),
             backend: o.backend,
             threads: num(o.threads),
+            matmul_precision: o.matmulPrecision,
             limit: num(o.limit),
             checkpoint_every: num(o.checkpointEvery),
             log_every: num(o.logEvery),
@@ -137,6 +141,7 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed')
     .addOption(new Option('--backend <name>').choices(['auto', 'js', 'native']))
     .option('--threads <n>', 'BLAS threads')
+    .addOption(new Option('--matmul-precision <p>', MATMUL_PRECISION_HELP).choices([...MATMUL_PRECISIONS]))
     .option('--limit <n>', 'use only the first n training rows')
     .option('--test-limit <n>', 'use only the first n test rows')
     .option('--checkpoint-every <steps>', 'steps between checkpoints (default 1000)')
@@ -173,6 +178,7 @@ export function buildProgram(): Command {
             seed: num(o.seed),
             backend: o.backend,
             threads: num(o.threads),
+            matmul_precision: o.matmulPrecision,
             limit: num(o.limit),
             test_limit: num(o.testLimit),
             checkpoint_every: num(o.checkpointEvery),

@@ -29,12 +29,33 @@ export interface AdamParams {
   step: number;
 }
 
+/**
+ * How `gemm` multiplies. 'float32': exactly as OpenBLAS / PyTorch's float32 matmul. 'bfloat16'
+ * (native backend on a CPU with AVX512-BF16 only): both operands rounded to bfloat16, products
+ * summed in float32 — about twice the speed of float32 on the large products of a training step,
+ * at bfloat16's 8-bit mantissa (relative error about 2⁻⁹ per operand), like PyTorch's
+ * `torch.set_float32_matmul_precision('medium')`. Products narrower than 16 columns or shorter than
+ * 8 rows stay in float32. Nearest-prototype searches (`sqDistances`, `nearest`) are always float32.
+ */
+export type MatmulPrecision = 'float32' | 'bfloat16';
+
+export const MATMUL_PRECISIONS: readonly MatmulPrecision[] = ['float32', 'bfloat16'];
+
+/** Throws unless p is a MatmulPrecision (for values that come from JS callers or configs). */
+export function checkMatmulPrecision(p: unknown): asserts p is MatmulPrecision {
+  if (!MATMUL_PRECISIONS.includes(p as MatmulPrecision)) {
+    throw new RangeError(`setMatmulPrecision: expected ${MATMUL_PRECISIONS.map((x) => `'${x}'`).join(' or ')}, got ${JSON.stringify(p)}`);
+  }
+}
+
 export interface BackendInfo {
   name: 'js' | 'native';
   /** Threads the backend's GEMM uses. */
   threads: number;
   /** OpenBLAS kernel family in use (e.g. "SkylakeX"), or null for js. */
   blasCore: string | null;
+  /** The precision gemm runs at now. */
+  matmulPrecision: MatmulPrecision;
 }
 
 export interface Backend {
@@ -42,6 +63,10 @@ export interface Backend {
   info(): BackendInfo;
   /** Sets GEMM threads (native: openblas_set_num_threads); js ignores it beyond recording. */
   setThreads(n: number): void;
+  /** Why `setMatmulPrecision(p)` would be refused here, or null when it is available. */
+  matmulPrecisionUnavailable(p: MatmulPrecision): string | null;
+  /** Sets the precision of every later gemm (see MatmulPrecision); throws when unavailable. */
+  setMatmulPrecision(p: MatmulPrecision): void;
 
   /**
    * C (m×n) = alpha · op(A) · op(B) + beta · C, all row-major.

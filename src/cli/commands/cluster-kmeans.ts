@@ -17,7 +17,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { num } from '../config.js';
 import { encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderRun } from '../encoded.js';
 import type { Output } from '../output.js';
-import { RUN_FIELDS, TrainSession, type TrainFlags } from '../session.js';
+import { MATMUL_PRECISION_HELP, RUN_FIELDS, TrainSession, type TrainFlags } from '../session.js';
+import { MATMUL_PRECISIONS } from '../../tensor/backend.js';
 import { SILHOUETTE_SAMPLE, kmeansMetrics } from './eval-som.js';
 import type { CommandHooks } from './train-som.js';
 
@@ -196,6 +197,7 @@ export function registerCluster(program: Command, hooks: CommandHooks): void {
     .option('--seed <n>', 'random seed')
     .addOption(new Option('--backend <name>').choices(['auto', 'js', 'native']))
     .option('--threads <n>', 'BLAS threads')
+    .addOption(new Option('--matmul-precision <p>', MATMUL_PRECISION_HELP).choices([...MATMUL_PRECISIONS]))
     .option('--limit <n>', 'use only the first n rows')
     .option('--test-limit <n>', 'use only the first n test rows')
     .action(async (o: Record<string, string | undefined>, cmd: Command) => {
@@ -219,6 +221,7 @@ export function registerCluster(program: Command, hooks: CommandHooks): void {
               seed: num(o.seed),
               backend: o.backend,
               threads: num(o.threads),
+              matmul_precision: o.matmulPrecision,
               limit: num(o.limit),
               test_limit: num(o.testLimit),
             },

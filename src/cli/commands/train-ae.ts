@@ -20,7 +20,7 @@ import { Rng } from '../../random.js';
 import { loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
 import type { Output, Progress } from '../output.js';
 import { OPTIMIZER_NAMES, buildOptimizer } from '../optimizers.js';
-import { TrainSession, type TrainFlags } from '../session.js';
+import { describeBackend, MATMUL_PRECISION_FIELD, TrainSession, type TrainFlags } from '../session.js';
 import type { AeRunFigures } from '../figures-ae.js';
 
 /** Every message names the value it refused (the key is added by resolveConfig). */
@@ -63,6 +63,7 @@ export const aeConfigSchema = z
     seed: int(0).default(0),
     backend: choice(['auto', 'js', 'native'] as const).default('auto'),
     threads: int(1).optional(),
+    matmul_precision: MATMUL_PRECISION_FIELD,
     limit: int(1).optional(),
     test_limit: int(1).optional(),
     checkpoint_every: int(1).default(1000),
@@ -164,7 +165,7 @@ export async function trainAe(flags: TrainAeFlags, out: Output): Promise<number>
     `${cfg.dataset}: ${train.x.rows} training / ${test.x.rows} test rows (${train.source}); autoencoder ${architecture} ${cfg.activation}` +
       `${cfg.latent_activation !== 'identity' ? `, ${cfg.latent_activation} latent` : ''}, ${cfg.output_activation} output, ${cfg.loss}` +
       `${noise ? `, denoising (${noise.kind} ${noise.scale})` : ''}; ${ae.parameterCount()} parameters; ${cfg.optimizer} lr ${cfg.lr}, batch ${cfg.batch_size}, ${cfg.epochs} epochs; ` +
-      `backend ${info.name}${info.blasCore ? ` (${info.blasCore}, ${info.threads} threads)` : ''}`,
+      `backend ${describeBackend(info)}`,
   );
   if (startStep > 0) out.notice(`resuming at step ${startStep} of ${totalSteps}`);
 

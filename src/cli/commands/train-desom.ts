@@ -34,7 +34,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { num, numList } from '../config.js';
 import { fitSplits, loadClusterData } from '../encoded.js';
 import type { Output } from '../output.js';
-import { RUN_FIELDS, TrainSession, type TrainFlags } from '../session.js';
+import { describeBackend, MATMUL_PRECISION_HELP, RUN_FIELDS, TrainSession, type TrainFlags } from '../session.js';
+import { MATMUL_PRECISIONS } from '../../tensor/backend.js';
 import { somMetrics } from './eval-som.js';
 import { parseMapSize, sampleRows, type CommandHooks } from './train-som.js';
 
@@ -190,7 +191,7 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
 
   out.notice(`run ${run.id} → ${run.path}`);
   out.notice(
-    `${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}); DESOM ${[x.cols, ...cfg.hidden, cfg.latent].join('-')} ${cfg.activation}, ${rows}×${cols} ${cfg.topology} map, γ ${cfg.gamma}, T ${cfg.t_max} → ${cfg.t_min}, ${cfg.iterations} iterations of ${cfg.batch_size}; backend ${info.name}${info.blasCore ? ` (${info.blasCore}, ${info.threads} threads)` : ''}`,
+    `${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}); DESOM ${[x.cols, ...cfg.hidden, cfg.latent].join('-')} ${cfg.activation}, ${rows}×${cols} ${cfg.topology} map, γ ${cfg.gamma}, T ${cfg.t_max} → ${cfg.t_min}, ${cfg.iterations} iterations of ${cfg.batch_size}; backend ${describeBackend(info)}`,
   );
   if (start > 0) out.notice(`resuming at iteration ${start} of ${cfg.iterations}`);
 
@@ -372,6 +373,7 @@ export function registerTrainDesom(train: Command, hooks: CommandHooks): void {
     .option('--seed <n>', 'random seed')
     .addOption(new Option('--backend <name>').choices(['auto', 'js', 'native']))
     .option('--threads <n>', 'BLAS threads')
+    .addOption(new Option('--matmul-precision <p>', MATMUL_PRECISION_HELP).choices([...MATMUL_PRECISIONS]))
     .option('--limit <n>', 'use only the first n rows')
     .option('--test-limit <n>', 'use only the first n test rows (--split train)')
     .option('--checkpoint-every <n>', 'iterations between checkpoints (default 500)')
@@ -418,6 +420,7 @@ export function registerTrainDesom(train: Command, hooks: CommandHooks): void {
               seed: num(s('seed')),
               backend: s('backend'),
               threads: num(s('threads')),
+              matmul_precision: s('matmulPrecision'),
               limit: num(s('limit')),
               test_limit: num(s('testLimit')),
               checkpoint_every: num(s('checkpointEvery')),

@@ -19,7 +19,7 @@ import { loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
 import { evaluate, trainSteps } from '../../train/loop.js';
 import type { Output } from '../output.js';
 import { buildOptimizer } from '../optimizers.js';
-import { TrainSession, type TrainFlags } from '../session.js';
+import { describeBackend, MATMUL_PRECISION_FIELD, TrainSession, type TrainFlags } from '../session.js';
 
 export const mlpConfigSchema = z.strictObject({
   dataset: z.string().refine((s) => datasetNames().includes(s as never), { message: `expected one of ${datasetNames().join(', ')}` }).default('mnist'),
@@ -35,6 +35,7 @@ export const mlpConfigSchema = z.strictObject({
   seed: z.int().nonnegative().default(0),
   backend: z.enum(['auto', 'js', 'native']).default('auto'),
   threads: z.int().positive().optional(),
+  matmul_precision: MATMUL_PRECISION_FIELD,
   limit: z.int().positive().optional(),
   checkpoint_every: z.int().positive().default(200),
   log_every: z.int().positive().default(50),
@@ -97,7 +98,7 @@ export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<numbe
   session.begin(startStep, totalSteps, { load_s: loadS });
 
   out.notice(`run ${run.id} → ${run.path}`);
-  out.notice(`${cfg.dataset}: ${train.x.rows} training / ${test.x.rows} test rows (${train.source}); model ${[train.x.cols, ...cfg.hidden, classes].join('-')} ${cfg.activation}, ${model.parameterCount()} parameters; backend ${info.name}${info.blasCore ? ` (${info.blasCore}, ${info.threads} threads)` : ''}`);
+  out.notice(`${cfg.dataset}: ${train.x.rows} training / ${test.x.rows} test rows (${train.source}); model ${[train.x.cols, ...cfg.hidden, classes].join('-')} ${cfg.activation}, ${model.parameterCount()} parameters; backend ${describeBackend(info)}`);
   if (startStep > 0) out.notice(`resuming at step ${startStep} of ${totalSteps}`);
 
   const bar = out.progress(totalSteps, 'train mlp |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}');

@@ -30,7 +30,8 @@ import { encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderNo
 import type { Output } from '../output.js';
 import { buildOptimizer } from '../optimizers.js';
 import type { Optimizer } from '../../optim/optimizer.js';
-import { RUN_FIELDS, TrainSession, type TrainFlags } from '../session.js';
+import { describeBackend, MATMUL_PRECISION_HELP, RUN_FIELDS, TrainSession, type TrainFlags } from '../session.js';
+import { MATMUL_PRECISIONS } from '../../tensor/backend.js';
 import { somMetrics } from './eval-som.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => z.enum(values as unknown as [T, ...T[]]);
@@ -295,7 +296,7 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
 
   const where = encoder === undefined ? `${train.x.cols} features` : `encoded by ${encoder.runId} to ${encoder.latent} dimensions`;
   out.notice(`run ${run.id} → ${run.path}`);
-  out.notice(`${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}), ${where}; ${rows}×${cols} ${cfg.topology}${cfg.toroidal ? ' toroidal' : ''} map, ${cfg.algorithm} algorithm, ${total} ${cfg.algorithm === 'batch' ? 'epochs' : 'iterations'}; backend ${info.name}${info.blasCore ? ` (${info.blasCore}, ${info.threads} threads)` : ''}`);
+  out.notice(`${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}), ${where}; ${rows}×${cols} ${cfg.topology}${cfg.toroidal ? ' toroidal' : ''} map, ${cfg.algorithm} algorithm, ${total} ${cfg.algorithm === 'batch' ? 'epochs' : 'iterations'}; backend ${describeBackend(info)}`);
   if (start > 0) out.notice(`resuming at iteration ${start} of ${total}`);
 
   const common = { neighborhood: cfg.neighborhood, Tmax: cfg.t_max!, Tmin: cfg.t_min!, decay: cfg.decay, qeEvery: 0, startIteration: start };
@@ -455,6 +456,7 @@ export function registerTrainSom(train: Command, hooks: CommandHooks): void {
     .option('--seed <n>', 'random seed')
     .addOption(new Option('--backend <name>').choices(['auto', 'js', 'native']))
     .option('--threads <n>', 'BLAS threads')
+    .addOption(new Option('--matmul-precision <p>', MATMUL_PRECISION_HELP).choices([...MATMUL_PRECISIONS]))
     .option('--limit <n>', 'use only the first n training rows')
     .option('--test-limit <n>', 'use only the first n test rows')
     .option('--checkpoint-every <n>', 'iterations (batch: epochs) between checkpoints')
@@ -496,6 +498,7 @@ export function registerTrainSom(train: Command, hooks: CommandHooks): void {
               seed: num(s('seed')),
               backend: s('backend'),
               threads: num(s('threads')),
+              matmul_precision: s('matmulPrecision'),
               limit: num(s('limit')),
               test_limit: num(s('testLimit')),
               checkpoint_every: num(s('checkpointEvery')),

@@ -3,7 +3,8 @@
  * in a browser. Inner loops run over contiguous memory; GEMM accumulates rows in float64.
  */
 import { argmin2Rows } from '../nearest-rows.js';
-import type { ActivationKind, AdamParams, Backend, BackendInfo } from '../backend.js';
+import { checkMatmulPrecision } from '../backend.js';
+import type { ActivationKind, AdamParams, Backend, BackendInfo, MatmulPrecision } from '../backend.js';
 
 function act(kind: ActivationKind, v: number, slope: number): number {
   switch (kind) {
@@ -40,7 +41,17 @@ export class JsBackend implements Backend {
   private acc = new Float64Array(0);
 
   info(): BackendInfo {
-    return { name: 'js', threads: 1, blasCore: null };
+    return { name: 'js', threads: 1, blasCore: null, matmulPrecision: 'float32' };
+  }
+
+  matmulPrecisionUnavailable(p: MatmulPrecision): string | null {
+    checkMatmulPrecision(p);
+    return p === 'float32' ? null : `the js backend multiplies in float32 only; '${p}' needs the native backend`;
+  }
+
+  setMatmulPrecision(p: MatmulPrecision): void {
+    const why = this.matmulPrecisionUnavailable(p);
+    if (why !== null) throw new Error(`setMatmulPrecision: ${why}`);
   }
 
   setThreads(n: number): void {

@@ -3,23 +3,18 @@
  * fused single-threaded C++ kernels). Arrays are passed zero-copy; the wrapper only converts
  * flags and activation names to integers, the addon checks that lengths cover the sizes given.
  */
-import { ACTIVATION_CODE } from '../backend.js';
-import type { ActivationKind, AdamParams, Backend, BackendInfo } from '../backend.js';
+import { ACTIVATION_CODE, checkMatmulPrecision } from '../backend.js';
+import type { ActivationKind, AdamParams, Backend, BackendInfo, MatmulPrecision } from '../backend.js';
 
 /** What native/latentlab.cc exports; flags are 0/1, activations ACTIVATION_CODE values. */
+/** gemm and gemmBf16: Backend.gemm with 0/1 flags. */
+type AddonGemm = (transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: Float32Array, b: Float32Array, beta: number, c: Float32Array) => void;
+
 interface NativeAddon {
-  gemm(
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float32Array,
-    b: Float32Array,
-    beta: number,
-    c: Float32Array,
-  ): void;
+  gemm: AddonGemm;
+  gemmBf16: AddonGemm;
+  bf16Available(): boolean;
+  setBf16(on: number): void;
   biasActivation(kind: number, y: Float32Array, bias: Float32Array | null, rows: number, cols: number, slope: number): void;
   activation(kind: number, x: Float32Array, out: Float32Array, n: number, slope: number): void;
   activationBackward(kind: number, y: Float32Array, dy: Float32Array, dx: Float32Array, n: number, slope: number): void;
@@ -77,6 +72,9 @@ interface NativeAddon {
 
 const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'gemm',
+  'gemmBf16',
+  'bf16Available',
+  'setBf16',
   'biasActivation',
   'activation',
   'activationBackward',
@@ -115,13 +113,27 @@ function nodeRequire(): ((id: string) => unknown) | null {
 export class NativeBackend implements Backend {
   readonly name = 'native' as const;
   private readonly addon: NativeAddon;
+  private precision: MatmulPrecision = 'float32';
 
   constructor(addon: NativeAddon) {
     this.addon = addon;
   }
 
   info(): BackendInfo {
-    return { name: 'native', threads: this.addon.getThreads(), blasCore: this.addon.coreName() };
+    return { name: 'native', threads: this.addon.getThreads(), blasCore: this.addon.coreName(), matmulPrecision: this.precision };
+  }
+
+  matmulPrecisionUnavailable(p: MatmulPrecision): string | null {
+    checkMatmulPrecision(p);
+    if (p === 'float32' || this.addon.bf16Available()) return null;
+    return `'${p}' needs a CPU with AVX512-BF16 (e.g. AMD Zen 4, Intel Cooper Lake or Sapphire Rapids); the native addon was built without it for this CPU`;
+  }
+
+  setMatmulPrecision(p: MatmulPrecision): void {
+    const why = this.matmulPrecisionUnavailable(p);
+    if (why !== null) throw new Error(`setMatmulPrecision: ${why}`);
+    this.addon.setBf16(p === 'bfloat16' ? 1 : 0);
+    this.precision = p;
   }
 
   /** OpenBLAS's build configuration string (openblas_get_config), for diagnostics. */
@@ -146,7 +158,8 @@ export class NativeBackend implements Backend {
     beta: number,
     c: Float32Array,
   ): void {
-    this.addon.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
+    if (this.precision === 'bfloat16') this.addon.gemmBf16(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
+    else this.addon.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
   }
 
   biasActivation(kind: ActivationKind, y: Float32Array, bias: Float32Array | null, rows: number, cols: number, slope: number): void {
