@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { RunDir } from '../runs/run-dir.js';
 import { hasCheckpoint } from '../runs/checkpoint.js';
 import type { SweepRecord } from './desom-table.js';
+import { MATMUL_PRECISIONS, type MatmulPrecision } from '../tensor/backend.js';
 
 /** The methods of the table, in its order. */
 export const SWEEP_METHODS = ['kmeans', 'som', 'gsom', 'ae_som', 'ae_gsom', 'desom'] as const;
@@ -44,6 +45,8 @@ export interface SweepOptions {
   limit?: number;
   /** Map size ROWSxCOLS (default 8x8). */
   map?: string;
+  /** Matmul precision of every command (default float32; see MatmulPrecision). */
+  matmulPrecision?: MatmulPrecision;
   dataDir?: string;
   /** The latentlab entry script the commands run (default bin/latentlab.mjs of this package). */
   entry?: string;
@@ -89,6 +92,7 @@ export function planSweep(o: SweepOptions): SweepTask[] {
     throw new RangeError(`${fn}: expected seeds to be non-negative integers (at least one), got ${JSON.stringify(o.seeds)}`);
   }
   if (new Set(o.seeds).size !== o.seeds.length) throw new RangeError(`${fn}: expected distinct seeds, got ${JSON.stringify(o.seeds)}`);
+  if (o.matmulPrecision !== undefined) checkList(fn, 'matmulPrecision', [o.matmulPrecision], MATMUL_PRECISIONS);
   const map = o.map ?? '8x8';
   const m = /^(\d+)x(\d+)$/.exec(map);
   if (m === null || Number(m[1]) * Number(m[2]) < 2) throw new RangeError(`${fn}: expected map as ROWSxCOLS (e.g. 8x8), got ${JSON.stringify(map)}`);
@@ -100,7 +104,7 @@ export function planSweep(o: SweepOptions): SweepTask[] {
   const needAe = o.methods.includes('ae_som') || o.methods.includes('ae_gsom');
   for (const dataset of o.datasets) {
     for (const seed of o.seeds) {
-      const common = ['--dataset', dataset, '--seed', String(seed), '--threads', String(threads), ...(limit === undefined ? [] : ['--limit', String(limit)]), ...(o.dataDir === undefined ? [] : ['--data-dir', o.dataDir])];
+      const common = ['--dataset', dataset, '--seed', String(seed), '--threads', String(threads), ...(limit === undefined ? [] : ['--limit', String(limit)]), ...(o.dataDir === undefined ? [] : ['--data-dir', o.dataDir]), ...(o.matmulPrecision === undefined || o.matmulPrecision === 'float32' ? [] : ['--matmul-precision', o.matmulPrecision])];
       const desomQuick = quick ? ['--iterations', '100', '--eval-every', '50', '--eval-sample', '1000', '--checkpoint-every', '50'] : [];
       const add = (method: SweepTask['method'], command: [string, string], args: string[], deps: string[] = []): void => {
         tasks.push({ id: runId(method, dataset, seed), method, dataset, seed, command, args: [...command, '--run-id', runId(method, dataset, seed), ...common, ...args], deps });
