@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { somMetrics } from '../src/cli/commands/eval-som.js';
 import { loadDataset } from '../src/data/fetch.js';
 import { Rng } from '../src/random.js';
+import { peakRssMb } from '../src/runs/peak-rss.js';
 import { DESOM, DESOM_DEFAULTS, desomSteps } from '../src/som/desom.js';
 import { checkMatmulPrecision } from '../src/tensor/backend.js';
 import { backend, useBackend } from '../src/tensor/registry.js';
@@ -117,7 +118,7 @@ console.log(
     loss_last: lastLoss,
     T_last: lastT,
     metrics,
-    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    peak_rss_mb: peakRssMb(),
     other_cores: otherCores,
     backend: info.name,
     threads: info.threads,

@@ -1,8 +1,9 @@
 // latentlab_native: the `native` Backend (src/tensor/backend.ts) as an N-API addon.
 //
-// GEMM goes to the system OpenBLAS (which owns all threading); every other kernel is a plain
-// single-threaded loop written so that g++ -O3 -march=native auto-vectorizes it (restrict
-// pointers, branch-free bodies, template specialisation instead of per-element flags).
+// GEMM goes to the system OpenBLAS, single-threaded, in blocks that our own worker threads
+// (pool.cc) share out; every other kernel is a plain loop written so that g++ -O3 -march=native
+// auto-vectorizes it (restrict pointers, branch-free bodies, template specialisation instead of
+// per-element flags), single-threaded except Adam over large tensors.
 // Arrays arrive as Float32Array and are used zero-copy: napi_get_typedarray_info already returns
 // the ArrayBuffer's data pointer advanced by the view's byteOffset. Outputs are written in place.
 //
@@ -10,9 +11,8 @@
 // Napi::CallbackInfo: the latter heap-allocates for more than 6 arguments, and these functions
 // are called thousands of times per second. Validation is limited to cheap checks (types,
 // non-negative integer sizes, lengths sufficient for the sizes given); callers validate shapes.
-// Global state: thread_local scratch buffers, and two process-wide settings like OpenBLAS's own
-// thread count (the thread count and whether matmul precision bfloat16 is on); the module is
-// context-aware and loads in worker threads.
+// Global state: thread_local scratch buffers and one process-wide setting like OpenBLAS's own
+// thread count (ours: setThreads); the module is context-aware and loads in worker threads.
 
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8
@@ -44,19 +44,18 @@ char* openblas_get_config(void);
 
 namespace {
 
-// Threads asked for by setThreads (0 until the first call: OpenBLAS's default then).
+// Threads asked for by setThreads (0 until the first call: OpenBLAS's default then). Our own
+// workers (pool.cc) use them: a GEMM is cut into column (or row) blocks, each a single-threaded
+// OpenBLAS call, and Adam's large tensors are split the same way. OpenBLAS itself is kept to one
+// thread, so that its idle threads never spin against ours (with OpenBLAS threading the GEMMs and
+// our pool running Adam, Adam took 1.6–4.8 ms instead of 2.4; cut by us, the products of a DESOM
+// step ran 10–15 % faster, the skinny ones twice as fast, and steps varied less).
 std::atomic<int> gThreads{0};
-// Matmul precision bfloat16: gemm runs on the bf16 kernel over our own worker threads, so OpenBLAS
-// (still used for the float32 nearest-prototype products) is kept to one thread, and Adam's big
-// tensors are split over the workers too. Never both thread pools spinning on the same cores.
-std::atomic<bool> gBf16{false};
 
 int threadsWanted() {
   const int t = gThreads.load();
   return t > 0 ? t : std::max(1, openblas_get_num_threads());
 }
-
-void applyThreads() { openblas_set_num_threads(gBf16.load() ? 1 : threadsWanted()); }
 
 constexpr int kRowMajor = 101;
 constexpr int kNoTrans = 111;
@@ -189,8 +188,30 @@ void sgemmRowMajor(bool transA, bool transB, int m, int n, int k, float alpha, c
     }
     return;
   }
-  cblas_sgemm(kRowMajor, transA ? kTrans : kNoTrans, transB ? kTrans : kNoTrans, m, n, k, alpha, a,
-              transA ? m : k, b, transB ? k : n, beta, c, n);
+  const int lda = transA ? m : k, ldb = transB ? k : n;
+  // Below about 2.6e5 multiply-adds a second thread costs more than it saves.
+  const int parts = static_cast<int64_t>(m) * n * k >= (int64_t{1} << 18) ? threadsWanted() : 1;
+  if (parts <= 1) {
+    cblas_sgemm(kRowMajor, transA ? kTrans : kNoTrans, transB ? kTrans : kNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
+    return;
+  }
+  // Column blocks when C is wide enough (each thread then packs all of op(A), the smaller side for
+  // a training batch), row blocks for narrow C (the latent layer, distances to prototypes).
+  const bool byCols = n >= 64 && n >= m / 4;
+  const int total = byCols ? n : m, unit = byCols ? 16 : 8;
+  const int blocks = (total + unit - 1) / unit;
+  latentlab::parallelFor(parts, [&](int t) {
+    const int lo = static_cast<int>(static_cast<int64_t>(blocks) * t / parts) * unit;
+    const int hi = std::min(total, static_cast<int>(static_cast<int64_t>(blocks) * (t + 1) / parts) * unit);
+    if (lo >= hi) return;
+    if (byCols) {
+      const float* bj = transB ? b + static_cast<int64_t>(lo) * k : b + lo;
+      cblas_sgemm(kRowMajor, transA ? kTrans : kNoTrans, transB ? kTrans : kNoTrans, m, hi - lo, k, alpha, a, lda, bj, ldb, beta, c + lo, n);
+    } else {
+      const float* ai = transA ? a + lo : a + static_cast<int64_t>(lo) * k;
+      cblas_sgemm(kRowMajor, transA ? kTrans : kNoTrans, transB ? kTrans : kNoTrans, hi - lo, n, k, alpha, ai, lda, b, ldb, beta, c + static_cast<int64_t>(lo) * n, n);
+    }
+  });
 }
 
 template <int A>
@@ -716,9 +737,8 @@ napi_value Adam(napi_env env, napi_callback_info info) {
     else if (decoupled) adamT<false, true>(p + lo, g + lo, m + lo, v + lo, len, b1, b2, omb1, omb2, stepSize, invBc2Sqrt, e, w, decay);
     else adamT<true, false>(p + lo, g + lo, m + lo, v + lo, len, b1, b2, omb1, omb2, stepSize, invBc2Sqrt, e, w, decay);
   };
-  // Element-wise, so splitting changes no result; only worth it for large tensors, and only when
-  // OpenBLAS's threads are not also spinning (matmul precision bfloat16).
-  const int parts = gBf16.load() && n >= (int64_t{1} << 16) ? threadsWanted() : 1;
+  // Element-wise, so splitting changes no result; only worth it for large tensors.
+  const int parts = n >= (int64_t{1} << 16) ? threadsWanted() : 1;
   if (parts <= 1) {
     range(0, n);
   } else {
@@ -830,7 +850,7 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   gThreads.store(static_cast<int>(n));
-  applyThreads();
+  openblas_set_num_threads(1);
   return nullptr;
 }
 
@@ -838,21 +858,6 @@ napi_value GetThreads(napi_env env, napi_callback_info /*info*/) {
   napi_value result;
   napi_create_int32(env, threadsWanted(), &result);
   return result;
-}
-
-// setBf16(on): matmul precision bfloat16 on or off (gemmBf16 itself is called by the JS side).
-napi_value SetBf16(napi_env env, napi_callback_info info) {
-  Call a(env, info, "setBf16", 1);
-  const bool on = a.flag(0, "on");
-  if (!a.ok) return nullptr;
-  if (on && !latentlab::bf16GemmAvailable()) {
-    a.fail("this build has no AVX512-BF16 kernel (the CPU it was built on lacks avx512_bf16)");
-    return nullptr;
-  }
-  if (gThreads.load() == 0) gThreads.store(threadsWanted());  // fixed before OpenBLAS's drops to 1
-  gBf16.store(on);
-  applyThreads();
-  return nullptr;
 }
 
 napi_value stringOrNull(napi_env env, const char* s) {
@@ -867,6 +872,10 @@ napi_value CoreName(napi_env env, napi_callback_info /*info*/) { return stringOr
 napi_value Config(napi_env env, napi_callback_info /*info*/) { return stringOrNull(env, openblas_get_config()); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Our thread count starts at OpenBLAS's default (the cores, or OPENBLAS_NUM_THREADS); OpenBLAS
+  // itself runs single-threaded inside our workers from now on.
+  if (gThreads.load() == 0) gThreads.store(std::max(1, openblas_get_num_threads()));
+  openblas_set_num_threads(1);
   struct Entry {
     const char* name;
     napi_callback cb;
@@ -875,7 +884,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"gemm", Gemm},
       {"gemmBf16", GemmBf16},
       {"bf16Available", Bf16Available},
-      {"setBf16", SetBf16},
       {"biasActivation", BiasActivation},
       {"activation", Activation},
       {"activationBackward", ActivationBackward},

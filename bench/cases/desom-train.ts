@@ -193,7 +193,7 @@ async function runCase(ctx: BenchContext, name: string, precision: MatmulPrecisi
         ratio: peerRss === null ? null : oursRss / peerRss,
         env,
         detail: {
-          note: 'highest peak resident set size over the rounds of each side (getrusage maxrss / 1024), each side a process of its own',
+          note: "highest peak resident set size over the rounds of each side (VmHWM of /proc/self/status: getrusage's maxrss carries a large parent's over fork and exec), each side a process of its own",
           limit_mb: RSS_LIMIT_MB,
           within_limit: oursRss <= RSS_LIMIT_MB,
           rounds_mb: oursRuns.map((r) => r.peak_rss_mb),

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { hasCheckpoint } from '../runs/checkpoint.js';
+import { peakRssMb } from '../runs/peak-rss.js';
 import { RunDir, type RunSummary } from '../runs/run-dir.js';
 import { backend, useBackend } from '../tensor/registry.js';
 import { MATMUL_PRECISIONS, type BackendInfo, type MatmulPrecision } from '../tensor/backend.js';
@@ -184,8 +185,8 @@ export class TrainSession<C extends CommonConfig> {
 
   completed(step: number, metrics: Record<string, number>, timings: Record<string, number>, extra: Record<string, unknown> = {}): void {
     // Peak resident memory of this process (the whole command: data, model, figures), in MiB.
-    const peakRssMb = process.resourceUsage().maxRSS / 1024;
-    Object.assign(this.summary, { status: 'completed', step, metrics, timings: { ...this.summary.timings, ...timings }, peak_rss_mb: peakRssMb, ...extra });
+    const peakRss = peakRssMb();
+    Object.assign(this.summary, { status: 'completed', step, metrics, timings: { ...this.summary.timings, ...timings }, peak_rss_mb: peakRss, ...extra });
     this.run.writeSummary(this.summary);
   }
 

@@ -61,7 +61,7 @@ export interface BackendInfo {
 export interface Backend {
   readonly name: 'js' | 'native';
   info(): BackendInfo;
-  /** Sets GEMM threads (native: openblas_set_num_threads); js ignores it beyond recording. */
+  /** Sets the threads of GEMM and Adam (native: its worker threads, OpenBLAS single-threaded in each); js ignores it beyond recording. */
   setThreads(n: number): void;
   /** Why `setMatmulPrecision(p)` would be refused here, or null when it is available. */
   matmulPrecisionUnavailable(p: MatmulPrecision): string | null;

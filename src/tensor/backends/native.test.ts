@@ -51,7 +51,7 @@ describe('the native addon', () => {
     assert.equal(typeof info.blasCore, 'string');
   });
 
-  test('setThreads changes the thread count OpenBLAS reports', () => {
+  test('setThreads changes the thread count the backend reports', () => {
     const b = nat();
     const before = b.info().threads;
     b.setThreads(1);
@@ -88,6 +88,9 @@ describe('gemm', () => {
     [7, 13, 5],
     [65, 33, 129],
     [3, 4, 0],
+    // big enough to be cut into blocks for the worker threads: by columns, then by rows (narrow C)
+    [70, 150, 101],
+    [301, 10, 97],
   ];
   const scalars: readonly [number, number][] = [
     [1, 0],
@@ -339,6 +342,18 @@ describe('element-wise updates', () => {
       }
     }
   }
+
+  test('adam over a tensor large enough to be split between the worker threads matches js', () => {
+    compareOptimizer(
+      52,
+      70001,
+      2,
+      [1, 3],
+      (b, p, g, [m, v], step) => b.adam(p, g, m, v, p.length, { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step }),
+      1e-5,
+      1e-7,
+    );
+  });
 
   for (const [weightDecay, decoupled] of [
     [0, false],

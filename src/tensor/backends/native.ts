@@ -14,7 +14,6 @@ interface NativeAddon {
   gemm: AddonGemm;
   gemmBf16: AddonGemm;
   bf16Available(): boolean;
-  setBf16(on: number): void;
   biasActivation(kind: number, y: Float32Array, bias: Float32Array | null, rows: number, cols: number, slope: number): void;
   activation(kind: number, x: Float32Array, out: Float32Array, n: number, slope: number): void;
   activationBackward(kind: number, y: Float32Array, dy: Float32Array, dx: Float32Array, n: number, slope: number): void;
@@ -74,7 +73,6 @@ const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'gemm',
   'gemmBf16',
   'bf16Available',
-  'setBf16',
   'biasActivation',
   'activation',
   'activationBackward',
@@ -132,7 +130,6 @@ export class NativeBackend implements Backend {
   setMatmulPrecision(p: MatmulPrecision): void {
     const why = this.matmulPrecisionUnavailable(p);
     if (why !== null) throw new Error(`setMatmulPrecision: ${why}`);
-    this.addon.setBf16(p === 'bfloat16' ? 1 : 0);
     this.precision = p;
   }
 
