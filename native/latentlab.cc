@@ -44,18 +44,15 @@ char* openblas_get_config(void);
 
 namespace {
 
-// Threads asked for by setThreads (0 until the first call: OpenBLAS's default then). Our own
+// Threads asked for by setThreads (from Init on: OpenBLAS's default until then). Our own
 // workers (pool.cc) use them: a GEMM is cut into column (or row) blocks, each a single-threaded
 // OpenBLAS call, and Adam's large tensors are split the same way. OpenBLAS itself is kept to one
 // thread, so that its idle threads never spin against ours (with OpenBLAS threading the GEMMs and
 // our pool running Adam, Adam took 1.6–4.8 ms instead of 2.4; cut by us, the products of a DESOM
 // step ran 10–15 % faster, the skinny ones twice as fast, and steps varied less).
-std::atomic<int> gThreads{0};
+std::atomic<int> gThreads{1};
 
-int threadsWanted() {
-  const int t = gThreads.load();
-  return t > 0 ? t : std::max(1, openblas_get_num_threads());
-}
+int threadsWanted() { return gThreads.load(); }
 
 constexpr int kRowMajor = 101;
 constexpr int kNoTrans = 111;
@@ -850,7 +847,6 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   gThreads.store(static_cast<int>(n));
-  openblas_set_num_threads(1);
   return nullptr;
 }
 
@@ -874,8 +870,13 @@ napi_value Config(napi_env env, napi_callback_info /*info*/) { return stringOrNu
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // Our thread count starts at OpenBLAS's default (the cores, or OPENBLAS_NUM_THREADS); OpenBLAS
   // itself runs single-threaded inside our workers from now on.
-  if (gThreads.load() == 0) gThreads.store(std::max(1, openblas_get_num_threads()));
-  openblas_set_num_threads(1);
+  // Once per process (Init runs again for each worker_threads context): afterwards OpenBLAS reports 1.
+  static const bool once = [] {
+    gThreads.store(std::max(1, openblas_get_num_threads()));
+    openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)once;
   struct Entry {
     const char* name;
     napi_callback cb;

@@ -1,5 +1,6 @@
-// Worker threads for the kernels that do not go through OpenBLAS (the bfloat16 GEMM, Adam at
-// matmul precision bfloat16), so that they can use every core without OpenBLAS's own threads.
+// The native backend's worker threads: they share out the blocks of every GEMM (OpenBLAS runs
+// single-threaded inside them, or the bfloat16 kernel) and Adam over large tensors, so that no
+// second thread pool spins against them.
 #pragma once
 
 #include <functional>

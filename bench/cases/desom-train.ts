@@ -89,117 +89,117 @@ export const desomTrainCase = desomTrainCaseAt('float32');
 export const desomTrainBf16Case = desomTrainCaseAt('bfloat16');
 
 async function runCase(ctx: BenchContext, name: string, precision: MatmulPrecision): Promise<Row[]> {
-    const env = ctx.useNative();
-    const why = backend().matmulPrecisionUnavailable(precision);
-    if (why !== null) throw new Error(`${name}: ${why}`);
-    // Both sides read the same IDX files: LATENTLAB_DATA_DIR's mnist/, else the cache.
-    const { dir } = await resolveDataDir('mnist');
-    const autocast = precision === 'bfloat16' ? ['--autocast-bf16'] : [];
-    const common = ['--data-dir', dir, '--iterations', String(ITERATIONS), '--schedule-iterations', String(SCHEDULE_ITERATIONS), ...autocast];
+  const env = ctx.useNative();
+  const why = backend().matmulPrecisionUnavailable(precision);
+  if (why !== null) throw new Error(`${name}: ${why}`);
+  // Both sides read the same IDX files: LATENTLAB_DATA_DIR's mnist/, else the cache.
+  const { dir } = await resolveDataDir('mnist');
+  const autocast = precision === 'bfloat16' ? ['--autocast-bf16'] : [];
+  const common = ['--data-dir', dir, '--iterations', String(ITERATIONS), '--schedule-iterations', String(SCHEDULE_ITERATIONS), ...autocast];
 
-    // A full peer run takes over a minute, so each thread/Adam layout is probed with a short
-    // training run and only the fastest one runs the timed rounds.
-    const probes: { label: string; ms_per_step: number; other_cores: unknown }[] = [];
-    for (const c of PEER_CONFIGS) {
-      const out = ctx.peer('desom_train_torch.py', ['--data-dir', dir, '--iterations', String(PROBE_ITERATIONS), '--no-eval', ...autocast, ...c.args], c.env ?? {});
-      if (out === null) continue;
-      probes.push({ label: c.label, ms_per_step: num(out, 'ms_per_step_steady'), other_cores: out.other_cores ?? null });
-      ctx.log(`${name}: PyTorch probe (${c.label}) ${num(out, 'ms_per_step_steady').toFixed(1)} ms/step`);
-    }
-    const chosen = probes.length === 0 ? null : PEER_CONFIGS.find((c) => c.label === [...probes].sort((a, b) => a.ms_per_step - b.ms_per_step)[0].label)!;
+  // A full peer run takes over a minute, so each thread/Adam layout is probed with a short
+  // training run and only the fastest one runs the timed rounds.
+  const probes: { label: string; ms_per_step: number; other_cores: unknown }[] = [];
+  for (const c of PEER_CONFIGS) {
+    const out = ctx.peer('desom_train_torch.py', ['--data-dir', dir, '--iterations', String(PROBE_ITERATIONS), '--no-eval', ...autocast, ...c.args], c.env ?? {});
+    if (out === null) continue;
+    probes.push({ label: c.label, ms_per_step: num(out, 'ms_per_step_steady'), other_cores: out.other_cores ?? null });
+    ctx.log(`${name}: PyTorch probe (${c.label}) ${num(out, 'ms_per_step_steady').toFixed(1)} ms/step`);
+  }
+  const chosen = probes.length === 0 ? null : PEER_CONFIGS.find((c) => c.label === [...probes].sort((a, b) => a.ms_per_step - b.ms_per_step)[0].label)!;
 
-    const oursRuns: (PeerOutput & { process_ms: number })[] = [];
-    const peerRuns: PeerOutput[] = [];
-    const ratios: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const o = runOurs(ctx, dir, precision);
-      oursRuns.push(o);
-      ctx.log(`${name} round ${round + 1}: latentlab ${describe(o)}`);
-      ctx.log(`${name} round ${round + 1}: latentlab metrics ${metricsText(o.metrics)}`);
-      const p = chosen === null ? null : ctx.peer('desom_train_torch.py', [...common, ...chosen.args], chosen.env ?? {});
-      if (p === null) continue;
-      peerRuns.push(p);
-      ratios.push(num(o, 'total_ms') / num(p, 'total_ms'));
-      ctx.log(`${name} round ${round + 1}: PyTorch (${chosen?.label}) ${describe(p)}`);
-      ctx.log(`${name} round ${round + 1}: PyTorch metrics ${metricsText(p.metrics)}`);
-      ctx.log(`${name} round ${round + 1}: ratio ${ratios[ratios.length - 1].toFixed(3)}`);
-    }
+  const oursRuns: (PeerOutput & { process_ms: number })[] = [];
+  const peerRuns: PeerOutput[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const o = runOurs(ctx, dir, precision);
+    oursRuns.push(o);
+    ctx.log(`${name} round ${round + 1}: latentlab ${describe(o)}`);
+    ctx.log(`${name} round ${round + 1}: latentlab metrics ${metricsText(o.metrics)}`);
+    const p = chosen === null ? null : ctx.peer('desom_train_torch.py', [...common, ...chosen.args], chosen.env ?? {});
+    if (p === null) continue;
+    peerRuns.push(p);
+    ratios.push(num(o, 'total_ms') / num(p, 'total_ms'));
+    ctx.log(`${name} round ${round + 1}: PyTorch (${chosen?.label}) ${describe(p)}`);
+    ctx.log(`${name} round ${round + 1}: PyTorch metrics ${metricsText(p.metrics)}`);
+    ctx.log(`${name} round ${round + 1}: ratio ${ratios[ratios.length - 1].toFixed(3)}`);
+  }
 
-    const med = (runs: PeerOutput[], k: string): number | null => (runs.length === 0 ? null : median(runs.map((r) => num(r, k))));
-    const oursMs = med(oursRuns, 'total_ms')!;
-    const peerMs = med(peerRuns, 'total_ms');
-    const ratio = ratios.length > 0 ? median(ratios) : null;
-    const oursRss = Math.max(...oursRuns.map((r) => num(r, 'peak_rss_mb')));
-    const peerRss = peerRuns.length === 0 ? null : Math.max(...peerRuns.map((r) => num(r, 'peak_rss_mb')));
-    const torch = peerRuns.length > 0 ? String(peerRuns[0].torch) : '';
-    const summary = (r: PeerOutput) => ({
-      total_ms: r.total_ms,
-      load_ms: r.load_ms,
-      init_ms: r.init_ms,
-      train_ms: r.train_ms,
-      eval_ms: r.eval_ms,
-      samples_per_s: r.samples_per_s,
-      peak_rss_mb: r.peak_rss_mb,
-      loss_first: r.loss_first,
-      loss_last: r.loss_last,
-      metrics: r.metrics,
-      other_cores: r.other_cores ?? null,
-    });
-    ctx.log(
-      `${name}: latentlab ${(oursMs / 1000).toFixed(1)} s, PyTorch ${peerMs === null ? '—' : `${(peerMs / 1000).toFixed(1)} s`}, ratio ${ratio === null ? '—' : ratio.toFixed(3)}; ` +
-        `peak RSS latentlab ${oursRss.toFixed(0)} MB (limit ${RSS_LIMIT_MB}), PyTorch ${peerRss === null ? '—' : peerRss.toFixed(0)} MB`,
-    );
-    const peerName = peerMs === null ? null : `PyTorch ${torch}${autocast.length > 0 ? ', bfloat16 autocast' : ''} (${chosen?.label}, the fastest in a ${PROBE_ITERATIONS}-step probe)`;
-    const rows: Row[] = [
-      {
-        case: name,
-        unit: 'ms',
-        ours: oursMs,
-        peer: peerMs,
-        peer_name: peerName,
-        ratio,
-        env,
-        detail: {
-          rows: oursRuns[0].rows,
-          iterations: ITERATIONS,
-          schedule_iterations: SCHEDULE_ITERATIONS,
-          note: 'total = data loading (gunzip + pixel/255) + model and prototype init + training + encoding all rows and the final metrics, timed inside each process (imports excluded); seed 0 on both sides (different random streams)',
-          samples_per_s: med(oursRuns, 'samples_per_s'),
-          peer_samples_per_s: med(peerRuns, 'samples_per_s'),
-          train_ms: med(oursRuns, 'train_ms'),
-          peer_train_ms: med(peerRuns, 'train_ms'),
-          eval_ms: med(oursRuns, 'eval_ms'),
-          peer_eval_ms: med(peerRuns, 'eval_ms'),
-          load_ms: med(oursRuns, 'load_ms'),
-          peer_load_ms: med(peerRuns, 'load_ms'),
-          ratio_of_medians: peerMs === null ? null : oursMs / peerMs,
-          round_ratios: ratios,
-          metrics: oursRuns[oursRuns.length - 1].metrics,
-          peer_metrics: peerRuns.length > 0 ? peerRuns[peerRuns.length - 1].metrics : null,
-          blas_core: oursRuns[0].blas_core,
-          peer_blas_core: peerRuns.length > 0 ? peerRuns[0].blas_core : null,
-          peer_config: chosen?.label ?? null,
-          peer_probes: probes,
-          runs: oursRuns.map((r) => ({ ...summary(r), process_ms: r.process_ms })),
-          peer_runs: peerRuns.map(summary),
-        },
+  const med = (runs: PeerOutput[], k: string): number | null => (runs.length === 0 ? null : median(runs.map((r) => num(r, k))));
+  const oursMs = med(oursRuns, 'total_ms')!;
+  const peerMs = med(peerRuns, 'total_ms');
+  const ratio = ratios.length > 0 ? median(ratios) : null;
+  const oursRss = Math.max(...oursRuns.map((r) => num(r, 'peak_rss_mb')));
+  const peerRss = peerRuns.length === 0 ? null : Math.max(...peerRuns.map((r) => num(r, 'peak_rss_mb')));
+  const torch = peerRuns.length > 0 ? String(peerRuns[0].torch) : '';
+  const summary = (r: PeerOutput) => ({
+    total_ms: r.total_ms,
+    load_ms: r.load_ms,
+    init_ms: r.init_ms,
+    train_ms: r.train_ms,
+    eval_ms: r.eval_ms,
+    samples_per_s: r.samples_per_s,
+    peak_rss_mb: r.peak_rss_mb,
+    loss_first: r.loss_first,
+    loss_last: r.loss_last,
+    metrics: r.metrics,
+    other_cores: r.other_cores ?? null,
+  });
+  ctx.log(
+    `${name}: latentlab ${(oursMs / 1000).toFixed(1)} s, PyTorch ${peerMs === null ? '—' : `${(peerMs / 1000).toFixed(1)} s`}, ratio ${ratio === null ? '—' : ratio.toFixed(3)}; ` +
+      `peak RSS latentlab ${oursRss.toFixed(0)} MB (limit ${RSS_LIMIT_MB}), PyTorch ${peerRss === null ? '—' : peerRss.toFixed(0)} MB`,
+  );
+  const peerName = peerMs === null ? null : `PyTorch ${torch}${autocast.length > 0 ? ', bfloat16 autocast' : ''} (${chosen?.label}, the fastest in a ${PROBE_ITERATIONS}-step probe)`;
+  const rows: Row[] = [
+    {
+      case: name,
+      unit: 'ms',
+      ours: oursMs,
+      peer: peerMs,
+      peer_name: peerName,
+      ratio,
+      env,
+      detail: {
+        rows: oursRuns[0].rows,
+        iterations: ITERATIONS,
+        schedule_iterations: SCHEDULE_ITERATIONS,
+        note: 'total = data loading (gunzip + pixel/255) + model and prototype init + training + encoding all rows and the final metrics, timed inside each process (imports excluded); seed 0 on both sides (different random streams)',
+        samples_per_s: med(oursRuns, 'samples_per_s'),
+        peer_samples_per_s: med(peerRuns, 'samples_per_s'),
+        train_ms: med(oursRuns, 'train_ms'),
+        peer_train_ms: med(peerRuns, 'train_ms'),
+        eval_ms: med(oursRuns, 'eval_ms'),
+        peer_eval_ms: med(peerRuns, 'eval_ms'),
+        load_ms: med(oursRuns, 'load_ms'),
+        peer_load_ms: med(peerRuns, 'load_ms'),
+        ratio_of_medians: peerMs === null ? null : oursMs / peerMs,
+        round_ratios: ratios,
+        metrics: oursRuns[oursRuns.length - 1].metrics,
+        peer_metrics: peerRuns.length > 0 ? peerRuns[peerRuns.length - 1].metrics : null,
+        blas_core: oursRuns[0].blas_core,
+        peer_blas_core: peerRuns.length > 0 ? peerRuns[0].blas_core : null,
+        peer_config: chosen?.label ?? null,
+        peer_probes: probes,
+        runs: oursRuns.map((r) => ({ ...summary(r), process_ms: r.process_ms })),
+        peer_runs: peerRuns.map(summary),
       },
-      {
-        case: 'desom-train-peak-rss',
-        unit: 'MB',
-        ours: oursRss,
-        peer: peerRss,
-        peer_name: peerName,
-        ratio: peerRss === null ? null : oursRss / peerRss,
-        env,
-        detail: {
-          note: "highest peak resident set size over the rounds of each side (VmHWM of /proc/self/status: getrusage's maxrss carries a large parent's over fork and exec), each side a process of its own",
-          limit_mb: RSS_LIMIT_MB,
-          within_limit: oursRss <= RSS_LIMIT_MB,
-          rounds_mb: oursRuns.map((r) => r.peak_rss_mb),
-          peer_rounds_mb: peerRuns.map((r) => r.peak_rss_mb),
-        },
+    },
+    {
+      case: 'desom-train-peak-rss',
+      unit: 'MB',
+      ours: oursRss,
+      peer: peerRss,
+      peer_name: peerName,
+      ratio: peerRss === null ? null : oursRss / peerRss,
+      env,
+      detail: {
+        note: "highest peak resident set size over the rounds of each side (VmHWM of /proc/self/status: getrusage's maxrss carries a large parent's over fork and exec), each side a process of its own",
+        limit_mb: RSS_LIMIT_MB,
+        within_limit: oursRss <= RSS_LIMIT_MB,
+        rounds_mb: oursRuns.map((r) => r.peak_rss_mb),
+        peer_rounds_mb: peerRuns.map((r) => r.peak_rss_mb),
       },
-    ];
-    return precision === 'float32' ? rows : rows.slice(0, 1);
+    },
+  ];
+  return precision === 'float32' ? rows : rows.slice(0, 1);
 }

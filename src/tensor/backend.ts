@@ -34,8 +34,8 @@ export interface AdamParams {
  * (native backend on a CPU with AVX512-BF16 only): both operands rounded to bfloat16, products
  * summed in float32 — about twice the speed of float32 on the large products of a training step,
  * at bfloat16's 8-bit mantissa (relative error about 2⁻⁹ per operand), like PyTorch's
- * `torch.set_float32_matmul_precision('medium')`. Products narrower than 16 columns or shorter than
- * 8 rows stay in float32. Nearest-prototype searches (`sqDistances`, `nearest`) are always float32.
+ * `torch.set_float32_matmul_precision('medium')`. Nearest-prototype searches (`sqDistances`,
+ * `nearest`) are always float32.
  */
 export type MatmulPrecision = 'float32' | 'bfloat16';
 
