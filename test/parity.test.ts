@@ -26,7 +26,12 @@ interface Fixture {
   final: NamedArray[];
   final_buffers: NamedArray[];
   eval_output: { shape: number[]; data: number[] };
+  /** How far float32 rounding alone moves this case (scripts/fixtures/make_parity.py measure_spread). */
+  spread: { order_runs: number; order: Spread; float64: Spread };
 }
+
+type Measure = 'weights' | 'losses' | 'eval_output' | 'buffers';
+type Spread = Record<Measure, number>;
 
 const dir = new URL('./fixtures/parity/', import.meta.url);
 const fixtures: Fixture[] = readdirSync(dir)
@@ -34,15 +39,22 @@ const fixtures: Fixture[] = readdirSync(dir)
   .sort()
   .map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as Fixture);
 
-/** Tolerance on ‖ours − torch‖∞ / max(‖torch‖∞, largest model weight) for the final weights. */
-const WEIGHT_TOL = Number(process.env.PARITY_TOL ?? 1e-5);
-
 /**
- * Centered RMSprop with momentum cancels s − ḡ² and amplifies float32 rounding: PyTorch's own
- * float64 run of this case differs from its float32 run by 3.2e-5 (scripts/fixtures/README.md),
- * so the js backend's different summation order is held to 5e-5 there.
+ * A float32 implementation that is correct differs from PyTorch's float32 run by rounding alone,
+ * and how much rounding moves a case is a property of the case: the fixture script measures it
+ * (`spread`: the largest distance of PyTorch's own runs in other summation orders, and of its
+ * float64 run). Two runs each within s of the exact trajectory are within 2s of each other; the
+ * OpenBLAS kernels tried (Prescott, Sandybridge, Haswell, Zen, SkylakeX, 1 and 2 threads) and the
+ * js backend came within 2.7s. SPREAD_FACTOR = 8 leaves room for kernels not tried.
+ * FLOOR is the one-step bound: float32 dot products of length k ≤ 128 are exact to k·2⁻²⁴ < 1e-5
+ * relative to the sum of |terms|, which bounds well-conditioned cases (most spreads are ~1e-7).
  */
-const CASE_TOL: Record<string, number> = { 'relu-mlp-mse-rmsprop': 5e-5 };
+const SPREAD_FACTOR = 8;
+const FLOOR = 1e-5;
+
+function tolerance(f: Fixture, m: Measure): number {
+  return Math.max(FLOOR, SPREAD_FACTOR * Math.max(f.spread.order[m], f.spread.float64[m]));
+}
 
 function batchOf(f: Fixture, idx: number[]): { x: Tensor; y: Target } {
   const d = f.x[0].length;
@@ -65,18 +77,18 @@ function run(f: Fixture, fuse: boolean): void {
     const out = model.forward(x);
     const l = loss.forward(out, y);
     const dx = model.backward(loss.backward());
-    assert.ok(Math.abs(l - f.losses[step]) <= 1e-5 * Math.max(1, Math.abs(f.losses[step])), `step ${step}: loss ${l} vs torch ${f.losses[step]}`);
+    assert.ok(Math.abs(l - f.losses[step]) <= tolerance(f, 'losses') * Math.max(1, Math.abs(f.losses[step])), `step ${step}: loss ${l} vs torch ${f.losses[step]}`);
     if (step === 0) {
-      assert.ok(Math.abs(l - f.first_step.loss) <= 1e-6 * Math.max(1, Math.abs(f.first_step.loss)), `first loss ${l} vs ${f.first_step.loss}`);
+      assert.ok(Math.abs(l - f.first_step.loss) <= FLOOR * Math.max(1, Math.abs(f.first_step.loss)), `first loss ${l} vs ${f.first_step.loss}`);
       const scale = Math.max(...f.first_step.grads.map((g) => Math.max(...g.data.map(Math.abs))));
       for (const g of f.first_step.grads) {
         const ours = named.get(g.name)?.grad.data;
         assert.ok(ours !== undefined, `missing parameter ${g.name}`);
         const e = relErr(ours, g.data, scale);
-        assert.ok(e <= 1e-5, `gradient of ${g.name}: relative error ${e.toExponential(2)}`);
+        assert.ok(e <= FLOOR, `gradient of ${g.name}: relative error ${e.toExponential(2)}`);
       }
       const e = relErr(dx.data, f.first_step.input_grad);
-      assert.ok(e <= 1e-5, `input gradient: relative error ${e.toExponential(2)}`);
+      assert.ok(e <= FLOOR, `input gradient: relative error ${e.toExponential(2)}`);
     }
     opt.step();
   });
@@ -87,17 +99,17 @@ function run(f: Fixture, fuse: boolean): void {
     const ours = named.get(w.name)?.value.data;
     assert.ok(ours !== undefined, `missing parameter ${w.name}`);
     const e = relErr(ours, w.data, scale);
-    const tol = Math.max(WEIGHT_TOL, CASE_TOL[f.name] ?? 0);
+    const tol = tolerance(f, 'weights');
     assert.ok(e <= tol, `${w.name} after ${f.batches.length} steps: relative error ${e.toExponential(2)} > ${tol}`);
   }
   const buffers = model.namedBuffers();
   for (const b of f.final_buffers) {
     const e = relErr(buffers.get(b.name)?.data ?? [], b.data);
-    assert.ok(e <= WEIGHT_TOL, `buffer ${b.name}: relative error ${e.toExponential(2)}`);
+    assert.ok(e <= tolerance(f, 'buffers'), `buffer ${b.name}: relative error ${e.toExponential(2)}`);
   }
   const out = model.predict(Tensor.fromRows(f.x));
   const e = relErr(out.data, f.eval_output.data);
-  assert.ok(e <= 1e-5, `eval output: relative error ${e.toExponential(2)}`);
+  assert.ok(e <= tolerance(f, 'eval_output'), `eval output: relative error ${e.toExponential(2)}`);
 }
 
 for (const backendName of ['js', 'native'] as BackendName[]) {

@@ -241,6 +241,8 @@ export interface RunReportOptions {
   text?: string;
   figures: readonly FigureFile[];
   tables?: ReportTable[];
+  /** Result warnings (session.summary.warnings), shown at the top of the report. */
+  warnings?: string[];
 }
 
 /** report.html at the run root: summary, configuration, tables and every figure, self-contained. */
@@ -253,6 +255,6 @@ export function writeRunReport(run: RunDir, o: RunReportOptions): void {
   if (curves.length > 0) sections.push({ heading: 'Training', figures: curves.map(withPath) });
   writeFileAtomic(
     run.file('report.html'),
-    renderReport({ title: o.title, subtitle: o.subtitle, status: o.status, config: o.config, metrics: o.metrics, timings: o.timings, sections }),
+    renderReport({ title: o.title, subtitle: o.subtitle, status: o.status, warnings: o.warnings, config: o.config, metrics: o.metrics, timings: o.timings, sections }),
   );
 }

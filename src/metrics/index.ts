@@ -6,3 +6,4 @@ export * from './ari.js';
 export * from './accuracy.js';
 export * from './unsupervised-accuracy.js';
 export * from './prototype-kmeans.js';
+export * from './collapse.js';

@@ -56,6 +56,17 @@ export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, 'latest.json'));
 }
 
+/** The step of the checkpoint latest.json names, or null when there is none. */
+export function latestCheckpointStep(dir: string): number | null {
+  if (!hasCheckpoint(dir)) return null;
+  try {
+    const step = (JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as LatestPointer).step;
+    return typeof step === 'number' ? step : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Restores weights and optimizer state in place; returns the saved loop state. */
 export function loadCheckpoint(dir: string, model: Module, optimizer: Optimizer): CheckpointState {
   if (!hasCheckpoint(dir)) throw new Error(`loadCheckpoint: no checkpoint in ${dir} (latest.json missing)`);

@@ -39,6 +39,8 @@ export interface ReportOptions {
   subtitle?: string;
   /** Run status, e.g. completed | failed | interrupted (coloured badge). */
   status?: string;
+  /** Shown under the header in a warning box (e.g. a collapsed map); the badge then says so too. */
+  warnings?: string[];
   /** Resolved config: one row per key, nested values as JSON. */
   config?: Record<string, unknown>;
   metrics?: Record<string, number>;
@@ -64,6 +66,9 @@ h3 { font-size: 15px; margin: 18px 0 8px; font-weight: 600; color: #3b4252; }
 .status-completed { background: #dcfce7; color: #166534; }
 .status-failed { background: #fee2e2; color: #991b1b; }
 .status-interrupted { background: #fef3c7; color: #92400e; }
+.status-warning { background: #fef3c7; color: #92400e; }
+.warnings { background: #fffbeb; border: 1px solid #f59e0b; border-radius: 6px; padding: 8px 14px; margin: 0 0 18px; color: #78350f; }
+.warnings p { margin: 4px 0; }
 nav ol { margin: 0; padding-left: 20px; columns: 2; font-size: 14px; }
 nav a { color: #2563eb; text-decoration: none; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px; margin: 8px 0 4px; }
@@ -176,6 +181,8 @@ export function renderReport(o: ReportOptions): string {
   if (!Array.isArray(o.sections)) throw new TypeError(`${fn}: expected sections to be an array, got ${typeof o.sections}`);
   const metaBits: string[] = [];
   if (o.status) metaBits.push(`<span class="status status-${escapeHtml(o.status.toLowerCase().replace(/[^a-z0-9-]/g, '-'))}">${escapeHtml(o.status)}</span>`);
+  const warnings = o.warnings ?? [];
+  if (warnings.length > 0) metaBits.push(`<span class="status status-warning">${warnings.length === 1 ? '1 warning' : `${warnings.length} warnings`}</span>`);
   if (o.generatedAt) metaBits.push(`generated ${escapeHtml(o.generatedAt)}`);
   const out: string[] = [
     '<!DOCTYPE html>',
@@ -193,6 +200,7 @@ export function renderReport(o: ReportOptions): string {
     o.subtitle ? `<p class="subtitle">${escapeHtml(o.subtitle)}</p>` : '',
     metaBits.length ? `<p class="meta">${metaBits.join(' · ')}</p>` : '',
     '</header>',
+    warnings.length ? `<div class="warnings">${warnings.map((w) => `<p><strong>Warning:</strong> ${escapeHtml(w)}</p>`).join('')}</div>` : '',
   ];
   if (o.sections.length > 1) {
     out.push('<nav><ol>', ...o.sections.map((s, i) => `<li><a href="#section-${i + 1}">${escapeHtml(s.heading)}</a></li>`), '</ol></nav>');
