@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Tensor } from '../src/tensor/tensor.js';
 
-/** One line of bench/results/latest.json (DESIGN.md, "Benchmarks"). */
+/** One line of bench/results/latest.json (docs/architecture.md, "Benchmark output"). */
 export interface Row {
   case: string;
   unit: string;

@@ -3,7 +3,7 @@
  * is the run's alone (bench/cases/desom-train.ts spawns it; bench/peers/desom_train_torch.py is
  * the PyTorch side):
  *
- *   node --import tsx bench/desom-train-ours.ts --threads 2 --data-dir /work/shared/data/mnist [--matmul-precision bfloat16]
+ *   node --import tsx bench/desom-train-ours.ts --threads 2 --data-dir ~/.cache/latentlab/mnist [--matmul-precision bfloat16]
  *
  * The DESOM paper configuration on MNIST, end to end: load all 70,000 rows (train then test,
  * pixel/255, file order), build DESOM 784-500-500-2000-10 on an 8×8 map (Glorot-uniform weights,

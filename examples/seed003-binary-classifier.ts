@@ -5,27 +5,36 @@
  * the 0/1 labels with SGD (lr 0.01, batch size 1) and read at 20 and 200 epochs (its Figures 6
  * and 7). Prints accuracies and confusion matrices and writes the figures (confusion-matrix
  * heatmaps, data with the decision boundary, loss curves) and the numbers as JSON.
+ * (Seed 003 is the from-scratch network library coursework: docs/references.md.)
  *
- *   node --import tsx examples/seed003-binary-classifier.ts [--epochs 200] [--std 1] [--seed 0] [--out DIR]
+ *   node --import tsx examples/seed003-binary-classifier.ts [--epochs 200] [--std 1] [--seed 0] [--out DIR | --docs]
  */
-import { parseArgs } from 'node:util';
 import { Linear, MSELoss, Rng, SGD, Sequential, Sigmoid, Tanh, Tensor, evaluate, fit, useBackend } from '../src/index.js';
 import { heatmapSvg, lineChartSvg, scatterSvg } from '../src/viz/index.js';
-import { DEFAULT_OUT, Outputs, accuracyOf, confusionMatrix, fmt, markdownTable, numberFlag, pct } from './seed003-common.js';
+import { OUTPUT_OPTIONS, numberFlag, outputDir, outputFlagsHelp, parseExampleArgs } from './example-cli.js';
+import { Outputs, accuracyOf, confusionMatrix, fmt, markdownTable, pct } from './seed003-common.js';
 
 const SCRIPT = 'seed003-binary-classifier';
-const { values } = parseArgs({
+const values = parseExampleArgs({
+  script: SCRIPT,
+  summary: 'Two 2-D Gaussian clusters classified by a 2-4-1 Tanh/Sigmoid network trained by SGD on the MSE, read at 20 and 200 epochs (seed 003 §2).',
+  flags: [
+    '--epochs N             training epochs (default 200)',
+    '--std S                standard deviation of each cluster (default 1)',
+    '--seed N               data and training seed (default 0)',
+    ...outputFlagsHelp(SCRIPT),
+  ],
   options: {
     epochs: { type: 'string', default: '200' },
     std: { type: 'string', default: '1' },
     seed: { type: 'string', default: '0' },
-    out: { type: 'string', default: DEFAULT_OUT },
+    ...OUTPUT_OPTIONS,
   },
 });
 const epochs = numberFlag(SCRIPT, 'epochs', values.epochs, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
 const std = numberFlag(SCRIPT, 'std', values.std, (n) => n > 0, 'a positive number');
 const seed = numberFlag(SCRIPT, 'seed', values.seed, (n) => Number.isSafeInteger(n) && n >= 0, 'a non-negative integer');
-const out = new Outputs(values.out ?? DEFAULT_OUT);
+const out = new Outputs(outputDir(SCRIPT, values));
 
 // A 2-4-1 network is all call overhead: the pure TypeScript kernels beat a round trip to BLAS.
 useBackend('js');

@@ -1,58 +1,53 @@
 /**
- * Shared plumbing for the seed 003 examples: the output folder, writing figures and the JSON of
- * numbers atomically, markdown tables for the console, and confusion matrices.
+ * Shared plumbing for the examples that reproduce the courses' experiments (seed 001 and seed 003,
+ * see docs/references.md): writing figures and the JSON of numbers atomically into the output
+ * folder (example-cli.ts's outputDir), markdown tables for the console, and confusion matrices.
  */
 import { mkdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../src/index.js';
+import { shownPath } from './example-cli.js';
 
-/** docs/experiments/figures/ of this repository. */
-export const DEFAULT_OUT = fileURLToPath(new URL('../docs/experiments/figures/', import.meta.url));
-
-/** Parses a flag as a number, exiting with a usage error (code 2) when it is not one. */
-export function numberFlag(script: string, name: string, v: string | undefined, check: (n: number) => boolean, expected: string): number {
-  const n = Number(v);
-  if (v === undefined || v.trim() === '' || !Number.isFinite(n) || !check(n)) {
-    console.error(`${script}: --${name} expects ${expected}, got ${JSON.stringify(v)}`);
-    process.exit(2);
-  }
-  return n;
-}
-
-/** Writes files into one output folder and lists what was written. */
+/** Writes files into one output folder (created at the first write) and lists what was written. */
 export class Outputs {
   readonly written: string[] = [];
+  private made = false;
 
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+  constructor(readonly dir: string) {}
+
+  private path(name: string): string {
+    if (!this.made) {
+      mkdirSync(this.dir, { recursive: true });
+      this.made = true;
+    }
+    return join(this.dir, name);
   }
 
   /** An SVG (or any text) figure. */
   text(name: string, content: string): void {
-    const path = join(this.dir, name);
+    const path = this.path(name);
     writeFileAtomic(path, content);
     this.written.push(path);
   }
 
   /** A binary file (a PNG). */
   bytes(name: string, content: Uint8Array): void {
-    const path = join(this.dir, name);
+    const path = this.path(name);
     writeFileAtomic(path, content);
     this.written.push(path);
   }
 
   /** The numbers of the run, as pretty JSON. */
   json(name: string, value: unknown): void {
-    const path = join(this.dir, name);
+    const path = this.path(name);
     writeJsonAtomic(path, value);
     this.written.push(path);
   }
 
-  /** Prints the written paths relative to the working directory. */
+  /** Prints the written paths (relative to the working directory when shorter). */
   report(): void {
     console.log(`\nwrote ${this.written.length} files:`);
-    for (const p of this.written) console.log(`  ${relative(process.cwd(), p)}`);
+    for (const p of this.written) console.log(`  ${shownPath(p)}`);
   }
 }
 

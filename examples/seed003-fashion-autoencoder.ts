@@ -6,33 +6,42 @@
  * test MSE against c and noisy inputs over their reconstructions) and §5.4's latent space,
  * coloured by class and by the seed's four groups.
  *
+ * (Seed 003 is the from-scratch network library coursework: docs/references.md.)
+ *
  *   node --import tsx examples/seed003-fashion-autoencoder.ts [--epochs 500] [--optimizer sgd|adam]
- *     [--latent-activation tanh|identity|relu|sigmoid|leaky_relu] [--out DIR]
+ *     [--latent-activation tanh|identity|relu|sigmoid|leaky_relu] [--seed 0] [--out DIR | --docs]
  *
  * The seed trained 2000 epochs; the default here is 500 (a few minutes; 2000 took about 10).
+ * Fashion-MNIST is read as `latentlab train ae --dataset fashion-mnist` reads it: LATENTLAB_DATA_DIR,
+ * the cache (`latentlab data fetch fashion-mnist`), else a download.
  */
-import { parseArgs } from 'node:util';
 import { Adam, addNoise, AE_ACTIVATIONS, Autoencoder, type AeActivation, loadDataset, noiseSweep, reconstructionMse, Rng, SGD, takeLabels, takeRows, trainAutoencoder, trainTestSplit, meanImageMse } from '../src/index.js';
 import { gridIndices, latentSvg, lossSvg, noiseGridPng, reconstructionPng, type AeEpochPoint } from '../src/cli/figures-ae.js';
 import { lineChartSvg } from '../src/viz/index.js';
-import { DEFAULT_OUT, markdownTable, numberFlag, Outputs } from './seed003-common.js';
+import { OUTPUT_OPTIONS, fail, numberFlag, outputDir, outputFlagsHelp, parseExampleArgs } from './example-cli.js';
+import { markdownTable, Outputs } from './seed003-common.js';
 
 const SCRIPT = 'seed003-fashion-autoencoder';
-const { values } = parseArgs({ options: { epochs: { type: 'string', default: '500' }, optimizer: { type: 'string', default: 'sgd' }, 'latent-activation': { type: 'string', default: 'tanh' }, out: { type: 'string', default: DEFAULT_OUT }, seed: { type: 'string', default: '0' } } });
+const values = parseExampleArgs({
+  script: SCRIPT,
+  summary: 'A Fashion-MNIST autoencoder with a 2-D code (784-256-64-2-64-256-784) on 10,000 images, then its noise robustness and its latent space (seed 003 §5).',
+  flags: [
+    '--epochs N             training epochs (default 500; the seed trained 2000)',
+    '--optimizer sgd|adam   SGD lr 0.5 as the seed, or Adam lr 0.005 (default sgd)',
+    `--latent-activation A  activation of the 2-D code: ${AE_ACTIVATIONS.join(', ')} (default tanh)`,
+    '--seed N               split, initialisation and shuffling seed (default 0)',
+    ...outputFlagsHelp(SCRIPT),
+  ],
+  options: { epochs: { type: 'string', default: '500' }, optimizer: { type: 'string', default: 'sgd' }, 'latent-activation': { type: 'string', default: 'tanh' }, seed: { type: 'string', default: '0' }, ...OUTPUT_OPTIONS },
+});
 const epochs = numberFlag(SCRIPT, 'epochs', values.epochs, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
 const seed = numberFlag(SCRIPT, 'seed', values.seed, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
-if (values.optimizer !== 'sgd' && values.optimizer !== 'adam') {
-  console.error(`${SCRIPT}: --optimizer expects sgd or adam, got ${JSON.stringify(values.optimizer)}`);
-  process.exit(2);
-}
+if (values.optimizer !== 'sgd' && values.optimizer !== 'adam') fail(SCRIPT, `--optimizer expects sgd or adam, got ${JSON.stringify(values.optimizer)}`, 2);
 // The seed puts TanH on its "couches intermédiaires" and Sigmoid on "la dernière couche" only, so
 // the third encoding layer (the 2-D code) gets TanH too; 'identity' is the plain linear code.
 const latentActivation = values['latent-activation'] as AeActivation;
-if (!AE_ACTIVATIONS.includes(latentActivation)) {
-  console.error(`${SCRIPT}: --latent-activation expects one of ${AE_ACTIVATIONS.join(', ')}, got ${JSON.stringify(values['latent-activation'])}`);
-  process.exit(2);
-}
-const out = new Outputs(values.out!);
+if (!AE_ACTIVATIONS.includes(latentActivation)) fail(SCRIPT, `--latent-activation expects one of ${AE_ACTIVATIONS.join(', ')}, got ${JSON.stringify(values['latent-activation'])}`, 2);
+const out = new Outputs(outputDir(SCRIPT, values));
 
 // The seed's 10,000 examples, shuffled and split 80/20.
 const data = await loadDataset('fashion-mnist', { split: 'train', limit: 10000 });

@@ -4,25 +4,29 @@
  * batch-size grid, on the data scaled so the slope is 1 (x/50, y/250: §1.2) and on the raw
  * data (slope 5: §1.3). Prints the final loss and fitted slope/intercept of every cell and writes
  * figures (data + fitted lines, loss and slope per epoch) and the numbers as JSON.
+ * (Seed 003 is the from-scratch network library coursework: docs/references.md.)
  *
- *   node --import tsx examples/seed003-linear-regression.ts [--epochs 200] [--seed 0] [--out DIR]
+ *   node --import tsx examples/seed003-linear-regression.ts [--epochs 200] [--seed 0] [--out DIR | --docs]
  */
-import { parseArgs } from 'node:util';
 import { Linear, MSELoss, Rng, SGD, Tensor, evaluate, fit, useBackend } from '../src/index.js';
 import { lineChartSvg, scatterSvg } from '../src/viz/index.js';
-import { DEFAULT_OUT, Outputs, fmt, markdownTable, numberFlag } from './seed003-common.js';
+import { OUTPUT_OPTIONS, numberFlag, outputDir, outputFlagsHelp, parseExampleArgs } from './example-cli.js';
+import { Outputs, fmt, markdownTable } from './seed003-common.js';
 
 const SCRIPT = 'seed003-linear-regression';
-const { values } = parseArgs({
+const values = parseExampleArgs({
+  script: SCRIPT,
+  summary: 'Linear regression with a Linear(1, 1) trained by minibatch SGD over a learning-rate × batch-size grid (seed 003 §1).',
+  flags: ['--epochs N             epochs per cell (default 200)', '--seed N               data and training seed (default 0)', ...outputFlagsHelp(SCRIPT)],
   options: {
     epochs: { type: 'string', default: '200' },
     seed: { type: 'string', default: '0' },
-    out: { type: 'string', default: DEFAULT_OUT },
+    ...OUTPUT_OPTIONS,
   },
 });
 const epochs = numberFlag(SCRIPT, 'epochs', values.epochs, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
 const seed = numberFlag(SCRIPT, 'seed', values.seed, (n) => Number.isSafeInteger(n) && n >= 0, 'a non-negative integer');
-const out = new Outputs(values.out ?? DEFAULT_OUT);
+const out = new Outputs(outputDir(SCRIPT, values));
 
 // A 1×1 layer is all call overhead: the pure TypeScript kernels beat a round trip to BLAS.
 useBackend('js');

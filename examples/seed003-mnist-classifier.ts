@@ -9,16 +9,32 @@
  * `--reduction sum` trains on the batch's summed cross-entropy instead of its mean (PyTorch's
  * default, and ours): for plain SGD that is exactly lr × batch size on the mean.
  *
+ * (Seed 003 is the from-scratch network library coursework: docs/references.md.)
+ *
  *   node --import tsx examples/seed003-mnist-classifier.ts [--epochs 500] [--lr 1e-4] [--batch-size 100]
- *        [--reduction mean|sum] [--train 10000] [--seed 0] [--backend auto|js|native] [--out DIR]
+ *        [--reduction mean|sum] [--train 10000] [--seed 0] [--backend auto|js|native] [--out DIR | --docs]
  */
-import { parseArgs } from 'node:util';
 import { CrossEntropyLoss, Linear, Rng, SGD, Sequential, Sigmoid, Tensor, backend, evaluate, fit, loadImageIdx, mnistPackageDir, useBackend, type BackendName } from '../src/index.js';
 import { encodePng, heatmapSvg, imageGrid, lineChartSvg } from '../src/viz/index.js';
-import { DEFAULT_OUT, Outputs, accuracyOf, confusionMatrix, fmt, markdownTable, numberFlag, pct } from './seed003-common.js';
+import { OUTPUT_OPTIONS, fail, numberFlag, outputDir, outputFlagsHelp, parseExampleArgs } from './example-cli.js';
+import { Outputs, accuracyOf, confusionMatrix, fmt, markdownTable, pct } from './seed003-common.js';
 
 const SCRIPT = 'seed003-mnist-classifier';
-const { values } = parseArgs({
+const values = parseExampleArgs({
+  script: SCRIPT,
+  summary: "A 784-100-10 sigmoid network with softmax + cross-entropy trained by plain SGD on the first 10,000 MNIST training digits, with the seed's hyper-parameters, scored on the 10,000 test digits (seed 003 §4).",
+  flags: [
+    '--epochs N             training epochs (default 500)',
+    '--lr X                 SGD learning rate (default 1e-4)',
+    '--batch-size N         minibatch size (default 100)',
+    '--hidden N             hidden units (default 100)',
+    '--reduction mean|sum   cross-entropy averaged or summed over the batch (default mean)',
+    '--train N              training digits, the first N (default 10000)',
+    '--seed N               initialisation and shuffling seed (default 0)',
+    '--backend B            auto, js or native (default auto)',
+    '--eval-every N         test accuracy every N epochs (default 10)',
+    ...outputFlagsHelp(SCRIPT),
+  ],
   options: {
     epochs: { type: 'string', default: '500' },
     lr: { type: 'string', default: '1e-4' },
@@ -29,7 +45,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '0' },
     backend: { type: 'string', default: 'auto' },
     'eval-every': { type: 'string', default: '10' },
-    out: { type: 'string', default: DEFAULT_OUT },
+    ...OUTPUT_OPTIONS,
   },
 });
 const int = (name: string, v: string | undefined) => numberFlag(SCRIPT, name, v, (n) => Number.isSafeInteger(n) && n >= 1, 'a positive integer');
@@ -41,17 +57,11 @@ const nTrain = numberFlag(SCRIPT, 'train', values.train, (n) => Number.isInteger
 const seed = numberFlag(SCRIPT, 'seed', values.seed, (n) => Number.isSafeInteger(n) && n >= 0, 'a non-negative integer');
 const evalEvery = int('eval-every', values['eval-every']);
 const reduction = values.reduction;
-if (reduction !== 'mean' && reduction !== 'sum') {
-  console.error(`${SCRIPT}: --reduction expects mean or sum, got ${JSON.stringify(reduction)}`);
-  process.exit(2);
-}
+if (reduction !== 'mean' && reduction !== 'sum') fail(SCRIPT, `--reduction expects mean or sum, got ${JSON.stringify(reduction)}`, 2);
 const backendName = values.backend as BackendName;
-if (!['auto', 'js', 'native'].includes(backendName)) {
-  console.error(`${SCRIPT}: --backend expects auto, js or native, got ${JSON.stringify(values.backend)}`);
-  process.exit(2);
-}
+if (!['auto', 'js', 'native'].includes(backendName)) fail(SCRIPT, `--backend expects auto, js or native, got ${JSON.stringify(values.backend)}`, 2);
 useBackend(backendName);
-const out = new Outputs(values.out ?? DEFAULT_OUT);
+const out = new Outputs(outputDir(SCRIPT, values));
 const tag = `${reduction}`;
 
 // ---- data (seed 003 §4.1) -------------------------------------------------------------------

@@ -48,6 +48,9 @@ describe('a diverging run fails instead of completing', () => {
     const latest = JSON.parse(readFileSync(join(run, 'checkpoint', 'latest.json'), 'utf8')) as { step: number; folder: string };
     assert.equal(latest.step, failure.last_checkpoint_step);
     assert.ok(allFinite(join(run, 'checkpoint', latest.folder, 'weights.safetensors')), 'the kept checkpoint is finite');
+    const ev = cli(['--out', out, 'eval', 'div']);
+    assert.equal(ev.code, 2, 'eval refuses a failed run');
+    assert.match(ev.stderr, /run div is failed, not completed/);
   });
 
   test('train ae with a huge lr fails with the divergence, not with a figure error', () => {
@@ -82,6 +85,21 @@ describe('the runs folder and the run directory', () => {
       assert.equal(r.code === 1 || r.code === 2, true, r.stderr);
       assert.deepEqual(existsSync(out) ? readdirSync(out) : [], [], `${kind}: ${r.stderr}`);
     }
+  });
+
+  test('a training command whose dataset is missing offline says how to provide it and leaves no folder', () => {
+    const out = join(work, 'offline');
+    const r = spawnSync(process.execPath, [BIN, '--out', out, 'train', 'mlp', '--dataset', 'fashion-mnist'], {
+      cwd: work,
+      encoding: 'utf8',
+      env: { ...process.env, LATENTLAB_OFFLINE: '1', LATENTLAB_CACHE_DIR: join(work, 'empty-cache'), LATENTLAB_DATA_DIR: '' },
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /fashion-mnist is not on this machine/);
+    assert.match(r.stderr, /latentlab data fetch fashion-mnist/);
+    assert.match(r.stderr, /latentlab data import fashion-mnist DIR/);
+    assert.doesNotMatch(r.stderr, /allowDownload/);
+    assert.deepEqual(existsSync(out) ? readdirSync(out) : [], []);
   });
 
   test('--run-id names the run on every train command', () => {

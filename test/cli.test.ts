@@ -40,7 +40,7 @@ describe('usage errors exit with code 2 and name the problem', () => {
   test('a wrong type names its key', () => {
     const r = cli(['train', 'mlp', '--lr', 'fast']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /train mlp: lr: Invalid input: expected number, received string/);
+    assert.match(r.stderr, /train mlp: --lr: expected a number, got "fast"/);
   });
   test('an unknown key in a config file is named', () => {
     const cfg = join(work, 'bad.json');

@@ -28,8 +28,14 @@ Timing starts before loading (after the imports) and stops after the
 metrics. Prints exactly one JSON line on stdout (times in ms, final metrics,
 peak_rss_mb = VmHWM, other_cores); logs go to stderr.
 
+The MNIST files: --data-dir DIR (the directory holding the four IDX files),
+else LATENTLAB_DATA_DIR (its mnist/ folder, or the files directly in it), as
+latentlab resolves them; `npx latentlab data fetch mnist` puts them in
+~/.cache/latentlab/mnist. Without either, or when a file is missing, the
+script stops with a message naming what it looked for.
+
 Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 \\
-          bench/peers/desom_train_torch.py --data-dir /work/shared/data/mnist \\
+          bench/peers/desom_train_torch.py --data-dir ~/.cache/latentlab/mnist \\
           --threads 1 --blas-threads 2 --adam single
 """
 import argparse
@@ -87,6 +93,37 @@ def read_idx(data_dir, base):
             dims = [int.from_bytes(buf[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
             return np.frombuffer(buf, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
     raise FileNotFoundError("read_idx: neither %s nor %s.gz in %s" % (base, base, data_dir))
+
+
+MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+
+def has_mnist(d):
+    """True when directory d holds the four MNIST IDX files (raw or .gz)."""
+    return all(os.path.exists(os.path.join(d, f)) or os.path.exists(os.path.join(d, f + ".gz"))
+               for f in MNIST_FILES)
+
+
+def mnist_dir(arg, env):
+    """The directory of the MNIST IDX files: --data-dir, else LATENTLAB_DATA_DIR's mnist/ or
+    LATENTLAB_DATA_DIR itself; a string saying what is wrong when there is none."""
+    files = ", ".join(f + "[.gz]" for f in MNIST_FILES)
+    if arg:
+        if not os.path.isdir(arg):
+            return None, "--data-dir %s is not a directory" % arg
+        if not has_mnist(arg):
+            return None, "--data-dir %s does not hold the MNIST files (%s)" % (arg, files)
+        return arg, None
+    root = env.get("LATENTLAB_DATA_DIR")
+    if not root:
+        return None, ("no MNIST data: pass --data-dir DIR (a directory holding %s) or set "
+                      "LATENTLAB_DATA_DIR (`npx latentlab data fetch mnist` puts the files in "
+                      "~/.cache/latentlab/mnist)" % files)
+    for d in (os.path.join(root, "mnist"), root):
+        if os.path.isdir(d) and has_mnist(d):
+            return d, None
+    return None, "LATENTLAB_DATA_DIR=%s holds the MNIST files (%s) neither in mnist/ nor directly" % (root, files)
 
 
 def load_mnist_all(data_dir):
@@ -181,7 +218,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=None,
-                    help="directory of the MNIST IDX files (default LATENTLAB_DATA_DIR/mnist)")
+                    help="directory of the MNIST IDX files (default: LATENTLAB_DATA_DIR's mnist/, "
+                         "or the files directly in LATENTLAB_DATA_DIR)")
     ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     ap.add_argument("--blas-threads", type=int, default=None, help="OpenBLAS threads")
     ap.add_argument("--adam", choices=["foreach", "single"], default="single",
@@ -198,7 +236,9 @@ def main():
     if not 1 <= args.iterations <= args.schedule_iterations:
         ap.error("--iterations must be between 1 and --schedule-iterations (%d), got %d"
                  % (args.schedule_iterations, args.iterations))
-    data_dir = args.data_dir or os.path.join(os.environ.get("LATENTLAB_DATA_DIR", "/work/shared/data"), "mnist")
+    data_dir, problem = mnist_dir(args.data_dir, os.environ)
+    if problem is not None:
+        ap.error(problem)
 
     setup_threads(torch, args.threads, args.blas_threads)
     torch.manual_seed(args.seed)

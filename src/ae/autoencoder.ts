@@ -3,6 +3,8 @@
  * ℝⁿ → ℝᵖ and a `decoder` Sequential ℝᵖ → ℝⁿ, laid out like the seed's PyTorch module
  * (`self.encoder = nn.Sequential(...)`, `self.decoder = nn.Sequential(...)`), so the state_dict
  * names ("encoder.0.weight", "decoder.2.bias", …) are the ones PyTorch gives that module.
+ * (Seed 001 is the autoencoder coursework, seed 003 the network library coursework: see
+ * docs/references.md.)
  */
 import { LeakyReLU, ReLU, Sigmoid, Tanh } from '../nn/activation.js';
 import { INIT_NAMES, type InitName } from '../nn/init.js';

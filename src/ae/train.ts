@@ -1,6 +1,7 @@
 /**
  * Training and scoring an autoencoder: reconstruction loss (seed 001: MSELoss between x̂ and x,
- * Adam), optionally denoising (noisy input, clean target), plus seed 003 §5.3's noise sweep.
+ * Adam), optionally denoising (noisy input, clean target), plus seed 003 §5.3's noise sweep
+ * (the sources and their sections: docs/references.md).
  */
 import { BCELoss } from '../nn/bce.js';
 import type { Loss } from '../nn/loss.js';

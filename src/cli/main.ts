@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { num, numList } from './config.js';
-import { dataFetch, dataInfo, dataList } from './commands/data.js';
+import { dataFetch, dataImport, dataInfo, dataList, dataVerify, notFound } from './commands/data.js';
 import { evalRun } from './commands/eval.js';
 import { registerCluster } from './commands/cluster-kmeans.js';
 import { runsList, runsShow } from './commands/runs.js';
@@ -14,6 +14,7 @@ import { registerBench } from './commands/bench-desom.js';
 import { trainMlp } from './commands/train-mlp.js';
 import { trainAe } from './commands/train-ae.js';
 import { UsageError } from './errors.js';
+import { DatasetNotFoundError } from '../data/fetch.js';
 import { MATMUL_PRECISION_HELP } from './session.js';
 import { MATMUL_PRECISIONS } from '../tensor/backend.js';
 import { Output } from './output.js';
@@ -42,7 +43,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
 
-  const data = program.command('data').description('datasets: list, inspect, download');
+  const data = program.command('data').description('datasets: list, inspect, download, import, verify');
   data.command('list').description('the registered datasets').action((_o, cmd: Command) => {
     exitCode = dataList(output(cmd));
   });
@@ -61,6 +62,19 @@ export function buildProgram(): Command {
     .action(async (name: string, o: { dataDir?: string }, cmd: Command) => {
       exitCode = await dataFetch(name, o, output(cmd));
     });
+  data
+    .command('import <name> <dir>')
+    .description("copy a dataset's files obtained by hand (gzipped or not) into the cache, once their sha256 matches the registry")
+    .action(async (name: string, dir: string, _o, cmd: Command) => {
+      exitCode = await dataImport(name, dir, output(cmd));
+    });
+  data
+    .command('verify <name>')
+    .description("check the files a dataset would be read from against the registry's sha256 (exit 1 on any mismatch)")
+    .option('--data-dir <dir>', 'check this directory instead')
+    .action(async (name: string, o: { dataDir?: string }, cmd: Command) => {
+      exitCode = await dataVerify(name, o, output(cmd));
+    });
 
   const train = program.command('train').description('train a model into a run directory');
   train
@@ -68,6 +82,7 @@ export function buildProgram(): Command {
     .description("a classifier (seed 003 §4: 784-100-10, sigmoid hidden, softmax + cross-entropy)")
     .option('--config <file>', 'JSON config (snake_case keys as in config.json); flags override it')
     .option('--resume <run>', 'continue an interrupted run from its last checkpoint')
+    .option('--run-id <id>', 'name of the run directory (default <kind>-<date>-<time>)')
     .option('--dataset <name>', 'mnist | fashion-mnist | usps | reuters10k')
     .option('--data-dir <dir>', 'directory holding the dataset files')
     .option('--hidden <sizes>', 'hidden layer sizes, e.g. 100 or 256,128')
@@ -91,6 +106,7 @@ export function buildProgram(): Command {
         {
           config: o.config,
           resume: o.resume,
+          runId: o.runId,
           out: g.out,
           values: {
             dataset: o.dataset,
@@ -121,6 +137,7 @@ export function buildProgram(): Command {
     .description('an autoencoder (seed 001: 784-128-p-128-784, Tanh hidden, Sigmoid output, MSE, Adam lr 0.005, batch 64, 100 epochs) with figures and report.html')
     .option('--config <file>', 'JSON config (snake_case keys as in config.json); flags override it')
     .option('--resume <run>', 'continue an interrupted run from its last checkpoint')
+    .option('--run-id <id>', 'name of the run directory (default <kind>-<date>-<time>)')
     .option('--dataset <name>', 'mnist | fashion-mnist | usps | reuters10k')
     .option('--data-dir <dir>', 'directory holding the dataset files')
     .option('--hidden <sizes>', 'encoder hidden sizes, mirrored in the decoder (default 128; seed 001 also uses 256,128)')
@@ -156,6 +173,7 @@ export function buildProgram(): Command {
         {
           config: o.config,
           resume: o.resume,
+          runId: o.runId,
           out: g.out,
           values: {
             dataset: o.dataset,
@@ -239,6 +257,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError) {
       process.stderr.write(`latentlab: ${e.message}\n`);
       return 2;
+    }
+    // A training command's dataset missing: the same suggestions as `data info` gives.
+    if (e instanceof DatasetNotFoundError) {
+      process.stderr.write(`latentlab: ${notFound('train', e).message}\n`);
+      return 1;
     }
     process.stderr.write(`latentlab: ${(e as Error).message}\n`);
     if (process.env.LATENTLAB_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);

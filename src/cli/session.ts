@@ -4,15 +4,23 @@
  * SIGINT/SIGTERM handling and the event-loop yields that let those signals in during a
  * synchronous training loop.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { hasCheckpoint } from '../runs/checkpoint.js';
+import { hasCheckpoint, latestCheckpointStep } from '../runs/checkpoint.js';
+import { checkFiniteTensors, checkFiniteValue, DivergenceError } from '../runs/divergence.js';
+import { RunLock, RunLockedError } from '../runs/lock.js';
 import { peakRssMb } from '../runs/peak-rss.js';
-import { RunDir, type RunSummary } from '../runs/run-dir.js';
+import { RunDir, RunsFolderError, type RunSummary } from '../runs/run-dir.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Module } from '../nn/module.js';
 import { backend, useBackend } from '../tensor/registry.js';
 import { MATMUL_PRECISIONS, type BackendInfo, type MatmulPrecision } from '../tensor/backend.js';
 import { readConfigFile, resolveConfig } from './config.js';
 import { UsageError } from './errors.js';
-import type { Output } from './output.js';
+import type { Output, Progress } from './output.js';
 import { packageVersion } from './version.js';
 
 export interface TrainFlags<C> {
@@ -57,12 +65,19 @@ interface CommonConfig {
   matmul_precision?: MatmulPrecision;
 }
 
+/** How far a command's body got, for the failure record: the step (or iteration) reached and its progress bar. */
+export interface RunProgress {
+  step: number;
+  bar: Progress | null;
+}
+
 export class TrainSession<C extends CommonConfig> {
   readonly startedAt = new Date().toISOString();
   readonly info: BackendInfo;
   readonly summary: RunSummary;
   private stopSignal: NodeJS.Signals | null = null;
   private lastYield = performance.now();
+  private lock: RunLock | null = null;
   private readonly onSignal = (sig: NodeJS.Signals): void => {
     this.stopSignal = sig;
   };
@@ -107,21 +122,73 @@ export class TrainSession<C extends CommonConfig> {
       if (flags.config !== undefined) given.unshift('--config');
       if (flags.runId !== undefined) given.unshift('--run-id');
       if (given.length > 0) throw new UsageError(`--resume: a resumed run keeps its saved config; remove ${given.join(', ')}`);
-      const run = RunDir.open(flags.resume, flags.out);
+      let run: RunDir;
+      try {
+        run = RunDir.open(flags.resume, flags.out);
+      } catch (e) {
+        throw new UsageError(`--resume: ${(e as Error).message.replace(/^RunDir\.open: /, '')}`, { cause: e });
+      }
       const saved = run.readConfig<{ kind: string; config: unknown }>();
       if (saved.kind !== kind) throw new UsageError(`--resume: run ${run.id} is a "${saved.kind}" run, not a ${kind} run`);
-      if (run.effectiveStatus() === 'completed') throw new UsageError(`--resume: run ${run.id} already completed`);
-      return new TrainSession(kind, run, schema.parse(saved.config), true, flags.out);
+      const status = run.effectiveStatus();
+      if (status === 'completed') throw new UsageError(`--resume: run ${run.id} already completed`);
+      const lock = TrainSession.lock(run);
+      if (status === 'running' && run.readSummary()?.pid !== process.pid) {
+        // A run from before run.lock existed, whose writer is alive.
+        lock.release();
+        throw new UsageError(`--resume: run ${run.id} is still training (process ${run.readSummary()?.pid}); wait for it to end or stop it first`);
+      }
+      return TrainSession.start(kind, run, () => schema.parse(saved.config), true, flags.out, lock);
     }
     const cfg = resolveConfig(schema, flags.config === undefined ? null : readConfigFile(flags.config), flags.values as Record<string, unknown>, command);
     let run: RunDir;
     try {
       run = RunDir.create(flags.out, kind, flags.runId);
     } catch (e) {
+      if (e instanceof RunsFolderError) throw new UsageError(`--out ${flags.out}: ${e.message.replace(/^RunDir\.create: /, '')}`, { cause: e });
       if (flags.runId === undefined) throw e;
       throw new UsageError(`--run-id: ${(e as Error).message}`, { cause: e });
     }
-    return new TrainSession(kind, run, cfg, false, flags.out);
+    return TrainSession.start(kind, run, () => cfg, false, flags.out, TrainSession.lock(run));
+  }
+
+  private static lock(run: RunDir): RunLock {
+    try {
+      return RunLock.acquire(run.path, run.id);
+    } catch (e) {
+      if (e instanceof RunLockedError) throw new UsageError(`--resume: ${e.message}`, { cause: e });
+      throw e;
+    }
+  }
+
+  /** Builds the session holding `lock`; a run that cannot start gives its lock back (and a new one is removed). */
+  private static start<C extends CommonConfig>(kind: string, run: RunDir, cfg: () => C, resuming: boolean, outRoot: string, lock: RunLock): TrainSession<C> {
+    try {
+      const session = new TrainSession(kind, run, cfg(), resuming, outRoot);
+      session.lock = lock;
+      return session;
+    } catch (e) {
+      lock.release();
+      if (!resuming) rmSync(run.path, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /**
+   * Runs a command's body in this session: a failure is recorded (see `failed`: a run that never
+   * started leaves no folder) and rethrown; signals and the run's lock are always released.
+   */
+  async execute(body: (progress: RunProgress) => Promise<number>): Promise<number> {
+    const progress: RunProgress = { step: 0, bar: null };
+    try {
+      return await body(progress);
+    } catch (err) {
+      progress.bar?.stop();
+      this.failed(progress.step, err);
+      throw err;
+    } finally {
+      this.close();
+    }
   }
 
   /** True when resuming a run that has a checkpoint to load. */
@@ -137,6 +204,8 @@ export class TrainSession<C extends CommonConfig> {
       config: this.cfg,
       seed: this.cfg.seed,
       package: { name: 'latentlab', version: packageVersion() },
+      command_line: process.argv.slice(2),
+      git: gitCommit(),
       backend: this.info,
       created_at: this.startedAt,
       ...extra,
@@ -145,6 +214,8 @@ export class TrainSession<C extends CommonConfig> {
 
   /** Marks the run as running from `step` of `totalSteps` and starts listening for SIGINT/SIGTERM. */
   begin(step: number, totalSteps: number, timings: Record<string, number>): void {
+    // Events a killed run logged past its last checkpoint are replayed now: drop the old ones.
+    if (this.resuming) this.run.truncateEvents(step);
     if (step > 0) {
       this.summary.resumed_from_step?.push(step);
       this.run.event({ type: 'resume', step, time: new Date().toISOString() });
@@ -190,13 +261,64 @@ export class TrainSession<C extends CommonConfig> {
     this.run.writeSummary(this.summary);
   }
 
+  /**
+   * Records a failure. A new run that never started (no config.json: e.g. its data failed to
+   * load) is removed rather than left as an empty folder; any other is marked failed, with the
+   * step and, for a divergence, the last good checkpoint.
+   */
   failed(step: number, err: unknown): void {
-    this.run.writeSummary({ ...this.summary, status: 'failed', step, error: (err as Error).message ?? String(err) });
+    if (!this.resuming && !existsSync(this.run.file('config.json'))) {
+      this.lock?.release();
+      this.lock = null;
+      rmSync(this.run.path, { recursive: true, force: true });
+      return;
+    }
+    const failure = err instanceof DivergenceError ? { reason: 'diverged', step: err.step, last_checkpoint_step: this.lastCheckpointStep() } : undefined;
+    this.run.writeSummary({ ...this.summary, status: 'failed', step, error: (err as Error).message ?? String(err), ...(failure ? { failure } : {}) });
+    this.run.event({ type: 'failed', step, error: (err as Error).message ?? String(err), time: new Date().toISOString() });
   }
 
-  /** Stops listening for signals. */
+  lastCheckpointStep(): number | null {
+    return latestCheckpointStep(this.run.file('checkpoint'));
+  }
+
+  /** Stops the run (DivergenceError) when a loss or other scalar it reports is not finite. */
+  checkFinite(what: string, value: number, step: number, hint = 'try a lower --lr'): void {
+    if (Number.isFinite(value)) return;
+    checkFiniteValue(what, value, step, { lastCheckpointStep: this.lastCheckpointStep(), hint });
+  }
+
+  /** Stops the run when a parameter of `model` holds NaN or ±Infinity: call before every checkpoint and the final save. */
+  checkFiniteModel(model: Module, step: number, hint = 'try a lower --lr'): void {
+    this.checkFiniteParameters([...model.namedParameters()].map(([n, p]) => [`parameter ${n}`, p.value] as [string, Tensor]), step, hint);
+  }
+
+  /** Stops the run when a named tensor holds NaN or ±Infinity. */
+  checkFiniteParameters(tensors: Iterable<[string, Tensor | Float32Array]>, step: number, hint = 'try a lower --lr'): void {
+    checkFiniteTensors(tensors, step, { lastCheckpointStep: this.lastCheckpointStep(), hint });
+  }
+
+  /** A warning about the result (e.g. a collapsed map): printed now, kept in summary.json by `completed`. */
+  warn(code: string, message: string, out: Output): void {
+    (this.summary.warnings ??= []).push({ code, message });
+    out.notice(`warning: ${message}`);
+  }
+
+  /** Stops listening for signals and gives the run's lock back. */
   close(): void {
+    this.lock?.release();
+    this.lock = null;
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
   }
+}
+
+/** The git commit of the package when it runs from a checkout (with `dirty` for local changes); null otherwise. */
+export function gitCommit(): { commit: string; dirty: boolean } | null {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  if (!existsSync(join(root, '.git'))) return null;
+  const rev = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', timeout: 5000 });
+  if (rev.status !== 0) return null;
+  const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8', timeout: 5000 });
+  return { commit: rev.stdout.trim(), dirty: status.status === 0 && status.stdout.trim() !== '' };
 }

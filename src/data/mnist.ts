@@ -43,15 +43,30 @@ function find(dir: string, base: string): string {
   throw new Error(`loadImageIdx: neither ${base} nor ${base}.gz found in ${dir}`);
 }
 
-/** Loads one split of an MNIST-format dataset from a directory of IDX files (raw or .gz). */
-export function loadImageIdx(dir: string, split: Split, limit?: number): LabelledImages {
+/**
+ * Loads one split of an MNIST-format dataset from a directory of IDX files (raw or .gz). With
+ * `classes`, every label of the file must be 0..classes-1: a stray 200 would otherwise become a
+ * phantom class in every metric downstream.
+ */
+export function loadImageIdx(dir: string, split: Split, limit?: number, classes?: number): LabelledImages {
   if (split !== 'train' && split !== 'test') throw new RangeError(`loadImageIdx: expected split 'train' or 'test', got ${JSON.stringify(split)}`);
+  if (classes !== undefined && (!Number.isInteger(classes) || classes < 1)) throw new RangeError(`loadImageIdx: expected a positive integer class count, got ${classes}`);
   const [imgName, labName] = FILES[split];
-  const img = readIdx(find(dir, imgName));
-  const lab = readIdx(find(dir, labName));
-  if (img.shape.length !== 3) throw new RangeError(`loadImageIdx: expected 3-D images in ${imgName}, got shape [${img.shape.join(', ')}]`);
-  if (lab.shape.length !== 1) throw new RangeError(`loadImageIdx: expected 1-D labels in ${labName}, got shape [${lab.shape.join(', ')}]`);
-  if (img.shape[0] !== lab.shape[0]) throw new RangeError(`loadImageIdx: ${img.shape[0]} images but ${lab.shape[0]} labels in ${dir}`);
+  const imgPath = find(dir, imgName);
+  const labPath = find(dir, labName);
+  const img = readIdx(imgPath);
+  const lab = readIdx(labPath);
+  if (img.shape.length !== 3) throw new RangeError(`loadImageIdx: expected 3-D images in ${imgPath}, got shape [${img.shape.join(', ')}]`);
+  if (lab.shape.length !== 1) throw new RangeError(`loadImageIdx: expected 1-D labels in ${labPath}, got shape [${lab.shape.join(', ')}]`);
+  if (img.shape[0] !== lab.shape[0]) throw new RangeError(`loadImageIdx: ${imgPath} has ${img.shape[0]} images but ${labPath} has ${lab.shape[0]} labels`);
+  if (classes !== undefined) {
+    // The whole file, not just the first `limit` rows: a bad label means a corrupt file.
+    for (let i = 0; i < lab.data.length; i++) {
+      if (lab.data[i] >= classes) {
+        throw new RangeError(`loadImageIdx: ${labPath} has label ${lab.data[i]} at row ${i} (counting from 0); expected a class 0..${classes - 1}`);
+      }
+    }
+  }
   const [total, h, w] = img.shape;
   const n = limit === undefined ? total : Math.min(total, limit);
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`loadImageIdx: expected a non-negative integer limit, got ${limit}`);

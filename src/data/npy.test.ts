@@ -183,6 +183,25 @@ test('damaged or unsupported .npy bytes are refused with an error naming the fil
   for (const [bytes, re] of bad) assert.throws(() => parseNpy(bytes, 'f.npy'), re);
 });
 
+test('a header nested thousands deep is refused as damage, naming the file, without exhausting the stack', () => {
+  for (const depth of [17, 3000, 100_000]) {
+    const header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${'('.repeat(depth)}2,${')'.repeat(depth)}, }\n`;
+    assert.throws(
+      () => parseNpy(npyBytes(header, new Uint8Array(8), 2), 'deep.npy'),
+      /^Error: parseNpy: deep\.npy has a header that is not a Python literal \(nesting deeper than 16 levels at character \d+\)/,
+      `depth ${depth}`,
+    );
+  }
+  // Sixteen levels parse (and then fail on the shape, which is not a tuple of integers).
+  const sixteen = `{'descr': '<f4', 'fortran_order': False, 'shape': (${'['.repeat(14)}2${']'.repeat(14)},), }`;
+  assert.throws(() => parseNpy(npyBytes(sixteen, new Uint8Array(8)), 'f.npy'), /f\.npy has shape a tuple of 1; expected a tuple of integers/);
+});
+
+test('a header length beyond the limit is refused before the header is read', () => {
+  const bytes = npyBytes(F4_2 + ' '.repeat(2 ** 21), new Uint8Array(8), 2);
+  assert.throws(() => parseNpy(bytes, 'big.npy'), /parseNpy: big\.npy declares a \d+-byte header, more than the 1048576-byte limit/);
+});
+
 test('encodeNpy refuses data whose type or length does not match dtype and shape', () => {
   assert.throws(() => encodeNpy({ dtype: 'f4', shape: [2], data: new Float64Array(2) }), /encodeNpy: dtype 'f4' needs data as a Float32Array, got Float64Array/);
   assert.throws(() => encodeNpy({ dtype: 'i4', shape: [2, 3], data: new Int32Array(5) }), /encodeNpy: shape \[2, 3\] needs 6 elements, data has 5/);

@@ -61,6 +61,9 @@ const DTYPE_NAMES: Record<string, string> = {
   m: 'timedelta64',
 };
 
+/** Largest header parseNpy reads: numpy's are ~128 bytes; 1 MiB still fits tens of thousands of axes. */
+export const MAX_NPY_HEADER_BYTES = 2 ** 20;
+
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const ALIGN = 64;
 // numpy leaves room for the first axis to grow in place to 21 digits (GROWTH_AXIS_MAX_DIGITS).
@@ -88,9 +91,15 @@ type PyValue = string | number | boolean | null | PyValue[] | PyTuple | Map<stri
 
 class HeaderSyntaxError extends Error {}
 
+// numpy's own headers nest two deep ({'shape': (…)}), structured dtypes a few more; anything
+// deeper is damage, and refusing it keeps the recursion far from the stack limit.
+const MAX_DEPTH = 16;
+
 /** Recursive descent over dict / tuple / list / str / int / True / False / None. */
 function parsePyLiteral(text: string): PyValue {
   let i = 0;
+  let depth = 0;
+  const NUMBER_OR_NAME = /(-?\d+)L?|(True|False|None)\b/y;
   const fail = (what: string): never => {
     throw new HeaderSyntaxError(`${what} at character ${i}`);
   };
@@ -120,6 +129,18 @@ function parsePyLiteral(text: string): PyValue {
   const value = (): PyValue => {
     skip();
     const c = text[i];
+    if (c === '{' || c === '(' || c === '[') {
+      if (depth >= MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH} levels`);
+      depth++;
+      try {
+        return container(c);
+      } finally {
+        depth--;
+      }
+    }
+    return scalar(c);
+  };
+  const container = (c: string): PyValue => {
     if (c === '{') {
       i++;
       const d = new Map<string, PyValue>();
@@ -145,6 +166,9 @@ function parsePyLiteral(text: string): PyValue {
       sequence(']', () => items.push(value()));
       return items;
     }
+    return fail(`unexpected '${c}'`);
+  };
+  const scalar = (c: string | undefined): PyValue => {
     if (c === "'" || c === '"') {
       i++;
       let s = '';
@@ -156,7 +180,8 @@ function parsePyLiteral(text: string): PyValue {
       i++;
       return s;
     }
-    const m = /^(-?\d+)L?|^(True|False|None)\b/.exec(text.slice(i));
+    NUMBER_OR_NAME.lastIndex = i;
+    const m = NUMBER_OR_NAME.exec(text);
     if (m === null) return fail(c === undefined ? 'unexpected end' : `unexpected '${c}'`);
     i += m[0].length;
     if (m[2] === 'True') return true;
@@ -235,6 +260,7 @@ export function parseNpy(bytes: Uint8Array, source = 'npy data'): NpyArray {
   const prefix = 8 + lenBytes;
   if (bytes.length < prefix) throw new RangeError(`${fn}: ${source} is truncated: ${bytes.length} bytes, the version ${major}.0 header length field ends at byte ${prefix}`);
   const hlen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (hlen > MAX_NPY_HEADER_BYTES) throw new RangeError(`${fn}: ${source} declares a ${hlen}-byte header, more than the ${MAX_NPY_HEADER_BYTES}-byte limit (damaged file?)`);
   const dataStart = prefix + hlen;
   if (bytes.length < dataStart) throw new RangeError(`${fn}: ${source} is truncated inside its header: the header needs ${dataStart} bytes, the file has ${bytes.length}`);
 

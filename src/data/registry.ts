@@ -1,6 +1,6 @@
 /**
  * The dataset registry: for every dataset latentlab knows, the files it is made of (with the sizes
- * and sha256 of the canonical distribution files, see shared/data/README.md), where they can be
+ * and sha256 of the canonical distribution files, and of their gunzipped forms), where they can be
  * downloaded, their licence, class names, shapes and split sizes, and the loader that reads them.
  * Finding, downloading and verifying the files is `fetch.ts`'s job; this file is only data.
  */
@@ -75,13 +75,18 @@ function concat(a: LoadedRows, b: LoadedRows): LoadedRows {
   return { x: new Tensor(x, [labels.length, a.x.cols]), labels };
 }
 
-/** IDX datasets: 'all' reads train then only as many test rows as the limit still allows. */
-function loadIdxSplit(dir: string, split: DataSplit, limit?: number): LoadedRows {
-  if (split !== 'all') return loadImageIdx(dir, split, limit);
-  const train = loadImageIdx(dir, 'train', limit);
-  const rest = limit === undefined ? undefined : limit - train.labels.length;
-  if (rest === 0) return train;
-  return concat(train, loadImageIdx(dir, 'test', rest));
+/**
+ * IDX datasets: 'all' reads train then only as many test rows as the limit still allows. Labels
+ * are checked against the class count, naming the file and row of a stray one.
+ */
+function idxLoader(classes: number): DatasetInfo['load'] {
+  return (dir, split, limit) => {
+    if (split !== 'all') return loadImageIdx(dir, split, limit, classes);
+    const train = loadImageIdx(dir, 'train', limit, classes);
+    const rest = limit === undefined ? undefined : limit - train.labels.length;
+    if (rest === 0) return train;
+    return concat(train, loadImageIdx(dir, 'test', rest, classes));
+  };
 }
 
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
@@ -114,7 +119,7 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetInfo>> = {
     imageShape: [28, 28],
     splits: { train: 60000, test: 10000, all: 70000 },
     packageDir: mnistPackageDir,
-    load: loadIdxSplit,
+    load: idxLoader(DIGITS.length),
   },
   'fashion-mnist': {
     name: 'fashion-mnist',
@@ -141,7 +146,7 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetInfo>> = {
     classNames: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
     imageShape: [28, 28],
     splits: { train: 60000, test: 10000, all: 70000 },
-    load: loadIdxSplit,
+    load: idxLoader(10),
   },
   usps: {
     name: 'usps',

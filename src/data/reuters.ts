@@ -5,7 +5,7 @@
  *
  *   python3 -c "import numpy as np; d=np.load('reutersidf10k.npy', allow_pickle=True).item(); np.save('reuters10k-data.npy', d['data'].astype('float32')); np.save('reuters10k-labels.npy', d['label'].astype('int64'))"
  *
- * The data is not shipped with shared/data (see its README): no public copy could be fetched.
+ * No public copy of the data could be found, so none is downloaded; see docs/datasets.md.
  */
 import { Tensor } from '../tensor/tensor.js';
 import { readNpy, tensorFromNpy, type NpyArray } from './npy.js';

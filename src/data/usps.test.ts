@@ -3,12 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { loadUsps, parseUspsText } from './usps.js';
-
-// The repository's sibling ../shared (see shared/data/README.md); absent in CI.
-const USPS_DIR = fileURLToPath(new URL('../../../shared/data/usps/', import.meta.url));
+import { Rng } from '../random.js';
+import { uspsText } from '../../test/helpers/datasets.js';
+import { MAX_USPS_TEXT_BYTES, loadUsps, parseUspsBytes, parseUspsText } from './usps.js';
 
 /** 256 grey values: pixel k is -1 + 2k/255, so every value in [-1, 1] is hit in order. */
 const GREYS = Array.from({ length: 256 }, (_, k) => -1 + (2 * k) / 255);
@@ -115,29 +113,42 @@ test('loadUsps names the missing file and refuses unknown splits', (t) => {
   assert.throws(() => loadUsps(dir, 'train'), /zip\.train\.gz is not a valid gzip stream/);
 });
 
-test('the real USPS files have 7291 + 2007 images with the label histograms of the data README', () => {
-  const histogram = (labels: Int32Array): number[] => {
-    const h = new Array<number>(10).fill(0);
-    for (const l of labels) h[l]++;
-    return h;
-  };
-  const train = loadUsps(USPS_DIR, 'train');
-  const testSplit = loadUsps(USPS_DIR, 'test');
-  assert.deepEqual(train.x.shape, [7291, 256]);
-  assert.deepEqual(testSplit.x.shape, [2007, 256]);
-  assert.deepEqual(histogram(train.labels), [1194, 1005, 731, 658, 652, 556, 664, 645, 542, 644]);
-  assert.deepEqual(histogram(testSplit.labels), [359, 264, 198, 166, 200, 160, 170, 147, 166, 177]);
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of train.x.data) {
-    if (v < min) min = v;
-    if (v > max) max = v;
+test('parseUspsBytes reads gzipped and plain bytes alike, in both formatting styles', () => {
+  const rng = new Rng(3);
+  for (const style of ['train', 'test'] as const) {
+    const text = uspsText(rng, 12, style);
+    const plain = parseUspsBytes(Buffer.from(text, 'latin1'), 'p');
+    const gz = parseUspsBytes(gzipSync(text), 'g');
+    assert.deepEqual(plain.x.shape, [12, 256]);
+    assert.deepEqual([...plain.labels], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
+    assert.deepEqual(gz.x.data, plain.x.data);
+    assert.deepEqual(gz.labels, plain.labels);
   }
-  assert.equal(min, 0);
-  assert.equal(max, 1);
-  // The first training line is "6.0000", seven "-1.0000", then "-0.6310 0.8620 …".
-  assert.equal(train.labels[0], 6);
-  assert.equal(train.x.data[0], 0);
-  assert.equal(train.x.data[7], scaled('-0.6310'));
-  assert.equal(train.x.data[8], scaled('0.8620'));
+});
+
+test('a gzipped USPS file that inflates past the text limit is refused as soon as it passes it', (t) => {
+  // 65 gzip members of 1 MiB of zeros each: 65 KiB that inflate to 65 MiB.
+  const member = gzipSync(new Uint8Array(2 ** 20));
+  const bomb = Buffer.concat(new Array<Buffer>(65).fill(member));
+  assert.ok(65 * 2 ** 20 > MAX_USPS_TEXT_BYTES);
+  const started = performance.now();
+  assert.throws(() => parseUspsBytes(bomb, 'bomb.gz'), new RegExp(`parseUspsBytes: bomb\\.gz inflates to more than the ${MAX_USPS_TEXT_BYTES}-byte limit for a USPS text file; refused`));
+  t.diagnostic(`refused in ${(performance.now() - started).toFixed(0)} ms`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'latentlab-usps-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'zip.train.gz'), bomb);
+  assert.throws(() => loadUsps(dir, 'train'), /zip\.train\.gz inflates to more than/);
+  // An uncompressed file is refused by its size, before it is read.
+  writeFileSync(join(dir, 'zip.test'), new Uint8Array(MAX_USPS_TEXT_BYTES + 5000));
+  assert.throws(() => loadUsps(dir, 'test'), new RegExp(`loadUsps: .*zip\\.test is ${MAX_USPS_TEXT_BYTES + 5000} bytes, more than the ${MAX_USPS_TEXT_BYTES}-byte limit`));
+});
+
+test('a text of millions of short lines fails on its first line, not on an allocation sized by its line count', () => {
+  assert.throws(() => parseUspsText('1\n'.repeat(20_000_000), 'f'), /^Error: parseUspsText: f line 1 has 1 numbers; expected 257/);
+  // A line with far too many numbers is counted exactly without splitting it whole.
+  assert.throws(() => parseUspsText('0 '.repeat(100_000), 'f'), /parseUspsText: f line 1 has 100000 numbers; expected 257/);
+  assert.throws(() => parseUspsText(`1 ${'9'.repeat(5000)}`, 'f'), /f line 1 has 2 numbers/);
+  const long = ['1', '9'.repeat(5000), ...new Array<string>(255).fill('0')].join(' ');
+  assert.throws(() => parseUspsText(long, 'f'), (e: Error) => e.message.length < 300 && /field 2: grey value "9{40}…" is outside \[-1, 1\]/.test(e.message));
 });

@@ -13,12 +13,16 @@
  * pixels [minisom]; the gradient SOM on pixels [kerasom]; an autoencoder with DESOM's
  * architecture, data order and budget (`train desom --gamma 0`), then a classic [AE+minisom] or
  * gradient [AE+kerasom] SOM on its codes; DESOM. Every run trains and is scored on the whole
- * dataset (train + test), as the paper does.
+ * dataset (train + test), as the paper does. ("seed 000" is the DESOM paper: docs/references.md.)
+ *
+ * The sweep folder also holds sweep.json (SweepManifest): whether any of its runs were a quick
+ * smoke test, so that a report rebuilt later labels them as such.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { writeJsonAtomic } from '../io/atomic.js';
 import { RunDir } from '../runs/run-dir.js';
 import { hasCheckpoint } from '../runs/checkpoint.js';
 import type { SweepRecord } from './desom-table.js';
@@ -28,6 +32,8 @@ import { MATMUL_PRECISIONS, type MatmulPrecision } from '../tensor/backend.js';
 export const SWEEP_METHODS = ['kmeans', 'som', 'gsom', 'ae_som', 'ae_gsom', 'desom'] as const;
 export type SweepMethod = (typeof SWEEP_METHODS)[number];
 export const SWEEP_DATASETS = ['mnist', 'fashion-mnist', 'usps'] as const;
+/** Rows per dataset of a quick sweep unless `limit` says otherwise. */
+export const QUICK_LIMIT = 1000;
 
 export interface SweepOptions {
   /** The sweep folder (run directories, logs/, results). */
@@ -98,7 +104,7 @@ export function planSweep(o: SweepOptions): SweepTask[] {
   if (m === null || Number(m[1]) * Number(m[2]) < 2) throw new RangeError(`${fn}: expected map as ROWSxCOLS (e.g. 8x8), got ${JSON.stringify(map)}`);
   const cells = Number(m[1]) * Number(m[2]);
   const quick = o.quick === true;
-  const limit = o.limit ?? (quick ? 1000 : undefined);
+  const limit = o.limit ?? (quick ? QUICK_LIMIT : undefined);
   const threads = o.threads ?? Math.max(1, Math.floor(cpus().length / Math.max(1, o.jobs ?? 1)));
   const tasks: SweepTask[] = [];
   const needAe = o.methods.includes('ae_som') || o.methods.includes('ae_gsom');
@@ -138,6 +144,50 @@ export function planSweep(o: SweepOptions): SweepTask[] {
   return tasks;
 }
 
+/** The file in the sweep folder that describes the sweep (see SweepManifest). */
+export const SWEEP_MANIFEST = 'sweep.json';
+
+/** What a report over a sweep folder must know about how its runs were made. */
+export interface SweepManifest {
+  /** True once any invocation ran quick (smoke-test) commands in this folder: it stays true. */
+  quick: boolean;
+  /** Rows per dataset of the last invocation (null: all). */
+  limit: number | null;
+  map: string;
+  matmul_precision: MatmulPrecision;
+}
+
+/** The sweep folder's sweep.json, or null when there is none; throws, naming the file, when it is not a manifest. */
+export function readSweepManifest(root: string): SweepManifest | null {
+  const path = join(resolve(root), SWEEP_MANIFEST);
+  if (!existsSync(path)) return null;
+  let m: unknown;
+  try {
+    m = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`readSweepManifest: could not read ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  if (m === null || typeof m !== 'object' || typeof (m as SweepManifest).quick !== 'boolean') {
+    throw new Error(`readSweepManifest: expected ${path} to hold an object with a boolean "quick", got ${JSON.stringify(m)}`);
+  }
+  return m as SweepManifest;
+}
+
+/** Writes sweep.json for an invocation with options `o`; `quick` stays true once a quick sweep used the folder. */
+export function writeSweepManifest(root: string, o: Pick<SweepOptions, 'quick' | 'limit' | 'map' | 'matmulPrecision'>): SweepManifest {
+  const quick = o.quick === true;
+  const prev = readSweepManifest(root);
+  const m: SweepManifest = {
+    quick: quick || prev?.quick === true,
+    limit: o.limit ?? (quick ? QUICK_LIMIT : null),
+    map: o.map ?? '8x8',
+    matmul_precision: o.matmulPrecision ?? 'float32',
+  };
+  mkdirSync(resolve(root), { recursive: true });
+  writeJsonAtomic(join(resolve(root), SWEEP_MANIFEST), m);
+  return m;
+}
+
 /** What is on disk for a task: null (nothing), or the run's effective status. */
 export function taskStatus(root: string, id: string): string | null {
   if (!existsSync(join(root, id, 'config.json'))) return null;
@@ -166,6 +216,7 @@ export async function runSweep(o: SweepOptions): Promise<{ tasks: SweepTask[]; s
   const tasks = planSweep(o);
   const root = resolve(o.root);
   mkdirSync(join(root, 'logs'), { recursive: true });
+  writeSweepManifest(root, o);
   const jobs = o.jobs ?? 1;
   if (!Number.isSafeInteger(jobs) || jobs < 1) throw new RangeError(`runSweep: expected jobs to be a positive integer, got ${jobs}`);
   const entry = o.entry ?? defaultEntry();

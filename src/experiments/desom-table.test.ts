@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe as suite, test } from 'node:test';
 import { describe, welchTTest } from '../stats/index.js';
-import { DESOM_TABLE_METRICS, PAPER, buildDesomTable, desomTableMarkdown, formatPValue, type SweepRecord } from './desom-table.js';
+import { DESOM_TABLE_METRICS, PAPER, SMOKE_TEST_NOTICE, buildDesomTable, desomTableMarkdown, formatPValue, type SweepRecord } from './desom-table.js';
 
 function rec(method: string, dataset: string, seed: number, metrics: Record<string, number>, train_s: number | null = 100, status: SweepRecord['status'] = 'completed'): SweepRecord {
   return { method, dataset, seed, status, run_id: status === 'missing' ? null : `${method}-${dataset}-s${seed}`, metrics, train_s };
@@ -216,5 +216,45 @@ suite('desomTableMarkdown', () => {
     assert.equal(formatPValue(0.003), '0.0030');
     assert.equal(formatPValue(0.01), '0.010');
     assert.equal(formatPValue(1), '1.000');
+  });
+});
+
+suite('a smoke test (bench desom --quick)', () => {
+  const table = buildDesomTable(records(), { smokeTest: true });
+  const md = desomTableMarkdown(table);
+
+  test('is labelled as one, above the tables and in every table title', () => {
+    assert.equal(table.smoke_test, true);
+    assert.equal(buildDesomTable(records()).smoke_test, false);
+    assert.ok(md.startsWith(`# DESOM benchmark — smoke test\n\n${SMOKE_TEST_NOTICE}\n`), md);
+    assert.ok(md.includes('## MNIST — smoke test'), md);
+    assert.ok(!/^## MNIST$/m.test(md), md);
+  });
+
+  test("carries neither the paper's numbers nor p-values", () => {
+    for (const r of table.datasets.flatMap((d) => d.rows)) {
+      assert.equal(r.paper, null, r.method);
+      for (const c of Object.values(r.metrics)) {
+        assert.equal(c.welch, null);
+        assert.equal(c.welch_note, 'smoke test');
+      }
+    }
+    assert.ok(!md.includes('paper purity'), md);
+    assert.ok(!md.includes('paper proto.'), md);
+    assert.ok(!md.includes('0.939 / 0.657'), md);
+    assert.ok(!md.includes("Welch's t-test vs"), md);
+    assert.ok(!md.includes('p-value'), md);
+    assert.ok(!/[↑↓]/.test(md), md);
+    assert.ok(!md.includes(formatPValue(welchTTest(desomPurity, somPurity).p)), md);
+  });
+
+  test('keeps the measured cells, the legend and the runs left out', () => {
+    const desomRow = md.split('\n').find((l) => l.startsWith('| DESOM |')) ?? '';
+    assert.ok(desomRow.startsWith('| DESOM | DESOM | 3/3 | 0.9391 ± 0.0039 |'), desomRow);
+    assert.ok(desomRow.endsWith(' s |'), desomRow);
+    assert.ok(md.includes('- TE: topographic error'), md);
+    assert.ok(md.includes('Runs left out of the statistics: failed 1 (SOM MNIST seed 3)'), md);
+    assert.deepEqual(JSON.parse(JSON.stringify(table)), table);
+    assert.throws(() => buildDesomTable(records(), { smokeTest: 'yes' as never }), /buildDesomTable: expected smokeTest to be a boolean, got "yes"/);
   });
 });

@@ -4,6 +4,9 @@
  * metric, Welch's t-test of every method against a reference method (DESOM by default) and the
  * paper's numbers beside ours; then the same as markdown. The table is plain JSON data and the
  * markdown is a pure function of it (no dates), so reruns on the same runs give the same bytes.
+ * A smoke test (`bench desom --quick`: a few rows, steps and seeds) is labelled as such, without
+ * the paper's numbers or t-tests, which would read as results. The paper and its reference code
+ * are summarised in docs/references.md.
  */
 import { describe, welchTTest } from '../stats/index.js';
 
@@ -170,6 +173,11 @@ export interface DesomIgnoredValue {
 }
 
 export interface DesomTable {
+  /**
+   * True for a smoke test (reduced runs that only check that every method runs end to end): its
+   * rows carry no paper numbers and no t-tests, and the markdown says so above every table.
+   */
+  smoke_test: boolean;
   reference: string;
   reference_display: string;
   /** Metric keys, in column order. */
@@ -248,10 +256,14 @@ function welchCell(ref: number[] | null, refDisplay: string, values: number[], d
  * completed seeds (sorted by seed), Welch's t-test of the reference method (default 'desom')
  * against the method per metric when both have ≥ 2 values (else null with a note), and the
  * paper's numbers. Failed, interrupted, running and missing runs are counted and listed, never
- * averaged. Throws on a malformed record or on two records for the same method, dataset and seed.
+ * averaged. With `smokeTest`, the table is labelled a smoke test: no paper numbers and no t-tests
+ * (welch null, note 'smoke test'). Throws on a malformed record or on two records for the same
+ * method, dataset and seed.
  */
-export function buildDesomTable(records: readonly SweepRecord[], o: { reference?: string } = {}): DesomTable {
+export function buildDesomTable(records: readonly SweepRecord[], o: { reference?: string; smokeTest?: boolean } = {}): DesomTable {
   const fn = 'buildDesomTable';
+  const smoke = o.smokeTest ?? false;
+  if (typeof smoke !== 'boolean') throw new TypeError(`${fn}: expected smokeTest to be a boolean, got ${JSON.stringify(smoke)}`);
   if (!Array.isArray(records as unknown)) throw new TypeError(`${fn}: expected an array of sweep records, got ${records === null ? 'null' : typeof records}`);
   const reference = o.reference ?? 'desom';
   if (typeof reference !== 'string' || reference.length === 0) throw new TypeError(`${fn}: expected reference to be a method id like 'desom', got ${JSON.stringify(reference)}`);
@@ -293,7 +305,7 @@ export function buildDesomTable(records: readonly SweepRecord[], o: { reference?
       }
       values.set(method, perMetric);
       const info = METHOD_INFO.get(method);
-      const paper = PAPER[dataset]?.[method];
+      const paper = smoke ? undefined : PAPER[dataset]?.[method];
       rowsBase.push({
         method,
         display: methodDisplay(method),
@@ -308,13 +320,14 @@ export function buildDesomTable(records: readonly SweepRecord[], o: { reference?
       const metrics: Record<string, DesomMetricCell> = {};
       for (const key of metricKeys) {
         const xs = values.get(row.method)?.get(key) ?? [];
-        metrics[key] = { summary: summaryOf(xs), ...welchCell(refValues?.get(key) ?? null, refDisplay, xs, row.display, row.method === reference) };
+        const welch = smoke ? { welch: null, welch_note: 'smoke test' } : welchCell(refValues?.get(key) ?? null, refDisplay, xs, row.display, row.method === reference);
+        metrics[key] = { summary: summaryOf(xs), ...welch };
       }
       return { ...row, metrics };
     });
     datasets.push({ dataset, display: DATASET_INFO.get(dataset)?.display ?? dataset, rows });
   }
-  return { reference, reference_display: refDisplay, metrics: metricKeys, datasets, not_completed: notCompleted, ignored_values: ignored };
+  return { smoke_test: smoke, reference, reference_display: refDisplay, metrics: metricKeys, datasets, not_completed: notCompleted, ignored_values: ignored };
 }
 
 // ----------------------------------------------------------------------------- markdown
@@ -365,29 +378,41 @@ function metricLabel(key: string): string {
   return DESOM_TABLE_METRICS.find((m) => m.key === key)?.label ?? key;
 }
 
+/** The paragraph above a smoke test's tables. */
+export const SMOKE_TEST_NOTICE =
+  '**Smoke test, not the benchmark.** These runs (`latentlab bench desom --quick`) use a few rows, steps and seeds ' +
+  'only to check that every method runs end to end. Their numbers say nothing about the methods and are not comparable ' +
+  "with the paper's, so neither the paper's numbers nor t-tests are shown. Run `latentlab bench desom` without `--quick` for the benchmark.";
+
 /**
  * The table as markdown: per dataset a table (rows = methods; columns: paper name, completed/total
  * seeds, every metric as mean ± std, the paper's purity / NMI and, where the paper has it, its
  * k-means-on-prototypes accuracy), then the p-values of Welch's t-test against the reference with
  * ↑ / ↓ for whether the reference's mean is higher or lower; then a legend and the runs left out.
+ * A smoke test opens with SMOKE_TEST_NOTICE, titles every table "… — smoke test" and has neither
+ * the paper columns nor the p-values.
  */
 export function desomTableMarkdown(table: DesomTable): string {
   const ref = table.reference_display;
+  const smoke = table.smoke_test === true;
   const lines: string[] = [];
+  if (smoke) lines.push('# DESOM benchmark — smoke test', '', SMOKE_TEST_NOTICE, '');
   for (const ds of table.datasets) {
-    lines.push(`## ${ds.display}`, '');
-    const paperAcc = ds.rows.some((r) => r.paper?.prototype_kmeans_accuracy !== undefined);
-    const header = ['method', 'paper name', 'seeds', ...table.metrics.map(metricLabel), 'paper purity / NMI', ...(paperAcc ? ['paper proto. k-means acc.'] : [])];
-    const align: ('l' | 'r')[] = ['l', 'l', 'r', ...table.metrics.map((): 'r' => 'r'), 'r', ...(paperAcc ? ['r' as const] : [])];
+    lines.push(smoke ? `## ${ds.display} — smoke test` : `## ${ds.display}`, '');
+    const paperCols = !smoke;
+    const paperAcc = paperCols && ds.rows.some((r) => r.paper?.prototype_kmeans_accuracy !== undefined);
+    const header = ['method', 'paper name', 'seeds', ...table.metrics.map(metricLabel), ...(paperCols ? ['paper purity / NMI'] : []), ...(paperAcc ? ['paper proto. k-means acc.'] : [])];
+    const align: ('l' | 'r')[] = ['l', 'l', 'r', ...table.metrics.map((): 'r' => 'r'), ...(paperCols ? ['r' as const] : []), ...(paperAcc ? ['r' as const] : [])];
     const rows = ds.rows.map((r) => [
       r.display,
       r.paper_name ?? DASH,
       `${r.counts.completed}/${r.counts.total}`,
       ...table.metrics.map((k) => formatSummary(r.metrics[k]?.summary ?? null, k, r.counts.completed)),
-      formatPaper(r.paper),
+      ...(paperCols ? [formatPaper(r.paper)] : []),
       ...(paperAcc ? [r.paper?.prototype_kmeans_accuracy?.toFixed(4) ?? DASH] : []),
     ]);
     lines.push(...mdTable(header, align, rows), '');
+    if (smoke) continue;
 
     const others = ds.rows.filter((r) => r.method !== table.reference);
     lines.push(`### Welch's t-test vs ${ref}, p-value (two-sided)`, '');
@@ -402,7 +427,13 @@ export function desomTableMarkdown(table: DesomTable): string {
   }
 
   lines.push('## Legend', '');
-  lines.push(`Cells are mean ± sample standard deviation (ddof = 1) over the completed seeds; "seeds" is completed/total runs; "(n = k)" marks a metric that only k completed runs report; ${DASH}: not reported by the method. The paper's NMI is the geometric one (NMI (geom.)); it has no k-means or USPS rows. p-values: Welch's unequal-variance t-test, two-sided, of ${ref} against each method over the seeds.`, '');
+  const cells = `Cells are mean ± sample standard deviation (ddof = 1) over the completed seeds; "seeds" is completed/total runs; "(n = k)" marks a metric that only k completed runs report; ${DASH}: not reported by the method.`;
+  lines.push(
+    smoke
+      ? `${cells} A smoke test: no paper numbers and no t-tests (see above).`
+      : `${cells} The paper's NMI is the geometric one (NMI (geom.)); it has no k-means or USPS rows. p-values: Welch's unequal-variance t-test, two-sided, of ${ref} against each method over the seeds.`,
+    '',
+  );
   for (const key of table.metrics) {
     const info = DESOM_TABLE_METRICS.find((m) => m.key === key);
     lines.push(`- ${metricLabel(key)}: ${info?.description ?? key}.`);

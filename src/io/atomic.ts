@@ -1,6 +1,6 @@
 /**
- * Crash-safe file writes for the run directory (DESIGN.md: "a crash never leaves a half-written
- * file behind"): whole files go to a temp file in the same directory, are fsynced and renamed over
+ * Crash-safe file writes for the run directory (docs/architecture.md: "a crash never leaves a
+ * half-written file behind"): whole files go to a temp file in the same directory, are fsynced and renamed over
  * the target (rename is atomic within one file system); `events.jsonl` grows by appended lines,
  * and its readers tolerate the one torn line a crash can leave at the end.
  */

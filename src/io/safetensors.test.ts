@@ -264,6 +264,28 @@ describe('decodeSafetensors refuses damaged or invalid files with a clear reason
     assert.throws(() => decodeSafetensors(craft({ __metadata__: ['x'] }, data(0))), /"__metadata__" must be an object of strings/);
   });
 
+  test('a header nested far deeper than any valid one is refused, naming the file, without exhausting the stack', () => {
+    for (const depth of [9, 3000, 100_000]) {
+      const header = `{"w":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      assert.throws(
+        () => decodeSafetensors(craft(header, data(0)), 'deep.safetensors'),
+        (e: Error) => e instanceof RangeError && /^decodeSafetensors: deep\.safetensors: header nests objects\/arrays more than 8 deep/.test(e.message),
+        `depth ${depth}`,
+      );
+    }
+    // Brackets inside strings do not count; eight levels still get the specific complaint.
+    assert.throws(() => decodeSafetensors(craft({ w: { ...entry('F32', [1], [0, 4]), '[[[[[[[[[': 1 } }, data(4))), /unexpected field "\[\[\[\[\[\[\[\[\["/);
+    assert.throws(() => decodeSafetensors(craft({ w: [[[[[[[1]]]]]]] }, data(0))), /tensor "w": expected an object \{dtype, shape, data_offsets\}, got \[\[\[\[\[\[\[1\]\]\]\]\]\]\]/);
+  });
+
+  test('values quoted in errors are cut short, however large the damaged header', () => {
+    const shape = new Array<number>(100_000).fill(1.5);
+    assert.throws(
+      () => decodeSafetensors(craft({ w: entry('F32', shape, [0, 4]) }, data(4)), 'big.safetensors'),
+      (e: Error) => e.message.startsWith('decodeSafetensors: big.safetensors: tensor "w": expected shape') && e.message.length < 400,
+    );
+  });
+
   test('what the reference accepts is accepted: "__metadata__": null and an empty file', () => {
     assert.deepEqual(decodeSafetensors(craft({ __metadata__: null }, data(0))), { tensors: {}, metadata: null });
     assert.deepEqual(decodeSafetensors(craft('{}', data(0))), { tensors: {}, metadata: null });

@@ -48,12 +48,39 @@ const DTYPES: Record<SafetensorsDtype, { bytes: number; rank: number; array: { n
 /** Valid safetensors dtypes that latentlab does not convert (refused with "unsupported dtype"). */
 const OTHER_KNOWN_DTYPES = ['BOOL', 'I8', 'I16', 'U16', 'F16', 'BF16', 'U32', 'U64', 'C64', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F4', 'F6_E2M3', 'F6_E3M2'];
 
+// A valid header nests three deep ({name: {shape: [..]}}); refusing anything much deeper before
+// JSON.parse keeps every later walk over the value (and JSON.stringify in messages) off the stack limit.
+const MAX_HEADER_DEPTH = 8;
+
 const METADATA_KEY = '__metadata__';
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const utf8 = new TextEncoder();
 
 function isDtype(d: unknown): d is SafetensorsDtype {
   return typeof d === 'string' && Object.hasOwn(DTYPES, d);
+}
+
+/** A JSON value as quoted in errors, cut short: a damaged header can hold megabytes of it. */
+function show(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
+/** Whether `text` opens more than `limit` nested objects/arrays (outside strings) at any point. */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }
 
 function fmtShape(shape: readonly number[]): string {
@@ -68,7 +95,7 @@ function compareUtf8(a: string, b: string): number {
 
 /** Element count of a shape, or a description of what is wrong with it. */
 function shapeCount(shape: unknown): number | string {
-  const bad = `expected shape to be an array of non-negative integers, got ${JSON.stringify(shape)}`;
+  const bad = `expected shape to be an array of non-negative integers, got ${show(shape)}`;
   if (!Array.isArray(shape)) return bad;
   let count = 1;
   for (const d of shape) {
@@ -176,24 +203,24 @@ interface HeaderEntry {
 }
 
 function parseEntry(fail: (msg: string) => never, name: string, raw: unknown, bufferLength: number): HeaderEntry {
-  const where = `tensor ${JSON.stringify(name)}`;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(`${where}: expected an object {dtype, shape, data_offsets}, got ${JSON.stringify(raw)}`);
+  const where = `tensor ${show(name)}`;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(`${where}: expected an object {dtype, shape, data_offsets}, got ${show(raw)}`);
   const info = raw as Record<string, unknown>;
   for (const key of Object.keys(info)) {
-    if (key !== 'dtype' && key !== 'shape' && key !== 'data_offsets') fail(`${where}: unexpected field ${JSON.stringify(key)}; expected dtype, shape, data_offsets`);
+    if (key !== 'dtype' && key !== 'shape' && key !== 'data_offsets') fail(`${where}: unexpected field ${show(key)}; expected dtype, shape, data_offsets`);
   }
   const { dtype, shape, data_offsets: offsets } = info;
   if (!isDtype(dtype)) {
     if (typeof dtype === 'string' && OTHER_KNOWN_DTYPES.includes(dtype)) {
       fail(`${where}: unsupported dtype ${dtype}; latentlab reads ${Object.keys(DTYPES).join(', ')} (convert the tensor, e.g. to F32, before saving)`);
     }
-    fail(`${where}: unknown dtype ${JSON.stringify(dtype)}; expected one of ${Object.keys(DTYPES).join(', ')}`);
+    fail(`${where}: unknown dtype ${show(dtype)}; expected one of ${Object.keys(DTYPES).join(', ')}`);
   }
   const count = shapeCount(shape);
   if (typeof count === 'string') return fail(`${where}: ${count}`);
   const validOffset = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   if (!Array.isArray(offsets) || offsets.length !== 2 || !validOffset(offsets[0]) || !validOffset(offsets[1])) {
-    fail(`${where}: expected data_offsets to be [begin, end] with non-negative integers, got ${JSON.stringify(offsets)}`);
+    fail(`${where}: expected data_offsets to be [begin, end] with non-negative integers, got ${show(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) fail(`${where}: data_offsets [${begin}, ${end}] end before they begin`);
@@ -228,7 +255,8 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
   } catch {
     fail('header is not valid UTF-8');
   }
-  if (!text.startsWith('{')) fail(`header does not start with "{" (got ${JSON.stringify(text.slice(0, 20))})`);
+  if (!text.startsWith('{')) fail(`header does not start with "{" (got ${show(text.slice(0, 20))})`);
+  if (nestsDeeperThan(text, MAX_HEADER_DEPTH)) fail(`header nests objects/arrays more than ${MAX_HEADER_DEPTH} deep (a safetensors header needs 3; damaged file?)`);
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -245,9 +273,9 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
     if (name === METADATA_KEY) {
       // The reference reads "__metadata__": null as "no metadata".
       if (raw === null) continue;
-      if (typeof raw !== 'object' || Array.isArray(raw)) fail(`"${METADATA_KEY}" must be an object of strings, got ${JSON.stringify(raw)}`);
+      if (typeof raw !== 'object' || Array.isArray(raw)) fail(`"${METADATA_KEY}" must be an object of strings, got ${show(raw)}`);
       for (const [k, v] of Object.entries(raw as object)) {
-        if (typeof v !== 'string') fail(`"${METADATA_KEY}".${JSON.stringify(k)}: expected a string value, got ${JSON.stringify(v)}`);
+        if (typeof v !== 'string') fail(`"${METADATA_KEY}".${show(k)}: expected a string value, got ${show(v)}`);
       }
       metadata = Object.fromEntries(Object.entries(raw as Record<string, string>));
       continue;
@@ -261,9 +289,9 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
   let previous: HeaderEntry | null = null;
   for (const e of byOffset) {
     if (e.begin < expected) {
-      fail(`tensor ${JSON.stringify(e.name)}: data_offsets [${e.begin}, ${e.end}] overlap tensor ${JSON.stringify(previous!.name)} at [${previous!.begin}, ${previous!.end}]`);
+      fail(`tensor ${show(e.name)}: data_offsets [${e.begin}, ${e.end}] overlap tensor ${show(previous!.name)} at [${previous!.begin}, ${previous!.end}]`);
     }
-    if (e.begin > expected) fail(`data buffer has a hole: bytes [${expected}, ${e.begin}) belong to no tensor (next is ${JSON.stringify(e.name)})`);
+    if (e.begin > expected) fail(`data buffer has a hole: bytes [${expected}, ${e.begin}) belong to no tensor (next is ${show(e.name)})`);
     expected = e.end;
     previous = e;
   }

@@ -1,5 +1,6 @@
 /**
- * The Module contract (seed 003): `forward` caches what `backward` needs; `backward` takes the
+ * The Module contract (seed 003, the from-scratch network library coursework; see
+ * docs/references.md): `forward` caches what `backward` needs; `backward` takes the
  * gradient of the loss w.r.t. the output, accumulates parameter gradients and returns the
  * gradient w.r.t. the input.
  *

@@ -19,6 +19,9 @@
  *
  * The training step is `desomSteps`, a generator of step events (the CLI's progress bar and the
  * explorer's animation read the same stream); `fitDesom` drives it.
+ *
+ * "seed 000 §4.1" and the like cite the paper's sections; docs/references.md lists the sources
+ * and summarises what the reference code does.
  */
 import { Autoencoder, AE_ACTIVATIONS, type AeActivation } from '../ae/autoencoder.js';
 import { trainAutoencoderSteps } from '../ae/train.js';

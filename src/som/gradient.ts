@@ -1,5 +1,6 @@
 /**
- * The gradient SOM ("kerasom" in seed 000: DESOM without the autoencoder). Each minibatch step:
+ * The gradient SOM ("kerasom" in seed 000, the DESOM paper — docs/references.md: DESOM without
+ * the autoencoder). Each minibatch step:
  * BMUs with the current prototypes, weights wᵢₖ = K_T(δ(bmuᵢ, k)) held constant, then one
  * optimizer step on the prototypes for
  *   Lsom = (1/n) Σᵢ Σₖ wᵢₖ‖xᵢ − mₖ‖²

@@ -1,6 +1,7 @@
 /**
- * The minibatch training loop (seed 003's SGD() grown up), written as a generator of events so a
- * progress bar, a logger or the explorer's animation consume the same steps. `fit` drives it.
+ * The minibatch training loop (seed 003's SGD() grown up; see docs/references.md), written as a
+ * generator of events so a progress bar, a logger or the explorer's animation consume the same
+ * steps. `fit` drives it.
  */
 import type { Loss, Target } from '../nn/loss.js';
 import type { Module } from '../nn/module.js';
@@ -117,8 +118,10 @@ export function* trainSteps(o: TrainOptions): Generator<TrainEvent, void, undefi
   const shuffle = o.shuffle ?? true;
   const lr0 = o.optimizer.lr;
   const yCols = o.y instanceof Int32Array ? 0 : o.y.cols;
-  const xBuf = new Float32Array(o.batchSize * d);
-  const yBuf = o.y instanceof Int32Array ? new Int32Array(o.batchSize) : new Float32Array(o.batchSize * yCols);
+  // A batch never holds more rows than the data (a batch size above the row count is one batch).
+  const rowsPerBatch = Math.min(o.batchSize, n);
+  const xBuf = new Float32Array(rowsPerBatch * d);
+  const yBuf = o.y instanceof Int32Array ? new Int32Array(rowsPerBatch) : new Float32Array(rowsPerBatch * yCols);
   const start = o.startStep ?? 0;
   // Forked before any shuffle, and only when asked for, so runs without a transform are unchanged.
   const transformStream = o.inputTransform === undefined ? null : o.rng.fork();

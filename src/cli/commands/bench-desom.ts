@@ -2,12 +2,17 @@
  * `latentlab bench desom`: the DESOM paper's benchmark (src/experiments/desom-sweep.ts runs it),
  * then its table — mean ± std over seeds per method and dataset, Welch's t-test against DESOM,
  * the paper's numbers beside ours — written as results.md and results.json in the sweep folder.
+ * `--quick` (or a sweep folder whose sweep.json says it held quick runs) is a smoke test: its
+ * table says so and carries neither the paper's numbers nor t-tests. `--report-only` over a
+ * folder without runs says where it looked instead of writing an empty table.
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic.js';
 import { buildDesomTable, desomTableMarkdown } from '../../experiments/desom-table.js';
-import { SWEEP_DATASETS, SWEEP_METHODS, collectRecords, planSweep, runSweep, type SweepEvent, type SweepMethod, type SweepOptions } from '../../experiments/desom-sweep.js';
+import { SWEEP_DATASETS, SWEEP_METHODS, SWEEP_MANIFEST, collectRecords, planSweep, readSweepManifest, runSweep, type SweepEvent, type SweepMethod, type SweepOptions, type SweepTask } from '../../experiments/desom-sweep.js';
+import { parseDecimal } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import type { CommandHooks } from './train-som.js';
@@ -39,8 +44,8 @@ function list(flag: string, v: string | undefined, allowed: readonly string[], d
 
 function posInt(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`bench desom: ${flag}: expected a positive integer, got "${v}"`);
+  const n = parseDecimal(v);
+  if (n === null || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`bench desom: ${flag}: expected a positive integer, got "${v}"`);
   return n;
 }
 
@@ -63,6 +68,17 @@ export function parseSeeds(v: string | undefined, dflt: number): number[] {
   const out = seeds.map(Number);
   if (new Set(out).size !== out.length) throw new UsageError(`bench desom: --seeds: expected distinct seeds, got "${v}"`);
   return out;
+}
+
+/** The error of `--report-only` when the sweep folder holds none of the sweep's runs. */
+function nothingToReport(dir: string, tasks: readonly SweepTask[], quick: boolean): Error {
+  const ids = tasks.filter((t) => t.method !== 'ae').map((t) => t.id);
+  const looked = ids.length <= 2 ? ids.join(' and ') : `${ids[0]} … ${ids[ids.length - 1]}, ${ids.length} in all`;
+  const where = existsSync(dir) ? `no runs of this sweep in ${dir}` : `${dir} does not exist`;
+  return new Error(
+    `bench desom --report-only: nothing to report: ${where} (looked for the run directories ${looked}). ` +
+      `Run \`latentlab bench desom${quick ? ' --quick' : ''}\` first, or point --dir (or --out, with the same --quick, --datasets, --methods and --seeds) at an existing sweep.`,
+  );
 }
 
 export async function benchDesom(flags: BenchDesomFlags, out: Output): Promise<number> {
@@ -115,13 +131,17 @@ export async function benchDesom(flags: BenchDesomFlags, out: Output): Promise<n
     stopped = r.stopped;
   }
   const records = collectRecords(dir, tasks);
-  const table = buildDesomTable(records);
+  if (flags.reportOnly === true && records.every((r) => r.status === 'missing')) throw nothingToReport(dir, tasks, quick);
+  // A smoke test, whether this invocation says --quick or the folder's runs were made by one.
+  const smokeTest = quick || readSweepManifest(dir)?.quick === true;
+  if (smokeTest && !quick) out.notice(`bench desom: ${join(dir, SWEEP_MANIFEST)} says this folder holds --quick runs: the table is labelled a smoke test`);
+  const table = buildDesomTable(records, { smokeTest });
   const md = desomTableMarkdown(table);
-  writeJsonAtomic(join(dir, 'results.json'), { options: { ...o, root: undefined }, records, table });
+  writeJsonAtomic(join(dir, 'results.json'), { options: { ...o, root: undefined }, smoke_test: smokeTest, records, table });
   writeFileAtomic(join(dir, 'results.md'), md);
   out.line(md);
   out.result({ dir, records: records.length, completed: records.filter((r) => r.status === 'completed').length, table });
-  out.notice(`bench desom: results in ${join(dir, 'results.md')} and results.json`);
+  out.notice(`bench desom: ${smokeTest ? 'smoke-test ' : ''}results in ${join(dir, 'results.md')} and results.json`);
   if (stopped !== null) {
     out.notice(`bench desom: stopped by ${stopped}; run the same command again to resume`);
     return 130;
@@ -141,7 +161,7 @@ export function registerBench(program: Command, hooks: CommandHooks): void {
     .option('--seeds <n|list>', 'number of seeds (0 … n−1) or a list (default 3; quick 2)')
     .option('--jobs <n>', 'commands at once (default 1)')
     .option('--threads <n>', 'BLAS threads per command (default: cores / jobs)')
-    .option('--quick', 'smoke version: 1,000 rows, 100 iterations, 1 SOM epoch, 2 k-means restarts')
+    .option('--quick', 'smoke test (checks that everything runs, numbers not comparable with the paper): 1,000 rows, 100 iterations, 1 SOM epoch, 2 k-means restarts, 2 seeds')
     .option('--limit <n>', 'rows per dataset (default all; quick 1000)')
     .option('--map <RxC>', 'map size (default 8x8)')
     .option('--matmul-precision <p>', 'GEMM precision of every command: float32 (default) or bfloat16 (CPUs with AVX512-BF16, about twice as fast)')

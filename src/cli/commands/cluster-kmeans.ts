@@ -5,7 +5,6 @@
  * cluster assignments), figures/ (centroids as images, cluster sizes, clusters × classes),
  * report.html, and metrics inertia, purity, nmi, ari, accuracy, silhouette (test_… on the test split).
  */
-import { existsSync, rmSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { kmeansPredict, kmeansSteps, type KMeansResult } from '../../cluster/kmeans.js';
@@ -16,7 +15,9 @@ import { Rng } from '../../random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { num } from '../config.js';
 import { encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderRun } from '../encoded.js';
+import { checkClusters } from '../limits.js';
 import type { Output } from '../output.js';
+import { describeCollapse } from '../../metrics/collapse.js';
 import { MATMUL_PRECISION_HELP, RUN_FIELDS, TrainSession, type TrainFlags } from '../session.js';
 import { MATMUL_PRECISIONS } from '../../tensor/backend.js';
 import { SILHOUETTE_SAMPLE, kmeansMetrics } from './eval-som.js';
@@ -40,16 +41,7 @@ export type KMeansConfig = z.infer<typeof kmeansConfigSchema>;
 
 export async function clusterKmeans(flags: TrainFlags<KMeansConfig>, out: Output): Promise<number> {
   const session = TrainSession.open('kmeans', kmeansConfigSchema, flags, 'cluster kmeans');
-  try {
-    return await kmeansSession(session, flags, out);
-  } catch (err) {
-    // Refused before it started (bad encoder, dataset split): leave no empty run directory behind.
-    if (!existsSync(session.run.file('config.json'))) rmSync(session.run.path, { recursive: true, force: true });
-    else session.failed(0, err);
-    throw err;
-  } finally {
-    session.close();
-  }
+  return session.execute(() => kmeansSession(session, flags, out));
 }
 
 async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFlags<KMeansConfig>, out: Output): Promise<number> {
@@ -63,7 +55,7 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
   const n = train.x.rows;
   cfg.k ??= train.classNames.length;
   const k = cfg.k;
-  if (k > n) throw new Error(`cluster kmeans: k ${k} is more than the ${n} training rows`);
+  checkClusters(k, n, fit);
 
   session.writeConfig({
     dataset: { name: cfg.dataset, source: train.source, split: fit, rows: n, test_rows: test?.x.rows ?? 0, features: train.rawFeatures, classes: train.classNames.length, image_shape: train.imageShape },
@@ -112,6 +104,9 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
 
   const tEval = performance.now();
   const { centroids, labels: assignments } = result;
+  session.checkFiniteParameters([['centroids', centroids]], cfg.restarts, 'check the data for NaN or infinite values');
+  const collapse = describeCollapse(assignments, k, 'clusters');
+  if (collapse !== null) session.warn('degenerate', collapse, out);
   const metrics: Record<string, number> = { ...kmeansMetrics(train.x, centroids, assignments, train.labels, cfg.seed), inertia: result.inertia };
   let testAssignments: Int32Array | null = null;
   if (test !== null) {
@@ -152,6 +147,7 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
     title: `k-means, k = ${k}, on ${cfg.dataset}${encoder ? ` through ${encoder.runId}` : ''}`,
     subtitle: `run ${run.id}`,
     status: 'completed',
+    warnings: session.summary.warnings?.map((w) => w.message),
     config: cfg as unknown as Record<string, unknown>,
     metrics,
     timings,

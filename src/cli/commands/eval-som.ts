@@ -1,7 +1,8 @@
 /**
  * Scoring SOM and k-means runs, shared by `train som`, `cluster kmeans` and `latentlab eval`:
  * each map cell (or k-means cluster) is a cluster of the rows it wins, compared with the true
- * classes. Metric names as DESIGN.md (prefix `test_` on the held-out split):
+ * classes. Metric names as docs/architecture.md's run-directory contract (prefix `test_` on the
+ * held-out split):
  * - qe: mean Euclidean distance from each row to its BMU's prototype;
  * - te: share of rows whose first and second BMUs are not edge neighbours (4 on a rectangular
  *   map, the DESOM reference's TE; 6 on a hexagonal one);

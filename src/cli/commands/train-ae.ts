@@ -18,9 +18,10 @@ import { takeRows } from '../../data/transforms.js';
 import { INIT_NAMES, type InitName } from '../../nn/init.js';
 import { Rng } from '../../random.js';
 import { loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
+import { aeNeeds, checkNeeds } from '../limits.js';
 import type { Output, Progress } from '../output.js';
 import { OPTIMIZER_NAMES, buildOptimizer } from '../optimizers.js';
-import { describeBackend, MATMUL_PRECISION_FIELD, TrainSession, type TrainFlags } from '../session.js';
+import { describeBackend, MATMUL_PRECISION_FIELD, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
 import type { AeRunFigures } from '../figures-ae.js';
 
 /** Every message names the value it refused (the key is added by resolveConfig). */
@@ -124,12 +125,17 @@ export function noiseMetricName(scale: number): string {
 
 export async function trainAe(flags: TrainAeFlags, out: Output): Promise<number> {
   const session = TrainSession.open('ae', aeConfigSchema, flags, 'train ae');
+  return session.execute((progress) => trainAeSession(session, out, progress));
+}
+
+async function trainAeSession(session: TrainSession<AeConfig>, out: Output, progress: RunProgress): Promise<number> {
   const { run, cfg, info } = session;
 
   const t0 = performance.now();
   const train = await loadDataset(cfg.dataset, { split: 'train', dataDir: cfg.data_dir, limit: cfg.limit });
   const test = await loadDataset(cfg.dataset, { split: 'test', dataDir: cfg.data_dir, limit: cfg.test_limit });
   const loadS = (performance.now() - t0) / 1000;
+  checkNeeds(aeNeeds({ features: train.x.cols, hidden: cfg.hidden, latent: cfg.latent, batch: cfg.batch_size, rows: train.x.rows }), { base: (train.x.size + test.x.size) * 4 });
 
   // Forked in a fixed order from the seed, so a resumed run draws exactly what the first one did.
   const root = new Rng(cfg.seed);
@@ -169,12 +175,16 @@ export async function trainAe(flags: TrainAeFlags, out: Output): Promise<number>
   );
   if (startStep > 0) out.notice(`resuming at step ${startStep} of ${totalSteps}`);
 
-  const bar = out.progress(totalSteps, 'train ae |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}');
+  const bar = (progress.bar = out.progress(totalSteps, 'train ae |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}'));
   const tTrain = performance.now();
   let lastStep = startStep;
-  const checkpoint = (step: number): void => saveCheckpoint(run.file('checkpoint'), ae, optimizer, { step, rng: { loop: loopStart } });
+  progress.step = startStep;
+  const checkpoint = (step: number): void => {
+    session.checkFiniteModel(ae, step);
+    saveCheckpoint(run.file('checkpoint'), ae, optimizer, { step, rng: { loop: loopStart } });
+  };
   const lossName = cfg.loss === 'bce' ? 'BCE' : 'MSE';
-  try {
+  {
     for (const e of trainAutoencoderSteps({
       model: ae,
       optimizer,
@@ -188,14 +198,15 @@ export async function trainAe(flags: TrainAeFlags, out: Output): Promise<number>
       noise,
     })) {
       if (e.type === 'step') {
-        lastStep = e.step + 1;
+        lastStep = progress.step = e.step + 1;
+        session.checkFinite('loss', e.loss, lastStep);
         bar.update(lastStep, { epoch: e.epoch + 1, loss: e.loss.toFixed(4) });
         if (lastStep % cfg.log_every === 0) run.event({ type: 'step', step: lastStep, epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms });
         if (lastStep % cfg.checkpoint_every === 0 && lastStep < totalSteps) checkpoint(lastStep);
         if ((await session.poll()) !== null) break;
       } else {
         run.event({ type: 'epoch', step: e.step + 1, epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms, test_loss: e.validation?.loss });
-        out.notice(`\nepoch ${e.epoch + 1}/${cfg.epochs}: train ${lossName} ${e.loss.toFixed(5)}${noise ? ' (noisy inputs)' : ''}, test ${lossName} ${(e.validation?.loss ?? NaN).toFixed(5)}`);
+        out.notice(`epoch ${e.epoch + 1}/${cfg.epochs}: train ${lossName} ${e.loss.toFixed(5)}${noise ? ' (noisy inputs)' : ''}, test ${lossName} ${(e.validation?.loss ?? NaN).toFixed(5)}`);
       }
     }
     bar.stop();
@@ -219,6 +230,7 @@ export async function trainAe(flags: TrainAeFlags, out: Output): Promise<number>
     const sweep = scales.length === 0 ? [] : noiseSweep(ae, test.x, scales, { kind: sweepKind, rng: evalRng.fork() });
     for (const p of sweep) metrics[noiseMetricName(p.scale)] = p.mse;
 
+    session.checkFiniteModel(ae, totalSteps);
     saveAutoencoder(run.file('model'), ae, { kind: 'ae', dataset: cfg.dataset });
     const codes = ae.encode(test.x);
     writeNpy(run.file('arrays', 'test_codes.npy'), { dtype: 'f4', shape: [codes.rows, codes.cols], data: codes.data });
@@ -282,11 +294,5 @@ export async function trainAe(flags: TrainAeFlags, out: Output): Promise<number>
     out.line(`  files          ${run.path}/{config.json,events.jsonl,summary.json,model/,checkpoint/,arrays/}`);
     out.result({ run_id: run.id, path: run.path, status: 'completed', metrics, timings, report: reportPath, figures: figures.files.map((f) => run.file(f)) });
     return 0;
-  } catch (err) {
-    bar.stop();
-    session.failed(lastStep, err);
-    throw err;
-  } finally {
-    session.close();
   }
 }

@@ -12,7 +12,6 @@
  * With `--gamma 0` it trains the autoencoder alone (the prototypes get no gradient): the AE of the
  * AE+SOM baselines, which `train som --encoder RUN` then maps.
  */
-import { existsSync, rmSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { AE_ACTIVATIONS } from '../../ae/autoencoder.js';
@@ -33,8 +32,10 @@ import { MAP_DISTANCES, TOPOLOGY_KINDS } from '../../som/topology.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { num, numList } from '../config.js';
 import { fitSplits, loadClusterData } from '../encoded.js';
+import { checkNeeds, desomNeeds } from '../limits.js';
 import type { Output } from '../output.js';
-import { describeBackend, MATMUL_PRECISION_HELP, RUN_FIELDS, TrainSession, type TrainFlags } from '../session.js';
+import { describeCollapse } from '../../metrics/collapse.js';
+import { describeBackend, MATMUL_PRECISION_HELP, RUN_FIELDS, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
 import { MATMUL_PRECISIONS } from '../../tensor/backend.js';
 import { somMetrics } from './eval-som.js';
 import { parseMapSize, sampleRows, type CommandHooks } from './train-som.js';
@@ -119,19 +120,10 @@ function sampleLabels(labels: Int32Array, n: number, size: number, rng: Rng): In
 
 export async function trainDesom(flags: TrainDesomFlags, out: Output): Promise<number> {
   const session = TrainSession.open('desom', desomConfigSchema, flags, 'train desom');
-  const progress = { iteration: 0 };
-  try {
-    return await trainDesomSession(session, out, progress);
-  } catch (err) {
-    if (!existsSync(session.run.file('config.json'))) rmSync(session.run.path, { recursive: true, force: true });
-    else session.failed(progress.iteration, err);
-    throw err;
-  } finally {
-    session.close();
-  }
+  return session.execute((progress) => trainDesomSession(session, out, progress));
 }
 
-async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Output, progress: { iteration: number }): Promise<number> {
+async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Output, progress: RunProgress): Promise<number> {
   const { run, cfg, info } = session;
   const [rows, cols] = parseMapSize(cfg.map)!;
   const { fit, heldOut } = fitSplits('train desom', cfg.dataset, cfg.split);
@@ -143,6 +135,7 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
   const x = train.x;
   const n = x.rows;
   const K = rows * cols;
+  checkNeeds(desomNeeds({ features: x.cols, hidden: cfg.hidden, latent: cfg.latent, map: cfg.map, cells: K, batch: cfg.batch_size, rows: n }), { base: (x.size + (test?.x.size ?? 0)) * 4 });
   if (n < K && cfg.prototype_init !== 'glorot_uniform') {
     throw new Error(`train desom: prototype_init '${cfg.prototype_init}' needs at least as many rows as cells (${K}), got ${n}; use a smaller map or --prototype-init glorot_uniform`);
   }
@@ -174,7 +167,7 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
     trainRng.setState(ck.rngStart);
     if (ck.assignments !== undefined) assignments = ck.assignments;
   }
-  progress.iteration = start;
+  progress.step = start;
   const trainStart = trainRng.state();
   const evalState = evalRng.state();
   const evalX = sampleRows(x, cfg.eval_sample, evalRng);
@@ -221,6 +214,7 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
   let lastPurity: number | null = null;
   let evalS = 0;
   const checkpoint = (it: number): void => {
+    session.checkFiniteModel(model, it);
     saveDesomCheckpoint(run.file('checkpoint'), model, optimizer, { iteration: it, rngStart: trainStart, assignments: cfg.update_interval > 1 ? assignments : undefined });
     lastCheckpoint = it;
     session.progress(it);
@@ -237,6 +231,7 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
   try {
     for (const e of desomSteps(model, x, opts)) {
       if (e.type === 'pretrain_epoch') {
+        session.checkFinite('pretraining loss', e.loss, 0);
         run.event({ type: 'pretrain_epoch', epoch: e.epoch, epochs: e.epochs, loss: e.loss, ms: e.ms });
         out.notice(`pretraining epoch ${e.epoch + 1}/${e.epochs}: MSE ${fmt(e.loss)}`);
         if (e.epoch + 1 === e.epochs) evaluate(0);
@@ -246,10 +241,11 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
         continue;
       }
       const it = e.iteration;
+      session.checkFinite('loss', e.loss, it);
       if (crossed(it, cfg.log_every) || it === cfg.iterations) run.event({ type: 'step', iteration: it, epoch: e.epoch, T: e.T, loss: e.loss, Lr: e.lr, Lsom: e.lsom, learning_rate: e.learningRate, ms: e.ms });
       if (crossed(it, cfg.eval_every) || it === cfg.iterations) evaluate(it);
       last = it;
-      progress.iteration = it;
+      progress.step = it;
       bar.update(it, { lr: fmt(e.lr), lsom: fmt(e.lsom), T: fmt(e.T), purity: fmt(lastPurity) });
       if (it - lastCheckpoint >= cfg.checkpoint_every && it < cfg.iterations) checkpoint(it);
       if ((await session.poll()) !== null) break;
@@ -266,9 +262,12 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
   const trainS = (performance.now() - tTrain) / 1000 - evalS;
 
   const tEval = performance.now();
+  session.checkFiniteModel(model, cfg.iterations);
   const nClasses = train.classNames.length;
   const codes = model.encode(x);
   const fitted = somMetrics(model.som, codes, train.labels, nClasses, cfg.seed);
+  const collapse = describeCollapse(fitted.bmus, K);
+  if (collapse !== null) session.warn('degenerate', collapse, out);
   const metrics: Record<string, number> = { ...fitted.metrics, mse: reconstructionMse(model.ae, x) };
   let testCodes: Tensor | null = null;
   let testBmus: Int32Array | null = null;
@@ -314,6 +313,7 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
     title: `DESOM ${rows}×${cols} on ${cfg.dataset}${cfg.gamma === 0 ? ' (γ = 0: autoencoder only)' : ''}`,
     subtitle: `run ${run.id}`,
     status: 'completed',
+    warnings: session.summary.warnings?.map((w) => w.message),
     config: cfg as unknown as Record<string, unknown>,
     metrics,
     timings,

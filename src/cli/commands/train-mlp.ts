@@ -17,9 +17,10 @@ import { Sequential } from '../../nn/sequential.js';
 import { Rng } from '../../random.js';
 import { loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
 import { evaluate, trainSteps } from '../../train/loop.js';
+import { checkNeeds, mlpNeeds } from '../limits.js';
 import type { Output } from '../output.js';
 import { buildOptimizer } from '../optimizers.js';
-import { describeBackend, MATMUL_PRECISION_FIELD, TrainSession, type TrainFlags } from '../session.js';
+import { describeBackend, MATMUL_PRECISION_FIELD, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
 
 export const mlpConfigSchema = z.strictObject({
   dataset: z.string().refine((s) => datasetNames().includes(s as never), { message: `expected one of ${datasetNames().join(', ')}` }).default('mnist'),
@@ -66,6 +67,10 @@ export function buildMlp(cfg: MlpConfig, inputs: number, classes: number, rng: R
 
 export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<number> {
   const session = TrainSession.open('mlp', mlpConfigSchema, flags, 'train mlp');
+  return session.execute((progress) => trainMlpSession(session, out, progress));
+}
+
+async function trainMlpSession(session: TrainSession<MlpConfig>, out: Output, progress: RunProgress): Promise<number> {
   const { run, cfg, info } = session;
 
   const t0 = performance.now();
@@ -73,6 +78,7 @@ export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<numbe
   const test = await loadDataset(cfg.dataset as never, { split: 'test', dataDir: cfg.data_dir });
   const loadS = (performance.now() - t0) / 1000;
   const classes = train.classNames.length;
+  checkNeeds(mlpNeeds({ features: train.x.cols, hidden: cfg.hidden, classes, batch: cfg.batch_size, rows: train.x.rows }), { base: (train.x.size + test.x.size) * 4 });
 
   const root = new Rng(cfg.seed);
   const initRng = root.fork();
@@ -101,21 +107,26 @@ export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<numbe
   out.notice(`${cfg.dataset}: ${train.x.rows} training / ${test.x.rows} test rows (${train.source}); model ${[train.x.cols, ...cfg.hidden, classes].join('-')} ${cfg.activation}, ${model.parameterCount()} parameters; backend ${describeBackend(info)}`);
   if (startStep > 0) out.notice(`resuming at step ${startStep} of ${totalSteps}`);
 
-  const bar = out.progress(totalSteps, 'train mlp |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}');
+  const bar = (progress.bar = out.progress(totalSteps, 'train mlp |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}'));
   const tTrain = performance.now();
   let lastStep = startStep;
-  const checkpoint = (step: number): void => saveCheckpoint(run.file('checkpoint'), model, optimizer, { step, rng: { loop: loopStart } });
-  try {
+  progress.step = startStep;
+  const checkpoint = (step: number): void => {
+    session.checkFiniteModel(model, step);
+    saveCheckpoint(run.file('checkpoint'), model, optimizer, { step, rng: { loop: loopStart } });
+  };
+  {
     for (const e of trainSteps({ model, loss, optimizer, x: train.x, y: train.labels, batchSize: cfg.batch_size, epochs: cfg.epochs, rng: loopRng, startStep, validation: { x: test.x, y: test.labels } })) {
       if (e.type === 'step') {
-        lastStep = e.step + 1;
+        lastStep = progress.step = e.step + 1;
+        session.checkFinite('loss', e.loss, lastStep);
         bar.update(lastStep, { epoch: e.epoch + 1, loss: e.loss.toFixed(4) });
         if (lastStep % cfg.log_every === 0) run.event({ type: 'step', step: lastStep, epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms });
         if (lastStep % cfg.checkpoint_every === 0 && lastStep < totalSteps) checkpoint(lastStep);
         if ((await session.poll()) !== null) break;
       } else {
         run.event({ type: 'epoch', step: e.step + 1, epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms, test_loss: e.validation?.loss, test_accuracy: e.validation?.accuracy });
-        out.notice(`\nepoch ${e.epoch + 1}/${cfg.epochs}: train loss ${e.loss.toFixed(4)}, test accuracy ${((e.validation?.accuracy ?? 0) * 100).toFixed(2)}%`);
+        out.notice(`epoch ${e.epoch + 1}/${cfg.epochs}: train loss ${e.loss.toFixed(4)}, test accuracy ${((e.validation?.accuracy ?? 0) * 100).toFixed(2)}%`);
       }
     }
     bar.stop();
@@ -128,6 +139,7 @@ export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<numbe
     const trainEval = evaluate(model, loss, train.x, train.labels);
     const testEval = evaluate(model, loss, test.x, test.labels);
     const testPred = model.predict(test.x).argmaxRows();
+    session.checkFiniteModel(model, totalSteps);
     saveModel(run.file('model'), model, { metadata: { kind: 'mlp', dataset: cfg.dataset } });
     writeNpy(run.file('arrays', 'test_predictions.npy'), { dtype: 'i4', shape: [testPred.length], data: testPred });
     writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.labels.length], data: test.labels });
@@ -143,11 +155,5 @@ export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<numbe
     out.line(`  files          ${run.path}/{config.json,events.jsonl,summary.json,model/,checkpoint/,arrays/}`);
     out.result({ run_id: run.id, path: run.path, status: 'completed', metrics, timings });
     return 0;
-  } catch (err) {
-    bar.stop();
-    session.failed(lastStep, err);
-    throw err;
-  } finally {
-    session.close();
   }
 }

@@ -7,7 +7,7 @@
  * the last checkpoint (prototypes, optimizer state, RNG, iteration) and ends with exactly the
  * prototypes of the run left alone.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
@@ -27,10 +27,12 @@ import { MAP_DISTANCES, TOPOLOGY_KINDS } from '../../som/topology.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { num } from '../config.js';
 import { encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderNote, type EncoderRun } from '../encoded.js';
+import { checkNeeds, somNeeds } from '../limits.js';
+import { describeCollapse } from '../../metrics/collapse.js';
 import type { Output } from '../output.js';
 import { buildOptimizer } from '../optimizers.js';
 import type { Optimizer } from '../../optim/optimizer.js';
-import { describeBackend, MATMUL_PRECISION_HELP, RUN_FIELDS, TrainSession, type TrainFlags } from '../session.js';
+import { describeBackend, MATMUL_PRECISION_HELP, RUN_FIELDS, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
 import { MATMUL_PRECISIONS } from '../../tensor/backend.js';
 import { somMetrics } from './eval-som.js';
 
@@ -234,20 +236,10 @@ function fmt(v: number | null | undefined, digits = 4): string {
 
 export async function trainSom(flags: TrainSomFlags, out: Output): Promise<number> {
   const session = TrainSession.open('som', somConfigSchema, flags, 'train som');
-  const progress = { iteration: 0 };
-  try {
-    return await trainSomSession(session, flags, out, progress);
-  } catch (err) {
-    // Refused before it started (bad encoder, dataset split): leave no empty run directory behind.
-    if (!existsSync(session.run.file('config.json'))) rmSync(session.run.path, { recursive: true, force: true });
-    else session.failed(progress.iteration, err);
-    throw err;
-  } finally {
-    session.close();
-  }
+  return session.execute((progress) => trainSomSession(session, flags, out, progress));
 }
 
-async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSomFlags, out: Output, progress: { iteration: number }): Promise<number> {
+async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSomFlags, out: Output, progress: RunProgress): Promise<number> {
   const { run, cfg, info } = session;
   const [rows, cols] = parseMapSize(cfg.map)!;
   // A resumed run finds its encoder where config.json recorded it (absolute path).
@@ -263,6 +255,7 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   const loadS = (performance.now() - t0) / 1000;
   const n = train.x.rows;
   const total = resolveDefaults(cfg, rows, cols, n);
+  checkNeeds(somNeeds({ map: cfg.map, cells: rows * cols, dim: train.x.cols, rows: n, algorithm: cfg.algorithm, batch: cfg.batch_size }), { base: (train.x.size + (test?.x.size ?? 0)) * 4 });
 
   const root = new Rng(cfg.seed);
   const initRng = root.fork();
@@ -282,7 +275,7 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
     optimizer = optimizerFor(som);
   }
   if (som.dim !== train.x.cols) throw new Error(`train som: the checkpoint's prototypes have ${som.dim} features, the data ${train.x.cols}`);
-  progress.iteration = start;
+  progress.step = start;
   const loopStart = loopRng.state();
   const evalX = sampleRows(train.x, cfg.eval_sample, evalRng);
 
@@ -331,6 +324,7 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   let lastCheckpoint = start;
   let lastQe: number | null = null;
   const checkpoint = (step: number): void => {
+    session.checkFiniteParameters([['prototypes', som.prototypes]], step);
     saveSomCheckpoint(run.file('checkpoint'), som, optimizer, { step, rng: { loop: loopStart } });
     lastCheckpoint = step;
     session.progress(step);
@@ -344,11 +338,12 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   try {
     for (const e of somSteps(som, train.x, opts)) {
       const it = e.iteration;
+      if (e.loss !== undefined) session.checkFinite('loss', e.loss, it);
       if (e.type === 'step' && crossed(it, cfg.log_every!)) run.event({ type: 'step', iteration: it, epoch: e.epoch, T: e.T, lr: e.lr, loss: e.loss, ms: e.ms });
       if (e.type === 'epoch') run.event({ type: 'epoch', iteration: it, epoch: e.epoch, T: e.T, lr: e.lr, loss: e.loss, ms: e.ms });
       if (crossed(it, cfg.eval_every!) || it === total) evaluate(it);
       last = it;
-      progress.iteration = it;
+      progress.step = it;
       bar.update(it, { T: fmt(e.T), lr: fmt(e.lr), qe: fmt(lastQe) });
       if (it - lastCheckpoint >= cfg.checkpoint_every! && it < total) checkpoint(it);
       if ((await session.poll()) !== null) break;
@@ -364,8 +359,11 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   const trainS = (performance.now() - tTrain) / 1000;
 
   const tEval = performance.now();
+  session.checkFiniteParameters([['prototypes', som.prototypes]], total);
   const nClasses = train.classNames.length;
   const fitted = somMetrics(som, train.x, train.labels, nClasses, cfg.seed);
+  const collapse = describeCollapse(fitted.bmus, som.size);
+  if (collapse !== null) session.warn('degenerate', collapse, out);
   const held = test === null ? null : somMetrics(som, test.x, test.labels, nClasses, cfg.seed, 'test_');
   const metrics = { ...fitted.metrics, ...(held?.metrics ?? {}) };
   const evalS = (performance.now() - tEval) / 1000;
@@ -396,6 +394,7 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
     title: `SOM ${rows}×${cols} (${cfg.algorithm}) on ${cfg.dataset}${encoder ? ` through ${encoder.runId}` : ''}`,
     subtitle: `run ${run.id}`,
     status: 'completed',
+    warnings: session.summary.warnings?.map((w) => w.message),
     config: cfg as unknown as Record<string, unknown>,
     metrics,
     timings,
