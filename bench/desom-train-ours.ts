@@ -14,11 +14,12 @@
  * prototype_kmeans_accuracy). Prints one JSON line on stdout.
  */
 import { readFileSync } from 'node:fs';
-import { somMetrics } from '../src/cli/commands/eval-som.js';
+import { somMetrics } from '../src/som/metrics.js';
 import { loadDataset } from '../src/data/fetch.js';
 import { Rng } from '../src/random.js';
 import { peakRssMb } from '../src/runs/peak-rss.js';
-import { DESOM, DESOM_DEFAULTS, desomSteps } from '../src/som/desom.js';
+import { DESOM, DESOM_DEFAULTS } from '../src/desom/model.js';
+import { desomSteps } from '../src/desom/steps.js';
 import { checkMatmulPrecision } from '../src/tensor/backend.js';
 import { backend, useBackend } from '../src/tensor/registry.js';
 

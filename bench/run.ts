@@ -32,7 +32,7 @@ if (process.env.LATENTLAB_BENCH_CHILD !== '1') {
 
 const { backend, useBackend } = await import('../src/tensor/registry.js');
 const { loadDataset } = await import('../src/data/fetch.js');
-const { npyFromTensor, writeNpy } = await import('../src/data/npy.js');
+const { npyFromTensor, writeNpy } = await import('../src/io/npy.js');
 const { CASES } = await import('./cases/index.js');
 
 const THREADS = 2;

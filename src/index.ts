@@ -9,6 +9,7 @@ export * from './data/index.js';
 export * from './io/index.js';
 export * from './runs/index.js';
 export * from './som/index.js';
+export * from './desom/index.js';
 export * from './cluster/index.js';
 export * from './metrics/index.js';
 export * from './stats/index.js';

@@ -13,7 +13,7 @@ import { after, describe, test } from 'node:test';
 import { loadAutoencoder } from '../src/ae/autoencoder-file.js';
 import { reconstructionMse } from '../src/ae/train.js';
 import { loadDataset } from '../src/data/fetch.js';
-import { readNpy } from '../src/data/npy.js';
+import { readNpy } from '../src/io/npy.js';
 import { readSafetensors } from '../src/io/safetensors.js';
 import { decodePng } from '../src/viz/png.js';
 import { svgProblem } from '../src/viz/svg-check.js';

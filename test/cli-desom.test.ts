@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killAtCheckpoint } from './helpers/kill.js';
 import { after, test } from 'node:test';
-import { readNpy } from '../src/data/npy.js';
+import { readNpy } from '../src/io/npy.js';
 import { decodePng } from '../src/viz/png.js';
 import { svgProblem } from '../src/viz/svg-check.js';
 import { loadNativeBackend } from '../src/tensor/backends/native.js';

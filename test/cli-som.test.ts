@@ -13,7 +13,7 @@ import { killAtCheckpoint } from './helpers/kill.js';
 import { after, describe, test } from 'node:test';
 import { Autoencoder } from '../src/ae/autoencoder.js';
 import { saveAutoencoder } from '../src/ae/autoencoder-file.js';
-import { readNpy } from '../src/data/npy.js';
+import { readNpy } from '../src/io/npy.js';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { Rng } from '../src/random.js';
 import { decodePng } from '../src/viz/png.js';

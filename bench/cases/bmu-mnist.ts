@@ -4,7 +4,7 @@
  * for ‖m‖² − 2x·mᵀ, then argmin; ‖x‖² is constant per row and never needed) vs numpy (‖x‖² − 2x·mᵀ + ‖m‖², argmin; bench/peers/bmu_numpy.py). Both BMU vectors are
  * compared. Unit: ms per pass over the 70,000 rows.
  */
-import { readNpy, npyFromTensor, writeNpy } from '../../src/data/npy.js';
+import { readNpy, npyFromTensor, writeNpy } from '../../src/io/npy.js';
 import { Rng } from '../../src/random.js';
 import { defaultChunkRows, findBmus } from '../../src/som/bmu.js';
 import { Tensor } from '../../src/tensor/tensor.js';

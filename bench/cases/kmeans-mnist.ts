@@ -7,7 +7,7 @@
  * Σ‖x − c‖² in float64) so their ratio compares the solutions, not the accumulations.
  */
 import { kmeansPredict, kmeansSteps } from '../../src/cluster/kmeans.js';
-import { readNpy, tensorFromNpy } from '../../src/data/npy.js';
+import { readNpy, tensorFromNpy } from '../../src/io/npy.js';
 import { Rng } from '../../src/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import type { BenchCase, PeerConfig } from '../common.js';

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Autoencoder } from '../ae/autoencoder.js';
 import { loadAutoencoder } from '../ae/autoencoder-file.js';
-import { DESOM_AE_DIR } from '../som/desom-file.js';
+import { DESOM_AE_DIR } from '../desom/file.js';
 import { loadDataset, type DataSource } from '../data/fetch.js';
 import { getDataset, type DataSplit } from '../data/registry.js';
 import { RunDir } from '../runs/run-dir.js';

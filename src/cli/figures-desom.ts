@@ -1,19 +1,19 @@
 /**
  * Figures of a DESOM run, from the run's own model, arrays and events.jsonl: the SOM figures of
- * figures-som.ts with the prototypes decoded to images (prototypes.png is seed 000's Figure 3), a
- * gallery of the samples each cell wins (cell-samples.png), reconstructions, and the curves over
- * training — Lr and Lsom (loss.svg), the temperature T (temperature.svg), purity / NMI / TE and QE
- * measured on the evaluation sample (metrics.svg, qe.svg).
+ * src/viz/som-figures.ts with the prototypes decoded to images (prototypes.png is seed 000's
+ * Figure 3), a gallery of the samples each cell wins (cell-samples.png), reconstructions, and the
+ * curves over training — Lr and Lsom (loss.svg), the temperature T (temperature.svg), purity / NMI
+ * / TE and QE measured on the evaluation sample (metrics.svg, qe.svg).
  */
-import { cellMembers } from '../som/analysis.js';
-import type { DESOM } from '../som/desom.js';
+import type { DESOM } from '../desom/model.js';
 import type { Rng } from '../random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { lineChartSvg, type Series } from '../viz/charts.js';
 import { mapGrid } from '../viz/image-grid.js';
 import { encodePng } from '../viz/png.js';
-import { gridIndices, reconstructionPng } from './figures-ae.js';
-import { evalCurve, somFigures, type FigureFile } from './figures-som.js';
+import { gridIndices, reconstructionPng } from '../viz/ae-figures.js';
+import { cellMosaics, somFigures, type FigureFile } from '../viz/som-figures.js';
+import { evalCurve } from './figures-som.js';
 
 export interface DesomFigureOptions {
   model: DESOM;
@@ -44,36 +44,6 @@ function curves(events: readonly Record<string, unknown>[], type: string, keys: 
   const y: Record<string, number[]> = {};
   for (const k of keys) y[k] = x.map((i) => (typeof byIt.get(i)![k] === 'number' ? (byIt.get(i)![k] as number) : NaN));
   return { x, y };
-}
-
-/**
- * One image per cell: a side×side mosaic of samples it won (a seeded random choice when it won
- * more), 1-pixel grey lines between them, empty slots black like the image background.
- */
-export function cellMosaics(x: Tensor, bmus: Int32Array, cells: number, imageShape: readonly [number, number], side: number, rng: Rng): { images: Tensor; shape: [number, number] } {
-  const [h, w] = imageShape;
-  if (x.cols !== h * w) throw new RangeError(`cellMosaics: expected rows of ${h}×${w} = ${h * w} features, got ${x.cols}`);
-  const H = side * h + side - 1;
-  const W = side * w + side - 1;
-  const out = new Float32Array(cells * H * W);
-  const members = cellMembers(bmus, cells);
-  for (let k = 0; k < cells; k++) {
-    const base = k * H * W;
-    // Grey separators, then the samples.
-    for (let s = 1; s < side; s++) {
-      for (let r = 0; r < H; r++) out[base + r * W + s * (w + 1) - 1] = 0.5;
-      for (let c = 0; c < W; c++) out[base + (s * (h + 1) - 1) * W + c] = 0.5;
-    }
-    const m = members[k];
-    const take = Math.min(m.length, side * side);
-    const picked = m.length <= take ? Array.from(m) : Array.from(rng.sample(m.length, take)).sort((a, b) => a - b).map((i) => m[i]);
-    picked.forEach((row, j) => {
-      const r0 = Math.floor(j / side) * (h + 1);
-      const c0 = (j % side) * (w + 1);
-      for (let r = 0; r < h; r++) out.set(x.data.subarray(row * x.cols + r * w, row * x.cols + (r + 1) * w), base + (r0 + r) * W + c0);
-    });
-  }
-  return { images: new Tensor(out, [cells, H * W]), shape: [H, W] };
 }
 
 /** Every DESOM figure (see the file comment). */

@@ -10,7 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { generatedDataset, idxBytes, mnistLikeFiles, uspsLikeFiles, writeFiles, fileNames, type GeneratedDataset } from '../../test/helpers/datasets.js';
 import { DatasetNotFoundError, IncompleteDatasetError, fetchDataset, loadDataset, resolveDataDir, verifyDataset, type DownloadProgress } from './fetch.js';
 import { mnistPackageDir } from './mnist.js';
-import { writeNpy } from './npy.js';
+import { writeNpy } from '../io/npy.js';
 import { DATASETS, datasetNames, getDataset, type DatasetInfo } from './registry.js';
 
 // Small files in the real formats, made here, stand in for the canonical ones; their registry

@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import { Rng } from '../random.js';
 import { fileNames, generatedDataset, mnistLikeFiles, sha256, uspsLikeFiles, writeFiles } from '../../test/helpers/datasets.js';
 import { importDataset, loadDataset, resolveDataDir, verifyDataset } from './fetch.js';
-import { writeNpy } from './npy.js';
+import { writeNpy } from '../io/npy.js';
 import { DATASETS } from './registry.js';
 
 // Registry entries whose sizes and sha256 are those of small generated files.

@@ -1,6 +1,5 @@
 export * from './idx.js';
 export * from './mnist.js';
-export * from './npy.js';
 export * from './usps.js';
 export * from './reuters.js';
 export * from './transforms.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { writeNpy, type NpyArray } from './npy.js';
+import { writeNpy, type NpyArray } from '../io/npy.js';
 import { loadReuters10k } from './reuters.js';
 
 function tempDir(t: TestContext): string {

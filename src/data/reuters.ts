@@ -8,7 +8,7 @@
  * No public copy of the data could be found, so none is downloaded; see docs/datasets.md.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { readNpy, tensorFromNpy, type NpyArray } from './npy.js';
+import { readNpy, tensorFromNpy, type NpyArray } from '../io/npy.js';
 
 /** Number of Reuters-10k classes; labels are 0 … REUTERS_CLASSES − 1. */
 export const REUTERS_CLASSES = 4;

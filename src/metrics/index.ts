@@ -1,4 +1,4 @@
-/** Clustering metrics: contingency table, purity, NMI, ARI, plain and unsupervised accuracy. */
+/** Clustering metrics: contingency table, purity, NMI, ARI, plain and unsupervised accuracy; the suites runs record (partition, k-means). */
 export * from './contingency.js';
 export * from './purity.js';
 export * from './nmi.js';
@@ -7,3 +7,4 @@ export * from './accuracy.js';
 export * from './unsupervised-accuracy.js';
 export * from './prototype-kmeans.js';
 export * from './collapse.js';
+export * from './suites.js';

@@ -3,3 +3,4 @@ export * from './sgd.js';
 export * from './adam.js';
 export * from './rmsprop.js';
 export * from './schedule.js';
+export * from './registry.js';

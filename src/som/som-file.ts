@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readNpy, writeNpy } from '../data/npy.js';
+import { readNpy, writeNpy } from '../io/npy.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { Tensor } from '../tensor/tensor.js';
 import { SOM, checkSomSpec, type SomSpec } from './som.js';

@@ -8,3 +8,5 @@ export * from './som-maps.js';
 export * from './projection.js';
 export * from './report.js';
 export * from './svg-check.js';
+export * from './ae-figures.js';
+export * from './som-figures.js';

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { parseIdx } from '../../src/data/idx.js';
-import { encodeNpy, parseNpy, type NpyArray } from '../../src/data/npy.js';
+import { encodeNpy, parseNpy, type NpyArray } from '../../src/io/npy.js';
 import { parseUspsBytes } from '../../src/data/usps.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { Rng } from '../../src/random.js';

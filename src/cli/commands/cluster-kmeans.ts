@@ -8,7 +8,7 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { kmeansPredict, kmeansSteps, type KMeansResult } from '../../cluster/kmeans.js';
-import { writeNpy } from '../../data/npy.js';
+import { writeNpy } from '../../io/npy.js';
 import { datasetNames } from '../../data/registry.js';
 import { writeJsonAtomic } from '../../io/atomic.js';
 import { Rng } from '../../random.js';
@@ -20,7 +20,7 @@ import type { Output } from '../output.js';
 import { describeCollapse } from '../../metrics/collapse.js';
 import { MATMUL_PRECISION_HELP, RUN_FIELDS, TrainSession, type TrainFlags } from '../session.js';
 import { MATMUL_PRECISIONS } from '../../tensor/backend.js';
-import { SILHOUETTE_SAMPLE, kmeansMetrics } from './eval-som.js';
+import { SILHOUETTE_SAMPLE, kmeansMetrics } from '../../metrics/suites.js';
 import type { CommandHooks } from './train-som.js';
 
 export const kmeansConfigSchema = z.strictObject({
@@ -138,7 +138,8 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
     writeNpy(run.file('arrays', 'test_assignments.npy'), { dtype: 'i4', shape: [test.x.rows], data: testAssignments });
   }
   // Loaded here: the charts pull in vega, which every other command can start without.
-  const { kmeansFigures, writeFigures, writeRunReport } = await import('../figures-som.js');
+  const { kmeansFigures } = await import('../../viz/som-figures.js');
+  const { writeFigures, writeRunReport } = await import('../figures-som.js');
   const decode = encoder === undefined ? undefined : (z: Tensor): Tensor => encoder.ae.decode(z);
   const figures = await kmeansFigures({ centroids, assignments, labels: train.labels, classNames: train.classNames, imageShape: train.imageShape, decode, dataName: `${cfg.dataset} ${fit}` });
   writeFigures(run, figures);

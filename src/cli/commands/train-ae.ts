@@ -12,7 +12,7 @@ import { saveAutoencoder } from '../../ae/autoencoder-file.js';
 import { NOISE_KINDS, addNoise, type NoiseKind, type NoiseOptions } from '../../ae/noise.js';
 import { AE_LOSSES, meanImageMse, noiseSweep, reconstructionMse, trainAutoencoderSteps, type AeLossName } from '../../ae/train.js';
 import { loadDataset } from '../../data/fetch.js';
-import { writeNpy } from '../../data/npy.js';
+import { writeNpy } from '../../io/npy.js';
 import { datasetNames } from '../../data/registry.js';
 import { takeRows } from '../../data/transforms.js';
 import { INIT_NAMES, type InitName } from '../../nn/init.js';
@@ -20,7 +20,7 @@ import { Rng } from '../../random.js';
 import { loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
 import { aeNeeds, checkNeeds } from '../limits.js';
 import type { Output, Progress } from '../output.js';
-import { OPTIMIZER_NAMES, buildOptimizer } from '../optimizers.js';
+import { OPTIMIZER_NAMES, buildOptimizer } from '../../optim/registry.js';
 import { describeBackend, MATMUL_PRECISION_FIELD, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
 import type { AeRunFigures } from '../figures-ae.js';
 
@@ -219,6 +219,7 @@ async function trainAeSession(session: TrainSession<AeConfig>, out: Output, prog
     // ---- evaluation and arrays ---------------------------------------------------------------
     // Loaded only now: the figure code pulls in vega and umap-js.
     const fig = await import('../figures-ae.js');
+    const { gridIndices } = await import('../../viz/ae-figures.js');
     const tEval = performance.now();
     const metrics: Record<string, number> = {
       mse: reconstructionMse(ae, train.x),
@@ -235,7 +236,7 @@ async function trainAeSession(session: TrainSession<AeConfig>, out: Output, prog
     const codes = ae.encode(test.x);
     writeNpy(run.file('arrays', 'test_codes.npy'), { dtype: 'f4', shape: [codes.rows, codes.cols], data: codes.data });
     writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.labels.length], data: test.labels });
-    const idx = fig.gridIndices(test.labels, Math.min(cfg.grid, test.x.rows), Math.max(1, test.classNames.length));
+    const idx = gridIndices(test.labels, Math.min(cfg.grid, test.x.rows), Math.max(1, test.classNames.length));
     const sample = takeRows(test.x, idx);
     const recon = ae.reconstruct(sample);
     const d = sample.cols;

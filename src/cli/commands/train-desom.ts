@@ -16,17 +16,15 @@ import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { AE_ACTIVATIONS } from '../../ae/autoencoder.js';
 import { reconstructionMse } from '../../ae/train.js';
-import { writeNpy } from '../../data/npy.js';
+import { writeNpy } from '../../io/npy.js';
 import { datasetNames } from '../../data/registry.js';
 import { writeJsonAtomic } from '../../io/atomic.js';
-import { nmi } from '../../metrics/nmi.js';
-import { purity } from '../../metrics/purity.js';
 import { Rng } from '../../random.js';
 import { hasCheckpoint } from '../../runs/checkpoint.js';
-import { quantizationError, topographicErrorOf } from '../../som/analysis.js';
 import { DECAY_KINDS } from '../../som/decay.js';
-import { DESOM, DESOM_BATCH_ORDERS, DESOM_DEFAULTS, PROTOTYPE_INITS, desomOptimizer, desomSteps, type DesomTrainOptions } from '../../som/desom.js';
-import { loadDesomCheckpoint, saveDesom, saveDesomCheckpoint } from '../../som/desom-file.js';
+import { loadDesomCheckpoint, saveDesom, saveDesomCheckpoint } from '../../desom/file.js';
+import { DESOM, DESOM_BATCH_ORDERS, DESOM_DEFAULTS, PROTOTYPE_INITS, desomOptimizer } from '../../desom/model.js';
+import { desomSteps, type DesomTrainOptions } from '../../desom/steps.js';
 import { NEIGHBORHOOD_KINDS } from '../../som/neighborhood.js';
 import { MAP_DISTANCES, TOPOLOGY_KINDS } from '../../som/topology.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -37,7 +35,7 @@ import type { Output } from '../output.js';
 import { describeCollapse } from '../../metrics/collapse.js';
 import { describeBackend, MATMUL_PRECISION_HELP, RUN_FIELDS, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
 import { MATMUL_PRECISIONS } from '../../tensor/backend.js';
-import { somMetrics } from './eval-som.js';
+import { somMetrics, somSampleMetrics } from '../../som/metrics.js';
 import { parseMapSize, sampleRows, type CommandHooks } from './train-som.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => z.enum(values as unknown as [T, ...T[]]);
@@ -99,17 +97,9 @@ function fmt(v: number | null | undefined, digits = 4): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '—' : Number(v.toPrecision(digits)).toString();
 }
 
-/** Purity, NMI (both averages), QE and TE of the model on rows x (the periodic evaluation). */
+/** Purity, NMI (both averages), QE and TE of the model on rows x (the periodic evaluation), in the latent space. */
 function sampleMetrics(model: DESOM, x: Tensor, labels: Int32Array): Record<string, number> {
-  const codes = model.encode(x);
-  const { bmu, second } = model.som.secondBmus(codes);
-  return {
-    purity: purity(labels, bmu),
-    nmi: nmi(labels, bmu),
-    nmi_geometric: nmi(labels, bmu, { average: 'geometric' }),
-    qe: quantizationError(model.som, codes, { bmus: bmu }),
-    te: topographicErrorOf(model.topology, bmu, second, 'edge'),
-  };
+  return somSampleMetrics(model.som, model.encode(x), labels);
 }
 
 /** The labels of the rows sampleRows picked (it sorts the drawn indices; the same draws are repeated here). */

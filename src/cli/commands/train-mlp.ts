@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { loadDataset } from '../../data/fetch.js';
 import { datasetNames } from '../../data/registry.js';
-import { writeNpy } from '../../data/npy.js';
+import { writeNpy } from '../../io/npy.js';
 import { saveModel } from '../../io/model-file.js';
 import { LeakyReLU, ReLU, Sigmoid, Tanh } from '../../nn/activation.js';
 import { CrossEntropyLoss } from '../../nn/cross-entropy.js';
@@ -19,7 +19,7 @@ import { loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
 import { evaluate, trainSteps } from '../../train/loop.js';
 import { checkNeeds, mlpNeeds } from '../limits.js';
 import type { Output } from '../output.js';
-import { buildOptimizer } from '../optimizers.js';
+import { buildOptimizer } from '../../optim/registry.js';
 import { describeBackend, MATMUL_PRECISION_FIELD, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
 
 export const mlpConfigSchema = z.strictObject({

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { writeNpy } from '../../data/npy.js';
+import { writeNpy } from '../../io/npy.js';
 import { datasetNames } from '../../data/registry.js';
 import { writeJsonAtomic } from '../../io/atomic.js';
 import { readSafetensors, writeSafetensors, type SafeTensor } from '../../io/safetensors.js';
@@ -30,11 +30,11 @@ import { encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderNo
 import { checkNeeds, somNeeds } from '../limits.js';
 import { describeCollapse } from '../../metrics/collapse.js';
 import type { Output } from '../output.js';
-import { buildOptimizer } from '../optimizers.js';
+import { buildOptimizer } from '../../optim/registry.js';
 import type { Optimizer } from '../../optim/optimizer.js';
 import { describeBackend, MATMUL_PRECISION_HELP, RUN_FIELDS, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
 import { MATMUL_PRECISIONS } from '../../tensor/backend.js';
-import { somMetrics } from './eval-som.js';
+import { somMetrics } from '../../som/metrics.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => z.enum(values as unknown as [T, ...T[]]);
 
@@ -385,7 +385,8 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
     writeNpy(run.file('arrays', 'decoded_prototypes.npy'), { dtype: 'f4', shape: [K, decoded.cols], data: decoded.data });
   }
   // Loaded here: the charts pull in vega, which every other command can start without.
-  const { evalCurve, somFigures, writeFigures, writeRunReport } = await import('../figures-som.js');
+  const { somFigures } = await import('../../viz/som-figures.js');
+  const { evalCurve, writeFigures, writeRunReport } = await import('../figures-som.js');
   const dataName = `${cfg.dataset} ${fit}`;
   const figures = await somFigures({ som, bmus: fitted.bmus, labels: train.labels, classNames: train.classNames, imageShape: train.imageShape, decode, curve: evalCurve(run.events()), curveRows: evalX.rows, dataName });
   writeFigures(run, figures);

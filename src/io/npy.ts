@@ -6,8 +6,8 @@
  * '\n' so the data starts on a 64-byte boundary, then the raw C-order data.
  * Spec: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
  */
-import { writeFileAtomic } from '../io/atomic.js';
-import { readBytes } from '../io/files.js';
+import { writeFileAtomic } from './atomic.js';
+import { readBytes } from './files.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** The element types we read and write: uint8, int32, int64, float32, float64. */

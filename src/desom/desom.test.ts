@@ -12,24 +12,15 @@ import { Autoencoder } from '../ae/autoencoder.js';
 import { loadDataset } from '../data/fetch.js';
 import { Adam } from '../optim/adam.js';
 import { Rng } from '../random.js';
+import { findBmus } from '../som/bmu.js';
+import { SOM } from '../som/som.js';
+import { Topology } from '../som/topology.js';
 import { withBackend } from '../tensor/registry.js';
 import { Tensor } from '../tensor/tensor.js';
-import { findBmus } from './bmu.js';
-import {
-  DESOM,
-  DESOM_DEFAULTS,
-  DesomObjective,
-  desomOptimizer,
-  desomSteps,
-  fitDesom,
-  initDesomPrototypes,
-  type DesomEvent,
-  type DesomStepEvent,
-  type DesomTrainOptions,
-} from './desom.js';
-import { loadDesom, loadDesomCheckpoint, saveDesom, saveDesomCheckpoint } from './desom-file.js';
-import { SOM } from './som.js';
-import { Topology } from './topology.js';
+import { loadDesom, loadDesomCheckpoint, saveDesom, saveDesomCheckpoint } from './file.js';
+import { DESOM, DESOM_DEFAULTS, desomOptimizer, initDesomPrototypes } from './model.js';
+import { DesomObjective } from './objective.js';
+import { desomSteps, fitDesom, type DesomEvent, type DesomStepEvent, type DesomTrainOptions } from './steps.js';
 
 const BACKENDS = ['js', 'native'] as const;
 

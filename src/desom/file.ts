@@ -1,5 +1,5 @@
 /**
- * A DESOM on disk (Node only; desom.ts stays browser-safe):
+ * A DESOM on disk (Node only; model.ts, objective.ts and steps.ts stay browser-safe):
  *   <dir>/desom.json   format, version, the architecture (DesomConfig, snake_case), optional info
  *   <dir>/ae/          the autoencoder (saveAutoencoder: model.json + weights.safetensors)
  *   <dir>/som/         the map (saveSom: som.json + prototypes.npy)
@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadAutoencoder, saveAutoencoder } from '../ae/autoencoder-file.js';
 import { AE_ACTIVATIONS, type AeActivation } from '../ae/autoencoder.js';
-import { readNpy, writeNpy } from '../data/npy.js';
+import { readNpy, writeNpy } from '../io/npy.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { RngState } from '../random.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../runs/checkpoint.js';
-import { DESOM, PROTOTYPE_INITS, type PrototypeInit } from './desom.js';
-import { loadSom, saveSom } from './som-file.js';
+import { loadSom, saveSom } from '../som/som-file.js';
+import { DESOM, PROTOTYPE_INITS, type PrototypeInit } from './model.js';
 
 export const DESOM_FORMAT = 'latentlab-desom';
 export const DESOM_VERSION = 1;

@@ -1,9 +1,9 @@
 /** The optimizers a training command can name in its config, built by one function. */
 import type { Parameter } from '../nn/module.js';
-import { Adam, AdamW } from '../optim/adam.js';
-import type { Optimizer } from '../optim/optimizer.js';
-import { RMSprop } from '../optim/rmsprop.js';
-import { SGD } from '../optim/sgd.js';
+import { Adam, AdamW } from './adam.js';
+import type { Optimizer } from './optimizer.js';
+import { RMSprop } from './rmsprop.js';
+import { SGD } from './sgd.js';
 
 export const OPTIMIZER_NAMES = ['adam', 'adamw', 'sgd', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
