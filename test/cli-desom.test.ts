@@ -76,7 +76,7 @@ test('train desom writes a complete run whose metrics eval reproduces', () => {
   const proto = decodePng(readFileSync(join(res.path, 'figures', 'prototypes.png')));
   assert.ok(proto.width >= 4 * 56 && proto.width < 4 * 56 + 40, `prototypes.png width ${proto.width}`);
   for (const f of ['cell-samples.png', 'reconstructions.png']) assert.ok(decodePng(readFileSync(join(res.path, 'figures', f))).width > 0, f);
-  for (const [f, title] of [['loss.svg', /Losses during training/], ['temperature.svg', /Temperature/], ['metrics.svg', /Purity, NMI and TE/], ['umatrix.svg', /U-matrix/], ['classes.svg', /Majority class/], ['hits.svg', /Hits/]] as const) {
+  for (const [f, title] of [['loss.svg', /Losses during training/], ['temperature.svg', /Temperature/], ['metrics.svg', /Purity and NMI during training/], ['te.svg', /Topographic error during training/], ['umatrix.svg', /U-matrix/], ['classes.svg', /Majority class/], ['hits.svg', /Hits/]] as const) {
     const svg = readFileSync(join(res.path, 'figures', f), 'utf8');
     assert.equal(svgProblem(svg), null, f);
     assert.match(svg, title, f);

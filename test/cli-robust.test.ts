@@ -11,11 +11,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { z } from 'zod';
 import { main } from '../src/cli/main.js';
-import { kmeansConfigSchema } from '../src/cli/commands/cluster-kmeans.js';
-import { aeConfigSchema } from '../src/cli/commands/train-ae.js';
-import { desomConfigSchema } from '../src/cli/commands/train-desom.js';
-import { mlpConfigSchema } from '../src/cli/commands/train-mlp.js';
-import { somConfigSchema } from '../src/cli/commands/train-som.js';
+import { aeConfigSchema, desomConfigSchema, kmeansConfigSchema, mlpConfigSchema, somConfigSchema } from '../src/runs/kinds/index.js';
 
 const BIN = new URL('../bin/latentlab.mjs', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'latentlab-robust-'));

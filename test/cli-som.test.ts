@@ -126,7 +126,8 @@ test('train som (classic) writes a complete run directory, and eval recomputes i
   assertSvg(join(p, 'figures', 'hits.svg'), /Hits, mnist train/);
   assertSvg(join(p, 'figures', 'classes.svg'), /<title>\(\d, \d\) \d · [\d.]+<\/title>/);
   assertSvg(join(p, 'figures', 'qe.svg'), /Quantization error during training/);
-  assertReport(p, 5);
+  assertSvg(join(p, 'figures', 'te.svg'), /Topographic error during training/);
+  assertReport(p, 6);
   const summary = JSON.parse(readFileSync(join(p, 'summary.json'), 'utf8')) as { status: string; metrics: Record<string, number> };
   assert.equal(summary.status, 'completed');
   assertFinite(summary.metrics, [...SOM_METRICS, ...SOM_METRICS.map((m) => `test_${m}`)]);

@@ -18,6 +18,7 @@ import type { RunDir } from '../runs/run-dir.js';
 import { Tensor } from '../tensor/tensor.js';
 import { latentSvg, lossSvg, noiseGridPng, noiseSvg, reconstructionPng, type AeEpochPoint, type LatentFigure, type NoisePoint } from '../viz/ae-figures.js';
 import { formatNumber, renderReport, type ReportFigure, type ReportSection } from '../viz/report.js';
+import { applicableConfig, omittedConfigNote } from '../viz/labels.js';
 
 /** config.json of an ae run, as far as the figures need it. */
 interface AeRunConfig {
@@ -181,12 +182,16 @@ export function writeAeRunReport(
       `figures/: ${figures.files.map((f) => f.replace(/^figures\//, '')).join(', ')}.`,
     ].join('\n\n'),
   });
+  const cfg = applicableConfig('ae', o.config);
   const html = renderReport({
     title: `${o.architecture} autoencoder on ${o.dataset}`,
     subtitle: `run ${run.id} · ${o.trainRows} training and ${o.testRows} test images`,
     status: o.status,
-    config: o.config,
+    config: cfg.shown,
+    configNote: omittedConfigNote(cfg.omitted),
     metrics: o.metrics,
+    headline: ['test_mse', 'test_mse_mean_image'],
+    metricColumns: ['training set', 'test set'],
     timings: o.timings,
     sections,
   });

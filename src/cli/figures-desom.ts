@@ -2,8 +2,9 @@
  * Figures of a DESOM run, from the run's own model, arrays and events.jsonl: the SOM figures of
  * src/viz/som-figures.ts with the prototypes decoded to images (prototypes.png is seed 000's
  * Figure 3), a gallery of the samples each cell wins (cell-samples.png), reconstructions, and the
- * curves over training — Lr and Lsom (loss.svg), the temperature T (temperature.svg), purity / NMI
- * / TE and QE measured on the evaluation sample (metrics.svg, qe.svg).
+ * curves over training, all from iteration 0 — Lr and Lsom (loss.svg), the temperature T
+ * (temperature.svg), purity and NMI (metrics.svg), QE (qe.svg) and TE on its own axis (te.svg)
+ * measured on the evaluation sample.
  */
 import type { DESOM } from '../desom/model.js';
 import type { Rng } from '../random.js';
@@ -12,7 +13,7 @@ import { lineChartSvg, type Series } from '../viz/charts.js';
 import { mapGrid } from '../viz/image-grid.js';
 import { encodePng } from '../viz/png.js';
 import { gridIndices, reconstructionPng } from '../viz/ae-figures.js';
-import { cellMosaics, somFigures, type FigureFile } from '../viz/som-figures.js';
+import { cellMosaics, somFigures, teFigure, type FigureFile } from '../viz/som-figures.js';
 import { evalCurve } from './figures-som.js';
 
 export interface DesomFigureOptions {
@@ -34,6 +35,8 @@ export interface DesomFigureOptions {
   rng: Rng;
   /** Samples per cell side in the gallery (default 3: a 3×3 mosaic per cell). */
   gallerySide?: number;
+  /** The temperature at iteration 0 (the config's t_max): the T curve starts there. */
+  tMax?: number;
 }
 
 /** Points (iteration, value) of events of `type` for each key, the last record per iteration winning (a resumed run repeats some). */
@@ -44,6 +47,35 @@ function curves(events: readonly Record<string, unknown>[], type: string, keys: 
   const y: Record<string, number[]> = {};
   for (const k of keys) y[k] = x.map((i) => (typeof byIt.get(i)![k] === 'number' ? (byIt.get(i)![k] as number) : NaN));
   return { x, y };
+}
+
+/** The curves of desom's figures, read from events.jsonl. */
+export interface DesomCurves {
+  /** Lr and Lsom of the logged steps (none invented before the first). */
+  loss: { x: number[]; Lr: number[]; Lsom: number[] };
+  /** T of the logged steps, after (0, tMax) when tMax is known and no step 0 was logged. */
+  T: { x: number[]; y: number[] };
+  /** The periodic evaluations (iteration 0 is the map before training). */
+  eval: { x: number[]; y: Record<string, number[]> };
+}
+
+/**
+ * The training curves of a DESOM run: every curve is drawn from iteration 0, where the periodic
+ * evaluation measures the initial map and the temperature is Tmax by definition (T(0) = Tmax for
+ * every decay); the losses start at the first logged step, as nothing is logged before it.
+ */
+export function desomCurves(events: readonly Record<string, unknown>[], tMax?: number): DesomCurves {
+  const steps = curves(events, 'step', ['Lr', 'Lsom', 'T']);
+  const T = { x: [...steps.x], y: [...steps.y.T] };
+  if (tMax !== undefined && Number.isFinite(tMax) && (T.x.length === 0 || T.x[0] > 0)) {
+    T.x.unshift(0);
+    T.y.unshift(tMax);
+  }
+  return {
+    loss: { x: steps.x, Lr: steps.y.Lr, Lsom: steps.y.Lsom },
+    T,
+    eval: curves(events, 'eval', ['purity', 'nmi', 'nmi_geometric', 'te']),
+  };
 }
 
 /** Every DESOM figure (see the file comment). */
@@ -87,46 +119,48 @@ export async function desomFigures(o: DesomFigureOptions): Promise<FigureFile[]>
     });
   }
 
-  const steps = curves(o.events, 'step', ['Lr', 'Lsom', 'T']);
-  if (steps.x.length > 0) {
+  const c = desomCurves(o.events, o.tMax);
+  if (c.loss.x.length > 0) {
     const series: Series[] = [
-      { name: 'Lr (reconstruction MSE)', x: steps.x, y: steps.y.Lr },
-      { name: 'Lsom', x: steps.x, y: steps.y.Lsom },
+      { name: 'Lr (reconstruction MSE)', x: c.loss.x, y: c.loss.Lr },
+      { name: 'Lsom', x: c.loss.x, y: c.loss.Lsom },
     ];
     figs.push({
       file: 'loss.svg',
       title: 'Losses during training',
-      caption: 'Lr and Lsom of the training minibatch at each logged step (log scale); the objective is Lr + γ·Lsom.',
+      caption: `Lr and Lsom of the training minibatch at each logged step (log scale; the first is logged at iteration ${c.loss.x[0]}, none before); the objective is Lr + γ·Lsom.`,
       training: true,
-      svg: await lineChartSvg({ title: 'Losses during training', xLabel: 'iteration', yLabel: 'loss (log scale)', series: series.filter((s) => Array.from(s.y).some((v) => v > 0)), yScale: 'log', legendTitle: 'term' }),
+      svg: await lineChartSvg({ title: 'Losses during training', xLabel: 'iteration', yLabel: 'loss (log scale)', series: series.filter((s) => Array.from(s.y).some((v) => v > 0)), yScale: 'log', legendTitle: 'term', xMin: 0, points: c.loss.x.length <= 60 }),
     });
+  }
+  if (c.T.x.length > 0) {
     figs.push({
       file: 'temperature.svg',
       title: 'Temperature',
-      caption: 'The neighbourhood temperature T of the SOM loss at each logged step.',
+      caption: `The neighbourhood temperature T of the SOM loss${c.T.x[0] === 0 && o.tMax !== undefined ? `, from T = Tmax = ${o.tMax} at iteration 0` : ''}, at each logged step.`,
       training: true,
-      svg: await lineChartSvg({ title: 'Temperature T', xLabel: 'iteration', yLabel: 'T', series: [{ name: 'T', x: steps.x, y: steps.y.T }] }),
+      svg: await lineChartSvg({ title: 'Temperature T', xLabel: 'iteration', yLabel: 'T', series: [{ name: 'T', x: c.T.x, y: c.T.y }], xMin: 0, points: c.T.x.length <= 60 }),
     });
   }
-  const ev = curves(o.events, 'eval', ['purity', 'nmi', 'nmi_geometric', 'te']);
+  const ev = c.eval;
   if (ev.x.length > 0) {
     figs.push({
       file: 'metrics.svg',
       title: 'Clustering quality during training',
-      caption: `Purity, NMI (arithmetic and geometric) and topographic error on a sample of ${o.evalRows} training rows, measured as training went on.`,
+      caption: `Purity and NMI (arithmetic and geometric) on a sample of ${o.evalRows} training rows, measured as training went on (iteration 0: the initial map).`,
       training: true,
       svg: await lineChartSvg({
-        title: 'Purity, NMI and TE during training',
+        title: 'Purity and NMI during training',
         xLabel: 'iteration',
         yLabel: 'value',
         series: [
           { name: 'purity', x: ev.x, y: ev.y.purity },
           { name: 'NMI', x: ev.x, y: ev.y.nmi },
           { name: 'NMI (geometric)', x: ev.x, y: ev.y.nmi_geometric },
-          { name: 'TE', x: ev.x, y: ev.y.te },
         ],
         points: ev.x.length <= 60,
         legendTitle: 'metric',
+        xMin: 0,
       }),
     });
     const qe = evalCurve(o.events);
@@ -135,8 +169,10 @@ export async function desomFigures(o: DesomFigureOptions): Promise<FigureFile[]>
       title: 'Quantization error during training',
       caption: `Mean distance from each code to its best-matching prototype on ${o.evalRows} training rows; the latent space itself changes as training goes on.`,
       training: true,
-      svg: await lineChartSvg({ title: 'Quantization error during training', xLabel: 'iteration', yLabel: 'QE (latent space)', series: [{ name: 'QE', x: qe.iteration, y: qe.qe }], points: qe.iteration.length <= 60 }),
+      svg: await lineChartSvg({ title: 'Quantization error during training', xLabel: 'iteration', yLabel: 'QE (latent space)', series: [{ name: 'QE', x: qe.iteration, y: qe.qe }], points: qe.iteration.length <= 60, xMin: 0 }),
     });
+    const te = teFigure(qe, `${o.evalRows} training rows`);
+    if (te !== null) figs.push(await te);
   }
   return figs;
 }

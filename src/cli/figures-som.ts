@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import type { RunDir } from '../runs/run-dir.js';
 import type { EvalCurve, FigureFile } from '../viz/som-figures.js';
 import { renderReport, type ReportFigure, type ReportSection, type ReportTable } from '../viz/report.js';
+import { applicableConfig, mapAccuracyNote, omittedConfigNote } from '../viz/labels.js';
 
 /** The 'eval' records of events.jsonl as curves. */
 export function evalCurve(events: readonly Record<string, unknown>[]): EvalCurve {
@@ -42,16 +43,51 @@ export interface RunReportOptions {
   warnings?: string[];
 }
 
+/** config.json of a som, desom or kmeans run, as far as the report needs it. */
+interface MapRunConfig {
+  kind?: string;
+  config?: { split?: string; k?: number };
+  dataset?: { classes?: number };
+  map?: { cells?: number };
+}
+
+/** The metrics shown as cards at the top of the report, per kind. */
+const HEADLINE: Record<string, string[]> = {
+  som: ['purity', 'nmi', 'qe', 'te'],
+  desom: ['purity', 'nmi', 'nmi_geometric', 'mse'],
+  kmeans: ['purity', 'nmi', 'accuracy', 'silhouette'],
+};
+
 /** report.html at the run root: summary, configuration, tables and every figure, self-contained. */
 export function writeRunReport(run: RunDir, o: RunReportOptions): void {
+  const saved = run.readConfig<MapRunConfig>();
+  const kind = saved.kind ?? '';
   const withPath = ({ training: _training, ...f }: FigureFile): ReportFigure => ({ ...f, file: `figures/${f.file}` });
   const isCurve = (f: FigureFile): boolean => f.training === true || f.file === 'qe.svg';
   const maps = o.figures.filter((f) => !isCurve(f));
   const curves = o.figures.filter(isCurve);
-  const sections: ReportSection[] = [{ heading: 'Figures', text: o.text, tables: o.tables, figures: maps.map(withPath) }];
+  // A map (or k-means with more clusters than classes) scores a low Hungarian accuracy by construction: say why.
+  const cells = kind === 'kmeans' ? saved.config?.k : saved.map?.cells;
+  const note = cells === undefined || saved.dataset?.classes === undefined ? null : mapAccuracyNote({ cells, classes: saved.dataset.classes, metrics: o.metrics, unit: kind === 'kmeans' ? 'clusters' : 'cells' });
+  const text = [o.text, note].filter((t): t is string => t !== undefined && t !== null && t !== '').join('\n\n');
+  const sections: ReportSection[] = [{ heading: 'Figures', text: text === '' ? undefined : text, tables: o.tables, figures: maps.map(withPath) }];
   if (curves.length > 0) sections.push({ heading: 'Training', figures: curves.map(withPath) });
+  const cfg = applicableConfig(kind, o.config);
+  const all = saved.config?.split === 'all';
   writeFileAtomic(
     run.file('report.html'),
-    renderReport({ title: o.title, subtitle: o.subtitle, status: o.status, warnings: o.warnings, config: o.config, metrics: o.metrics, timings: o.timings, sections }),
+    renderReport({
+      title: o.title,
+      subtitle: o.subtitle,
+      status: o.status,
+      warnings: o.warnings,
+      config: cfg.shown,
+      configNote: omittedConfigNote(cfg.omitted),
+      metrics: o.metrics,
+      headline: HEADLINE[kind],
+      metricColumns: [all ? 'all rows (train + test)' : 'training rows', 'test split'],
+      timings: o.timings,
+      sections,
+    }),
   );
 }

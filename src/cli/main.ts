@@ -2,21 +2,19 @@
  * The `latentlab` command. Exit codes: 0 success, 1 runtime failure, 2 usage error.
  * This is the only layer that prints.
  */
-import { Command, CommanderError, Option } from 'commander';
-import { num, numList } from './config.js';
+import { Command, CommanderError } from 'commander';
 import { dataFetch, dataImport, dataInfo, dataList, dataVerify, notFound } from './commands/data.js';
 import { evalRun } from './commands/eval.js';
-import { registerCluster } from './commands/cluster-kmeans.js';
-import { runsList, runsShow } from './commands/runs.js';
-import { registerTrainSom } from './commands/train-som.js';
-import { registerTrainDesom } from './commands/train-desom.js';
+import { clusterKmeans } from './commands/cluster-kmeans.js';
+import { registerRuns } from './commands/runs.js';
+import { trainSom } from './commands/train-som.js';
+import { trainDesom } from './commands/train-desom.js';
 import { registerBench } from './commands/bench-desom.js';
 import { trainMlp } from './commands/train-mlp.js';
 import { trainAe } from './commands/train-ae.js';
 import { UsageError } from './errors.js';
 import { DatasetNotFoundError } from '../data/fetch.js';
-import { MATMUL_PRECISION_HELP } from './session.js';
-import { MATMUL_PRECISIONS } from '../tensor/backend.js';
+import { addRunCommand } from './options.js';
 import { Output } from './output.js';
 import { packageVersion } from './version.js';
 
@@ -76,151 +74,27 @@ export function buildProgram(): Command {
       exitCode = await dataVerify(name, o, output(cmd));
     });
 
-  const train = program.command('train').description('train a model into a run directory');
-  train
-    .command('mlp')
-    .description("a classifier (seed 003 §4: 784-100-10, sigmoid hidden, softmax + cross-entropy)")
-    .option('--config <file>', 'JSON config (snake_case keys as in config.json); flags override it')
-    .option('--resume <run>', 'continue an interrupted run from its last checkpoint')
-    .option('--run-id <id>', 'name of the run directory (default <kind>-<date>-<time>)')
-    .option('--dataset <name>', 'mnist | fashion-mnist | usps | reuters10k')
-    .option('--data-dir <dir>', 'directory holding the dataset files')
-    .option('--hidden <sizes>', 'hidden layer sizes, e.g. 100 or 256,128')
-    .addOption(new Option('--activation <name>', 'hidden activation').choices(['sigmoid', 'tanh', 'relu', 'leaky_relu']))
-    .option('--init <name>', 'weight initialisation')
-    .addOption(new Option('--optimizer <name>').choices(['adam', 'adamw', 'sgd', 'rmsprop']))
-    .option('--lr <rate>', 'learning rate')
-    .option('--momentum <m>', 'momentum (sgd, rmsprop)')
-    .option('--batch-size <n>', 'minibatch size')
-    .option('--epochs <n>', 'passes over the training data')
-    .option('--seed <n>', 'random seed')
-    .addOption(new Option('--backend <name>').choices(['auto', 'js', 'native']))
-    .option('--threads <n>', 'BLAS threads')
-    .addOption(new Option('--matmul-precision <p>', MATMUL_PRECISION_HELP).choices([...MATMUL_PRECISIONS]))
-    .option('--limit <n>', 'use only the first n training rows')
-    .option('--checkpoint-every <steps>', 'steps between checkpoints')
-    .option('--log-every <steps>', 'steps between events.jsonl step records')
-    .action(async (o: Record<string, string | undefined>, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOpts>();
-      exitCode = await trainMlp(
-        {
-          config: o.config,
-          resume: o.resume,
-          runId: o.runId,
-          out: g.out,
-          values: {
-            dataset: o.dataset,
-            data_dir: o.dataDir,
-            hidden: numList(o.hidden),
-            activation: o.activation,
-            init: o.init,
-            optimizer: o.optimizer,
-            lr: num(o.lr),
-            momentum: num(o.momentum),
-            batch_size: num(o.batchSize),
-            epochs: num(o.epochs),
-            seed: num(o.seed),
-            backend: o.backend,
-            threads: num(o.threads),
-            matmul_precision: o.matmulPrecision,
-            limit: num(o.limit),
-            checkpoint_every: num(o.checkpointEvery),
-            log_every: num(o.logEvery),
-          },
-        },
-        output(cmd),
-      );
-    });
-
-  train
-    .command('ae')
-    .description('an autoencoder (seed 001: 784-128-p-128-784, Tanh hidden, Sigmoid output, MSE, Adam lr 0.005, batch 64, 100 epochs) with figures and report.html')
-    .option('--config <file>', 'JSON config (snake_case keys as in config.json); flags override it')
-    .option('--resume <run>', 'continue an interrupted run from its last checkpoint')
-    .option('--run-id <id>', 'name of the run directory (default <kind>-<date>-<time>)')
-    .option('--dataset <name>', 'mnist | fashion-mnist | usps | reuters10k')
-    .option('--data-dir <dir>', 'directory holding the dataset files')
-    .option('--hidden <sizes>', 'encoder hidden sizes, mirrored in the decoder (default 128; seed 001 also uses 256,128)')
-    .option('--latent <p>', 'latent size p (default 2)')
-    .addOption(new Option('--activation <name>', 'hidden activation (default tanh)').choices(['tanh', 'relu', 'sigmoid', 'leaky_relu', 'identity']))
-    .addOption(new Option('--latent-activation <name>', 'after the latent layer (default identity)').choices(['identity', 'tanh', 'relu', 'sigmoid', 'leaky_relu']))
-    .addOption(new Option('--output-activation <name>', 'output activation (default sigmoid)').choices(['sigmoid', 'identity', 'tanh', 'relu', 'leaky_relu']))
-    .option('--init <name>', 'weight initialisation (default torch_default)')
-    .addOption(new Option('--loss <name>', 'reconstruction loss (default mse)').choices(['mse', 'bce']))
-    .addOption(new Option('--optimizer <name>', 'default adam').choices(['adam', 'adamw', 'sgd', 'rmsprop']))
-    .option('--lr <rate>', 'learning rate (default 0.005)')
-    .option('--momentum <m>', 'momentum (sgd, rmsprop; default 0.9)')
-    .option('--batch-size <n>', 'minibatch size (default 64)')
-    .option('--epochs <n>', 'passes over the training data (default 100, as seed 001; ~1.5 s each for the default model on 2 cores)')
-    .addOption(new Option('--noise <kind>', 'denoising: corrupt each training batch (default none)').choices(['none', 'gaussian', 'masking', 'salt_pepper']))
-    .option('--noise-scale <c>', 'gaussian: standard deviation c; masking / salt_pepper: probability (default 0.2)')
-    .option('--noise-sweep <scales>', 'test MSE for inputs corrupted at these scales, e.g. 0,0.1,0.2,0.3,0.5 (noise.svg; default for denoising runs)')
-    .option('--seed <n>', 'random seed')
-    .addOption(new Option('--backend <name>').choices(['auto', 'js', 'native']))
-    .option('--threads <n>', 'BLAS threads')
-    .addOption(new Option('--matmul-precision <p>', MATMUL_PRECISION_HELP).choices([...MATMUL_PRECISIONS]))
-    .option('--limit <n>', 'use only the first n training rows')
-    .option('--test-limit <n>', 'use only the first n test rows')
-    .option('--checkpoint-every <steps>', 'steps between checkpoints (default 1000)')
-    .option('--log-every <steps>', 'steps between events.jsonl step records (default 100)')
-    .option('--umap-sample <n>', 'test codes projected in latent.svg when p > 2 (seeded sample; default 2000)')
-    .option('--umap-epochs <n>', 'UMAP layout epochs for latent.svg (default 200)')
-    .option('--grid <n>', 'test images in reconstructions.png (default 20)')
-    .option('--grid-cols <n>', 'images per row in the grids (default 10)')
-    .action(async (o: Record<string, string | undefined>, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOpts>();
-      exitCode = await trainAe(
-        {
-          config: o.config,
-          resume: o.resume,
-          runId: o.runId,
-          out: g.out,
-          values: {
-            dataset: o.dataset,
-            data_dir: o.dataDir,
-            hidden: numList(o.hidden),
-            latent: num(o.latent),
-            activation: o.activation,
-            latent_activation: o.latentActivation,
-            output_activation: o.outputActivation,
-            init: o.init,
-            loss: o.loss,
-            optimizer: o.optimizer,
-            lr: num(o.lr),
-            momentum: num(o.momentum),
-            batch_size: num(o.batchSize),
-            epochs: num(o.epochs),
-            noise: o.noise,
-            noise_scale: num(o.noiseScale),
-            noise_sweep: numList(o.noiseSweep),
-            seed: num(o.seed),
-            backend: o.backend,
-            threads: num(o.threads),
-            matmul_precision: o.matmulPrecision,
-            limit: num(o.limit),
-            test_limit: num(o.testLimit),
-            checkpoint_every: num(o.checkpointEvery),
-            log_every: num(o.logEvery),
-            umap_sample: num(o.umapSample),
-            umap_epochs: num(o.umapEpochs),
-            grid: num(o.grid),
-            grid_cols: num(o.gridCols),
-          },
-        },
-        output(cmd),
-      );
-    });
-
   const hooks = {
     output,
     done: (code: number): void => {
       exitCode = code;
     },
   };
-  registerTrainSom(train, hooks);
-  registerTrainDesom(train, hooks);
+  // The run commands: their flags are generated from their kind's config schema (src/runs/kinds/).
+  const train = program.command('train').description('train a model into a run directory');
+  addRunCommand(train, 'mlp', 'a classifier (seed 003 §4: 784-100-10, sigmoid hidden, softmax + cross-entropy)', trainMlp, hooks);
+  addRunCommand(
+    train,
+    'ae',
+    'an autoencoder (seed 001: 784-128-p-128-784, Tanh hidden, Sigmoid output, MSE, Adam lr 0.005, batch 64, 100 epochs) with figures and report.html',
+    trainAe,
+    hooks,
+  );
+  addRunCommand(train, 'som', 'a self-organizing map (classic | batch | gradient) on a dataset, raw or through a saved encoder', trainSom, hooks);
+  addRunCommand(train, 'desom', 'a Deep Embedded SOM (seed 000): autoencoder + SOM in its latent space, trained jointly; defaults are the paper’s', trainDesom, hooks);
   registerBench(program, hooks);
-  registerCluster(program, hooks);
+  const cluster = program.command('cluster').description('cluster a dataset into a run directory');
+  addRunCommand(cluster, 'kmeans', 'k-means (k-means++, best of several restarts) on a dataset, raw or through a saved encoder', clusterKmeans, hooks);
 
   program
     .command('eval <run>')
@@ -232,13 +106,7 @@ export function buildProgram(): Command {
       exitCode = await evalRun({ run, out: cmd.optsWithGlobals<GlobalOpts>().out, ...o }, output(cmd));
     });
 
-  const runs = program.command('runs').description('the runs folder');
-  runs.command('list').description('every run, newest first').action((_o, cmd: Command) => {
-    exitCode = runsList(cmd.optsWithGlobals<GlobalOpts>().out, output(cmd));
-  });
-  runs.command('show <id>').description("a run's config, status, metrics and files").action((id: string, _o, cmd: Command) => {
-    exitCode = runsShow(id, cmd.optsWithGlobals<GlobalOpts>().out, output(cmd));
-  });
+  registerRuns(program, hooks);
   return program;
 }
 

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { hasCheckpoint, latestCheckpointStep } from '../runs/checkpoint.js';
 import { checkFiniteTensors, checkFiniteValue, DivergenceError } from '../runs/divergence.js';
 import { RunLock, RunLockedError } from '../runs/lock.js';
@@ -17,7 +17,7 @@ import { RunDir, RunsFolderError, type RunSummary } from '../runs/run-dir.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Module } from '../nn/module.js';
 import { backend, useBackend } from '../tensor/registry.js';
-import { MATMUL_PRECISIONS, type BackendInfo, type MatmulPrecision } from '../tensor/backend.js';
+import type { BackendInfo, MatmulPrecision } from '../tensor/backend.js';
 import { readConfigFile, resolveConfig } from './config.js';
 import { UsageError } from './errors.js';
 import type { Output, Progress } from './output.js';
@@ -32,29 +32,12 @@ export interface TrainFlags<C> {
   values: Partial<Record<keyof C, unknown>>;
 }
 
-/** The config key `matmul_precision` (see MatmulPrecision): float32 unless asked. */
-export const MATMUL_PRECISION_FIELD = z.enum(MATMUL_PRECISIONS as [MatmulPrecision, ...MatmulPrecision[]]).default('float32');
-
-/** Help of the `--matmul-precision` flag every training command has. */
-export const MATMUL_PRECISION_HELP = "GEMM precision: float32, or bfloat16 (operands rounded to bfloat16, sums in float32; about twice as fast on CPUs with AVX512-BF16)";
-
 /** "native (Cooperlake, 2 threads, bfloat16 matmul)": the backend as a training command's first notice names it. */
 export function describeBackend(info: BackendInfo): string {
   const parts = info.blasCore ? [info.blasCore, `${info.threads} threads`] : [];
   if (info.matmulPrecision !== 'float32') parts.push(`${info.matmulPrecision} matmul`);
   return parts.length > 0 ? `${info.name} (${parts.join(', ')})` : info.name;
 }
-
-/** Config keys shared by the SOM and clustering commands: seed, backend, threads and row limits. */
-export const RUN_FIELDS = {
-  seed: z.int().nonnegative().default(0),
-  backend: z.enum(['auto', 'js', 'native']).default('auto'),
-  threads: z.int().positive().optional(),
-  matmul_precision: MATMUL_PRECISION_FIELD,
-  limit: z.int().positive().optional(),
-  /** Use only the first n rows of the test split (the held-out metrics; eval uses the same rows). */
-  test_limit: z.int().positive().optional(),
-};
 
 /** The config keys every training command has. */
 interface CommonConfig {

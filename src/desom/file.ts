@@ -3,20 +3,19 @@
  *   <dir>/desom.json   format, version, the architecture (DesomConfig, snake_case), optional info
  *   <dir>/ae/          the autoencoder (saveAutoencoder: model.json + weights.safetensors)
  *   <dir>/som/         the map (saveSom: som.json + prototypes.npy)
- * and its training checkpoints: the run's checkpoint/ folder as `saveCheckpoint` writes it (model
+ * and its training checkpoints: the run's checkpoint/ folder in runs/checkpoint.ts's protocol (model
  * weights incl. prototypes, optimizer slots, the rng's start state, the iteration), plus the
- * per-sample assignments when updateInterval > 1.
+ * per-sample assignments (assignments.npy) when updateInterval > 1.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadAutoencoder, saveAutoencoder } from '../ae/autoencoder-file.js';
 import { AE_ACTIVATIONS, type AeActivation } from '../ae/autoencoder.js';
-import { readNpy, writeNpy } from '../io/npy.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { RngState } from '../random.js';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../runs/checkpoint.js';
+import { hasCheckpoint, int32Reader, int32Writer, modelWriters, readCheckpoint, restoreModel, writeCheckpoint } from '../runs/checkpoint.js';
 import { loadSom, saveSom } from '../som/som-file.js';
 import { DESOM, PROTOTYPE_INITS, type PrototypeInit } from './model.js';
 
@@ -129,42 +128,29 @@ export interface DesomCheckpointState {
 const ASSIGNMENTS_FILE = 'assignments.npy';
 
 /**
- * Writes a checkpoint into dir (a run's checkpoint/): weights of every model parameter (the
- * prototypes included), the optimizer's slots and step, `rngStart`, the iteration, and with
- * `assignments` an assignments.npy. Resuming from it is exact (see desomSteps).
+ * Writes a checkpoint into dir (a run's checkpoint/) with runs/checkpoint.ts's protocol: weights of
+ * every model parameter (the prototypes included), the optimizer's slots and step, `rngStart`, the
+ * iteration, and with `assignments` an assignments.npy. Resuming from it is exact (see desomSteps).
  */
 export function saveDesomCheckpoint(dir: string, model: DESOM, optimizer: Optimizer, state: DesomCheckpointState): void {
   const fn = 'saveDesomCheckpoint';
   if (!Number.isSafeInteger(state.iteration) || state.iteration < 0) throw new RangeError(`${fn}: expected a non-negative integer iteration, got ${state.iteration}`);
-  if (state.assignments !== undefined) {
-    // Into the step folder before saveCheckpoint points latest.json at it: a crash never leaves a checkpoint without its assignments.
-    const folder = join(dir, `step-${state.iteration}`);
-    mkdirSync(folder, { recursive: true });
-    writeNpy(join(folder, ASSIGNMENTS_FILE), { dtype: 'i4', shape: [state.assignments.length], data: state.assignments });
-  }
-  saveCheckpoint(dir, model, optimizer, {
-    step: state.iteration,
-    rng: { desom: state.rngStart },
-    extra: { ...(state.extra ?? {}), kind: 'desom', assignments: state.assignments !== undefined },
-  });
+  writeCheckpoint(
+    dir,
+    { step: state.iteration, rng: { desom: state.rngStart }, extra: { ...(state.extra ?? {}), kind: 'desom', assignments: state.assignments !== undefined } },
+    { ...(state.assignments === undefined ? {} : { assignments: int32Writer(ASSIGNMENTS_FILE, state.assignments) }), ...modelWriters(model, optimizer) },
+  );
 }
 
 /** Restores weights and optimizer state in place from dir; returns the iteration, the rng's start state and the assignments. */
 export function loadDesomCheckpoint(dir: string, model: DESOM, optimizer: Optimizer): DesomCheckpointState {
   const fn = 'loadDesomCheckpoint';
   if (!hasCheckpoint(dir)) throw new Error(`${fn}: no checkpoint in ${dir} (latest.json missing)`);
-  const st = loadCheckpoint(dir, model, optimizer);
-  const rngStart = st.rng.desom;
+  const ck = readCheckpoint(dir);
+  const rngStart = ck.rng.desom;
   if (rngStart === undefined) throw new Error(`${fn}: the checkpoint in ${dir} has no "desom" rng state (not a DESOM checkpoint?)`);
-  const { kind: _kind, assignments: hasAssignments, ...extra } = st.extra ?? {};
-  let assignments: Int32Array | undefined;
-  if (hasAssignments === true) {
-    const latest = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as { folder: string };
-    const path = join(dir, latest.folder, ASSIGNMENTS_FILE);
-    if (!existsSync(path)) throw new Error(`${fn}: ${path} is missing`);
-    const arr = readNpy(path);
-    if (arr.dtype !== 'i4' || arr.shape.length !== 1) throw new TypeError(`${fn}: expected ${path} to be a 1-d int32 array, got ${arr.dtype} [${arr.shape.join(', ')}]`);
-    assignments = arr.data as Int32Array;
-  }
-  return { iteration: st.step, rngStart, ...(assignments === undefined ? {} : { assignments }), extra };
+  restoreModel(ck, model, optimizer);
+  const { kind: _kind, assignments: hasAssignments, ...extra } = ck.extra ?? {};
+  const assignments = hasAssignments === true ? ck.read('assignments', int32Reader(ASSIGNMENTS_FILE)) : undefined;
+  return { iteration: ck.step, rngStart, ...(assignments === undefined ? {} : { assignments }), extra };
 }

@@ -12,6 +12,7 @@ import type { NeighborhoodKind } from '../som/neighborhood.js';
 import { checkCount, resolveRadius, type SomRadiusOptions } from '../som/progress.js';
 import { argminRows } from '../som/som-loss.js';
 import { backend } from '../tensor/registry.js';
+import { batchRows, batchesPerEpoch, minibatches } from '../train/batches.js';
 import { Tensor, expect2d } from '../tensor/tensor.js';
 import { DESOM, DESOM_BATCH_ORDERS, DESOM_DEFAULTS, checkFinite, desomOptimizer, initDesomPrototypes, oneOf, type DesomBatchOrder } from './model.js';
 import { DesomObjective } from './objective.js';
@@ -210,7 +211,7 @@ export function* desomSteps(model: DESOM, x: Tensor, o: DesomTrainOptions): Gene
 
   if (r.pretrainEpochs > 0 && r.startIteration === 0) {
     const aeOpt = new Adam(model.ae.parameters(), { lr: opt.lr, eps: o.eps ?? DESOM_DEFAULTS.eps, beta1: o.beta1, beta2: o.beta2 });
-    const perEpoch = Math.ceil(n / bs);
+    const perEpoch = batchesPerEpoch(n, bs);
     const totalSteps = perEpoch * r.pretrainEpochs;
     for (const e of trainAutoencoderSteps({ model: model.ae, optimizer: aeOpt, x, batchSize: bs, epochs: r.pretrainEpochs, rng: pretrainRng })) {
       if (e.type === 'step') yield { type: 'pretrain', epoch: e.epoch, step: e.step, totalSteps, loss: e.loss, ms: e.ms };
@@ -221,42 +222,26 @@ export function* desomSteps(model: DESOM, x: Tensor, o: DesomTrainOptions): Gene
 
   const K = model.size;
   const total = r.iterations;
-  const perEpoch = Math.ceil(n / bs);
   const objective = new DesomObjective(model, { maxRows: bs, gamma: r.gamma, neighborhood: r.neighborhood });
-  const perm = r.order === 'shuffle' ? new Int32Array(n) : null;
-  const xBuf = perm === null ? null : new Float32Array(bs * dIn);
+  const xBuf = new Float32Array(r.order === 'shuffle' ? bs * dIn : 0);
   const u = r.updateInterval;
   const store = u > 1 ? (o.assignments ?? new Int32Array(n)) : null;
-  const fixed = store === null ? null : new Int32Array(bs);
+  const fixedBuf = new Int32Array(store !== null && r.order === 'shuffle' ? bs : 0);
   // updateInterval's full pass reuses a distance buffer of one batch.
   const passDist = store === null ? null : new Float32Array(bs * K);
   model.train();
   let last = performance.now();
-  for (let t = 0; t < total; t++) {
-    const b = t % perEpoch;
-    if (b === 0 && perm !== null) {
-      // the same draws as orderRng.permutation(n), into the one buffer
-      for (let i = 0; i < n; i++) perm[i] = i;
-      orderRng.shuffle(perm);
-    }
-    if (t < r.startIteration) continue;
-    const s = b * bs;
-    const e = Math.min(n, s + bs);
-    const rows = e - s;
-    let xb: Tensor;
-    if (perm !== null && xBuf !== null) {
-      for (let i = s; i < e; i++) xBuf.set(x.data.subarray(perm[i] * dIn, (perm[i] + 1) * dIn), (i - s) * dIn);
-      xb = new Tensor(rows === bs ? xBuf : xBuf.subarray(0, rows * dIn), [rows, dIn]);
-    } else {
-      xb = new Tensor(x.data.subarray(s * dIn, e * dIn), [rows, dIn]);
-    }
-    if (store !== null && fixed !== null && passDist !== null) {
+  for (const mb of minibatches({ rows: n, batchSize: bs, steps: total, order: r.order, rng: orderRng, startStep: r.startIteration })) {
+    const { step: t, size: rows } = mb;
+    const xb = new Tensor(batchRows(x.data, dIn, mb, xBuf), [rows, dIn]);
+    let fixed: Int32Array | undefined;
+    if (store !== null && passDist !== null) {
       if (t % u === 0) assignAll(model, x, bs, passDist, store);
-      for (let i = 0; i < rows; i++) fixed[i] = store[perm === null ? s + i : perm[s + i]];
+      fixed = batchRows(store, 1, mb, fixedBuf);
     }
     const T = decayValue(r.T, t, total);
     opt.zeroGrad();
-    const loss = objective.lossAndGradient(xb, T, fixed ?? undefined);
+    const loss = objective.lossAndGradient(xb, T, fixed);
     opt.step();
     const done = t + 1;
     if (done % r.reportEvery === 0 || done === total) {
@@ -265,7 +250,7 @@ export function* desomSteps(model: DESOM, x: Tensor, o: DesomTrainOptions): Gene
         type: 'step',
         iteration: done,
         totalIterations: total,
-        epoch: (t - b) / perEpoch,
+        epoch: mb.epoch,
         T,
         loss: loss.loss,
         lr: loss.lr,

@@ -7,6 +7,7 @@
  */
 import type { Rng } from '../random.js';
 import { backend } from '../tensor/registry.js';
+import { minibatches } from '../train/batches.js';
 import { Tensor, expect2d } from '../tensor/tensor.js';
 import { quantizationError } from './analysis.js';
 import { checkDecay, decayValue, type DecayKind, type DecaySchedule } from './decay.js';
@@ -225,13 +226,6 @@ export function* classicSteps(som: SOM, x: Tensor, options: ClassicSomOptions): 
     xNorms[i] = s;
   }
   const epochs = Math.ceil(total / n);
-  let perm: Int32Array | null = null;
-  if (order === 'random' && start > 0) {
-    // Replay the permutations of the passes already done; draw the current pass's if it is under way.
-    const startEpoch = Math.floor(start / n);
-    for (let e = 0; e < startEpoch; e++) options.rng.permutation(n);
-    if (start % n !== 0) perm = options.rng.permutation(n);
-  }
   let last = performance.now();
   let epochStart = last;
   let row = 0;
@@ -239,14 +233,11 @@ export function* classicSteps(som: SOM, x: Tensor, options: ClassicSomOptions): 
   let lr = lrs.start;
   const coef = (k: number): number => flushNegligible(lr * h(dist[row + k], T));
   try {
-    for (let t = start; t < total; t++) {
-      const pos = t % n;
-      const epoch = (t - pos) / n;
-      if (pos === 0) {
-        epochStart = performance.now();
-        if (order === 'random') perm = options.rng.permutation(n);
-      }
-      const i = perm === null ? pos : perm[pos];
+    // One presentation a step: batches of one row, in a fresh permutation each pass ('random').
+    for (const mb of minibatches({ rows: n, batchSize: 1, steps: total, order: order === 'random' ? 'shuffle' : 'sequential', rng: options.rng, startStep: start })) {
+      const { step: t, start: pos, epoch } = mb;
+      if (pos === 0) epochStart = performance.now();
+      const i = mb.order === null ? pos : mb.order[pos];
       const xi = x.data.subarray(i * d, (i + 1) * d);
       row = protos.bmu(xi) * K;
       T = decayValue(Ts, t, total);
@@ -254,7 +245,7 @@ export function* classicSteps(som: SOM, x: Tensor, options: ClassicSomOptions): 
       protos.update(xi, xNorms[i], coef);
       const done = t + 1;
       const report = done % reportEvery === 0 || done === total;
-      const endOfEpoch = pos === n - 1 || done === total;
+      const endOfEpoch = mb.endOfEpoch;
       if (report || endOfEpoch || done % REFRESH_EVERY === 0) protos.fold();
       if (report) {
         const now = performance.now();

@@ -11,6 +11,7 @@
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Rng } from '../random.js';
+import { batchRows, batchesPerEpoch, minibatches } from '../train/batches.js';
 import { backend } from '../tensor/registry.js';
 import { Tensor, expect2d } from '../tensor/tensor.js';
 import { quantizationError } from './analysis.js';
@@ -75,41 +76,25 @@ export function* gradientSteps(som: SOM, x: Tensor, options: GradientSomOptions 
 
   const K = som.size;
   const d = som.dim;
-  const perEpoch = Math.ceil(n / bs);
+  const perEpoch = batchesPerEpoch(n, bs);
   const epochs = Math.ceil(total / perEpoch);
-  const xBuf = order === 'shuffle' ? new Float32Array(bs * d) : null;
+  const xBuf = new Float32Array(order === 'shuffle' ? bs * d : 0);
   const dist = new Float32Array(bs * K);
   const bmu = new Int32Array(bs);
   const w = new Float32Array(bs * K);
   const be = backend();
-  let perm: Int32Array | null = null;
-  if (order === 'shuffle' && start > 0) {
-    // Replay the permutations of the passes already done; draw the current pass's if it is under way.
-    const startEpoch = Math.floor(start / perEpoch);
-    for (let e = 0; e < startEpoch; e++) (options.rng as Rng).permutation(n);
-    if (start % perEpoch !== 0) perm = (options.rng as Rng).permutation(n);
-  }
   let last = performance.now();
   let epochStart = last;
   let epochLoss = 0;
   let epochSteps = 0;
-  for (let t = start; t < total; t++) {
-    const b = t % perEpoch;
-    const epoch = (t - b) / perEpoch;
-    if (b === 0) {
+  for (const mb of minibatches({ rows: n, batchSize: bs, steps: total, order, rng: options.rng, startStep: start })) {
+    const { step: t, epoch, size: rows } = mb;
+    if (mb.batch === 0) {
       epochStart = performance.now();
       epochLoss = 0;
       epochSteps = 0;
-      if (order === 'shuffle') perm = (options.rng as Rng).permutation(n);
     }
-    const s = b * bs;
-    const e = Math.min(n, s + bs);
-    const rows = e - s;
-    let xb: Float32Array;
-    if (perm !== null && xBuf !== null) {
-      for (let i = s; i < e; i++) xBuf.set(x.data.subarray(perm[i] * d, (perm[i] + 1) * d), (i - s) * d);
-      xb = xBuf.subarray(0, rows * d);
-    } else xb = x.data.subarray(s * d, e * d);
+    const xb = batchRows(x.data, d, mb, xBuf);
     const T = decayValue(Ts, t, total);
     be.sqDistances(xb, som.prototypes.data, rows, K, d, dist);
     const bm = argminRows(dist, rows, K, bmu).subarray(0, rows);
@@ -125,7 +110,7 @@ export function* gradientSteps(som: SOM, x: Tensor, options: GradientSomOptions 
       yield { type: 'step', algorithm: 'gradient', iteration: done, totalIterations: total, epoch, T, lr: opt.lr, loss, ms: now - last };
       last = now;
     }
-    if (b === perEpoch - 1 || done === total) {
+    if (mb.endOfEpoch) {
       const qe = wantsQe(qeEvery, epoch, epoch === epochs - 1) ? quantizationError(som, x) : undefined;
       const now = performance.now();
       yield { type: 'epoch', algorithm: 'gradient', epoch, iteration: done, totalIterations: total, T, lr: opt.lr, qe, loss: epochLoss / epochSteps, ms: now - epochStart };

@@ -1,1 +1,2 @@
 export * from './loop.js';
+export * from './batches.js';

@@ -9,6 +9,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { checkSchedule, scheduledLr, type LrSchedule } from '../optim/schedule.js';
 import type { Rng } from '../random.js';
 import { Tensor, expect2d } from '../tensor/tensor.js';
+import { batchRows, minibatches } from './batches.js';
 
 export interface TrainOptions {
   model: Module;
@@ -105,17 +106,11 @@ function checkOptions(o: TrainOptions): { steps: number; perEpoch: number } {
   return { steps, perEpoch };
 }
 
-/** Copies rows `idx[start..end)` of `src` into `dst` (a reusable batch buffer). */
-function gatherRows(src: Float32Array, cols: number, idx: Int32Array, start: number, end: number, dst: Float32Array): void {
-  for (let i = start; i < end; i++) dst.set(src.subarray(idx[i] * cols, (idx[i] + 1) * cols), (i - start) * cols);
-}
-
 /** Yields one event per optimisation step and one per completed epoch. */
 export function* trainSteps(o: TrainOptions): Generator<TrainEvent, void, undefined> {
   const { steps, perEpoch } = checkOptions(o);
   const n = o.x.rows;
   const d = o.x.cols;
-  const shuffle = o.shuffle ?? true;
   const lr0 = o.optimizer.lr;
   const yCols = o.y instanceof Int32Array ? 0 : o.y.cols;
   // A batch never holds more rows than the data (a batch size above the row count is one batch).
@@ -125,45 +120,32 @@ export function* trainSteps(o: TrainOptions): Generator<TrainEvent, void, undefi
   const start = o.startStep ?? 0;
   // Forked before any shuffle, and only when asked for, so runs without a transform are unchanged.
   const transformStream = o.inputTransform === undefined ? null : o.rng.fork();
+  // Skipped steps still fork, so step N's generator is the same whether or not we resumed.
+  if (transformStream !== null) for (let step = 0; step < Math.min(start, steps); step++) transformStream.fork();
+  // Resuming: the learning rate of the epoch the last skipped step belonged to (a new epoch's is set below).
+  if (o.schedule !== undefined && start > 0 && steps > 0) o.optimizer.lr = scheduledLr(o.schedule, lr0, Math.floor((Math.min(start, steps) - 1) / perEpoch));
   o.model.train();
-  let order: Int32Array = new Int32Array(0);
   let epochLoss = 0;
   let epochSteps = 0;
   let epochStart = performance.now();
-  for (let step = 0; step < steps; step++) {
-    const epoch = Math.floor(step / perEpoch);
-    const b = step % perEpoch;
-    if (b === 0) {
-      order = shuffle ? o.rng.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
+  for (const mb of minibatches({ rows: n, batchSize: o.batchSize, steps, order: (o.shuffle ?? true) ? 'shuffle' : 'sequential', rng: o.rng, startStep: start })) {
+    const { step, epoch, size: rows } = mb;
+    if (mb.batch === 0) {
       if (o.schedule !== undefined) o.optimizer.lr = scheduledLr(o.schedule, lr0, epoch);
       epochLoss = 0;
       epochSteps = 0;
       epochStart = performance.now();
     }
-    // Skipped steps still fork, so step N's generator is the same whether or not we resumed.
     const stepRng = transformStream?.fork();
-    if (step < start) continue;
     const t0 = performance.now();
-    const s = b * o.batchSize;
-    const e = Math.min(n, s + o.batchSize);
-    const rows = e - s;
-    gatherRows(o.x.data, d, order, s, e, xBuf);
-    let xb = new Tensor(xBuf.subarray(0, rows * d), [rows, d]);
+    let xb = new Tensor(batchRows(o.x.data, d, mb, xBuf), [rows, d]);
     if (o.inputTransform !== undefined && stepRng !== undefined) {
       xb = o.inputTransform(xb, { step, epoch, rng: stepRng });
       if (!(xb instanceof Tensor) || xb.shape.length !== 2 || xb.rows !== rows || xb.cols !== d) {
         throw new RangeError(`train: expected inputTransform to return a [${rows}, ${d}] tensor, got ${xb instanceof Tensor ? `[${xb.shape.join(', ')}]` : String(xb)}`);
       }
     }
-    let yb: Target;
-    if (o.y instanceof Int32Array) {
-      const yi = yBuf as Int32Array;
-      for (let i = s; i < e; i++) yi[i - s] = o.y[order[i]];
-      yb = yi.subarray(0, rows);
-    } else {
-      gatherRows(o.y.data, yCols, order, s, e, yBuf as Float32Array);
-      yb = new Tensor((yBuf as Float32Array).subarray(0, rows * yCols), [rows, yCols]);
-    }
+    const yb: Target = o.y instanceof Int32Array ? batchRows(o.y, 1, mb, yBuf as Int32Array) : new Tensor(batchRows(o.y.data, yCols, mb, yBuf as Float32Array), [rows, yCols]);
     o.optimizer.zeroGrad();
     const out = o.model.forward(xb);
     const loss = o.loss.forward(out, yb);
@@ -172,7 +154,7 @@ export function* trainSteps(o: TrainOptions): Generator<TrainEvent, void, undefi
     epochLoss += loss;
     epochSteps++;
     yield { type: 'step', epoch, step, loss, lr: o.optimizer.lr, ms: performance.now() - t0, totalSteps: steps };
-    if (b === perEpoch - 1 || step === steps - 1) {
+    if (mb.endOfEpoch) {
       const validation = o.validation === undefined ? undefined : evaluate(o.model, o.loss, o.validation.x, o.validation.y);
       o.model.train();
       yield { type: 'epoch', epoch, step, loss: epochLoss / Math.max(1, epochSteps), lr: o.optimizer.lr, ms: performance.now() - epochStart, validation };

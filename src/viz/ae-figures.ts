@@ -99,6 +99,7 @@ export async function lossSvg(points: readonly AeEpochPoint[], o: { loss: string
     series,
     points: points.length <= 30,
     legendTitle: 'data',
+    xIntegers: true,
   });
 }
 

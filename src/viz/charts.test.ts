@@ -131,3 +131,14 @@ test('charts never load data from URLs: a spec pointing at one is rejected', asy
     /refusing to load http:\/\/127\.0\.0\.1:9\/data\.json/,
   );
 });
+
+test('lineChartSvg starts the x axis at xMin and keeps integer ticks with xIntegers', async () => {
+  const late = { title: 'T', xLabel: 'iteration', yLabel: 'T', series: [{ name: 'T', x: [50, 100], y: [1, 0.1] }] };
+  assert.ok(!texts(await lineChartSvg(late)).includes('0'), 'by default the axis starts at the first point');
+  assert.ok(texts(await lineChartSvg({ ...late, xMin: 0 })).includes('0'), 'xMin: 0 draws the axis from 0');
+  const epochs = { ...loss, series: [{ name: 'train', x: [1, 2], y: [0.9, 0.5] }] };
+  assert.ok(texts(await lineChartSvg(epochs)).includes('1.5'));
+  const ints = texts(await lineChartSvg({ ...epochs, xIntegers: true }));
+  assert.ok(ints.includes('1') && ints.includes('2') && !ints.includes('1.5'), ints.join(' '));
+  await assert.rejects(() => lineChartSvg({ ...late, xMin: NaN }), /lineChartSvg: expected xMin to be a finite number, got NaN/);
+});

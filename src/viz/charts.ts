@@ -201,8 +201,13 @@ export async function lineChartSvg(o: {
   height?: number;
   points?: boolean;
   legendTitle?: string;
+  /** Start of the x axis (default: the first point), e.g. 0 so curves over training line up with step 0. */
+  xMin?: number;
+  /** x counts whole things (epochs): integer ticks only. */
+  xIntegers?: boolean;
 }): Promise<string> {
   const fn = 'lineChartSvg';
+  if (o.xMin !== undefined && !Number.isFinite(o.xMin)) throw new RangeError(`${fn}: expected xMin to be a finite number, got ${o.xMin}`);
   checkText(fn, 'title', o.title);
   checkText(fn, 'xLabel', o.xLabel);
   checkText(fn, 'yLabel', o.yLabel);
@@ -219,7 +224,13 @@ export async function lineChartSvg(o: {
     data: { values: rows },
     mark: { type: 'line', point: o.points ?? false, strokeWidth: 1.75, aria: false, clip: true },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: o.xLabel, scale: { zero: false, nice: false } },
+      x: {
+        field: 'x',
+        type: 'quantitative',
+        title: o.xLabel,
+        scale: o.xMin === undefined ? { zero: false, nice: false } : { zero: false, nice: false, domainMin: o.xMin },
+        ...(o.xIntegers ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
+      },
       y: { field: 'y', type: 'quantitative', title: o.yLabel, scale: yScale === 'log' ? { type: 'log' } : { zero: false } },
       color: names.length > 1 ? color : { ...color, legend: null },
     },

@@ -14,6 +14,7 @@ function sample(): string {
     generatedAt: '2025-01-02T03:04:05Z',
     config: { seed: 1, lr: 0.00012345, dataset: 'mnist', note: '<script>alert(1)</script>', ae: { dims: [784, 500, 10], act: 'relu' } },
     metrics: { purity: 0.9123456, nmi: 0.81, test_accuracy: 0.98 },
+    headline: ['purity', 'test_accuracy'],
     timings: { train_s: 123.456789, eval_s: 0.5 },
     sections: [
       {
@@ -69,9 +70,9 @@ test('renderReport escapes every text, including script tags in config values', 
 
 test('renderReport shows metrics and table numbers with 4 significant digits and config values exactly', () => {
   const html = sample();
-  assert.match(html, /<div class="k">purity<\/div><div class="v">0\.9123<\/div>/);
-  assert.match(html, /<div class="k">test_accuracy<\/div><div class="v">0\.98<\/div>/);
-  assert.match(html, /<td>train_s<\/td><td class="num">123\.5<\/td>/);
+  assert.match(html, /<div class="k">purity<\/div><div class="v">0\.9123<\/div><div class="raw">purity<\/div>/);
+  assert.match(html, /<div class="k">test accuracy<\/div><div class="v">0\.98<\/div><div class="raw">test_accuracy<\/div>/);
+  assert.match(html, /<td title="train_s">training \(s\)<\/td><td class="num">123\.5<\/td><td class="raw">train_s<\/td>/);
   assert.match(html, /<td>lr<\/td><td class="num">0\.00012345<\/td>/);
   assert.match(html, /<td class="num">0\.9877<\/td><td class="num">980<\/td>/);
   assert.match(html, /<td class="missing">—<\/td>/);
@@ -85,4 +86,27 @@ test('renderReport is deterministic and rejects ragged tables', () => {
     () => renderReport({ title: 't', sections: [{ heading: 'h', tables: [{ columns: ['a', 'b'], rows: [[1]] }] }] }),
     /renderReport: expected table rows of 2 cells \(one per column\), got 1 in row 0/,
   );
+});
+
+test('renderReport labels metrics and timings for people, keeps the raw keys beside them and pairs x with test_x', () => {
+  const html = renderReport({
+    title: 't',
+    metrics: { mse: 0.05, test_mse: 0.06, test_mse_mean_image: 0.07, nmi_geometric: 0.5 },
+    metricColumns: ['training set', 'test set'],
+    timings: { load_s: 1.5 },
+    config: { optimizer: 'adam' },
+    configNote: 'Not shown because it does not apply to these settings: momentum (config.json has every key).',
+    sections: [],
+  });
+  assert.match(html, /<thead><tr><th>measure<\/th><th>training set<\/th><th>test set<\/th><th>summary\.json key<\/th><\/tr><\/thead>/);
+  assert.match(html, /<tr><td title="mse, test_mse">MSE<\/td><td class="num">0\.05<\/td><td class="num">0\.06<\/td><td class="raw">mse · test_mse<\/td><\/tr>/);
+  assert.match(html, /<tr><td title="test_mse_mean_image">MSE of the mean image<\/td><td class="missing">—<\/td><td class="num">0\.07<\/td><td class="raw">test_mse_mean_image<\/td><\/tr>/);
+  assert.match(html, /<td title="nmi_geometric">NMI \(geometric\)<\/td><td class="num">0\.5<\/td><td class="missing">—<\/td>/);
+  assert.match(html, /<td title="load_s">loading \(s\)<\/td><td class="num">1\.5<\/td><td class="raw">load_s<\/td>/);
+  assert.match(html, /<p class="note">Not shown because it does not apply to these settings: momentum \(config\.json has every key\)\.<\/p>/);
+  // No headline given: no cards.
+  assert.doesNotMatch(html, /class="card"/);
+  // Only fitted-row metrics: no test column.
+  const fitOnly = renderReport({ title: 't', metrics: { purity: 0.5 }, sections: [] });
+  assert.match(fitOnly, /<th>measure<\/th><th>fitted rows<\/th><th>summary\.json key<\/th>/);
 });

@@ -5,6 +5,7 @@
  * reuses element ids (clip paths, gradients) across charts, and inline copies would clash.
  */
 import { escapeHtml, formatNumber } from './format.js';
+import { metricLabel, pairMetrics, timingLabel } from './labels.js';
 
 export { escapeHtml, formatNumber } from './format.js';
 
@@ -43,9 +44,16 @@ export interface ReportOptions {
   warnings?: string[];
   /** Resolved config: one row per key, nested values as JSON. */
   config?: Record<string, unknown>;
+  /** Final metrics (summary.json keys); shown under readable labels with the key beside them, `x` and `test_x` on one row. */
   metrics?: Record<string, number>;
-  /** Durations in seconds (keys like train_s). */
+  /** Metric keys also shown as large cards above the table, in this order (default none). */
+  headline?: readonly string[];
+  /** Heads of the two value columns of the metrics table (default 'fitted rows' and 'test split'). */
+  metricColumns?: readonly [string, string];
+  /** Durations in seconds (keys like train_s), shown under readable labels. */
   timings?: Record<string, number>;
+  /** A sentence under the configuration table (e.g. which keys were left out). */
+  configNote?: string;
   sections: ReportSection[];
   /** Shown in the header when given (left to the caller so the page is reproducible). */
   generatedAt?: string;
@@ -75,6 +83,11 @@ nav a { color: #2563eb; text-decoration: none; }
 .card { background: #fff; border: 1px solid #e4e7ec; border-radius: 8px; padding: 10px 12px; }
 .card .k { font-size: 12px; color: #6b7280; word-break: break-word; }
 .card .v { font-size: 21px; font-weight: 620; font-variant-numeric: tabular-nums; }
+.raw { font: 11.5px/1.3 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; color: #8a93a3; }
+.card .raw { margin-top: 2px; }
+td.raw { white-space: nowrap; vertical-align: baseline; }
+.kv td { vertical-align: baseline; }
+.note { font-size: 13px; color: #4c566a; }
 table { border-collapse: collapse; background: #fff; margin: 6px 0 14px; font-size: 13.5px; border: 1px solid #e4e7ec; }
 caption { caption-side: top; text-align: left; color: #4c566a; font-size: 13px; padding: 0 0 4px; }
 th, td { padding: 5px 12px; border-bottom: 1px solid #eef0f3; text-align: left; vertical-align: top; }
@@ -124,6 +137,54 @@ function keyValueTable(title: string, entries: [string, string][]): string {
     `<h3>${escapeHtml(title)}</h3>`,
     '<table class="kv"><tbody>',
     ...entries.map(([k, td]) => `<tr><td>${escapeHtml(k)}</td>${td}</tr>`),
+    '</tbody></table>',
+  ].join('\n');
+}
+
+function numberCell(v: number | undefined): string {
+  return v === undefined ? '<td class="missing">—</td>' : `<td class="num">${escapeHtml(formatNumber(v))}</td>`;
+}
+
+/** The raw summary.json keys of a row, small and grey, so a reader can find them in the file. */
+function rawKeys(keys: readonly (string | null)[]): string {
+  return `<td class="raw">${keys
+    .filter((k): k is string => k !== null)
+    .map((k) => escapeHtml(k))
+    .join(' · ')}</td>`;
+}
+
+/** Metrics as a table: one row per measure, its value on the fitted rows and on the test split. */
+function metricsTable(metrics: Record<string, number>, columns: readonly [string, string]): string {
+  const rows = pairMetrics(Object.keys(metrics));
+  if (rows.length === 0) return '';
+  const hasFit = rows.some((r) => r.key !== null);
+  const hasTest = rows.some((r) => r.testKey !== null);
+  const heads = ['measure', ...(hasFit ? [columns[0]] : []), ...(hasTest ? [columns[1]] : []), 'summary.json key'];
+  return [
+    '<h3>Metrics</h3>',
+    '<table class="kv metrics">',
+    `<thead><tr>${heads.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`,
+    '<tbody>',
+    ...rows.map((r) => {
+      const title = [r.key, r.testKey].filter((k) => k !== null).join(', ');
+      return (
+        `<tr><td title="${escapeHtml(title)}">${escapeHtml(r.label)}</td>` +
+        (hasFit ? numberCell(r.key === null ? undefined : metrics[r.key]) : '') +
+        (hasTest ? numberCell(r.testKey === null ? undefined : metrics[r.testKey]) : '') +
+        `${rawKeys([r.key, r.testKey])}</tr>`
+      );
+    }),
+    '</tbody></table>',
+  ].join('\n');
+}
+
+function timingsTable(timings: Record<string, number>): string {
+  const entries = Object.entries(timings);
+  if (entries.length === 0) return '';
+  return [
+    '<h3>Timings</h3>',
+    '<table class="kv"><tbody>',
+    ...entries.map(([k, v]) => `<tr><td title="${escapeHtml(k)}">${escapeHtml(timingLabel(k))}</td>${numberCell(v)}${rawKeys([k])}</tr>`),
     '</tbody></table>',
   ].join('\n');
 }
@@ -210,15 +271,20 @@ export function renderReport(o: ReportOptions): string {
   const config = Object.entries(o.config ?? {});
   if (metrics.length || timings.length || config.length) {
     out.push('<section id="summary">', '<h2>Summary</h2>');
-    if (metrics.length) {
+    const cards = (o.headline ?? []).filter((k) => o.metrics?.[k] !== undefined);
+    if (cards.length) {
       out.push(
         '<div class="cards">',
-        ...metrics.map(([k, v]) => `<div class="card"><div class="k">${escapeHtml(k)}</div><div class="v">${escapeHtml(formatNumber(v))}</div></div>`),
+        ...cards.map(
+          (k) => `<div class="card" title="${escapeHtml(k)}"><div class="k">${escapeHtml(metricLabel(k))}</div><div class="v">${escapeHtml(formatNumber(o.metrics![k]))}</div><div class="raw">${escapeHtml(k)}</div></div>`,
+        ),
         '</div>',
       );
     }
-    out.push(keyValueTable('Timings (s)', timings.map(([k, v]) => [k, `<td class="num">${escapeHtml(formatNumber(v))}</td>`])));
+    if (metrics.length) out.push(metricsTable(o.metrics!, o.metricColumns ?? ['fitted rows', 'test split']));
+    if (timings.length) out.push(timingsTable(o.timings!));
     out.push(keyValueTable('Configuration', config.map(([k, v]) => [k, configValue(v)])));
+    if (o.configNote) out.push(`<p class="note">${escapeHtml(o.configNote)}</p>`);
     out.push('</section>');
   }
   o.sections.forEach((s, i) => {

@@ -150,8 +150,33 @@ export async function somFigures(o: SomFigureOptions): Promise<FigureFile[]> {
         points: o.curve.iteration.length <= 60,
       }),
     });
+    const te = teFigure(o.curve, `${o.curveRows ?? 'a sample of'} training rows`);
+    if (te !== null) figs.push(await te);
   }
   return figs;
+}
+
+/**
+ * te.svg: the topographic error measured during training, on its own axis (a share in [0, 1]
+ * where lower is better, unlike purity or NMI beside which it would otherwise be drawn). Null when
+ * the curve holds no TE.
+ */
+export function teFigure(curve: EvalCurve, rows: string): Promise<FigureFile> | null {
+  if (!curve.te.some((v) => Number.isFinite(v))) return null;
+  return lineChartSvg({
+    title: 'Topographic error during training',
+    xLabel: 'iteration',
+    yLabel: 'TE (share of rows)',
+    series: [{ name: 'TE', x: curve.iteration, y: curve.te }],
+    points: curve.iteration.length <= 60,
+    xMin: 0,
+  }).then((svg) => ({
+    file: 'te.svg',
+    title: 'Topographic error during training',
+    caption: `Share of ${rows} whose best and second-best matching cells are not neighbours on the map (lower is better), measured as training went on.`,
+    training: true,
+    svg,
+  }));
 }
 
 export interface KMeansFigureOptions {

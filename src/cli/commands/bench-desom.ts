@@ -15,7 +15,7 @@ import { SWEEP_DATASETS, SWEEP_METHODS, SWEEP_MANIFEST, collectRecords, planSwee
 import { parseDecimal } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
-import type { CommandHooks } from './train-som.js';
+import type { CommandHooks } from '../options.js';
 import { MATMUL_PRECISIONS, type MatmulPrecision } from '../../tensor/backend.js';
 
 export interface BenchDesomFlags {

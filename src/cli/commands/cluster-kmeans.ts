@@ -5,39 +5,18 @@
  * cluster assignments), figures/ (centroids as images, cluster sizes, clusters × classes),
  * report.html, and metrics inertia, purity, nmi, ari, accuracy, silhouette (test_… on the test split).
  */
-import { Option, type Command } from 'commander';
-import { z } from 'zod';
 import { kmeansPredict, kmeansSteps, type KMeansResult } from '../../cluster/kmeans.js';
 import { writeNpy } from '../../io/npy.js';
-import { datasetNames } from '../../data/registry.js';
 import { writeJsonAtomic } from '../../io/atomic.js';
 import { Rng } from '../../random.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { num } from '../config.js';
 import { encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderRun } from '../encoded.js';
 import { checkClusters } from '../limits.js';
 import type { Output } from '../output.js';
 import { describeCollapse } from '../../metrics/collapse.js';
-import { MATMUL_PRECISION_HELP, RUN_FIELDS, TrainSession, type TrainFlags } from '../session.js';
-import { MATMUL_PRECISIONS } from '../../tensor/backend.js';
+import { TrainSession, type TrainFlags } from '../session.js';
+import { kmeansConfigSchema, type KMeansConfig } from '../../runs/kinds/kmeans.js';
 import { SILHOUETTE_SAMPLE, kmeansMetrics } from '../../metrics/suites.js';
-import type { CommandHooks } from './train-som.js';
-
-export const kmeansConfigSchema = z.strictObject({
-  dataset: z.string().refine((s) => datasetNames().includes(s as never), { message: `expected one of ${datasetNames().join(', ')}` }).default('mnist'),
-  data_dir: z.string().optional(),
-  encoder: z.string().optional(),
-  /** Number of clusters; default the number of classes. */
-  k: z.int().positive().optional(),
-  restarts: z.int().positive().default(10),
-  max_iter: z.int().positive().default(300),
-  tol: z.number().nonnegative().default(1e-4),
-  init: z.enum(['k-means++', 'random']).default('k-means++'),
-  split: z.enum(['train', 'all']).default('train'),
-  ...RUN_FIELDS,
-});
-
-export type KMeansConfig = z.infer<typeof kmeansConfigSchema>;
 
 export async function clusterKmeans(flags: TrainFlags<KMeansConfig>, out: Output): Promise<number> {
   const session = TrainSession.open('kmeans', kmeansConfigSchema, flags, 'cluster kmeans');
@@ -153,7 +132,7 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
     metrics,
     timings,
     text: [
-      `${n} ${fit} rows${encoder ? ` encoded by ae run ${encoder.runId}` : ''}, best of ${cfg.restarts} restarts (restart ${result.restart}, ${result.iterations} iterations${result.converged ? '' : ', not converged'}). test_… metrics assign the test rows to their nearest centroid.`,
+      `${fit === 'all' ? `All ${n} rows (train + test)` : `The ${n} ${fit} rows`}${encoder ? ` encoded by ae run ${encoder.runId}` : ''}, best of ${cfg.restarts} restarts (restart ${result.restart}, ${result.iterations} iterations${result.converged ? '' : ', not converged'}). test_… metrics assign the test rows to their nearest centroid.`,
       `inertia: Σ squared distances to the own centroid. accuracy: unsupervised accuracy, clusters matched one-to-one to classes by the Hungarian algorithm. silhouette: mean silhouette of a seeded sample of ${Math.min(SILHOUETTE_SAMPLE, n)} rows.`,
     ].join('\n\n'),
     figures,
@@ -172,59 +151,4 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
   out.line(`  report      ${run.file('report.html')}`);
   out.result({ run_id: run.id, path: run.path, status: 'completed', metrics, timings });
   return 0;
-}
-
-/** Registers the top-level `cluster` command and its `kmeans` subcommand. */
-export function registerCluster(program: Command, hooks: CommandHooks): void {
-  const cluster = program.command('cluster').description('cluster a dataset into a run directory');
-  cluster
-    .command('kmeans')
-    .description('k-means (k-means++, best of several restarts) on a dataset, raw or through a saved encoder')
-    .option('--config <file>', 'JSON config (snake_case keys as in config.json); flags override it')
-    .option('--run-id <id>', 'name of the run directory (default kmeans-<date>-<time>)')
-    .option('--dataset <name>', datasetNames().join(' | '))
-    .option('--data-dir <dir>', 'directory holding the dataset files')
-    .option('--encoder <run>', 'an ae run whose encoder maps the data first')
-    .option('--k <n>', 'number of clusters (default: the number of classes)')
-    .option('--restarts <n>', 'runs from different k-means++ seeds; the lowest inertia is kept (default 10)')
-    .option('--max-iter <n>', 'Lloyd iterations per run (default 300)')
-    .option('--tol <t>', 'relative centroid-shift tolerance (default 1e-4)')
-    .addOption(new Option('--init <kind>').choices(['k-means++', 'random']))
-    .addOption(new Option('--split <split>', 'train (and score on test) or all').choices(['train', 'all']))
-    .option('--seed <n>', 'random seed')
-    .addOption(new Option('--backend <name>').choices(['auto', 'js', 'native']))
-    .option('--threads <n>', 'BLAS threads')
-    .addOption(new Option('--matmul-precision <p>', MATMUL_PRECISION_HELP).choices([...MATMUL_PRECISIONS]))
-    .option('--limit <n>', 'use only the first n rows')
-    .option('--test-limit <n>', 'use only the first n test rows')
-    .action(async (o: Record<string, string | undefined>, cmd: Command) => {
-      const g = cmd.optsWithGlobals<{ out: string }>();
-      hooks.done(
-        await clusterKmeans(
-          {
-            config: o.config,
-            runId: o.runId,
-            out: g.out,
-            values: {
-              dataset: o.dataset,
-              data_dir: o.dataDir,
-              encoder: o.encoder,
-              k: num(o.k),
-              restarts: num(o.restarts),
-              max_iter: num(o.maxIter),
-              tol: num(o.tol),
-              init: o.init,
-              split: o.split,
-              seed: num(o.seed),
-              backend: o.backend,
-              threads: num(o.threads),
-              matmul_precision: o.matmulPrecision,
-              limit: num(o.limit),
-              test_limit: num(o.testLimit),
-            },
-          },
-          hooks.output(cmd),
-        ),
-      );
-    });
 }

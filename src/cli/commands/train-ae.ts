@@ -6,93 +6,25 @@
  * `--resume RUN` continues an interrupted run and ends with exactly the weights of an
  * uninterrupted one.
  */
-import { z } from 'zod';
-import { AE_ACTIVATIONS, Autoencoder, type AeActivation } from '../../ae/autoencoder.js';
+import { Autoencoder, type AeActivation } from '../../ae/autoencoder.js';
 import { saveAutoencoder } from '../../ae/autoencoder-file.js';
-import { NOISE_KINDS, addNoise, type NoiseKind, type NoiseOptions } from '../../ae/noise.js';
-import { AE_LOSSES, meanImageMse, noiseSweep, reconstructionMse, trainAutoencoderSteps, type AeLossName } from '../../ae/train.js';
+import { addNoise, type NoiseKind, type NoiseOptions } from '../../ae/noise.js';
+import { meanImageMse, noiseSweep, reconstructionMse, trainAutoencoderSteps, type AeLossName } from '../../ae/train.js';
 import { loadDataset } from '../../data/fetch.js';
 import { writeNpy } from '../../io/npy.js';
-import { datasetNames } from '../../data/registry.js';
 import { takeRows } from '../../data/transforms.js';
-import { INIT_NAMES, type InitName } from '../../nn/init.js';
+import type { InitName } from '../../nn/init.js';
 import { Rng } from '../../random.js';
 import { loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
 import { aeNeeds, checkNeeds } from '../limits.js';
 import type { Output, Progress } from '../output.js';
-import { OPTIMIZER_NAMES, buildOptimizer } from '../../optim/registry.js';
-import { describeBackend, MATMUL_PRECISION_FIELD, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
+import { buildOptimizer } from '../../optim/registry.js';
+import { describeBackend, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
+import { aeConfigSchema, type AeConfig } from '../../runs/kinds/ae.js';
 import type { AeRunFigures } from '../figures-ae.js';
 
-/** Every message names the value it refused (the key is added by resolveConfig). */
-const got = (iss: { input?: unknown }): string => `got ${JSON.stringify(iss.input)}`;
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z
-    .int({ error: (iss) => `expected an integer, ${got(iss)}` })
-    .min(min, { error: (iss) => `expected an integer ≥ ${min}, ${got(iss)}` })
-    .max(max, { error: (iss) => `expected an integer ≤ ${max}, ${got(iss)}` });
-const positive = () => z.number({ error: (iss) => `expected a number, ${got(iss)}` }).positive({ error: (iss) => `expected a number > 0, ${got(iss)}` });
-const nonNegative = () => z.number({ error: (iss) => `expected a number, ${got(iss)}` }).min(0, { error: (iss) => `expected a number ≥ 0, ${got(iss)}` });
-const choice = <T extends string>(values: readonly T[]) => z.enum(values as unknown as [T, ...T[]], { error: (iss) => `expected one of ${values.join(', ')}, ${got(iss)}` });
-
-export const AE_OPTIMIZERS = OPTIMIZER_NAMES;
-export const AE_NOISES = ['none', ...NOISE_KINDS] as const;
 /** Noise scales of the sweep a denoising run gets when --noise-sweep is not given (seed 003 Figure 20's range). */
 export const DEFAULT_NOISE_SWEEP: readonly number[] = [0, 0.1, 0.2, 0.3, 0.5];
-
-export const aeConfigSchema = z
-  .strictObject({
-    dataset: z.string().refine((s) => datasetNames().includes(s as never), { error: (iss) => `expected one of ${datasetNames().join(', ')}, ${got(iss)}` }).default('mnist'),
-    data_dir: z.string().optional(),
-    /** Encoder hidden sizes; the decoder mirrors them. */
-    hidden: z.array(int(1)).default([128]),
-    latent: int(1).default(2),
-    activation: choice(AE_ACTIVATIONS).default('tanh'),
-    latent_activation: choice(AE_ACTIVATIONS).default('identity'),
-    output_activation: choice(AE_ACTIVATIONS).default('sigmoid'),
-    init: choice(INIT_NAMES).default('torch_default'),
-    loss: choice(AE_LOSSES).default('mse'),
-    optimizer: choice(AE_OPTIMIZERS).default('adam'),
-    lr: positive().default(0.005),
-    momentum: nonNegative().max(0.999, { error: (iss) => `expected a number ≤ 0.999, ${got(iss)}` }).default(0.9),
-    batch_size: int(1).default(64),
-    // 100 as seed 001: ~1.5 s per epoch of 60,000 MNIST digits for 784-128-2-128-784 on 2 cores (native).
-    epochs: int(1).default(100),
-    noise: choice(AE_NOISES).default('none'),
-    noise_scale: nonNegative().default(0.2),
-    noise_sweep: z.array(nonNegative()).optional(),
-    seed: int(0).default(0),
-    backend: choice(['auto', 'js', 'native'] as const).default('auto'),
-    threads: int(1).optional(),
-    matmul_precision: MATMUL_PRECISION_FIELD,
-    limit: int(1).optional(),
-    test_limit: int(1).optional(),
-    checkpoint_every: int(1).default(1000),
-    log_every: int(1).default(100),
-    umap_sample: int(3).default(2000),
-    umap_epochs: int(1).default(200),
-    grid: int(1, 200).default(20),
-    grid_cols: int(1, 50).default(10),
-  })
-  .superRefine((c, ctx) => {
-    if (c.loss === 'bce' && c.output_activation !== 'sigmoid') {
-      ctx.addIssue({ code: 'custom', path: ['loss'], message: `bce needs probabilities, i.e. output_activation sigmoid, got output_activation "${c.output_activation}"` });
-    }
-    const probability = c.noise === 'masking' || c.noise === 'salt_pepper';
-    if (c.noise !== 'none' && c.noise_scale === 0) ctx.addIssue({ code: 'custom', path: ['noise_scale'], message: `expected a scale > 0 with noise ${c.noise}, got 0` });
-    if (probability && c.noise_scale > 1) ctx.addIssue({ code: 'custom', path: ['noise_scale'], message: `expected a probability between 0 and 1 for ${c.noise} noise, got ${c.noise_scale}` });
-    if (c.noise_sweep !== undefined) {
-      if (c.noise_sweep.length === 0) ctx.addIssue({ code: 'custom', path: ['noise_sweep'], message: 'expected at least one noise scale, got none' });
-      const seen = new Set<number>();
-      c.noise_sweep.forEach((s, i) => {
-        if (seen.has(s)) ctx.addIssue({ code: 'custom', path: ['noise_sweep', i], message: `expected distinct noise scales, got ${s} twice` });
-        seen.add(s);
-        if (probability && s > 1) ctx.addIssue({ code: 'custom', path: ['noise_sweep', i], message: `expected a probability between 0 and 1 for ${c.noise} noise, got ${s}` });
-      });
-    }
-  });
-
-export type AeConfig = z.infer<typeof aeConfigSchema>;
 
 export type TrainAeFlags = TrainFlags<AeConfig>;
 

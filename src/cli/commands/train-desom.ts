@@ -12,85 +12,25 @@
  * With `--gamma 0` it trains the autoencoder alone (the prototypes get no gradient): the AE of the
  * AE+SOM baselines, which `train som --encoder RUN` then maps.
  */
-import { Option, type Command } from 'commander';
-import { z } from 'zod';
-import { AE_ACTIVATIONS } from '../../ae/autoencoder.js';
 import { reconstructionMse } from '../../ae/train.js';
 import { writeNpy } from '../../io/npy.js';
-import { datasetNames } from '../../data/registry.js';
 import { writeJsonAtomic } from '../../io/atomic.js';
 import { Rng } from '../../random.js';
 import { hasCheckpoint } from '../../runs/checkpoint.js';
-import { DECAY_KINDS } from '../../som/decay.js';
 import { loadDesomCheckpoint, saveDesom, saveDesomCheckpoint } from '../../desom/file.js';
-import { DESOM, DESOM_BATCH_ORDERS, DESOM_DEFAULTS, PROTOTYPE_INITS, desomOptimizer } from '../../desom/model.js';
+import { DESOM, desomOptimizer } from '../../desom/model.js';
 import { desomSteps, type DesomTrainOptions } from '../../desom/steps.js';
-import { NEIGHBORHOOD_KINDS } from '../../som/neighborhood.js';
-import { MAP_DISTANCES, TOPOLOGY_KINDS } from '../../som/topology.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { num, numList } from '../config.js';
 import { fitSplits, loadClusterData } from '../encoded.js';
 import { checkNeeds, desomNeeds } from '../limits.js';
 import type { Output } from '../output.js';
 import { describeCollapse } from '../../metrics/collapse.js';
-import { describeBackend, MATMUL_PRECISION_HELP, RUN_FIELDS, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
-import { MATMUL_PRECISIONS } from '../../tensor/backend.js';
+import { describeBackend, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
+import { desomConfigSchema, type DesomRunConfig } from '../../runs/kinds/desom.js';
+import { parseMapSize } from '../../runs/kinds/som.js';
 import { somMetrics, somSampleMetrics } from '../../som/metrics.js';
-import { parseMapSize, sampleRows, type CommandHooks } from './train-som.js';
+import { sampleRows } from './train-som.js';
 
-const enumOf = <T extends string>(values: readonly T[]) => z.enum(values as unknown as [T, ...T[]]);
-const D = DESOM_DEFAULTS;
-
-const desomConfigObject = z.strictObject({
-  dataset: z.string().refine((s) => datasetNames().includes(s as never), { message: `expected one of ${datasetNames().join(', ')}` }).default('mnist'),
-  data_dir: z.string().optional(),
-  /** 'all' (the paper: train and test concatenated, trained and scored on all of it) or 'train' (scored on test too). */
-  split: z.enum(['all', 'train']).default('all'),
-  map: z
-    .string()
-    .superRefine((v, ctx) => {
-      if (parseMapSize(v) === null) ctx.addIssue({ code: 'custom', message: `expected ROWSxCOLS with positive integers and at least 2 cells (e.g. 8x8), got "${v}"` });
-    })
-    .default(`${D.rows}x${D.cols}`),
-  topology: enumOf(TOPOLOGY_KINDS).default('rectangular'),
-  toroidal: z.boolean().default(false),
-  distance: enumOf(MAP_DISTANCES).default('manhattan'),
-  neighborhood: enumOf(NEIGHBORHOOD_KINDS).default(D.neighborhood),
-  decay: enumOf(DECAY_KINDS).default(D.decay),
-  t_max: z.number().positive().default(D.Tmax),
-  t_min: z.number().positive().default(D.Tmin),
-  /** T reaches t_min at the last step (the reference code's t/(iterations − 1)) rather than t/iterations (the paper). */
-  reach_end: z.boolean().default(D.reachEnd),
-  hidden: z.array(z.int().positive()).min(1).default([...D.hidden]),
-  latent: z.int().positive().default(D.latent),
-  activation: enumOf(AE_ACTIVATIONS).default(D.activation),
-  gamma: z.number().nonnegative().default(D.gamma),
-  iterations: z.int().positive().default(D.iterations),
-  batch_size: z.int().positive().default(D.batchSize),
-  order: enumOf(DESOM_BATCH_ORDERS).default(D.order),
-  lr: z.number().positive().default(D.lr),
-  eps: z.number().positive().default(D.eps),
-  update_interval: z.int().positive().default(D.updateInterval),
-  pretrain_epochs: z.int().nonnegative().default(D.pretrainEpochs),
-  prototype_init: enumOf(PROTOTYPE_INITS).default(D.prototypeInit),
-  som_init_epochs: z.int().positive().default(D.somInitEpochs),
-  ...RUN_FIELDS,
-  checkpoint_every: z.int().positive().default(500),
-  log_every: z.int().positive().default(50),
-  eval_every: z.int().positive().default(500),
-  /** Rows (a seeded sample of the training data) on which eval_every measures purity, NMI, QE and TE. */
-  eval_sample: z.int().positive().default(10000),
-});
-
-export const desomConfigSchema = desomConfigObject.superRefine((c, ctx) => {
-  if (c.t_min > c.t_max) ctx.addIssue({ code: 'custom', path: ['t_min'], message: `expected t_min ≤ t_max, got ${c.t_min} > ${c.t_max}` });
-  const size = parseMapSize(c.map);
-  if (size !== null && c.topology === 'hexagonal' && c.toroidal && size[0] % 2 !== 0) {
-    ctx.addIssue({ code: 'custom', path: ['map'], message: `a toroidal hexagonal map needs an even number of rows, got ${c.map}` });
-  }
-});
-
-export type DesomRunConfig = z.infer<typeof desomConfigSchema>;
 export type TrainDesomFlags = TrainFlags<DesomRunConfig>;
 
 function fmt(v: number | null | undefined, digits = 4): string {
@@ -296,6 +236,7 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
     dataName: `${cfg.dataset} ${fit}`,
     evalRows: evalX.rows,
     rng: new Rng(cfg.seed),
+    tMax: cfg.t_max,
   });
   writeFigures(run, figures);
   const timings = { load_s: loadS, train_s: trainS, periodic_eval_s: evalS, eval_s: finalEvalS, figures_s: (performance.now() - tFig) / 1000, total_s: (performance.now() - t0) / 1000 };
@@ -308,7 +249,7 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
     metrics,
     timings,
     text: [
-      `An autoencoder ${[x.cols, ...cfg.hidden, cfg.latent].join('-')} and a ${rows}×${cols} SOM in its ${cfg.latent}-dimensional latent space, trained jointly on Lr + γ·Lsom (γ = ${cfg.gamma}) for ${cfg.iterations} steps on the ${n} ${fit} rows; metrics treat each cell as a cluster of the rows whose codes it wins${test ? ' (test_… on the test split)' : ''}.`,
+      `An autoencoder ${[x.cols, ...cfg.hidden, cfg.latent].join('-')} and a ${rows}×${cols} SOM in its ${cfg.latent}-dimensional latent space, trained jointly on Lr + γ·Lsom (γ = ${cfg.gamma}) for ${cfg.iterations} steps on ${fit === 'all' ? `all ${n} rows (train + test)` : `the ${n} ${fit} rows`}; metrics treat each cell as a cluster of the rows whose codes it wins${test ? ' (test_… on the test split)' : ''}.`,
       'qe: mean Euclidean distance from a code to its best-matching prototype. te: share of rows whose two best-matching cells are not edge neighbours. nmi: arithmetic normalisation (scikit-learn’s default today); nmi_geometric: the normalisation of the DESOM paper’s numbers. accuracy: Hungarian-matched cells (one per class). prototype_kmeans_accuracy: k-means with one cluster per class on the prototypes, each row labelled through its cell (seed 000). mse: reconstruction error (mean over pixels).',
     ].join('\n\n'),
     figures,
@@ -325,102 +266,4 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
   out.line(`  report                     ${run.file('report.html')}`);
   out.result({ run_id: run.id, path: run.path, status: 'completed', metrics, timings });
   return 0;
-}
-
-/** Registers `train desom` under the `train` command. */
-export function registerTrainDesom(train: Command, hooks: CommandHooks): void {
-  train
-    .command('desom')
-    .description('a Deep Embedded SOM (seed 000): autoencoder + SOM in its latent space, trained jointly; defaults are the paper’s')
-    .option('--config <file>', 'JSON config (snake_case keys as in config.json); flags override it')
-    .option('--resume <run>', 'continue an interrupted run from its last checkpoint')
-    .option('--run-id <id>', 'name of the run directory (default desom-<date>-<time>)')
-    .option('--dataset <name>', datasetNames().join(' | '))
-    .option('--data-dir <dir>', 'directory holding the dataset files')
-    .addOption(new Option('--split <split>', 'all (train + test, the paper) or train (and score on test)').choices(['all', 'train']))
-    .option('--map <RxC>', 'map size (default 8x8)')
-    .addOption(new Option('--topology <kind>').choices([...TOPOLOGY_KINDS]))
-    .option('--toroidal', 'wrap the map into a torus')
-    .addOption(new Option('--distance <name>', 'distance between cells (desom_reference: the reference code’s formula)').choices([...MAP_DISTANCES]))
-    .addOption(new Option('--neighborhood <name>').choices([...NEIGHBORHOOD_KINDS]))
-    .addOption(new Option('--decay <kind>', 'how T goes from t_max to t_min').choices([...DECAY_KINDS]))
-    .option('--t-max <T>', 'initial temperature (default 8)')
-    .option('--t-min <T>', 'final temperature (default 0.1)')
-    .option('--reach-end', 'T reaches t_min at the last step (the reference code)')
-    .option('--hidden <sizes>', 'encoder hidden sizes, mirrored by the decoder (default 500,500,2000)')
-    .option('--latent <p>', 'latent size (default 10)')
-    .addOption(new Option('--activation <name>', 'hidden activation (default relu)').choices([...AE_ACTIVATIONS]))
-    .option('--gamma <γ>', 'weight of the SOM loss (default 0.001; 0 trains the autoencoder alone)')
-    .option('--iterations <n>', 'minibatch steps (default 10000)')
-    .option('--batch-size <n>', 'rows per step (default 256)')
-    .addOption(new Option('--order <order>', 'batch order (sequential: the reference, in file order)').choices([...DESOM_BATCH_ORDERS]))
-    .option('--lr <rate>', 'Adam learning rate (default 0.001)')
-    .option('--eps <ε>', 'Adam ε (default 1e-7, Keras)')
-    .option('--update-interval <n>', 'steps between recomputing every sample’s BMU (default 1: each batch’s own)')
-    .option('--pretrain-epochs <n>', 'autoencoder pretraining epochs before DESOM (default 0)')
-    .addOption(new Option('--prototype-init <kind>', 'how the prototypes start').choices([...PROTOTYPE_INITS]))
-    .option('--som-init-epochs <n>', 'batch SOM epochs behind --prototype-init som')
-    .option('--seed <n>', 'random seed')
-    .addOption(new Option('--backend <name>').choices(['auto', 'js', 'native']))
-    .option('--threads <n>', 'BLAS threads')
-    .addOption(new Option('--matmul-precision <p>', MATMUL_PRECISION_HELP).choices([...MATMUL_PRECISIONS]))
-    .option('--limit <n>', 'use only the first n rows')
-    .option('--test-limit <n>', 'use only the first n test rows (--split train)')
-    .option('--checkpoint-every <n>', 'iterations between checkpoints (default 500)')
-    .option('--log-every <n>', 'iterations between events.jsonl step records (default 50)')
-    .option('--eval-every <n>', 'iterations between purity/NMI/QE/TE measurements on a sample (default 500)')
-    .option('--eval-sample <n>', 'rows in that sample (default 10000)')
-    .action(async (o: Record<string, string | boolean | undefined>, cmd: Command) => {
-      const g = cmd.optsWithGlobals<{ out: string }>();
-      const s = (k: string): string | undefined => o[k] as string | undefined;
-      const flag = (k: string): true | undefined => (o[k] === true ? true : undefined);
-      hooks.done(
-        await trainDesom(
-          {
-            config: s('config'),
-            resume: s('resume'),
-            runId: s('runId'),
-            out: g.out,
-            values: {
-              dataset: s('dataset'),
-              data_dir: s('dataDir'),
-              split: s('split'),
-              map: s('map'),
-              topology: s('topology'),
-              toroidal: flag('toroidal'),
-              distance: s('distance'),
-              neighborhood: s('neighborhood'),
-              decay: s('decay'),
-              t_max: num(s('tMax')),
-              t_min: num(s('tMin')),
-              reach_end: flag('reachEnd'),
-              hidden: numList(s('hidden')),
-              latent: num(s('latent')),
-              activation: s('activation'),
-              gamma: num(s('gamma')),
-              iterations: num(s('iterations')),
-              batch_size: num(s('batchSize')),
-              order: s('order'),
-              lr: num(s('lr')),
-              eps: num(s('eps')),
-              update_interval: num(s('updateInterval')),
-              pretrain_epochs: num(s('pretrainEpochs')),
-              prototype_init: s('prototypeInit'),
-              som_init_epochs: num(s('somInitEpochs')),
-              seed: num(s('seed')),
-              backend: s('backend'),
-              threads: num(s('threads')),
-              matmul_precision: s('matmulPrecision'),
-              limit: num(s('limit')),
-              test_limit: num(s('testLimit')),
-              checkpoint_every: num(s('checkpointEvery')),
-              log_every: num(s('logEvery')),
-              eval_every: num(s('evalEvery')),
-              eval_sample: num(s('evalSample')),
-            },
-          },
-          hooks.output(cmd),
-        ),
-      );
-    });
 }

@@ -3,9 +3,7 @@
  * hidden sizes, trained into a run directory with checkpoints, events and a summary. `--resume RUN`
  * continues an interrupted run and ends with exactly the weights of an uninterrupted one.
  */
-import { z } from 'zod';
 import { loadDataset } from '../../data/fetch.js';
-import { datasetNames } from '../../data/registry.js';
 import { writeNpy } from '../../io/npy.js';
 import { saveModel } from '../../io/model-file.js';
 import { LeakyReLU, ReLU, Sigmoid, Tanh } from '../../nn/activation.js';
@@ -20,29 +18,8 @@ import { evaluate, trainSteps } from '../../train/loop.js';
 import { checkNeeds, mlpNeeds } from '../limits.js';
 import type { Output } from '../output.js';
 import { buildOptimizer } from '../../optim/registry.js';
-import { describeBackend, MATMUL_PRECISION_FIELD, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
-
-export const mlpConfigSchema = z.strictObject({
-  dataset: z.string().refine((s) => datasetNames().includes(s as never), { message: `expected one of ${datasetNames().join(', ')}` }).default('mnist'),
-  data_dir: z.string().optional(),
-  hidden: z.array(z.int().positive()).default([100]),
-  activation: z.enum(['sigmoid', 'tanh', 'relu', 'leaky_relu']).default('sigmoid'),
-  init: z.enum(INIT_NAMES as [string, ...string[]]).default('torch_default'),
-  optimizer: z.enum(['adam', 'adamw', 'sgd', 'rmsprop']).default('adam'),
-  lr: z.number().positive().default(0.003),
-  momentum: z.number().min(0).max(0.999).default(0.9),
-  batch_size: z.int().positive().default(64),
-  epochs: z.int().positive().default(5),
-  seed: z.int().nonnegative().default(0),
-  backend: z.enum(['auto', 'js', 'native']).default('auto'),
-  threads: z.int().positive().optional(),
-  matmul_precision: MATMUL_PRECISION_FIELD,
-  limit: z.int().positive().optional(),
-  checkpoint_every: z.int().positive().default(200),
-  log_every: z.int().positive().default(50),
-});
-
-export type MlpConfig = z.infer<typeof mlpConfigSchema>;
+import { describeBackend, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
+import { mlpConfigSchema, type MlpConfig } from '../../runs/kinds/mlp.js';
 
 export type TrainMlpFlags = TrainFlags<MlpConfig>;
 
@@ -144,16 +121,37 @@ async function trainMlpSession(session: TrainSession<MlpConfig>, out: Output, pr
     writeNpy(run.file('arrays', 'test_predictions.npy'), { dtype: 'i4', shape: [testPred.length], data: testPred });
     writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.labels.length], data: test.labels });
     const metrics = { accuracy: trainEval.accuracy ?? NaN, loss: trainEval.loss, test_accuracy: testEval.accuracy ?? NaN, test_loss: testEval.loss };
-    const timings = { load_s: loadS, train_s: trainS, eval_s: (performance.now() - tEval) / 1000, total_s: (performance.now() - t0) / 1000 };
+    const evalS = (performance.now() - tEval) / 1000;
+
+    // ---- figures and report (from the files just written) ------------------------------------
+    // Loaded only now: the figure code pulls in vega.
+    const tFig = performance.now();
+    const fig = await import('../figures-mlp.js');
+    const figures = await fig.writeMlpRunFigures(run, { testX: test.x });
+    const figuresS = (performance.now() - tFig) / 1000;
+    const timings = { load_s: loadS, train_s: trainS, eval_s: evalS, figures_s: figuresS, total_s: (performance.now() - t0) / 1000 };
+    const reportPath = fig.writeMlpRunReport(run, figures, {
+      config: cfg,
+      metrics,
+      timings,
+      status: 'completed',
+      architecture: [train.x.cols, ...cfg.hidden, classes].join('-'),
+      activation: cfg.activation,
+      dataset: cfg.dataset,
+      trainRows: train.x.rows,
+      testRows: test.x.rows,
+    });
     session.completed(totalSteps, metrics, timings);
     run.event({ type: 'final', step: totalSteps, ...metrics });
     out.line('');
     out.line(`run ${run.id} completed (${cfg.epochs} epochs, ${totalSteps} steps)`);
     out.line(`  test accuracy  ${(metrics.test_accuracy * 100).toFixed(2)}%   (train ${(metrics.accuracy * 100).toFixed(2)}%)`);
     out.line(`  test loss      ${metrics.test_loss.toFixed(4)}`);
-    out.line(`  time           ${trainS.toFixed(1)} s training, ${timings.total_s.toFixed(1)} s in all`);
+    out.line(`  time           ${trainS.toFixed(1)} s training, ${evalS.toFixed(1)} s evaluation, ${figuresS.toFixed(1)} s figures, ${timings.total_s.toFixed(1)} s in all`);
+    out.line(`  report         ${reportPath}`);
+    out.line(`  figures        ${run.path}/{${figures.files.join(',')}}`);
     out.line(`  files          ${run.path}/{config.json,events.jsonl,summary.json,model/,checkpoint/,arrays/}`);
-    out.result({ run_id: run.id, path: run.path, status: 'completed', metrics, timings });
+    out.result({ run_id: run.id, path: run.path, status: 'completed', metrics, timings, report: reportPath, figures: figures.files.map((f) => run.file(f)) });
     return 0;
   }
 }

@@ -1,0 +1,180 @@
+/**
+ * The figures and the report of a classifier (train mlp) run, built from the run's own files: the
+ * epoch records of events.jsonl (loss.svg, accuracy.svg), arrays/test_predictions.npy and
+ * arrays/test_labels.npy (confusion.svg, and with the test images misclassified.svg) and
+ * config.json. The builders take plain arrays and live in src/viz/mlp-figures.ts.
+ *
+ * This module imports the chart renderer (vega): the CLI loads it lazily, after training, so
+ * `latentlab --help` stays fast.
+ */
+import { writeFileAtomic } from '../io/atomic.js';
+import { readNpy } from '../io/npy.js';
+import { getDataset } from '../data/registry.js';
+import { loadDataset } from '../data/fetch.js';
+import type { RunDir } from '../runs/run-dir.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { applicableConfig, omittedConfigNote } from '../viz/labels.js';
+import { confusionMatrix, confusionSvg, misclassifiedRows, misclassifiedSvg, mlpAccuracySvg, mlpLossSvg, type MisclassifiedRow, type MlpEpochPoint } from '../viz/mlp-figures.js';
+import { formatNumber, renderReport, type ReportFigure, type ReportSection, type ReportTable } from '../viz/report.js';
+
+/** config.json of an mlp run, as far as the figures need it. */
+interface MlpRunConfig {
+  kind: string;
+  config: { dataset: string; data_dir?: string } & Record<string, unknown>;
+  dataset?: { train_rows?: number; test_rows?: number; classes?: number };
+}
+
+/** Misclassified images shown per true class. */
+export const MISCLASSIFIED_PER_CLASS = 10;
+
+/** The figures of an mlp run, ready for its report. */
+export interface MlpRunFigures {
+  loss: ReportFigure | null;
+  accuracy: ReportFigure | null;
+  confusion: ReportFigure;
+  /** Per-class counts behind the confusion matrix (true class → predicted class). */
+  matrix: number[][];
+  classNames: string[];
+  misclassified: { figure: ReportFigure; rows: MisclassifiedRow[] } | null;
+  /** Paths written, relative to the run directory. */
+  files: string[];
+}
+
+/** The epoch records of events.jsonl, one per epoch (a resumed run may repeat some: the last wins). */
+export function mlpEpochPoints(events: readonly Record<string, unknown>[]): MlpEpochPoint[] {
+  const byEpoch = new Map<number, MlpEpochPoint>();
+  const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  for (const e of events) {
+    if (e.type !== 'epoch' || typeof e.epoch !== 'number' || typeof e.loss !== 'number') continue;
+    byEpoch.set(e.epoch, { epoch: e.epoch + 1, loss: e.loss, testLoss: num(e.test_loss), testAccuracy: num(e.test_accuracy) });
+  }
+  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+}
+
+function int32(run: RunDir, name: string): Int32Array {
+  const a = readNpy(run.file('arrays', name));
+  if (!(a.data instanceof Int32Array)) throw new TypeError(`writeMlpRunFigures: expected ${name} to hold int32 values, got dtype ${a.dtype}`);
+  return a.data;
+}
+
+/**
+ * Draws every figure of the mlp run in `run` from its files and writes them into figures/.
+ * `testX` are the test images the predictions were made on (read from the dataset again when not
+ * given); only image datasets get misclassified.svg.
+ */
+export async function writeMlpRunFigures(run: RunDir, o: { testX?: Tensor } = {}): Promise<MlpRunFigures> {
+  const saved = run.readConfig<MlpRunConfig>();
+  if (saved.kind !== 'mlp') throw new RangeError(`writeMlpRunFigures: expected an "mlp" run, got a "${saved.kind}" run (${run.id})`);
+  const cfg = saved.config;
+  const info = getDataset(cfg.dataset);
+  const files: string[] = [];
+  const write = (name: string, data: string | Uint8Array): string => {
+    writeFileAtomic(run.file('figures', name), data);
+    files.push(`figures/${name}`);
+    return `figures/${name}`;
+  };
+
+  const points = mlpEpochPoints(run.events());
+  let loss: ReportFigure | null = null;
+  let accuracy: ReportFigure | null = null;
+  if (points.length > 0) {
+    const svg = await mlpLossSvg(points);
+    loss = { title: 'Loss', caption: 'Mean cross-entropy over the minibatches of each epoch (train) and on the test split after it (test).', svg, file: write('loss.svg', svg) };
+    if (points.some((p) => p.testAccuracy !== undefined)) {
+      const acc = await mlpAccuracySvg(points);
+      accuracy = { title: 'Test accuracy', caption: 'Share of the test split classified correctly after each epoch.', svg: acc, file: write('accuracy.svg', acc) };
+    }
+  }
+
+  const labels = int32(run, 'test_labels.npy');
+  const predictions = int32(run, 'test_predictions.npy');
+  const classes = saved.dataset?.classes ?? info.classNames.length;
+  const classNames = Array.from({ length: classes }, (_, c) => info.classNames[c] ?? String(c));
+  const matrix = confusionMatrix(labels, predictions, classes);
+  const confSvg = await confusionSvg(matrix, classNames);
+  const confusion: ReportFigure = {
+    title: 'Confusion matrix',
+    caption: `How many of the ${labels.length} test rows of each true class (rows) were predicted as each class (columns); the diagonal holds the correct ones.`,
+    svg: confSvg,
+    file: write('confusion.svg', confSvg),
+  };
+
+  let misclassified: MlpRunFigures['misclassified'] = null;
+  if (info.imageShape !== null) {
+    const rows = misclassifiedRows(labels, predictions, classes, MISCLASSIFIED_PER_CLASS);
+    if (rows.length > 0) {
+      const x = o.testX ?? (await loadDataset(cfg.dataset, { split: 'test', dataDir: cfg.data_dir })).x;
+      if (x.rows !== labels.length) throw new RangeError(`writeMlpRunFigures: expected ${labels.length} test images (one per prediction), got ${x.rows}`);
+      const svg = misclassifiedSvg(x, rows, info.imageShape, classNames);
+      if (svg !== null) {
+        misclassified = {
+          rows,
+          figure: {
+            title: 'Misclassified test images',
+            caption: `One row per true class: the first ${MISCLASSIFIED_PER_CLASS} test images of that class the model got wrong (in test-set order), each over the class it was taken for, and how many of the class's test images were wrong in all.`,
+            svg,
+            file: write('misclassified.svg', svg),
+          },
+        };
+      }
+    }
+  }
+  return { loss, accuracy, confusion, matrix, classNames, misclassified, files };
+}
+
+/** Per class: test rows, accuracy and the class it is most often mistaken for. */
+function perClassTable(matrix: readonly (readonly number[])[], classNames: readonly string[]): ReportTable {
+  return {
+    columns: ['class', 'test rows', 'correct', 'accuracy', 'most often taken for'],
+    caption: 'Per class, from the confusion matrix.',
+    rows: matrix.map((row, c) => {
+      const n = row.reduce((a, b) => a + b, 0);
+      let worst = -1;
+      row.forEach((v, p) => {
+        if (p !== c && v > 0 && (worst < 0 || v > row[worst])) worst = p;
+      });
+      return [classNames[c], n, row[c], n === 0 ? null : row[c] / n, worst < 0 ? '—' : `${classNames[worst]} (${row[worst]})`];
+    }),
+  };
+}
+
+/** Writes report.html at the run root: config, final metrics, timings and every figure, self-contained. */
+export function writeMlpRunReport(
+  run: RunDir,
+  figures: MlpRunFigures,
+  o: { config: Record<string, unknown>; metrics: Record<string, number>; timings: Record<string, number>; status: string; architecture: string; activation: string; dataset: string; trainRows: number; testRows: number },
+): string {
+  const m = o.metrics;
+  const sections: ReportSection[] = [];
+  const pct = (v: number): string => `${formatNumber(v * 100)}%`;
+  sections.push({
+    heading: 'Accuracy and loss',
+    text: `Test accuracy ${pct(m.test_accuracy)} (training set ${pct(m.accuracy)}); test cross-entropy ${formatNumber(m.test_loss)} (training set ${formatNumber(m.loss)}). Guessing the most common class would score about ${pct(Math.max(...figures.matrix.map((r) => r.reduce((a, b) => a + b, 0))) / Math.max(1, o.testRows))}.`,
+    figures: [figures.loss, figures.accuracy].filter((f): f is ReportFigure => f !== null),
+  });
+  sections.push({ heading: 'Confusion matrix', tables: [perClassTable(figures.matrix, figures.classNames)], figures: [figures.confusion] });
+  if (figures.misclassified !== null) sections.push({ heading: 'Misclassified test images', figures: [figures.misclassified.figure] });
+  sections.push({
+    heading: 'Files',
+    text: [
+      'model/ (model.json + weights.safetensors, PyTorch state_dict names), checkpoint/, events.jsonl (step and epoch records: loss, test_loss, test_accuracy), summary.json, config.json.',
+      'arrays/: test_predictions.npy (the predicted class of every test row) and test_labels.npy.',
+      `figures/: ${figures.files.map((f) => f.replace(/^figures\//, '')).join(', ')}.`,
+    ].join('\n\n'),
+  });
+  const cfg = applicableConfig('mlp', o.config);
+  const html = renderReport({
+    title: `${o.architecture} ${o.activation} classifier on ${o.dataset}`,
+    subtitle: `run ${run.id} · ${o.trainRows} training and ${o.testRows} test rows`,
+    status: o.status,
+    config: cfg.shown,
+    configNote: omittedConfigNote(cfg.omitted),
+    metrics: o.metrics,
+    headline: ['test_accuracy', 'test_loss'],
+    metricColumns: ['training set', 'test set'],
+    timings: o.timings,
+    sections,
+  });
+  writeFileAtomic(run.file('report.html'), html);
+  return run.file('report.html');
+}

@@ -1,0 +1,75 @@
+/**
+ * The config of an `ae` run (`latentlab train ae`): by default seed 001's autoencoder
+ * (784-128-p-128-784, Tanh hidden, Sigmoid output, MSE, Adam lr 0.005, batch 64, 100 epochs),
+ * optionally denoising. Its refusals name the value refused (`explained`).
+ */
+import { z } from 'zod';
+import { AE_ACTIVATIONS } from '../../ae/autoencoder.js';
+import { NOISE_KINDS } from '../../ae/noise.js';
+import { AE_LOSSES } from '../../ae/train.js';
+import { INIT_NAMES } from '../../nn/init.js';
+import { OPTIMIZER_NAMES } from '../../optim/registry.js';
+import { commonFields, explained } from './common.js';
+
+const { int, positive, nonNegative, choice } = explained;
+const common = commonFields(explained);
+
+export const AE_NOISES = ['none', ...NOISE_KINDS] as const;
+
+export const aeConfigSchema = z
+  .strictObject({
+    dataset: common.dataset,
+    data_dir: common.data_dir,
+    /** Encoder hidden sizes; the decoder mirrors them. */
+    hidden: z.array(int(1)).default([128]).describe('encoder hidden sizes, mirrored in the decoder (seed 001 also uses 256,128)').meta({ arg: 'sizes' }),
+    latent: int(1).default(2).describe('latent size p').meta({ arg: 'p' }),
+    activation: choice(AE_ACTIVATIONS).default('tanh').describe('hidden activation'),
+    latent_activation: choice(AE_ACTIVATIONS).default('identity').describe('after the latent layer'),
+    output_activation: choice(AE_ACTIVATIONS).default('sigmoid').describe('output activation'),
+    init: choice(INIT_NAMES).default('torch_default').describe('weight initialisation'),
+    loss: choice(AE_LOSSES).default('mse').describe('reconstruction loss'),
+    optimizer: choice(OPTIMIZER_NAMES).default('adam').describe('optimizer'),
+    lr: positive().default(0.005).describe('learning rate').meta({ arg: 'rate' }),
+    momentum: nonNegative().max(0.999, { error: (iss) => `expected a number ≤ 0.999, got ${JSON.stringify(iss.input)}` }).default(0.9).describe('momentum (sgd, rmsprop)').meta({ arg: 'm' }),
+    batch_size: int(1).default(64).describe('minibatch size'),
+    // 100 as seed 001: ~1.5 s per epoch of 60,000 MNIST digits for 784-128-2-128-784 on 2 cores (native).
+    epochs: int(1).default(100).describe('passes over the training data (as seed 001; ~1.5 s each for the default model on 2 cores)'),
+    noise: choice(AE_NOISES).default('none').describe('denoising: corrupt each training batch').meta({ arg: 'kind' }),
+    noise_scale: nonNegative().default(0.2).describe('gaussian: standard deviation c; masking / salt_pepper: probability').meta({ arg: 'c' }),
+    noise_sweep: z
+      .array(nonNegative())
+      .optional()
+      .describe('test MSE for inputs corrupted at these scales, e.g. 0,0.1,0.2,0.3,0.5 (noise.svg; default for denoising runs)')
+      .meta({ arg: 'scales' }),
+    seed: common.seed,
+    backend: common.backend,
+    threads: common.threads,
+    matmul_precision: common.matmul_precision,
+    limit: common.limit(),
+    test_limit: common.test_limit(),
+    checkpoint_every: common.checkpoint_every('steps', 'steps').default(1000),
+    log_every: common.log_every('steps', 'steps').default(100),
+    umap_sample: int(3).default(2000).describe('test codes projected in latent.svg when p > 2 (seeded sample)'),
+    umap_epochs: int(1).default(200).describe('UMAP layout epochs for latent.svg'),
+    grid: int(1, 200).default(20).describe('test images in reconstructions.png'),
+    grid_cols: int(1, 50).default(10).describe('images per row in the grids'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.loss === 'bce' && c.output_activation !== 'sigmoid') {
+      ctx.addIssue({ code: 'custom', path: ['loss'], message: `bce needs probabilities, i.e. output_activation sigmoid, got output_activation "${c.output_activation}"` });
+    }
+    const probability = c.noise === 'masking' || c.noise === 'salt_pepper';
+    if (c.noise !== 'none' && c.noise_scale === 0) ctx.addIssue({ code: 'custom', path: ['noise_scale'], message: `expected a scale > 0 with noise ${c.noise}, got 0` });
+    if (probability && c.noise_scale > 1) ctx.addIssue({ code: 'custom', path: ['noise_scale'], message: `expected a probability between 0 and 1 for ${c.noise} noise, got ${c.noise_scale}` });
+    if (c.noise_sweep !== undefined) {
+      if (c.noise_sweep.length === 0) ctx.addIssue({ code: 'custom', path: ['noise_sweep'], message: 'expected at least one noise scale, got none' });
+      const seen = new Set<number>();
+      c.noise_sweep.forEach((s, i) => {
+        if (seen.has(s)) ctx.addIssue({ code: 'custom', path: ['noise_sweep', i], message: `expected distinct noise scales, got ${s} twice` });
+        seen.add(s);
+        if (probability && s > 1) ctx.addIssue({ code: 'custom', path: ['noise_sweep', i], message: `expected a probability between 0 and 1 for ${c.noise} noise, got ${s}` });
+      });
+    }
+  });
+
+export type AeConfig = z.infer<typeof aeConfigSchema>;

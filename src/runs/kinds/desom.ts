@@ -1,0 +1,64 @@
+/**
+ * The config of a `desom` run (`latentlab train desom`): the Deep Embedded SOM of seed 000, an
+ * autoencoder and a SOM over its latent space trained jointly. The defaults are the paper's
+ * (DESOM_DEFAULTS).
+ */
+import { z } from 'zod';
+import { AE_ACTIVATIONS } from '../../ae/autoencoder.js';
+import { DESOM_BATCH_ORDERS, DESOM_DEFAULTS, PROTOTYPE_INITS } from '../../desom/model.js';
+import { commonFields, plain } from './common.js';
+import { mapFields, parseMapSize } from './som.js';
+
+const D = DESOM_DEFAULTS;
+const common = commonFields(plain);
+
+const desomConfigObject = z.strictObject({
+  dataset: common.dataset,
+  data_dir: common.data_dir,
+  /** 'all' (the paper: train and test concatenated, trained and scored on all of it) or 'train' (scored on test too). */
+  split: common.split(['all', 'train'], 'all (train + test, the paper) or train (and score on test)'),
+  map: mapFields.size('map size').default(`${D.rows}x${D.cols}`),
+  topology: mapFields.topology(),
+  toroidal: mapFields.toroidal(),
+  distance: mapFields.distance('distance between cells (desom_reference: the reference code’s formula)'),
+  neighborhood: mapFields.neighborhood(D.neighborhood),
+  decay: mapFields.decay(D.decay),
+  t_max: z.number().positive().default(D.Tmax).describe('initial temperature').meta({ arg: 'T' }),
+  t_min: z.number().positive().default(D.Tmin).describe('final temperature').meta({ arg: 'T' }),
+  /** T reaches t_min at the last step (the reference code's t/(iterations − 1)) rather than t/iterations (the paper). */
+  reach_end: z.boolean().default(D.reachEnd).describe('T reaches t_min at the last step (the reference code)'),
+  hidden: z.array(z.int().positive()).min(1).default([...D.hidden]).describe('encoder hidden sizes, mirrored by the decoder').meta({ arg: 'sizes' }),
+  latent: z.int().positive().default(D.latent).describe('latent size').meta({ arg: 'p' }),
+  activation: plain.choice(AE_ACTIVATIONS).default(D.activation).describe('hidden activation'),
+  gamma: z.number().nonnegative().default(D.gamma).describe('weight of the SOM loss (0 trains the autoencoder alone)').meta({ arg: 'γ' }),
+  iterations: z.int().positive().default(D.iterations).describe('minibatch steps'),
+  batch_size: z.int().positive().default(D.batchSize).describe('rows per step'),
+  order: plain.choice(DESOM_BATCH_ORDERS).default(D.order).describe('batch order (sequential: the reference, in file order)').meta({ arg: 'order' }),
+  lr: z.number().positive().default(D.lr).describe('Adam learning rate').meta({ arg: 'rate' }),
+  eps: z.number().positive().default(D.eps).describe('Adam ε (as Keras)').meta({ arg: 'ε' }),
+  update_interval: z.int().positive().default(D.updateInterval).describe('steps between recomputing every sample’s BMU (1: each batch’s own)'),
+  pretrain_epochs: z.int().nonnegative().default(D.pretrainEpochs).describe('autoencoder pretraining epochs before DESOM'),
+  prototype_init: plain.choice(PROTOTYPE_INITS).default(D.prototypeInit).describe('how the prototypes start').meta({ arg: 'kind' }),
+  som_init_epochs: z.int().positive().default(D.somInitEpochs).describe('batch SOM epochs behind --prototype-init som'),
+  seed: common.seed,
+  backend: common.backend,
+  threads: common.threads,
+  matmul_precision: common.matmul_precision,
+  limit: common.limit('use only the first n rows'),
+  test_limit: common.test_limit('use only the first n test rows (--split train)'),
+  checkpoint_every: common.checkpoint_every('iterations').default(500),
+  log_every: common.log_every('iterations').default(50),
+  eval_every: common.eval_every('purity/NMI/QE/TE').default(500),
+  /** Rows (a seeded sample of the training data) on which eval_every measures purity, NMI, QE and TE. */
+  eval_sample: common.eval_sample().default(10000),
+});
+
+export const desomConfigSchema = desomConfigObject.superRefine((c, ctx) => {
+  if (c.t_min > c.t_max) ctx.addIssue({ code: 'custom', path: ['t_min'], message: `expected t_min ≤ t_max, got ${c.t_min} > ${c.t_max}` });
+  const size = parseMapSize(c.map);
+  if (size !== null && c.topology === 'hexagonal' && c.toroidal && size[0] % 2 !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['map'], message: `a toroidal hexagonal map needs an even number of rows, got ${c.map}` });
+  }
+});
+
+export type DesomRunConfig = z.infer<typeof desomConfigSchema>;
