@@ -44,3 +44,13 @@ export function hashString(s: string): string {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
   return h.toString(36);
 }
+
+/** Class names made distinct (a repeated name gets its index appended), as heatmaps need. */
+export function uniqueNames(names: string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((n, i) => {
+    const v = seen.has(n) ? `${n} (${i})` : n;
+    seen.add(v);
+    return v;
+  });
+}

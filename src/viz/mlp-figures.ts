@@ -8,7 +8,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { heatmapSvg, lineChartSvg } from './charts.js';
 import { imageGrid, stackRasters } from './image-grid.js';
-import { escapeHtml } from './format.js';
+import { escapeHtml, uniqueNames } from './format.js';
 import { encodePng } from './png.js';
 
 /** One epoch of training: mean training loss, and the test loss and accuracy after it. */
@@ -63,16 +63,6 @@ export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLik
 export async function confusionSvg(matrix: readonly (readonly number[])[], classNames: readonly string[], o: { title?: string } = {}): Promise<string> {
   const names = uniqueNames(matrix.map((_, c) => classNames[c] ?? String(c)));
   return heatmapSvg({ title: o.title ?? 'Confusion matrix, test split', xLabel: 'predicted class', yLabel: 'true class', matrix, rowNames: names, colNames: names, legendTitle: 'test rows' });
-}
-
-/** Class names made distinct (a repeated name gets its index appended), as heatmaps need. */
-function uniqueNames(names: string[]): string[] {
-  const seen = new Set<string>();
-  return names.map((n, i) => {
-    const v = seen.has(n) ? `${n} (${i})` : n;
-    seen.add(v);
-    return v;
-  });
 }
 
 /** One row of the misclassified grid: the first test rows of a true class that were predicted as another. */

@@ -15,6 +15,7 @@ import { imageGrid, mapGrid, type ImageGridOptions } from './image-grid.js';
 import { encodePng } from './png.js';
 import type { ReportFigure } from './report.js';
 import { cellMapSvg } from './som-maps.js';
+import { uniqueNames } from './format.js';
 
 /** A figure written to figures/<file> and shown in report.html. */
 export interface FigureFile extends ReportFigure {
@@ -225,16 +226,6 @@ export async function kmeansFigures(o: KMeansFigureOptions): Promise<FigureFile[
     svg: await heatmapSvg({ title: `Clusters × classes, ${o.dataName}`, xLabel: 'class', yLabel: 'cluster', matrix, rowNames: names, colNames: uniqueNames(classes) }),
   });
   return figs;
-}
-
-/** Class names made distinct (a repeated name gets its index appended), as heatmaps need. */
-function uniqueNames(names: string[]): string[] {
-  const seen = new Set<string>();
-  return names.map((n, i) => {
-    const v = seen.has(n) ? `${n} (${i})` : n;
-    seen.add(v);
-    return v;
-  });
 }
 
 /**

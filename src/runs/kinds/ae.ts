@@ -9,7 +9,7 @@ import { NOISE_KINDS } from '../../ae/noise.js';
 import { AE_LOSSES } from '../../ae/train.js';
 import { INIT_NAMES } from '../../nn/init.js';
 import { OPTIMIZER_NAMES } from '../../optim/registry.js';
-import { commonFields, explained } from './common.js';
+import { commonFields, explained, runFields } from './common.js';
 
 const { int, positive, nonNegative, choice } = explained;
 const common = commonFields(explained);
@@ -41,12 +41,7 @@ export const aeConfigSchema = z
       .optional()
       .describe('test MSE for inputs corrupted at these scales, e.g. 0,0.1,0.2,0.3,0.5 (noise.svg; default for denoising runs)')
       .meta({ arg: 'scales' }),
-    seed: common.seed,
-    backend: common.backend,
-    threads: common.threads,
-    matmul_precision: common.matmul_precision,
-    limit: common.limit(),
-    test_limit: common.test_limit(),
+    ...runFields(common),
     checkpoint_every: common.checkpoint_every('steps', 'steps').default(1000),
     log_every: common.log_every('steps', 'steps').default(100),
     umap_sample: int(3).default(2000).describe('test codes projected in latent.svg when p > 2 (seeded sample)'),

@@ -104,3 +104,18 @@ export function commonFields(checks: Checks) {
     eval_sample: () => checks.int(1).describe('rows in that sample'),
   };
 }
+
+/**
+ * The fields every run kind with a test split lists together, in this order: seed, backend,
+ * threads, matmul precision and the two row limits (help texts of the limits may differ by kind).
+ */
+export function runFields(common: ReturnType<typeof commonFields>, help: { limit?: string; testLimit?: string } = {}) {
+  return {
+    seed: common.seed,
+    backend: common.backend,
+    threads: common.threads,
+    matmul_precision: common.matmul_precision,
+    limit: common.limit(help.limit),
+    test_limit: common.test_limit(help.testLimit),
+  };
+}

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { AE_ACTIVATIONS } from '../../ae/autoencoder.js';
 import { DESOM_BATCH_ORDERS, DESOM_DEFAULTS, PROTOTYPE_INITS } from '../../desom/model.js';
-import { commonFields, plain } from './common.js';
+import { commonFields, plain, runFields } from './common.js';
 import { mapFields, parseMapSize } from './som.js';
 
 const D = DESOM_DEFAULTS;
@@ -40,12 +40,7 @@ const desomConfigObject = z.strictObject({
   pretrain_epochs: z.int().nonnegative().default(D.pretrainEpochs).describe('autoencoder pretraining epochs before DESOM'),
   prototype_init: plain.choice(PROTOTYPE_INITS).default(D.prototypeInit).describe('how the prototypes start').meta({ arg: 'kind' }),
   som_init_epochs: z.int().positive().default(D.somInitEpochs).describe('batch SOM epochs behind --prototype-init som'),
-  seed: common.seed,
-  backend: common.backend,
-  threads: common.threads,
-  matmul_precision: common.matmul_precision,
-  limit: common.limit('use only the first n rows'),
-  test_limit: common.test_limit('use only the first n test rows (--split train)'),
+  ...runFields(common, { limit: 'use only the first n rows', testLimit: 'use only the first n test rows (--split train)' }),
   checkpoint_every: common.checkpoint_every('iterations').default(500),
   log_every: common.log_every('iterations').default(50),
   eval_every: common.eval_every('purity/NMI/QE/TE').default(500),

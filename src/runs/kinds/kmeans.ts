@@ -3,7 +3,7 @@
  * restarts) on a dataset, raw or through a saved encoder.
  */
 import { z } from 'zod';
-import { commonFields, plain } from './common.js';
+import { commonFields, plain, runFields } from './common.js';
 
 const common = commonFields(plain);
 
@@ -18,12 +18,7 @@ export const kmeansConfigSchema = z.strictObject({
   tol: z.number().nonnegative().default(1e-4).describe('relative centroid-shift tolerance').meta({ arg: 't', defaultHelp: '1e-4' }),
   init: plain.choice(['k-means++', 'random']).default('k-means++').describe('centroid initialisation').meta({ arg: 'kind' }),
   split: common.split(['train', 'all']),
-  seed: common.seed,
-  backend: common.backend,
-  threads: common.threads,
-  matmul_precision: common.matmul_precision,
-  limit: common.limit('use only the first n rows'),
-  test_limit: common.test_limit(),
+  ...runFields(common, { limit: 'use only the first n rows' }),
 });
 
 export type KMeansConfig = z.infer<typeof kmeansConfigSchema>;

@@ -11,7 +11,7 @@ import { SOM_ALGORITHMS } from '../../som/fit.js';
 import { INIT_KINDS } from '../../som/init.js';
 import { NEIGHBORHOOD_KINDS, type NeighborhoodKind } from '../../som/neighborhood.js';
 import { MAP_DISTANCES, TOPOLOGY_KINDS } from '../../som/topology.js';
-import { commonFields, plain } from './common.js';
+import { commonFields, plain, runFields } from './common.js';
 
 /** "8x8" → [8, 8]; null unless ROWSxCOLS with positive integers and at least 2 cells. */
 export function parseMapSize(s: string): [number, number] | null {
@@ -74,12 +74,7 @@ const somConfigObject = z.strictObject({
   optimizer: plain.choice(OPTIMIZER_NAMES).optional().describe('gradient SOM optimizer').meta({ defaultHelp: byAlgorithm('optimizer') }),
   init: plain.choice(INIT_KINDS).default('samples').describe('prototype initialisation').meta({ arg: 'kind' }),
   split: common.split(['train', 'all']),
-  seed: common.seed,
-  backend: common.backend,
-  threads: common.threads,
-  matmul_precision: common.matmul_precision,
-  limit: common.limit(),
-  test_limit: common.test_limit(),
+  ...runFields(common),
   checkpoint_every: common.checkpoint_every('iterations (batch: epochs)').optional().meta({ defaultHelp: byAlgorithm('checkpoint_every') }),
   log_every: common.log_every('iterations').optional().meta({ defaultHelp: byAlgorithm('log_every') }),
   eval_every: common.eval_every('QE/TE').optional().meta({ defaultHelp: 'batch: 1, otherwise a 50th of the iterations' }),
