@@ -85,7 +85,7 @@ export function parseExampleArgs<const O extends Options>(spec: ExampleSpec<O>, 
   const options: WithHelp<O> = { ...spec.options, help: { type: 'boolean', short: 'h' } };
   let values: ExampleValues<O>;
   try {
-    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values as ExampleValues<O>;
+    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (e) {
     process.stderr.write(`${spec.script}: ${(e as Error).message}\n\n${usage(spec)}`);
     process.exit(2);

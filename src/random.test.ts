@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng } from './random.js';
+import { Rng, type RngState } from './random.js';
 
 test('the same seed gives the same sequence and different seeds differ', () => {
   const a = new Rng(123);
@@ -68,7 +68,7 @@ test('state and setState resume a generator exactly, including the cached normal
   r.normal();
   const st = r.state();
   const ahead = [r.normal(), r.uniform(), r.int(7)];
-  const back = Rng.fromState(JSON.parse(JSON.stringify(st)));
+  const back = Rng.fromState(JSON.parse(JSON.stringify(st)) as RngState);
   assert.deepEqual([back.normal(), back.uniform(), back.int(7)], ahead);
 });
 

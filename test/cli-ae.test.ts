@@ -177,10 +177,10 @@ test('runs stopped by SIGKILL or SIGTERM and resumed end with exactly the weight
   const a = weights((JSON.parse(alone.stdout) as Result).path);
 
   const killed = await stopRun(args, 'killed', 'SIGKILL', 30);
-  assert.equal(JSON.parse(readFileSync(join(work, 'killed', killed.id, 'summary.json'), 'utf8')).status, 'running', 'SIGKILL leaves the summary as it was');
+  assert.equal((JSON.parse(readFileSync(join(work, 'killed', killed.id, 'summary.json'), 'utf8')) as { status: unknown }).status, 'running', 'SIGKILL leaves the summary as it was');
   const termed = await stopRun(args, 'termed', 'SIGTERM', 10);
   assert.equal(termed.code, 130);
-  assert.equal(JSON.parse(readFileSync(join(work, 'termed', termed.id, 'summary.json'), 'utf8')).status, 'interrupted');
+  assert.equal((JSON.parse(readFileSync(join(work, 'termed', termed.id, 'summary.json'), 'utf8')) as { status: unknown }).status, 'interrupted');
 
   for (const [out, stopped] of [['killed', killed], ['termed', termed]] as const) {
     const r = cli(['train', 'ae', '--resume', stopped.id, '--out', out, '--json', '--quiet']);
@@ -191,6 +191,6 @@ test('runs stopped by SIGKILL or SIGTERM and resumed end with exactly the weight
     assert.deepEqual([...a.keys()], [...b.keys()]);
     for (const [k, v] of a) assert.deepEqual(b.get(k), v, `${k} differs after resuming (${out}) from step ${stopped.step}`);
     assert.ok(existsSync(join(res.path, 'report.html')));
-    assert.deepEqual(JSON.parse(readFileSync(join(res.path, 'summary.json'), 'utf8')).metrics, (JSON.parse(alone.stdout) as Result).metrics, `${out}: same final metrics`);
+    assert.deepEqual((JSON.parse(readFileSync(join(res.path, 'summary.json'), 'utf8')) as { metrics: unknown }).metrics, (JSON.parse(alone.stdout) as Result).metrics, `${out}: same final metrics`);
   }
 });

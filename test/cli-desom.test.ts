@@ -96,7 +96,7 @@ test('train desom writes a complete run whose metrics eval reproduces', () => {
   assert.equal(lastStep.iteration, 60);
   // T = 8·(0.1/8)^(59/60) at the last step (the paper's t/iterations).
   assert.ok(Math.abs((lastStep.T as number) - 8 * Math.pow(0.1 / 8, 59 / 60)) < 1e-12);
-  assert.ok(Number.isFinite(lastStep.Lr as number) && Number.isFinite(lastStep.Lsom as number));
+  assert.ok(Number.isFinite(lastStep.Lr) && Number.isFinite(lastStep.Lsom));
 
   const ev = cli(['eval', 'd1', '--split', 'all', '--out', runs, '--json', '--quiet']);
   assert.equal(ev.code, 0, ev.stderr);

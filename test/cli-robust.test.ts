@@ -28,11 +28,12 @@ function cli(args: string[]): { code: number; stdout: string; stderr: string } {
 /** main() in this process, with what it writes on stderr. */
 async function run(args: string[]): Promise<{ code: number; stderr: string }> {
   let stderr = '';
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- saved only to be put back as process.stderr.write below, never called detached
   const write = process.stderr.write;
-  process.stderr.write = ((s: string | Uint8Array) => {
+  process.stderr.write = (s: string | Uint8Array) => {
     stderr += String(s);
     return true;
-  }) as typeof process.stderr.write;
+  };
   try {
     return { code: await main(['--out', work, ...args]), stderr };
   } finally {

@@ -53,7 +53,7 @@ test("seed 001's autoencoder has the layers of its PyTorch listing", () => {
   assert.deepEqual(kinds(ae.encoder), ['Linear', 'Tanh', 'Linear']);
   assert.deepEqual(kinds(ae.decoder), ['Linear', 'Tanh', 'Linear', 'Sigmoid']);
   assert.deepEqual(
-    [...ae.encoder.modules, ...ae.decoder.modules].filter((m) => m instanceof Linear).map((m) => [(m as Linear).inFeatures, (m as Linear).outFeatures]),
+    [...ae.encoder.modules, ...ae.decoder.modules].filter((m) => m instanceof Linear).map((m) => [m.inFeatures, m.outFeatures]),
     [[784, 128], [128, 2], [2, 128], [128, 784]],
   );
   assert.equal(ae.parameterCount(), 784 * 128 + 128 + 128 * 2 + 2 + 2 * 128 + 128 + 128 * 784 + 784);
@@ -66,7 +66,7 @@ test("seed 001's autoencoder has the layers of its PyTorch listing", () => {
 
 test('the decoder mirrors the encoder unless decoderHidden is given, and activations follow the options', () => {
   const ae = new Autoencoder({ input: 20, hidden: [16, 8], latent: 3, activation: 'relu', latentActivation: 'tanh', outputActivation: 'identity', rng: new Rng(0) });
-  const lin = (s: Autoencoder['encoder']) => s.modules.filter((m) => m instanceof Linear).map((m) => (m as Linear).outFeatures);
+  const lin = (s: Autoencoder['encoder']) => s.modules.filter((m) => m instanceof Linear).map((m) => m.outFeatures);
   assert.deepEqual(lin(ae.encoder), [16, 8, 3]);
   assert.deepEqual(lin(ae.decoder), [8, 16, 20]);
   assert.ok(ae.encoder.modules[1] instanceof ReLU && ae.encoder.modules[5] instanceof Tanh);

@@ -56,7 +56,7 @@ function lossFor(name: AeLossName): Loss {
 }
 
 function checkAe(fn: string, ae: unknown): Autoencoder {
-  if (!(ae instanceof Autoencoder)) throw new TypeError(`${fn}: expected an Autoencoder, got ${ae === null || typeof ae !== 'object' ? String(ae) : (ae as object).constructor.name}`);
+  if (!(ae instanceof Autoencoder)) throw new TypeError(`${fn}: expected an Autoencoder, got ${ae === null || typeof ae !== 'object' ? String(ae) : ae.constructor.name}`);
   return ae;
 }
 
@@ -177,7 +177,7 @@ export function noiseSweep(ae: Autoencoder, x: Tensor, scales: readonly number[]
   const kind = o.kind ?? 'gaussian';
   if (!NOISE_KINDS.includes(kind)) throw new RangeError(`${fn}: expected kind to be one of ${NOISE_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
   if (!(o.rng instanceof Rng)) throw new TypeError(`${fn}: expected rng to be an Rng, got ${String(o.rng)}`);
-  return scales.map((scale) => {
+  return scales.map((scale: number) => {
     checkNoise(fn, { kind, scale });
     return { scale, mse: reconstructionMse(ae, x, { noise: { kind, scale }, rng: o.rng, batchSize: o.batchSize }) };
   });

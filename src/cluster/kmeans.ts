@@ -154,6 +154,7 @@ function resolveOptions(fn: string, x: Tensor, k: number, o: KMeansOptions): Res
   const d = x.cols;
   if (n < 1 || d < 1) throw new RangeError(`${fn}: expected at least one row and one column, got shape [${x.shape.join(', ')}]`);
   if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`${fn}: expected k between 1 and ${n} (the number of rows), got ${k}`);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- reached when o.rng is not an Rng (a JS caller's value of any type); String() shows what was passed
   if (o === undefined || o === null || typeof o.rng?.uniform !== 'function') throw new TypeError(`${fn}: expected options with an rng (new Rng(seed)), got ${String(o?.rng)}`);
   const init = o.init ?? 'k-means++';
   if (init instanceof Tensor) {

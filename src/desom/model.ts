@@ -83,10 +83,13 @@ export interface DesomConfig {
   readonly somInitEpochs: number;
 }
 
+// The `as` casts below widen literals to their unions so the exported defaults have the option
+// types; no-unnecessary-type-assertion only sees that Object.freeze would accept the literal.
+/* eslint-disable @typescript-eslint/no-unnecessary-type-assertion -- widening casts, see above */
 /** Every default in one place (the CLI builds its config schema from these). */
 export const DESOM_DEFAULTS = Object.freeze({
   input: 784,
-  hidden: Object.freeze([500, 500, 2000]) as readonly number[],
+  hidden: Object.freeze<readonly number[]>([500, 500, 2000]),
   latent: 10,
   activation: 'relu' as AeActivation,
   rows: 8,
@@ -110,6 +113,7 @@ export const DESOM_DEFAULTS = Object.freeze({
   reachEnd: false,
   reportEvery: 1,
 });
+/* eslint-enable @typescript-eslint/no-unnecessary-type-assertion */
 
 export function checkPositiveInt(fn: string, name: string, v: unknown): number {
   if (!Number.isSafeInteger(v) || (v as number) < 1) throw new RangeError(`${fn}: expected ${name} to be a positive integer, got ${String(v)}`);
@@ -136,7 +140,7 @@ export function resolveDesomConfig(o: DesomModelOptions = {}, fn = 'DESOM'): Des
   checkCount(fn, 'somInitEpochs', somInitEpochs, 1);
   return {
     input: checkPositiveInt(fn, 'input', o.input ?? DESOM_DEFAULTS.input),
-    hidden: [...hidden],
+    hidden: Array.from<number>(hidden),
     latent: checkPositiveInt(fn, 'latent', o.latent ?? DESOM_DEFAULTS.latent),
     activation: oneOf(fn, 'activation', o.activation ?? DESOM_DEFAULTS.activation, AE_ACTIVATIONS),
     topology: resolveTopology({ rows: o.rows ?? DESOM_DEFAULTS.rows, cols: o.cols ?? DESOM_DEFAULTS.cols, topology: o.topology, toroidal: o.toroidal, distance: o.distance }),

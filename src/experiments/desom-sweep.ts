@@ -1,13 +1,20 @@
 /**
  * The DESOM paper's benchmark as a sweep of ordinary runs (seed 000 §4, Table 1): methods ×
- * datasets × seeds, each one `latentlab` command writing a run directory under the sweep folder,
- * named `<method>-<dataset>-s<seed>` so that a second invocation finds it:
+ * datasets × seeds, each one run writing a run directory under the sweep folder, named
+ * `<method>-<dataset>-s<seed>` so that a second invocation finds it.
+ *
+ * Each task is data, not a command line: a run kind (src/runs/kinds) and that kind's config
+ * (snake_case keys as in a run's config.json), validated against the kind's schema when the sweep
+ * is planned, so that a bad sweep fails before any run starts. A task runs as a child process made
+ * from that description: its config written to `tasks/<id>.json` in the sweep folder, then
+ * `latentlab --quiet --out <folder> <the kind's command> --config tasks/<id>.json --run-id <id>`.
+ * Then:
  * - completed runs are skipped;
  * - interrupted ones resume from their checkpoint (desom and som runs; k-means has none and starts
  *   again), failed ones are moved aside to `<id>.failed-<n>` and run again;
  * - a run that another live process is training is left to it;
- * - `jobs` commands run at once (BLAS threads split between them), each a child process whose
- *   output goes to logs/<id>.log.
+ * - `jobs` runs at once (BLAS threads split between them: the config key `threads`), each a child
+ *   process whose output goes to logs/<id>.log.
  *
  * The methods (paper names in brackets): k-means with k = map size; the classic online SOM on
  * pixels [minisom]; the gradient SOM on pixels [kerasom]; an autoencoder with DESOM's
@@ -25,6 +32,7 @@ import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { RunDir } from '../runs/run-dir.js';
 import { hasCheckpoint } from '../runs/checkpoint.js';
+import { KINDS } from '../runs/kinds/index.js';
 import type { SweepRecord } from './desom-table.js';
 import { MATMUL_PRECISIONS, type MatmulPrecision } from '../tensor/backend.js';
 
@@ -59,19 +67,30 @@ export interface SweepOptions {
   onEvent?: (e: SweepEvent) => void;
 }
 
-/** One command of the sweep. */
+/** The run kinds a sweep's tasks are (the keys of KINDS in src/runs/kinds). */
+export type SweepKind = 'kmeans' | 'som' | 'desom';
+
+/**
+ * One run of the sweep, as data: a run kind and its config. The command that makes it is the
+ * kind's (`KINDS[kind].command`: `train som`, `cluster kmeans`, …), given the config as a
+ * `--config` file and `--run-id id`; nothing else.
+ */
 export interface SweepTask {
+  /** The run id, also the run directory's name in the sweep folder. */
   readonly id: string;
-  /** A table method, or 'ae' (the autoencoder the AE+SOM methods encode with). */
+  /** The run kind; `config` is valid against `KINDS[kind].schema` (planSweep checks it). */
+  readonly kind: SweepKind;
+  /**
+   * The config of a fresh run: snake_case keys as in config.json, the keys left out taking the
+   * schema's defaults (exactly what the run's config.json records as `config`, once resolved).
+   */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Ids of the tasks that must complete first (an AE+SOM method's autoencoder). */
+  readonly depends_on: readonly string[];
+  /** A table method, or 'ae' (the autoencoder the AE+SOM methods encode with: a desom run with gamma 0). */
   readonly method: SweepMethod | 'ae';
   readonly dataset: string;
   readonly seed: number;
-  /** `latentlab` arguments of a fresh run (after the global ones). */
-  readonly args: readonly string[];
-  /** The command family, for resuming: `train desom`, `train som`, `cluster kmeans`. */
-  readonly command: readonly [string, string];
-  /** Ids that must complete first. */
-  readonly deps: readonly string[];
 }
 
 export type SweepEvent =
@@ -85,15 +104,35 @@ export function runId(method: string, dataset: string, seed: number): string {
 }
 
 function checkList(fn: string, name: string, values: readonly string[], allowed: readonly string[]): void {
-  if (!Array.isArray(values) || values.length === 0) throw new RangeError(`${fn}: expected at least one of ${allowed.join(', ')} in ${name}, got none`);
+  const given: unknown = values; // Array.isArray(values) would narrow values to any[]
+  if (!Array.isArray(given) || values.length === 0) throw new RangeError(`${fn}: expected at least one of ${allowed.join(', ')} in ${name}, got none`);
   for (const v of values) if (!allowed.includes(v)) throw new RangeError(`${fn}: expected ${name} among ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
 }
 
-/** The commands of a sweep, dependencies first. */
+/**
+ * Refuses a task whose config its kind's schema refuses, naming the task and every key refused
+ * (an unknown key, a wrong type, an out-of-range value).
+ */
+export function checkSweepTask(task: SweepTask, fn = 'checkSweepTask'): void {
+  const kind = KINDS[task.kind] as (typeof KINDS)[SweepKind] | undefined;
+  if (kind === undefined) throw new RangeError(`${fn}: task ${task.id}: expected a kind among kmeans, som, desom, got ${JSON.stringify(task.kind)}`);
+  const r = kind.schema.safeParse(task.config, { reportInput: true });
+  if (r.success) return;
+  const problems = r.error.issues.map((i) => {
+    if (i.code === 'unrecognized_keys') return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+    const v = i.input;
+    const got = i.code !== 'custom' && v !== undefined && typeof v !== 'object' && !/\bgot\b/.test(i.message) ? ` (got ${JSON.stringify(v)})` : '';
+    return `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}${got}`;
+  });
+  throw new RangeError(`${fn}: task ${task.id} (${task.kind}, run by \`${kind.command}\`): ${problems.join('; ')}`);
+}
+
+/** The runs of a sweep, dependencies first, every config checked against its kind's schema. */
 export function planSweep(o: SweepOptions): SweepTask[] {
   const fn = 'planSweep';
   checkList(fn, 'datasets', o.datasets, SWEEP_DATASETS);
   checkList(fn, 'methods', o.methods, SWEEP_METHODS);
+  const seeds: readonly number[] = o.seeds; // before Array.isArray narrows o.seeds to any[]
   if (!Array.isArray(o.seeds) || o.seeds.length === 0 || o.seeds.some((s) => !Number.isSafeInteger(s) || s < 0)) {
     throw new RangeError(`${fn}: expected seeds to be non-negative integers (at least one), got ${JSON.stringify(o.seeds)}`);
   }
@@ -109,39 +148,66 @@ export function planSweep(o: SweepOptions): SweepTask[] {
   const tasks: SweepTask[] = [];
   const needAe = o.methods.includes('ae_som') || o.methods.includes('ae_gsom');
   for (const dataset of o.datasets) {
-    for (const seed of o.seeds) {
-      const common = ['--dataset', dataset, '--seed', String(seed), '--threads', String(threads), ...(limit === undefined ? [] : ['--limit', String(limit)]), ...(o.dataDir === undefined ? [] : ['--data-dir', o.dataDir]), ...(o.matmulPrecision === undefined || o.matmulPrecision === 'float32' ? [] : ['--matmul-precision', o.matmulPrecision])];
-      const desomQuick = quick ? ['--iterations', '100', '--eval-every', '50', '--eval-sample', '1000', '--checkpoint-every', '50'] : [];
-      const add = (method: SweepTask['method'], command: [string, string], args: string[], deps: string[] = []): void => {
-        tasks.push({ id: runId(method, dataset, seed), method, dataset, seed, command, args: [...command, '--run-id', runId(method, dataset, seed), ...common, ...args], deps });
+    for (const seed of seeds) {
+      // The keys every run shares; a key left out takes its schema's default (float32 matmuls included).
+      const common: Record<string, unknown> = {
+        dataset,
+        seed,
+        threads,
+        ...(limit === undefined ? {} : { limit }),
+        ...(o.dataDir === undefined ? {} : { data_dir: o.dataDir }),
+        ...(o.matmulPrecision === undefined || o.matmulPrecision === 'float32' ? {} : { matmul_precision: o.matmulPrecision }),
+      };
+      const desomQuick = quick ? { iterations: 100, eval_every: 50, eval_sample: 1000, checkpoint_every: 50 } : {};
+      const add = (method: SweepTask['method'], kind: SweepKind, config: Record<string, unknown>, depends_on: string[] = []): void => {
+        tasks.push({ id: runId(method, dataset, seed), kind, config: { ...common, ...config }, depends_on, method, dataset, seed });
       };
       const aeId = runId('ae', dataset, seed);
-      if (needAe) add('ae', ['train', 'desom'], ['--map', map, '--gamma', '0', ...desomQuick]);
+      const encoder = join(resolve(o.root), aeId);
+      if (needAe) add('ae', 'desom', { map, gamma: 0, ...desomQuick });
       for (const method of o.methods) {
         switch (method) {
           case 'kmeans':
-            add(method, ['cluster', 'kmeans'], ['--split', 'all', '--k', String(cells), ...(quick ? ['--restarts', '2'] : [])]);
+            add(method, 'kmeans', { split: 'all', k: cells, ...(quick ? { restarts: 2 } : {}) });
             break;
           case 'som':
-            add(method, ['train', 'som'], ['--split', 'all', '--map', map, '--algorithm', 'classic', ...(quick ? ['--epochs', '1'] : [])]);
+            add(method, 'som', { split: 'all', map, algorithm: 'classic', ...(quick ? { epochs: 1 } : {}) });
             break;
           case 'gsom':
-            add(method, ['train', 'som'], ['--split', 'all', '--map', map, '--algorithm', 'gradient', ...(quick ? ['--iterations', '100'] : [])]);
+            add(method, 'som', { split: 'all', map, algorithm: 'gradient', ...(quick ? { iterations: 100 } : {}) });
             break;
           case 'ae_som':
-            add(method, ['train', 'som'], ['--split', 'all', '--map', map, '--algorithm', 'classic', '--encoder', join(resolve(o.root), aeId), ...(quick ? ['--epochs', '1'] : [])], [aeId]);
+            add(method, 'som', { split: 'all', map, algorithm: 'classic', encoder, ...(quick ? { epochs: 1 } : {}) }, [aeId]);
             break;
           case 'ae_gsom':
-            add(method, ['train', 'som'], ['--split', 'all', '--map', map, '--algorithm', 'gradient', '--encoder', join(resolve(o.root), aeId), ...(quick ? ['--iterations', '100'] : [])], [aeId]);
+            add(method, 'som', { split: 'all', map, algorithm: 'gradient', encoder, ...(quick ? { iterations: 100 } : {}) }, [aeId]);
             break;
           case 'desom':
-            add(method, ['train', 'desom'], ['--map', map, ...desomQuick]);
+            add(method, 'desom', { map, ...desomQuick });
             break;
         }
       }
     }
   }
+  for (const t of tasks) checkSweepTask(t, fn);
   return tasks;
+}
+
+/** The folder of the sweep folder that holds each task's config file, `<id>.json`. */
+export const SWEEP_TASKS_DIR = 'tasks';
+
+/**
+ * The child process that makes a task's run, fresh (the config written to `tasks/<id>.json`, read
+ * by `--config`) or, with `resume`, continued from its checkpoint (`--resume id`: the run keeps the
+ * config it saved). Returns the `latentlab` arguments after the global ones.
+ */
+export function taskCommand(root: string, task: SweepTask, resume: boolean): string[] {
+  const command = KINDS[task.kind].command.split(' ');
+  if (resume) return [...command, '--resume', task.id];
+  const file = join(resolve(root), SWEEP_TASKS_DIR, `${task.id}.json`);
+  mkdirSync(join(resolve(root), SWEEP_TASKS_DIR), { recursive: true });
+  writeJsonAtomic(file, task.config);
+  return [...command, '--config', file, '--run-id', task.id];
 }
 
 /** The file in the sweep folder that describes the sweep (see SweepManifest). */
@@ -244,18 +310,13 @@ export async function runSweep(o: SweepOptions): Promise<{ tasks: SweepTask[]; s
 
   const start = (t: SweepTask): Promise<void> => {
     const st = taskStatus(root, t.id);
-    let args: string[];
     let resume = false;
     if (st !== null && st !== 'completed') {
-      const resumable = t.command[1] !== 'kmeans' && hasCheckpoint(join(root, t.id, 'checkpoint'));
-      if (st === 'interrupted' && resumable) {
-        args = [t.command[0], t.command[1], '--resume', t.id];
-        resume = true;
-      } else {
-        moveAside(root, t.id, st === 'failed' ? 'failed' : 'stale');
-        args = [...t.args];
-      }
-    } else args = [...t.args];
+      const resumable = KINDS[t.kind].resumable && hasCheckpoint(join(root, t.id, 'checkpoint'));
+      if (st === 'interrupted' && resumable) resume = true;
+      else moveAside(root, t.id, st === 'failed' ? 'failed' : 'stale');
+    }
+    const args = taskCommand(root, t, resume);
     const log = join(root, 'logs', `${t.id}.log`);
     emit({ type: 'start', task: t, resume, log });
     const t0 = performance.now();
@@ -284,11 +345,11 @@ export async function runSweep(o: SweepOptions): Promise<{ tasks: SweepTask[]; s
       if (stopped === null) {
         for (let i = 0; i < pending.length && running.size < jobs; ) {
           const t = pending[i];
-          const depStates = t.deps.map((d) => done.get(d));
+          const depStates = t.depends_on.map((d) => done.get(d));
           if (depStates.some((s) => s !== undefined && s !== 'completed')) {
             pending.splice(i, 1);
             done.set(t.id, 'blocked');
-            emit({ type: 'blocked', task: t, reason: `needs ${t.deps.join(', ')}, which ended ${depStates.join(', ')}` });
+            emit({ type: 'blocked', task: t, reason: `needs ${t.depends_on.join(', ')}, which ended ${depStates.join(', ')}` });
             continue;
           }
           if (depStates.every((s) => s === 'completed')) {
@@ -301,7 +362,7 @@ export async function runSweep(o: SweepOptions): Promise<{ tasks: SweepTask[]; s
       } else pending.length = 0;
       if (running.size === 0) {
         // Whatever is left waits on a task that never started.
-        for (const t of pending.splice(0)) emit({ type: 'blocked', task: t, reason: `needs ${t.deps.join(', ')}` });
+        for (const t of pending.splice(0)) emit({ type: 'blocked', task: t, reason: `needs ${t.depends_on.join(', ')}` });
         break;
       }
       await Promise.race(running.values());
@@ -335,7 +396,7 @@ export function collectRecords(root: string, tasks: readonly SweepTask[]): Sweep
     }
     const summary = RunDir.open(join(root, t.id)).readSummary();
     let time = trainS(t.id);
-    for (const d of t.deps) {
+    for (const d of t.depends_on) {
       const a = trainS(d);
       time = time === null || a === null ? null : time + a;
     }

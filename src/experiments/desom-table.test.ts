@@ -40,8 +40,8 @@ suite('buildDesomTable', () => {
     const cell = row(t, 'mnist', 'desom').metrics.purity.summary;
     assert.deepEqual(cell, { n: 3, mean: d.mean, std: d.std, min: 0.9352, max: 0.943 });
     // Hand check: mean (0.9391 + 0.9352 + 0.943) / 3 = 0.9391, deviations 0, −0.0039, 0.0039 → std 0.0039.
-    assert.ok(Math.abs(cell!.mean - 0.9391) < 1e-12);
-    assert.ok(Math.abs(cell!.std! - 0.0039) < 1e-12);
+    assert.ok(Math.abs(cell.mean - 0.9391) < 1e-12);
+    assert.ok(Math.abs(cell.std - 0.0039) < 1e-12);
     assert.equal(row(t, 'mnist', 'som').metrics.time.summary!.mean, describe(somTime).mean);
   });
 

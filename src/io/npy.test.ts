@@ -104,7 +104,7 @@ test('encoded data always starts on a multiple of 64 bytes and the header ends w
     const size = shape.reduce((p, d) => p * d, 1);
     const bytes = encodeNpy({ dtype: 'f8', shape, data: new Float64Array(size) });
     const hlen = bytes[8] | (bytes[9] << 8);
-    assert.equal((10 + hlen) % 64, 0, `shape [${shape}]`);
+    assert.equal((10 + hlen) % 64, 0, `shape [${shape.join(',')}]`);
     assert.equal(bytes[10 + hlen - 1], 0x0a);
     assert.equal(bytes.length, 10 + hlen + 8 * size);
     assert.deepEqual(parseNpy(bytes).shape, shape);

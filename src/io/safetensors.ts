@@ -274,7 +274,7 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
       // The reference reads "__metadata__": null as "no metadata".
       if (raw === null) continue;
       if (typeof raw !== 'object' || Array.isArray(raw)) fail(`"${METADATA_KEY}" must be an object of strings, got ${show(raw)}`);
-      for (const [k, v] of Object.entries(raw as object)) {
+      for (const [k, v] of Object.entries(raw)) {
         if (typeof v !== 'string') fail(`"${METADATA_KEY}".${show(k)}: expected a string value, got ${show(v)}`);
       }
       metadata = Object.fromEntries(Object.entries(raw as Record<string, string>));

@@ -24,7 +24,7 @@ export class Sequential extends Module {
     modules.forEach((m, i) => {
       if (!(m instanceof Module)) throw new TypeError(`Sequential: element ${i} is not a Module (got ${String(m)})`);
     });
-    this.modules = [...modules];
+    this.modules = Array.from<Module>(modules);
     this.fuse = options.fuse ?? true;
   }
 

@@ -63,6 +63,7 @@ export type ModuleSpec = SequentialSpec | LinearSpec | LeakyReLUSpec | BatchNorm
 function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === undefined || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' || v === null) return String(v);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only functions and symbols, which JSON.stringify skips, reach String(), and it names them
   return JSON.stringify(v) ?? String(v);
 }
 

@@ -28,7 +28,7 @@ test('writeCheckpoint: each part writes into step-<n>/, what it returns goes int
     writeCheckpoint(dir, { step: 9, rng: { loop: rng.state() }, extra: { k: 1 } }, parts('second', Int32Array.of(7, 8)));
     assert.deepEqual(readdirSync(dir).sort(), ['latest.json', 'step-9']);
     assert.equal(latestCheckpointStep(dir), 9);
-    assert.deepEqual(Object.keys(JSON.parse(readFileSync(join(dir, 'step-9', 'state.json'), 'utf8'))), ['step', 'rng', 'extra', 'note']);
+    assert.deepEqual(Object.keys(JSON.parse(readFileSync(join(dir, 'step-9', 'state.json'), 'utf8')) as Record<string, unknown>), ['step', 'rng', 'extra', 'note']);
     const ck = readCheckpoint(dir);
     assert.equal(ck.step, 9);
     assert.deepEqual(ck.rng.loop, rng.state());

@@ -47,6 +47,7 @@ export interface ClassicSomOptions extends SomRadiusOptions {
   startIteration?: number;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast widens the frozen literal to DecayKind (the rule only checks Object.freeze accepts the literal)
 export const CLASSIC_DEFAULTS = Object.freeze({ epochs: 10, order: 'random' as const, lr: 0.5, lrMin: 0.01, lrDecay: 'exponential' as DecayKind, qeEvery: 1 });
 
 function resolve(som: SOM, x: Tensor, o: ClassicSomOptions) {

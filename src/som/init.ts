@@ -181,7 +181,7 @@ export function initPrototypes(x: Tensor, topology: Topology, options: InitOptio
       break;
     }
     default:
-      throw new RangeError(`${fn}: expected init to be one of ${INIT_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(init as unknown)}`);
+      throw new RangeError(`${fn}: expected init to be one of ${INIT_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(init)}`);
   }
   return new Tensor(out, [K, d]);
 }

@@ -24,6 +24,7 @@ export interface SomRadiusOptions {
   reachEnd?: boolean;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the casts widen the frozen literals to the option unions (the rule only checks Object.freeze accepts the literal)
 export const RADIUS_DEFAULTS = Object.freeze({ neighborhood: 'gaussian' as NeighborhoodKind, Tmax: 8, Tmin: 0.1, decay: 'exponential' as DecayKind, reachEnd: false });
 
 /** Progress after some iterations (classic: samples presented; gradient: minibatch steps). */

@@ -79,7 +79,7 @@ test('a SOM round-trips through JSON and through som.json + prototypes.npy exact
   const dir = mkdtempSync(join(tmpdir(), 'som-'));
   try {
     const paths = saveSom(som, join(dir, 'model'));
-    const json = JSON.parse(readFileSync(paths.json, 'utf8'));
+    const json = JSON.parse(readFileSync(paths.json, 'utf8')) as { prototypesFile: unknown; topology: unknown };
     assert.equal(json.prototypesFile, 'prototypes.npy');
     assert.deepEqual(json.topology, { rows: 4, cols: 3, topology: 'hexagonal', toroidal: true, distance: 'euclidean' });
     const loaded = loadSom(join(dir, 'model'));

@@ -140,5 +140,5 @@ export function checkSomSpec(fn: string, json: unknown): SomSpec {
   });
   if (o.size !== topology.rows * topology.cols) throw new RangeError(`${fn}: expected size ${topology.rows * topology.cols} (rows·cols), got ${JSON.stringify(o.size)}`);
   if (!Number.isInteger(o.dim) || (o.dim as number) < 1) throw new RangeError(`${fn}: expected dim to be a positive integer, got ${JSON.stringify(o.dim)}`);
-  return { format: SOM_FORMAT, version: SOM_FORMAT_VERSION, topology, size: o.size as number, dim: o.dim as number };
+  return { format: SOM_FORMAT, version: SOM_FORMAT_VERSION, topology, size: o.size, dim: o.dim as number };
 }

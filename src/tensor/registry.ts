@@ -72,7 +72,7 @@ export function backend(): Backend {
     if (env !== undefined && env !== '' && env !== 'js' && env !== 'native' && env !== 'auto') {
       throw new RangeError(`LATENTLAB_BACKEND: expected 'js', 'native' or 'auto', got ${JSON.stringify(env)}`);
     }
-    current = resolveBackend((env === undefined || env === '' ? 'auto' : env) as BackendName);
+    current = resolveBackend(env === undefined || env === '' ? 'auto' : env);
   }
   return current;
 }

@@ -50,8 +50,8 @@ test('thread counts are validated and LATENTLAB_BACKEND / LATENTLAB_THREADS choo
     });
     return { out: r.stdout, err: r.stderr, code: r.status };
   };
-  assert.equal(JSON.parse(run({ LATENTLAB_BACKEND: 'js' }).out).name, 'js');
-  assert.equal(JSON.parse(run({ LATENTLAB_BACKEND: 'native', LATENTLAB_THREADS: '1' }).out).threads, 1);
+  assert.equal((JSON.parse(run({ LATENTLAB_BACKEND: 'js' }).out) as { name: unknown }).name, 'js');
+  assert.equal((JSON.parse(run({ LATENTLAB_BACKEND: 'native', LATENTLAB_THREADS: '1' }).out) as { threads: unknown }).threads, 1);
   const bad = run({ LATENTLAB_BACKEND: 'gpu' });
   assert.notEqual(bad.code, 0);
   assert.match(bad.err, /LATENTLAB_BACKEND: expected 'js', 'native' or 'auto', got "gpu"/);

@@ -117,7 +117,7 @@ function collectingLogger(errors: string[], warnings: string[]): VegaLogger {
       return logger;
     },
   };
-  return logger as VegaLogger;
+  return logger;
 }
 
 /** Compiles a Vega-Lite spec and renders it to an SVG string, offline; throws if vega logs an error. */
@@ -125,7 +125,7 @@ export async function renderVegaLiteSvg(spec: TopLevelSpec): Promise<string> {
   const errors: string[] = [];
   const warnings: string[] = [];
   const logger = collectingLogger(errors, warnings);
-  const vgSpec = compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec, { logger }).spec;
+  const vgSpec = compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } }, { logger }).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: 'none', loader: offlineLoader, logger });
   try {
     const svg = await view.toSVG();

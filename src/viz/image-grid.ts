@@ -97,6 +97,7 @@ function geometry(fn: string, o: ImageGridOptions): Geometry {
 /** Validates an image batch and returns its number of images. */
 function checkImages(fn: string, name: string, t: Tensor, g: Geometry, imageShape: readonly number[]): number {
   if (!t || !(t.data instanceof Float32Array) || t.rank < 2) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- reached when t is not a Tensor (a JS caller's value of any type); String() shows what was passed
     throw new RangeError(`${fn}: expected ${name} as a 2-D (n × features) tensor, got shape ${t?.shape ? fmtShape(t.shape) : String(t)}`);
   }
   const n = t.rows;

@@ -34,7 +34,7 @@ export function decodePng(bytes: Uint8Array): Raster {
   const src = png.data;
   const samples = new Uint8Array(n * png.channels);
   if (png.depth === 8) {
-    samples.set(src as Uint8Array);
+    samples.set(src);
   } else if (png.depth === 16) {
     for (let i = 0; i < samples.length; i++) samples[i] = (src as Uint16Array)[i] >>> 8;
   } else {

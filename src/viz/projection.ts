@@ -24,6 +24,7 @@ export interface UmapStep {
 }
 
 function toVectors(fn: string, x: Tensor, nNeighbors: number): number[][] {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- reached with x no Tensor (a JS caller's value of any type); String() shows what was passed
   if (!x || x.rank !== 2) throw new RangeError(`${fn}: expected a 2-D (n × features) tensor, got shape [${x?.shape?.join(', ') ?? String(x)}]`);
   const [n, d] = x.shape;
   if (n < 2) throw new RangeError(`${fn}: expected at least 2 rows to project, got ${n}`);
@@ -31,7 +32,7 @@ function toVectors(fn: string, x: Tensor, nNeighbors: number): number[][] {
   if (!Number.isInteger(nNeighbors) || nNeighbors < 2 || nNeighbors >= n) {
     throw new RangeError(`${fn}: expected nNeighbors to be an integer between 2 and ${n - 1} (fewer than the ${n} rows), got ${nNeighbors}`);
   }
-  const rows: number[][] = new Array(n);
+  const rows: number[][] = new Array<number[]>(n);
   for (let i = 0; i < n; i++) {
     const row = Array.from(x.data.subarray(i * d, (i + 1) * d));
     for (let j = 0; j < d; j++) {

@@ -124,8 +124,10 @@ function configValue(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `<td class="num">${escapeHtml(String(v))}</td>`;
   let json: string;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only functions and symbols, which JSON.stringify skips, reach String(), and it names them
     json = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
   } catch {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a config value JSON can't encode (a cycle): String() is the last resort, as intended
     json = String(v);
   }
   return `<td><code>${escapeHtml(json)}</code></td>`;

@@ -128,7 +128,7 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
     subtitle: `run ${run.id}`,
     status: 'completed',
     warnings: session.summary.warnings?.map((w) => w.message),
-    config: cfg as unknown as Record<string, unknown>,
+    config: cfg,
     metrics,
     timings,
     text: [

@@ -78,7 +78,7 @@ export function dataList(out: Output): number {
 
 export async function dataInfo(name: string, opts: { dataDir?: string; split?: string }, out: Output): Promise<number> {
   checkName(name);
-  const d = getDataset(name as never);
+  const d = getDataset(name);
   const splits = opts.split !== undefined ? [opts.split] : d.splits.train !== null ? ['train', 'test'] : ['all'];
   const result: Record<string, unknown> = { name, title: d.title, licence: d.licence, classes: d.classNames };
   for (const split of splits) {

@@ -36,7 +36,7 @@ type Evaluator = (ctx: EvalContext, out: Output) => Promise<number>;
 
 async function evalMlp(ctx: EvalContext, out: Output): Promise<number> {
   const model = loadModel(ctx.run.file('model'));
-  const data = await loadDataset(ctx.dataset as never, { split: ctx.split, dataDir: ctx.dataDir });
+  const data = await loadDataset(ctx.dataset, { split: ctx.split, dataDir: ctx.dataDir });
   const r = evaluate(model, new CrossEntropyLoss(), data.x, data.labels);
   const metrics = { [`${ctx.prefix}accuracy`]: r.accuracy ?? NaN, [`${ctx.prefix}loss`]: r.loss };
   out.line(`run ${ctx.run.id} on ${ctx.dataset} (${ctx.split}, ${data.x.rows} rows)`);

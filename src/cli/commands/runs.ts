@@ -150,6 +150,7 @@ export function runsShow(id: string, root: string, out: Output): number {
 
   out.line(`run ${run.id}  (${run.path})`);
   const head: [string, string][] = [
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- shows the kind as config.json holds it, whatever its type (a string in any file latentlab wrote)
     ['kind', String(s?.kind ?? (cfg as { kind?: unknown }).kind ?? '?')],
     ['status', `${run.effectiveStatus()}${s?.error ? ` — ${s.error}` : ''}`],
     ['steps', `${s?.step ?? 0}/${s?.total_steps ?? '?'}${s?.resumed_from_step?.length ? ` (resumed at ${s.resumed_from_step.join(', ')})` : ''}`],

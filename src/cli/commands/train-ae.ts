@@ -6,14 +6,13 @@
  * `--resume RUN` continues an interrupted run and ends with exactly the weights of an
  * uninterrupted one.
  */
-import { Autoencoder, type AeActivation } from '../../ae/autoencoder.js';
+import { Autoencoder } from '../../ae/autoencoder.js';
 import { saveAutoencoder } from '../../ae/autoencoder-file.js';
 import { addNoise, type NoiseKind, type NoiseOptions } from '../../ae/noise.js';
-import { meanImageMse, noiseSweep, reconstructionMse, trainAutoencoderSteps, type AeLossName } from '../../ae/train.js';
+import { meanImageMse, noiseSweep, reconstructionMse, trainAutoencoderSteps } from '../../ae/train.js';
 import { loadDataset } from '../../data/fetch.js';
 import { writeNpy } from '../../io/npy.js';
 import { takeRows } from '../../data/transforms.js';
-import type { InitName } from '../../nn/init.js';
 import { Rng } from '../../random.js';
 import { loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
 import { aeNeeds, checkNeeds } from '../limits.js';
@@ -34,10 +33,10 @@ export function buildAutoencoder(cfg: AeConfig, inputs: number, rng: Rng): Autoe
     input: inputs,
     hidden: cfg.hidden,
     latent: cfg.latent,
-    activation: cfg.activation as AeActivation,
-    latentActivation: cfg.latent_activation as AeActivation,
-    outputActivation: cfg.output_activation as AeActivation,
-    init: cfg.init as InitName,
+    activation: cfg.activation,
+    latentActivation: cfg.latent_activation,
+    outputActivation: cfg.output_activation,
+    init: cfg.init,
     rng,
   });
 }
@@ -77,7 +76,7 @@ async function trainAeSession(session: TrainSession<AeConfig>, out: Output, prog
   const figureRng = root.fork();
   const ae = buildAutoencoder(cfg, train.x.cols, initRng);
   const optimizer = buildOptimizer(cfg.optimizer, ae.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
-  const noise: NoiseOptions | undefined = cfg.noise === 'none' ? undefined : { kind: cfg.noise as NoiseKind, scale: cfg.noise_scale };
+  const noise: NoiseOptions | undefined = cfg.noise === 'none' ? undefined : { kind: cfg.noise, scale: cfg.noise_scale };
   const perEpoch = Math.ceil(train.x.rows / cfg.batch_size);
   const totalSteps = perEpoch * cfg.epochs;
   const sizes = [train.x.cols, ...cfg.hidden, cfg.latent, ...[...cfg.hidden].reverse(), train.x.cols];
@@ -120,7 +119,7 @@ async function trainAeSession(session: TrainSession<AeConfig>, out: Output, prog
     for (const e of trainAutoencoderSteps({
       model: ae,
       optimizer,
-      loss: cfg.loss as AeLossName,
+      loss: cfg.loss,
       x: train.x,
       batchSize: cfg.batch_size,
       epochs: cfg.epochs,

@@ -245,7 +245,7 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
     subtitle: `run ${run.id}`,
     status: 'completed',
     warnings: session.summary.warnings?.map((w) => w.message),
-    config: cfg as unknown as Record<string, unknown>,
+    config: cfg,
     metrics,
     timings,
     text: [

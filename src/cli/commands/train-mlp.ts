@@ -8,7 +8,6 @@ import { writeNpy } from '../../io/npy.js';
 import { saveModel } from '../../io/model-file.js';
 import { LeakyReLU, ReLU, Sigmoid, Tanh } from '../../nn/activation.js';
 import { CrossEntropyLoss } from '../../nn/cross-entropy.js';
-import { INIT_NAMES } from '../../nn/init.js';
 import { Linear } from '../../nn/linear.js';
 import type { Module } from '../../nn/module.js';
 import { Sequential } from '../../nn/sequential.js';
@@ -35,7 +34,7 @@ export function buildMlp(cfg: MlpConfig, inputs: number, classes: number, rng: R
   const sizes = [inputs, ...cfg.hidden, classes];
   const layers: Module[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
-    layers.push(new Linear(sizes[i], sizes[i + 1], { rng, init: cfg.init as (typeof INIT_NAMES)[number], inputGrad: i > 0 }));
+    layers.push(new Linear(sizes[i], sizes[i + 1], { rng, init: cfg.init, inputGrad: i > 0 }));
     if (i + 2 < sizes.length) layers.push(ACTIVATIONS[cfg.activation]());
   }
   return new Sequential(layers);
@@ -51,8 +50,8 @@ async function trainMlpSession(session: TrainSession<MlpConfig>, out: Output, pr
   const { run, cfg, info } = session;
 
   const t0 = performance.now();
-  const train = await loadDataset(cfg.dataset as never, { split: 'train', dataDir: cfg.data_dir, limit: cfg.limit });
-  const test = await loadDataset(cfg.dataset as never, { split: 'test', dataDir: cfg.data_dir });
+  const train = await loadDataset(cfg.dataset, { split: 'train', dataDir: cfg.data_dir, limit: cfg.limit });
+  const test = await loadDataset(cfg.dataset, { split: 'test', dataDir: cfg.data_dir });
   const loadS = (performance.now() - t0) / 1000;
   const classes = train.classNames.length;
   checkNeeds(mlpNeeds({ features: train.x.cols, hidden: cfg.hidden, classes, batch: cfg.batch_size, rows: train.x.rows }), { base: (train.x.size + test.x.size) * 4 });

@@ -253,7 +253,7 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
     subtitle: `run ${run.id}`,
     status: 'completed',
     warnings: session.summary.warnings?.map((w) => w.message),
-    config: cfg as unknown as Record<string, unknown>,
+    config: cfg,
     metrics,
     timings,
     text: [

@@ -28,11 +28,11 @@ declare module 'zod/v4/core' {
 /** How a schema refuses a value: the checks every field is built from. */
 export interface Checks {
   /** An integer ≥ min (and ≤ max). */
-  int(min: number, max?: number): z.ZodInt;
+  int: (min: number, max?: number) => z.ZodInt;
   /** One of `values`. */
-  choice<const T extends string>(values: readonly T[]): z.ZodEnum<{ [K in T]: K }>;
+  choice: <const T extends string>(values: readonly T[]) => z.ZodEnum<{ [K in T]: K }>;
   /** A registered dataset's name. */
-  dataset(): z.ZodString;
+  dataset: () => z.ZodString;
 }
 
 const enumOf = <T extends string>(values: readonly T[], params?: Parameters<typeof z.enum>[1]) => z.enum(values as unknown as [T, ...T[]], params) as unknown as z.ZodEnum<{ [K in T]: K }>;
@@ -51,7 +51,7 @@ export const plain: Checks = {
 const got = (iss: { input?: unknown }): string => `got ${JSON.stringify(iss.input)}`;
 
 /** Messages that name the value refused ("expected an integer ≥ 1, got 0"), with numbers too. */
-export const explained: Checks & { positive(): z.ZodNumber; nonNegative(): z.ZodNumber } = {
+export const explained: Checks & { positive: () => z.ZodNumber; nonNegative: () => z.ZodNumber } = {
   int: (min, max = Number.MAX_SAFE_INTEGER) =>
     z
       .int({ error: (iss) => `expected an integer, ${got(iss)}` })

@@ -46,7 +46,8 @@ const common = commonFields(plain);
 /** A key's default per algorithm, as --help shows it: "classic: 0.5, gradient: 0.001". */
 function byAlgorithm(key: string): string {
   return SOM_ALGORITHMS.flatMap((a) => {
-    const v = (somDefaults(a, 8, 8) as Record<string, unknown>)[key];
+    const defaults: Partial<Record<string, string | number>> = somDefaults(a, 8, 8);
+    const v = defaults[key];
     return v === undefined ? [] : [`${a}: ${String(v)}`];
   }).join(', ');
 }
