@@ -264,7 +264,9 @@ export function buildDesomTable(records: readonly SweepRecord[], o: { reference?
   const fn = 'buildDesomTable';
   const smoke = o.smokeTest ?? false;
   if (typeof smoke !== 'boolean') throw new TypeError(`${fn}: expected smokeTest to be a boolean, got ${JSON.stringify(smoke)}`);
-  if (!Array.isArray(records)) throw new TypeError(`${fn}: expected an array of sweep records, got ${records === null ? 'null' : typeof records}`);
+  // Widened first: Array.isArray would narrow a readonly SweepRecord[] to any[] for the rest of the function.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the widening is the point
+  if (!Array.isArray(records as unknown)) throw new TypeError(`${fn}: expected an array of sweep records, got ${records === null ? 'null' : typeof records}`);
   const reference = o.reference ?? 'desom';
   if (typeof reference !== 'string' || reference.length === 0) throw new TypeError(`${fn}: expected reference to be a method id like 'desom', got ${JSON.stringify(reference)}`);
   const refDisplay = methodDisplay(reference);
