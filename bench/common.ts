@@ -144,7 +144,9 @@ export function alternateRounds(
       const v = o.value(out);
       lastOut.set(c.label, out);
       peerRuns.push({ round, label: c.label, value: v, other_cores: out.other_cores ?? null });
-      ctx.log(`${o.name} round ${round + 1}: peer (${c.label}) ${v.toFixed(2)} ${o.unit}${typeof out.other_cores === 'number' && out.other_cores > 0.1 ? ` (other processes used ${out.other_cores} cores)` : ''}`);
+      ctx.log(
+        `${o.name} round ${round + 1}: peer (${c.label}) ${v.toFixed(2)} ${o.unit}${typeof out.other_cores === 'number' && out.other_cores > 0.1 ? ` (other processes used ${out.other_cores} cores)` : ''}`,
+      );
       best = Math.min(best, v);
     }
     const bestText = Number.isFinite(best) ? `${best.toFixed(2)} ${o.unit}; ratio ${(ours / best).toFixed(3)}` : 'unavailable';

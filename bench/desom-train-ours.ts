@@ -98,7 +98,8 @@ const t4 = performance.now();
 // Cores used by other processes meanwhile (the peers' other_cores): machine busy time minus ours.
 const busy1 = machineBusySeconds();
 const cpu = process.cpuUsage(cpu0);
-const otherCores = busy0 === null || busy1 === null ? null : Math.round((Math.max(0, busy1 - busy0 - (cpu.user + cpu.system) / 1e6) / ((t4 - t0) / 1000)) * 1000) / 1000;
+const otherCores =
+  busy0 === null || busy1 === null ? null : Math.round((Math.max(0, busy1 - busy0 - (cpu.user + cpu.system) / 1e6) / ((t4 - t0) / 1000)) * 1000) / 1000;
 
 const info = backend().info();
 console.log(

@@ -122,7 +122,10 @@ const fmt = (v: number | null, d = 2): string => (v === null ? '—' : v.toFixed
 const md = [
   `| case | unit | latentlab | peer | ratio | peer name | backend / threads / OpenBLAS core |`,
   `|---|---|---|---|---|---|---|`,
-  ...rows.map((r) => `| ${r.case} | ${r.unit} | ${fmt(r.ours)} | ${fmt(r.peer)} | ${fmt(r.ratio, 3)} | ${r.peer_name ?? '—'} | ${r.env.backend} / ${r.env.threads} / ${r.env.openblas_core ?? '—'} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.case} | ${r.unit} | ${fmt(r.ours)} | ${fmt(r.peer)} | ${fmt(r.ratio, 3)} | ${r.peer_name ?? '—'} | ${r.env.backend} / ${r.env.threads} / ${r.env.openblas_core ?? '—'} |`,
+  ),
 ].join('\n');
 mkdirSync(outDir, { recursive: true });
 for (const [file, text] of [

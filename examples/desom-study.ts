@@ -29,7 +29,13 @@ const values = parseExampleArgs({
 const groups = (values.group ?? []).map((g) => {
   const eq = g.indexOf('=');
   if (eq < 1) fail(SCRIPT, `--group expects NAME=RUN,RUN,…, got ${JSON.stringify(g)}`, 2);
-  return { name: g.slice(0, eq), runs: g.slice(eq + 1).split(',').filter((r) => r.length > 0) };
+  return {
+    name: g.slice(0, eq),
+    runs: g
+      .slice(eq + 1)
+      .split(',')
+      .filter((r) => r.length > 0),
+  };
 });
 if (groups.length < 2) fail(SCRIPT, `expected at least two --group NAME=RUN,RUN,… (the first is the reference), got ${groups.length}`, 2);
 const metrics = values.metrics === undefined ? METRICS : (values.metrics.split(',') as unknown as typeof METRICS);

@@ -16,7 +16,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 type Options = NonNullable<ParseArgsConfig['options']>;
 type WithHelp<O extends Options> = O & { help: { type: 'boolean'; short: 'h' } };
 /** The parsed flag values of options `O`, typed as node:util's parseArgs types them. */
-export type ExampleValues<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: WithHelp<O>; strict: true; allowPositionals: false }>>['values'];
+export type ExampleValues<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: WithHelp<O>; strict: true; allowPositionals: false }>
+>['values'];
 
 /** How an example is called: its name (the file name without .ts), what it does, and its flags. */
 export interface ExampleSpec<O extends Options> {

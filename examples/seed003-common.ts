@@ -60,7 +60,8 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
 
 /** counts[t][p] = number of rows with true class t predicted as p. */
 export function confusionMatrix(truth: ArrayLike<number>, predicted: ArrayLike<number>, k: number): number[][] {
-  if (truth.length !== predicted.length) throw new RangeError(`confusionMatrix: expected as many predictions as labels, got ${predicted.length} and ${truth.length}`);
+  if (truth.length !== predicted.length)
+    throw new RangeError(`confusionMatrix: expected as many predictions as labels, got ${predicted.length} and ${truth.length}`);
   const m = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   for (let i = 0; i < truth.length; i++) m[truth[i]][predicted[i]]++;
   return m;

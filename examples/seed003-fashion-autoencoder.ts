@@ -15,7 +15,23 @@
  * Fashion-MNIST is read as `latentlab train ae --dataset fashion-mnist` reads it: LATENTLAB_DATA_DIR,
  * the cache (`latentlab data fetch fashion-mnist`), else a download.
  */
-import { Adam, addNoise, AE_ACTIVATIONS, Autoencoder, type AeActivation, loadDataset, noiseSweep, reconstructionMse, Rng, SGD, takeLabels, takeRows, trainAutoencoder, trainTestSplit, meanImageMse } from '../src/index.js';
+import {
+  Adam,
+  addNoise,
+  AE_ACTIVATIONS,
+  Autoencoder,
+  type AeActivation,
+  loadDataset,
+  noiseSweep,
+  reconstructionMse,
+  Rng,
+  SGD,
+  takeLabels,
+  takeRows,
+  trainAutoencoder,
+  trainTestSplit,
+  meanImageMse,
+} from '../src/index.js';
 import { gridIndices, latentSvg, lineChartSvg, lossSvg, noiseGridPng, reconstructionPng, type AeEpochPoint } from '../src/viz/index.js';
 import { OUTPUT_OPTIONS, fail, numberFlag, outputDir, outputFlagsHelp, parseExampleArgs } from './example-cli.js';
 import { markdownTable, Outputs } from './seed003-common.js';
@@ -23,7 +39,8 @@ import { markdownTable, Outputs } from './seed003-common.js';
 const SCRIPT = 'seed003-fashion-autoencoder';
 const values = parseExampleArgs({
   script: SCRIPT,
-  summary: 'A Fashion-MNIST autoencoder with a 2-D code (784-256-64-2-64-256-784) on 10,000 images, then its noise robustness and its latent space (seed 003 §5).',
+  summary:
+    'A Fashion-MNIST autoencoder with a 2-D code (784-256-64-2-64-256-784) on 10,000 images, then its noise robustness and its latent space (seed 003 §5).',
   flags: [
     '--epochs N             training epochs (default 500; the seed trained 2000)',
     '--optimizer sgd|adam   SGD lr 0.5 as the seed, or Adam lr 0.005 (default sgd)',
@@ -31,7 +48,13 @@ const values = parseExampleArgs({
     '--seed N               split, initialisation and shuffling seed (default 0)',
     ...outputFlagsHelp(SCRIPT),
   ],
-  options: { epochs: { type: 'string', default: '500' }, optimizer: { type: 'string', default: 'sgd' }, 'latent-activation': { type: 'string', default: 'tanh' }, seed: { type: 'string', default: '0' }, ...OUTPUT_OPTIONS },
+  options: {
+    epochs: { type: 'string', default: '500' },
+    optimizer: { type: 'string', default: 'sgd' },
+    'latent-activation': { type: 'string', default: 'tanh' },
+    seed: { type: 'string', default: '0' },
+    ...OUTPUT_OPTIONS,
+  },
 });
 const epochs = numberFlag(SCRIPT, 'epochs', values.epochs, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
 const seed = numberFlag(SCRIPT, 'seed', values.seed, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
@@ -39,7 +62,8 @@ if (values.optimizer !== 'sgd' && values.optimizer !== 'adam') fail(SCRIPT, `--o
 // The seed puts TanH on its "couches intermédiaires" and Sigmoid on "la dernière couche" only, so
 // the third encoding layer (the 2-D code) gets TanH too; 'identity' is the plain linear code.
 const latentActivation = values['latent-activation'] as AeActivation;
-if (!AE_ACTIVATIONS.includes(latentActivation)) fail(SCRIPT, `--latent-activation expects one of ${AE_ACTIVATIONS.join(', ')}, got ${JSON.stringify(values['latent-activation'])}`, 2);
+if (!AE_ACTIVATIONS.includes(latentActivation))
+  fail(SCRIPT, `--latent-activation expects one of ${AE_ACTIVATIONS.join(', ')}, got ${JSON.stringify(values['latent-activation'])}`, 2);
 const out = new Outputs(outputDir(SCRIPT, values));
 
 // The seed's 10,000 examples, shuffled and split 80/20.
@@ -51,7 +75,9 @@ const split = {
   test: { x: takeRows(data.x, idx.test), labels: takeLabels(data.labels, idx.test) },
 };
 const imageShape = [28, 28] as const;
-console.log(`Fashion-MNIST: ${split.train.x.rows} training / ${split.test.x.rows} test images; ${epochs} epochs (seed 003: 2000), ${values.optimizer}, ${latentActivation} code`);
+console.log(
+  `Fashion-MNIST: ${split.train.x.rows} training / ${split.test.x.rows} test images; ${epochs} epochs (seed 003: 2000), ${values.optimizer}, ${latentActivation} code`,
+);
 
 const ae = new Autoencoder({ input: 784, hidden: [256, 64], latent: 2, latentActivation, rng: rng.fork() });
 const optimizer = values.optimizer === 'sgd' ? new SGD(ae.parameters(), { lr: 0.5 }) : new Adam(ae.parameters(), { lr: 0.005 });
@@ -69,7 +95,10 @@ const trainMse = reconstructionMse(ae, split.train.x);
 const testMse = reconstructionMse(ae, split.test.x);
 const baseline = meanImageMse(split.test.x, split.train.x);
 console.log(`train MSE ${trainMse.toFixed(5)}, test MSE ${testMse.toFixed(5)} (mean image: ${baseline.toFixed(5)}), ${seconds.toFixed(1)} s`);
-out.text('seed003-fashion-loss.svg', await lossSvg(curve, { loss: 'mse', title: `Fashion-MNIST autoencoder 784-256-64-2: loss per epoch (${values.optimizer}, ${latentActivation} code)` }));
+out.text(
+  'seed003-fashion-loss.svg',
+  await lossSvg(curve, { loss: 'mse', title: `Fashion-MNIST autoencoder 784-256-64-2: loss per epoch (${values.optimizer}, ${latentActivation} code)` }),
+);
 const grid = takeRows(split.test.x, gridIndices(split.test.labels, 20, 10));
 out.bytes('seed003-fashion-reconstructions.png', reconstructionPng(grid, ae.reconstruct(grid), imageShape, 10));
 
@@ -78,20 +107,71 @@ const scales = [0, 0.1, 0.2, 0.3, 0.5, 1];
 const sweep = noiseSweep(ae, split.test.x, scales, { kind: 'gaussian', rng: new Rng(seed + 1) });
 out.text(
   'seed003-fashion-noise.svg',
-  await lineChartSvg({ title: 'Test MSE against the noise scale c (Gaussian N(0, c) per pixel)', xLabel: 'noise scale c', yLabel: 'MSE to the clean image', series: [{ name: 'test', x: scales, y: sweep.map((s) => s.mse) }], points: true }),
+  await lineChartSvg({
+    title: 'Test MSE against the noise scale c (Gaussian N(0, c) per pixel)',
+    xLabel: 'noise scale c',
+    yLabel: 'MSE to the clean image',
+    series: [{ name: 'test', x: scales, y: sweep.map((s) => s.mse) }],
+    points: true,
+  }),
 );
 const few = grid.sliceRows(0, 10);
 const noisy = scales.filter((c) => c > 0).map((c) => addNoise(few, { kind: 'gaussian', scale: c }, new Rng(seed + 2)));
-out.bytes('seed003-fashion-noise-reconstructions.png', noiseGridPng(noisy, noisy.map((x) => ae.reconstruct(x)), imageShape, 10));
+out.bytes(
+  'seed003-fashion-noise-reconstructions.png',
+  noiseGridPng(
+    noisy,
+    noisy.map((x) => ae.reconstruct(x)),
+    imageShape,
+    10,
+  ),
+);
 
 // §5.4: the 2-D codes, by class and by the seed's Table 4 groups.
 const codes = ae.encode(split.test.x);
-out.text('seed003-fashion-latent.svg', (await latentSvg(codes, { labels: split.test.labels, classNames: data.classNames, rng: new Rng(seed), title: 'Latent space (d = 2) of the test images, by class' })).svg);
+out.text(
+  'seed003-fashion-latent.svg',
+  (
+    await latentSvg(codes, {
+      labels: split.test.labels,
+      classNames: data.classNames,
+      rng: new Rng(seed),
+      title: 'Latent space (d = 2) of the test images, by class',
+    })
+  ).svg,
+);
 const GROUP_OF = [0, 1, 0, 0, 0, 2, 0, 2, 3, 2]; // tops · trousers · shoes · bags (seed 003, Table 4)
 const groups = split.test.labels.map((c: number) => GROUP_OF[c]);
-out.text('seed003-fashion-latent-groups.svg', (await latentSvg(codes, { labels: groups, classNames: ['tops', 'trousers', 'shoes', 'bags'], rng: new Rng(seed), legendTitle: 'group', title: 'Latent space (d = 2) by the seed’s four groups' })).svg);
+out.text(
+  'seed003-fashion-latent-groups.svg',
+  (
+    await latentSvg(codes, {
+      labels: groups,
+      classNames: ['tops', 'trousers', 'shoes', 'bags'],
+      rng: new Rng(seed),
+      legendTitle: 'group',
+      title: 'Latent space (d = 2) by the seed’s four groups',
+    })
+  ).svg,
+);
 
 console.log('');
-console.log(markdownTable(['noise scale c', 'test MSE'], sweep.map((s) => [String(s.scale), s.mse.toFixed(5)])));
-out.json('seed003-fashion-autoencoder.json', { epochs, seed, optimizer: values.optimizer, latent_activation: latentActivation, train_mse: trainMse, test_mse: testMse, mean_image_test_mse: baseline, train_s: seconds, noise: sweep, curve });
+console.log(
+  markdownTable(
+    ['noise scale c', 'test MSE'],
+    sweep.map((s) => [String(s.scale), s.mse.toFixed(5)]),
+  ),
+);
+out.json('seed003-fashion-autoencoder.json', {
+  epochs,
+  seed,
+  optimizer: values.optimizer,
+  latent_activation: latentActivation,
+  train_mse: trainMse,
+  test_mse: testMse,
+  mean_image_test_mse: baseline,
+  train_s: seconds,
+  noise: sweep,
+  curve,
+});
 out.report();

@@ -54,7 +54,18 @@ interface Dataset {
 const datasets: Dataset[] = [
   // Dividing x by its range and y by m·range makes the noiseless slope exactly 1 ("normalisées
   // (et ayant donc une pente égale à 1)").
-  { name: 'normalized', trueSlope: 1, x: Tensor.from(xs.map((x) => x / X_MAX), [N, 1]), y: Tensor.from(ys.map((y) => y / (SLOPE * X_MAX)), [N, 1]) },
+  {
+    name: 'normalized',
+    trueSlope: 1,
+    x: Tensor.from(
+      xs.map((x) => x / X_MAX),
+      [N, 1],
+    ),
+    y: Tensor.from(
+      ys.map((y) => y / (SLOPE * X_MAX)),
+      [N, 1],
+    ),
+  },
   { name: 'raw', trueSlope: SLOPE, x: Tensor.from(xs, [N, 1]), y: Tensor.from(ys, [N, 1]) },
 ];
 
@@ -102,11 +113,14 @@ function train(d: Dataset, lr: number, batchSize: number): Cell {
   // Index 0 is the untrained model, index e the model after e epochs.
   const lossCurve: number[] = [evaluate(model, loss, d.x, d.y).loss];
   const slopeCurve: number[] = [initialSlope];
-  const r = fit({ model, loss, optimizer: new SGD(model.parameters(), { lr }), x: d.x, y: d.y, batchSize, epochs, rng, validation: { x: d.x, y: d.y } }, (e) => {
-    if (e.type !== 'epoch') return;
-    lossCurve.push(e.validation?.loss ?? NaN);
-    slopeCurve.push(model.weight.value.data[0]);
-  });
+  const r = fit(
+    { model, loss, optimizer: new SGD(model.parameters(), { lr }), x: d.x, y: d.y, batchSize, epochs, rng, validation: { x: d.x, y: d.y } },
+    (e) => {
+      if (e.type !== 'epoch') return;
+      lossCurve.push(e.validation?.loss ?? NaN);
+      slopeCurve.push(model.weight.value.data[0]);
+    },
+  );
   return {
     data: d.name,
     lr,
@@ -162,7 +176,9 @@ for (const d of datasets) {
       yLabel: 'y',
       x: d.x.data,
       y: d.y.data,
-      lines: byLr.filter((c) => Number.isFinite(c.slope) && Number.isFinite(c.intercept)).map((c) => ({ name: `lr ${c.lr}: slope ${fmt(c.slope, 3)}`, x: [lo, hi], y: [c.slope * lo + c.intercept, c.slope * hi + c.intercept] })),
+      lines: byLr
+        .filter((c) => Number.isFinite(c.slope) && Number.isFinite(c.intercept))
+        .map((c) => ({ name: `lr ${c.lr}: slope ${fmt(c.slope, 3)}`, x: [lo, hi], y: [c.slope * lo + c.intercept, c.slope * hi + c.intercept] })),
     }),
   );
   out.text(
@@ -220,6 +236,14 @@ out.json('seed003-linear-regression.json', {
   seconds: Number(seconds.toFixed(2)),
   least_squares: ls,
   initial_slope: cells[0].initialSlope,
-  cells: cells.map((c) => ({ data: c.data, lr: c.lr, batch_size: c.batchSize, steps: c.steps, final_mse: finite(c.finalLoss), slope: finite(c.slope), intercept: finite(c.intercept) })),
+  cells: cells.map((c) => ({
+    data: c.data,
+    lr: c.lr,
+    batch_size: c.batchSize,
+    steps: c.steps,
+    final_mse: finite(c.finalLoss),
+    slope: finite(c.slope),
+    intercept: finite(c.intercept),
+  })),
 });
 out.report();

@@ -14,7 +14,22 @@
  *   node --import tsx examples/seed003-mnist-classifier.ts [--epochs 500] [--lr 1e-4] [--batch-size 100]
  *        [--reduction mean|sum] [--train 10000] [--seed 0] [--backend auto|js|native] [--out DIR | --docs]
  */
-import { CrossEntropyLoss, Linear, Rng, SGD, Sequential, Sigmoid, Tensor, backend, evaluate, fit, loadImageIdx, mnistPackageDir, useBackend, type BackendName } from '../src/index.js';
+import {
+  CrossEntropyLoss,
+  Linear,
+  Rng,
+  SGD,
+  Sequential,
+  Sigmoid,
+  Tensor,
+  backend,
+  evaluate,
+  fit,
+  loadImageIdx,
+  mnistPackageDir,
+  useBackend,
+  type BackendName,
+} from '../src/index.js';
 import { encodePng, heatmapSvg, imageGrid, lineChartSvg } from '../src/viz/index.js';
 import { OUTPUT_OPTIONS, fail, numberFlag, outputDir, outputFlagsHelp, parseExampleArgs } from './example-cli.js';
 import { Outputs, accuracyOf, confusionMatrix, fmt, markdownTable, pct } from './seed003-common.js';
@@ -22,7 +37,8 @@ import { Outputs, accuracyOf, confusionMatrix, fmt, markdownTable, pct } from '.
 const SCRIPT = 'seed003-mnist-classifier';
 const values = parseExampleArgs({
   script: SCRIPT,
-  summary: "A 784-100-10 sigmoid network with softmax + cross-entropy trained by plain SGD on the first 10,000 MNIST training digits, with the seed's hyper-parameters, scored on the 10,000 test digits (seed 003 §4).",
+  summary:
+    "A 784-100-10 sigmoid network with softmax + cross-entropy trained by plain SGD on the first 10,000 MNIST training digits, with the seed's hyper-parameters, scored on the 10,000 test digits (seed 003 §4).",
   flags: [
     '--epochs N             training epochs (default 500)',
     '--lr X                 SGD learning rate (default 1e-4)',
@@ -73,7 +89,11 @@ for (const l of train.labels) counts[l]++;
 
 // ---- model (seed 003 §4.2, Figure 11) -------------------------------------------------------
 const rng = new Rng(seed);
-const model = new Sequential([new Linear(784, hidden, { rng, init: 'torch_default', inputGrad: false }), new Sigmoid(), new Linear(hidden, 10, { rng, init: 'torch_default' })]);
+const model = new Sequential([
+  new Linear(784, hidden, { rng, init: 'torch_default', inputGrad: false }),
+  new Sigmoid(),
+  new Linear(hidden, 10, { rng, init: 'torch_default' }),
+]);
 const loss = new CrossEntropyLoss();
 // Σ over the batch instead of the mean multiplies every gradient by the batch size; with plain
 // SGD that is the same update as the mean with lr × batch size.
@@ -84,16 +104,25 @@ const optimizer = new SGD(model.parameters(), { lr: effectiveLr });
 const SHOWN = [0, 1, 2, 3, 4];
 const shownX = Tensor.fromRows(SHOWN.map((i) => Array.from(test.x.data.subarray(i * 784, (i + 1) * 784))));
 function probabilities(): number[][] {
-  return model.predict(shownX).toRows().map((z) => {
-    const m = Math.max(...z);
-    const e = z.map((v) => Math.exp(v - m));
-    const s = e.reduce((a, b) => a + b, 0);
-    return e.map((v) => v / s);
-  });
+  return model
+    .predict(shownX)
+    .toRows()
+    .map((z) => {
+      const m = Math.max(...z);
+      const e = z.map((v) => Math.exp(v - m));
+      const s = e.reduce((a, b) => a + b, 0);
+      return e.map((v) => v / s);
+    });
 }
 
 const before = { probabilities: probabilities(), test: evaluate(model, loss, test.x, test.labels) };
-const curve = { epoch: [] as number[], train: [] as number[], testEpoch: [0] as number[], test: [before.test.loss] as number[], testAccuracy: [before.test.accuracy ?? NaN] as number[] };
+const curve = {
+  epoch: [] as number[],
+  train: [] as number[],
+  testEpoch: [0] as number[],
+  test: [before.test.loss] as number[],
+  testAccuracy: [before.test.accuracy ?? NaN] as number[],
+};
 const t0 = performance.now();
 let lastLog = t0;
 fit({ model, loss, optimizer, x: train.x, y: train.labels, batchSize, epochs, rng }, (e) => {
@@ -118,7 +147,9 @@ const confusion = confusionMatrix(test.labels, model.predict(test.x).argmaxRows(
 
 // ---- tables ---------------------------------------------------------------------------------
 console.log(`seed 003 §4: MNIST, first ${nTrain} training digits, class counts ${counts.join(' ')}`);
-console.log(`784-${hidden}-10 (sigmoid; softmax + cross-entropy, ${reduction} over the batch), SGD lr ${lr}${reduction === 'sum' ? ` (= ${effectiveLr} on the mean)` : ''}, batch ${batchSize}, ${epochs} epochs, ${backend().name} backend: ${seconds.toFixed(1)} s\n`);
+console.log(
+  `784-${hidden}-10 (sigmoid; softmax + cross-entropy, ${reduction} over the batch), SGD lr ${lr}${reduction === 'sum' ? ` (= ${effectiveLr} on the mean)` : ''}, batch ${batchSize}, ${epochs} epochs, ${backend().name} backend: ${seconds.toFixed(1)} s\n`,
+);
 console.log(
   markdownTable(
     ['', 'train CE', 'train accuracy', 'test CE', 'test accuracy'],
@@ -203,7 +234,12 @@ out.json(`seed003-mnist-classifier-${tag}.json`, {
   before: { test_ce: before.test.loss, test_accuracy: before.test.accuracy },
   after: { train_ce: after.train.loss, train_accuracy: after.train.accuracy, test_ce: after.test.loss, test_accuracy: after.test.accuracy },
   test_confusion: confusion,
-  shown: SHOWN.map((idx, r) => ({ test_index: idx, label: test.labels[idx], before: before.probabilities[r].map((v) => Number(v.toFixed(4))), after: after.probabilities[r].map((v) => Number(v.toFixed(4))) })),
+  shown: SHOWN.map((idx, r) => ({
+    test_index: idx,
+    label: test.labels[idx],
+    before: before.probabilities[r].map((v) => Number(v.toFixed(4))),
+    after: after.probabilities[r].map((v) => Number(v.toFixed(4))),
+  })),
   curve,
 });
 out.report();

@@ -63,24 +63,79 @@ function runSpecs(): RunSpec[] {
     const smallTest = [...small, '--test-limit', '200'];
     specs.push(
       { name: id('mlp'), args: ['train', 'mlp', ...small, '--epochs', '2', '--batch-size', '64', '--checkpoint-every', '20', '--log-every', '10', ...b] },
-      { name: id('ae'), args: ['train', 'ae', ...smallTest, '--epochs', '2', '--batch-size', '64', '--checkpoint-every', '20', '--log-every', '10', '--grid', '10', ...b] },
+      {
+        name: id('ae'),
+        args: ['train', 'ae', ...smallTest, '--epochs', '2', '--batch-size', '64', '--checkpoint-every', '20', '--log-every', '10', '--grid', '10', ...b],
+      },
       {
         name: id('som-classic'),
-        args: ['train', 'som', ...smallTest, '--algorithm', 'classic', '--map', '5x5', '--iterations', '2000', '--checkpoint-every', '1500', '--eval-every', '500', '--eval-sample', '300', ...b],
+        args: [
+          'train',
+          'som',
+          ...smallTest,
+          '--algorithm',
+          'classic',
+          '--map',
+          '5x5',
+          '--iterations',
+          '2000',
+          '--checkpoint-every',
+          '1500',
+          '--eval-every',
+          '500',
+          '--eval-sample',
+          '300',
+          ...b,
+        ],
       },
       { name: id('som-batch'), args: ['train', 'som', ...smallTest, '--algorithm', 'batch', '--map', '5x5', '--epochs', '5', '--checkpoint-every', '3', ...b] },
       {
         name: id('som-gradient'),
-        args: ['train', 'som', ...smallTest, '--algorithm', 'gradient', '--map', '5x5', '--iterations', '100', '--batch-size', '32', '--checkpoint-every', '60', '--eval-every', '50', '--eval-sample', '300', ...b],
+        args: [
+          'train',
+          'som',
+          ...smallTest,
+          '--algorithm',
+          'gradient',
+          '--map',
+          '5x5',
+          '--iterations',
+          '100',
+          '--batch-size',
+          '32',
+          '--checkpoint-every',
+          '60',
+          '--eval-every',
+          '50',
+          '--eval-sample',
+          '300',
+          ...b,
+        ],
       },
       { name: id('som-encoder'), args: ['train', 'som', ...smallTest, '--encoder', id('ae'), '--algorithm', 'batch', '--map', '5x5', '--epochs', '5', ...b] },
       { name: id('kmeans'), args: ['cluster', 'kmeans', ...smallTest, '--k', '10', '--restarts', '2', '--max-iter', '50', ...b] },
-      { name: id('kmeans-encoder'), args: ['cluster', 'kmeans', ...smallTest, '--encoder', id('ae'), '--k', '10', '--restarts', '2', '--max-iter', '50', ...b] },
+      {
+        name: id('kmeans-encoder'),
+        args: ['cluster', 'kmeans', ...smallTest, '--encoder', id('ae'), '--k', '10', '--restarts', '2', '--max-iter', '50', ...b],
+      },
       {
         name: id('desom'),
         args: [
-          'train', 'desom', ...smallTest, '--split', 'train', '--iterations', '60', '--checkpoint-every', '25', '--log-every', '10',
-          '--eval-every', '30', '--eval-sample', '500',
+          'train',
+          'desom',
+          ...smallTest,
+          '--split',
+          'train',
+          '--iterations',
+          '60',
+          '--checkpoint-every',
+          '25',
+          '--log-every',
+          '10',
+          '--eval-every',
+          '30',
+          '--eval-sample',
+          '500',
           // The paper's 500-500-2000 network on js takes ~3 s a step; a narrower one covers the same code.
           ...(backend === 'js' ? ['--hidden', '64,64,256'] : []),
           ...b,
@@ -118,12 +173,20 @@ function make(dir: string, bin: string): number {
   for (const spec of runSpecs()) {
     const argv = [bin, '--quiet', '--out', dir, ...spec.args, '--run-id', spec.name];
     const t = performance.now();
-    const r = spawnSync(process.execPath, argv, { cwd: binRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, timeout: 15 * 60_000 });
+    const r = spawnSync(process.execPath, argv, {
+      cwd: binRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 << 20,
+      timeout: 15 * 60_000,
+    });
     const seconds = (performance.now() - t) / 1000;
     manifest.runs.push({ name: spec.name, argv: argv.slice(1), seconds: Math.round(seconds * 100) / 100 });
     writeFileSync(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
     if (r.status !== 0) {
-      console.error(`make: ${spec.name} failed (${r.error?.message ?? (r.signal !== null ? `signal ${r.signal}` : `exit ${r.status}`)}): node ${argv.join(' ')}`);
+      console.error(
+        `make: ${spec.name} failed (${r.error?.message ?? (r.signal !== null ? `signal ${r.signal}` : `exit ${r.status}`)}): node ${argv.join(' ')}`,
+      );
       if (r.stdout) console.error(r.stdout.trimEnd());
       if (r.stderr) console.error(r.stderr.trimEnd());
       return 1;
@@ -215,7 +278,8 @@ interface ArrayDiff {
 
 function diffArrays(a: NpyLike, b: NpyLike): ArrayDiff {
   if (a.dtype !== b.dtype) return { mismatch: `dtype ${a.dtype} vs ${b.dtype}`, differing: 0, total: 0, maxAbs: null };
-  if (a.shape.join(',') !== b.shape.join(',')) return { mismatch: `shape [${a.shape.join(', ')}] vs [${b.shape.join(', ')}]`, differing: 0, total: 0, maxAbs: null };
+  if (a.shape.join(',') !== b.shape.join(','))
+    return { mismatch: `shape [${a.shape.join(', ')}] vs [${b.shape.join(', ')}]`, differing: 0, total: 0, maxAbs: null };
   const isFloat = /^(f|F)/.test(a.dtype);
   let differing = 0;
   let maxAbs = 0;
@@ -263,7 +327,8 @@ async function explain(rel: string, pathA: string, pathB: string): Promise<strin
         if (d.maxAbs !== null) maxAbs = Math.max(maxAbs, d.maxAbs);
         parts.push(`${name}: ${describeDiff(d)}`);
       }
-      if (parts.length === 0) return JSON.stringify(a.metadata) === JSON.stringify(b.metadata) ? 'same tensors, different bytes' : 'same tensors, different metadata';
+      if (parts.length === 0)
+        return JSON.stringify(a.metadata) === JSON.stringify(b.metadata) ? 'same tensors, different bytes' : 'same tensors, different metadata';
       const shown = parts.length > MAX_TENSORS_SHOWN ? [...parts.slice(0, MAX_TENSORS_SHOWN), `… ${parts.length - MAX_TENSORS_SHOWN} more tensors`] : parts;
       return `max |a-b| ${maxAbs.toPrecision(3)} (over tensors of equal shape); ${shown.join('; ')}`;
     }
@@ -282,7 +347,10 @@ async function explain(rel: string, pathA: string, pathB: string): Promise<strin
 }
 
 async function compareRuns(dirA: string, dirB: string): Promise<number> {
-  for (const [label, d] of [['DIR_A', dirA], ['DIR_B', dirB]] as const) {
+  for (const [label, d] of [
+    ['DIR_A', dirA],
+    ['DIR_B', dirB],
+  ] as const) {
     if (!existsSync(d) || !statSync(d).isDirectory()) throw new UsageError(`compare: ${label} ${JSON.stringify(d)} is not a directory`);
   }
   const namesA = runNames(dirA);
@@ -324,9 +392,10 @@ async function compareRuns(dirA: string, dirB: string): Promise<number> {
       problems.push(`${rel}: ${await explain(rel, pa, pb)}`);
     }
     const note = normalised > 0 ? `, ${normalised} .json with the runs folder path replaced` : '';
-    const specNote = specsA !== null && specsB !== null && specsA.get(name) !== undefined && specsB.get(name) !== undefined && specsA.get(name) !== specsB.get(name)
-      ? `\n${' '.repeat(width)}note: made with different arguments:\n${' '.repeat(width)}  A: ${specsA.get(name)}\n${' '.repeat(width)}  B: ${specsB.get(name)}`
-      : '';
+    const specNote =
+      specsA !== null && specsB !== null && specsA.get(name) !== undefined && specsB.get(name) !== undefined && specsA.get(name) !== specsB.get(name)
+        ? `\n${' '.repeat(width)}note: made with different arguments:\n${' '.repeat(width)}  A: ${specsA.get(name)}\n${' '.repeat(width)}  B: ${specsB.get(name)}`
+        : '';
     if (files.length === 0) {
       console.log(`${label}NO FILES to compare under model/, arrays/ or checkpoint/${specNote}`);
       bad++;
@@ -383,7 +452,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (mode === 'compare') {
     if (values.bin !== undefined) throw new UsageError('compare takes no --bin');
-    if (rest.length !== 2) throw new UsageError(`compare expects DIR_A DIR_B, got ${rest.length === 0 ? 'none' : rest.map((r) => JSON.stringify(r)).join(' ')}`);
+    if (rest.length !== 2)
+      throw new UsageError(`compare expects DIR_A DIR_B, got ${rest.length === 0 ? 'none' : rest.map((r) => JSON.stringify(r)).join(' ')}`);
     return compareRuns(rest[0], rest[1]);
   }
   throw new UsageError(`unknown mode ${JSON.stringify(mode)} (expected make or compare)`);

@@ -43,7 +43,9 @@ for (const reader of readers) {
   const t0 = performance.now();
   const r = runFuzz(reader, { cases: only === undefined ? cases : only + 1, seed, only });
   const s = ((performance.now() - t0) / 1000).toFixed(1);
-  console.log(`${reader.name.padEnd(12)} ${r.cases} cases in ${s} s: ${r.reads} read, ${r.errors} refused, ${r.failures.length} failures (slowest case ${r.slowestMs.toFixed(0)} ms)`);
+  console.log(
+    `${reader.name.padEnd(12)} ${r.cases} cases in ${s} s: ${r.reads} read, ${r.errors} refused, ${r.failures.length} failures (slowest case ${r.slowestMs.toFixed(0)} ms)`,
+  );
   if (values.kinds) {
     for (const [kind, n] of [...r.kinds].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(7)}  ${kind}`);
   }

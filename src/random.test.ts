@@ -7,8 +7,14 @@ test('the same seed gives the same sequence and different seeds differ', () => {
   const b = new Rng(123);
   const c = new Rng(124);
   const sa = Array.from({ length: 20 }, () => a.nextU32());
-  assert.deepEqual(sa, Array.from({ length: 20 }, () => b.nextU32()));
-  assert.notDeepEqual(sa, Array.from({ length: 20 }, () => c.nextU32()));
+  assert.deepEqual(
+    sa,
+    Array.from({ length: 20 }, () => b.nextU32()),
+  );
+  assert.notDeepEqual(
+    sa,
+    Array.from({ length: 20 }, () => c.nextU32()),
+  );
 });
 
 test('uniform draws lie in [0, 1) with mean near 1/2 and variance near 1/12', () => {
@@ -55,7 +61,10 @@ test('int(n) is uniform over 0..n-1 (chi-square on 10 bins)', () => {
 test('permutation, shuffle and sample without replacement return distinct valid indices', () => {
   const r = new Rng(4);
   const p = r.permutation(100);
-  assert.deepEqual([...p].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
+  assert.deepEqual(
+    [...p].sort((a, b) => a - b),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
   const s = r.sample(1000, 50);
   assert.equal(new Set(s).size, 50);
   assert.ok([...s].every((v) => v >= 0 && v < 1000));

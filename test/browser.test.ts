@@ -49,5 +49,8 @@ test('the nn library bundles for the browser and trains there on the js backend'
   assert.equal(r.backend, 'js');
   assert.match(warnings.join('\n'), /not running under Node.js/);
   assert.ok(r.last < r.first / 5, `XOR loss ${r.first} → ${r.last}`);
-  assert.deepEqual(Array.from(r.out, (v) => (v > 0.5 ? 1 : 0)), [0, 1, 1, 0]);
+  assert.deepEqual(
+    Array.from(r.out, (v) => (v > 0.5 ? 1 : 0)),
+    [0, 1, 1, 0],
+  );
 });

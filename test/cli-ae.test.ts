@@ -56,9 +56,22 @@ test('train ae writes a complete run: arrays, real PNG and SVG figures, a self-c
   const res = trainJson(['--limit', '500', '--epochs', '2', '--test-limit', '400', '--noise-sweep', '0,0.3']);
   const p = (...parts: string[]) => join(res.path, ...parts);
   for (const f of [
-    'config.json', 'events.jsonl', 'summary.json', 'report.html', 'model/model.json', 'model/weights.safetensors',
-    'arrays/test_codes.npy', 'arrays/test_labels.npy', 'arrays/test_sample.npy', 'arrays/test_reconstructions_sample.npy', 'arrays/noise_sweep.npy',
-    'figures/reconstructions.png', 'figures/loss.svg', 'figures/latent.svg', 'figures/noise.svg', 'figures/noise_reconstructions.png',
+    'config.json',
+    'events.jsonl',
+    'summary.json',
+    'report.html',
+    'model/model.json',
+    'model/weights.safetensors',
+    'arrays/test_codes.npy',
+    'arrays/test_labels.npy',
+    'arrays/test_sample.npy',
+    'arrays/test_reconstructions_sample.npy',
+    'arrays/noise_sweep.npy',
+    'figures/reconstructions.png',
+    'figures/loss.svg',
+    'figures/latent.svg',
+    'figures/noise.svg',
+    'figures/noise_reconstructions.png',
   ]) {
     assert.ok(existsSync(p(f)), `missing ${f}`);
   }
@@ -95,10 +108,15 @@ test('train ae writes a complete run: arrays, real PNG and SVG figures, a self-c
 
   const summary = JSON.parse(readFileSync(p('summary.json'), 'utf8')) as Result;
   assert.equal(summary.status, 'completed');
-  for (const k of ['mse', 'test_mse', 'test_mse_noise_0', 'test_mse_noise_0.3']) assert.ok(Number.isFinite(summary.metrics[k]) && summary.metrics[k] > 0, `metric ${k} = ${summary.metrics[k]}`);
+  for (const k of ['mse', 'test_mse', 'test_mse_noise_0', 'test_mse_noise_0.3'])
+    assert.ok(Number.isFinite(summary.metrics[k]) && summary.metrics[k] > 0, `metric ${k} = ${summary.metrics[k]}`);
   assert.equal(summary.metrics.test_mse_noise_0, summary.metrics.test_mse, 'noise of scale 0 changes nothing');
   for (const k of ['train_s', 'eval_s', 'figures_s', 'total_s']) assert.ok(summary.timings[k] > 0, `timing ${k}`);
-  const epochs = readFileSync(p('events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; loss?: number; test_loss?: number }).filter((e) => e.type === 'epoch');
+  const epochs = readFileSync(p('events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; loss?: number; test_loss?: number })
+    .filter((e) => e.type === 'epoch');
   assert.equal(epochs.length, 2);
   for (const e of epochs) assert.ok(Number.isFinite(e.loss) && Number.isFinite(e.test_loss));
 
@@ -111,7 +129,24 @@ test('train ae writes a complete run: arrays, real PNG and SVG figures, a self-c
 });
 
 test('a denoising run with p > 2 draws a seeded UMAP of its codes and sweeps the default noise scales', () => {
-  const res = trainJson(['--limit', '500', '--epochs', '1', '--test-limit', '300', '--latent', '4', '--noise', 'masking', '--noise-scale', '0.25', '--umap-sample', '120', '--umap-epochs', '30']);
+  const res = trainJson([
+    '--limit',
+    '500',
+    '--epochs',
+    '1',
+    '--test-limit',
+    '300',
+    '--latent',
+    '4',
+    '--noise',
+    'masking',
+    '--noise-scale',
+    '0.25',
+    '--umap-sample',
+    '120',
+    '--umap-epochs',
+    '30',
+  ]);
   const latent = readFileSync(join(res.path, 'figures', 'latent.svg'), 'utf8');
   assert.ok(latent.includes('2-D UMAP of 120 of the 300 test codes'));
   assert.ok(latent.includes('>UMAP 1<') && latent.includes('>UMAP 2<'));
@@ -128,7 +163,11 @@ describe('bad options exit with code 2 and name the value', () => {
   const cases: [string, string[], RegExp][] = [
     ['a latent size of 0', ['--latent', '0'], /train ae: latent: expected an integer ≥ 1, got 0/],
     ['a negative noise scale in the sweep', ['--noise-sweep', '0,-0.1'], /train ae: noise_sweep\.1: expected a number ≥ 0, got -0\.1/],
-    ['a masking probability above 1', ['--noise', 'masking', '--noise-scale', '1.5'], /train ae: noise_scale: expected a probability between 0 and 1 for masking noise, got 1\.5/],
+    [
+      'a masking probability above 1',
+      ['--noise', 'masking', '--noise-scale', '1.5'],
+      /train ae: noise_scale: expected a probability between 0 and 1 for masking noise, got 1\.5/,
+    ],
     ['an unknown noise kind', ['--noise', 'pink'], /argument 'pink' is invalid/],
   ];
   for (const [name, args, message] of cases) {
@@ -171,18 +210,47 @@ async function stopRun(args: string[], out: string, signal: NodeJS.Signals, atSt
 test('runs stopped by SIGKILL or SIGTERM and resumed end with exactly the weights of the run left alone (js backend)', async () => {
   // js backend: slow enough to be stopped mid-run, and deterministic like every backend. Denoising,
   // so the resumed run must also redraw the same noise.
-  const args = ['train', 'ae', '--backend', 'js', '--hidden', '32', '--limit', '500', '--test-limit', '200', '--batch-size', '5', '--epochs', '2', '--noise', 'gaussian', '--noise-sweep', '0.2', '--checkpoint-every', '10', '--quiet'];
+  const args = [
+    'train',
+    'ae',
+    '--backend',
+    'js',
+    '--hidden',
+    '32',
+    '--limit',
+    '500',
+    '--test-limit',
+    '200',
+    '--batch-size',
+    '5',
+    '--epochs',
+    '2',
+    '--noise',
+    'gaussian',
+    '--noise-sweep',
+    '0.2',
+    '--checkpoint-every',
+    '10',
+    '--quiet',
+  ];
   const alone = cli([...args, '--out', 'alone', '--json']);
   assert.equal(alone.code, 0, alone.stderr);
   const a = weights((JSON.parse(alone.stdout) as Result).path);
 
   const killed = await stopRun(args, 'killed', 'SIGKILL', 30);
-  assert.equal((JSON.parse(readFileSync(join(work, 'killed', killed.id, 'summary.json'), 'utf8')) as { status: unknown }).status, 'running', 'SIGKILL leaves the summary as it was');
+  assert.equal(
+    (JSON.parse(readFileSync(join(work, 'killed', killed.id, 'summary.json'), 'utf8')) as { status: unknown }).status,
+    'running',
+    'SIGKILL leaves the summary as it was',
+  );
   const termed = await stopRun(args, 'termed', 'SIGTERM', 10);
   assert.equal(termed.code, 130);
   assert.equal((JSON.parse(readFileSync(join(work, 'termed', termed.id, 'summary.json'), 'utf8')) as { status: unknown }).status, 'interrupted');
 
-  for (const [out, stopped] of [['killed', killed], ['termed', termed]] as const) {
+  for (const [out, stopped] of [
+    ['killed', killed],
+    ['termed', termed],
+  ] as const) {
     const r = cli(['train', 'ae', '--resume', stopped.id, '--out', out, '--json', '--quiet']);
     assert.equal(r.code, 0, r.stderr);
     const res = JSON.parse(r.stdout) as Result;
@@ -191,6 +259,10 @@ test('runs stopped by SIGKILL or SIGTERM and resumed end with exactly the weight
     assert.deepEqual([...a.keys()], [...b.keys()]);
     for (const [k, v] of a) assert.deepEqual(b.get(k), v, `${k} differs after resuming (${out}) from step ${stopped.step}`);
     assert.ok(existsSync(join(res.path, 'report.html')));
-    assert.deepEqual((JSON.parse(readFileSync(join(res.path, 'summary.json'), 'utf8')) as { metrics: unknown }).metrics, (JSON.parse(alone.stdout) as Result).metrics, `${out}: same final metrics`);
+    assert.deepEqual(
+      (JSON.parse(readFileSync(join(res.path, 'summary.json'), 'utf8')) as { metrics: unknown }).metrics,
+      (JSON.parse(alone.stdout) as Result).metrics,
+      `${out}: same final metrics`,
+    );
   }
 });

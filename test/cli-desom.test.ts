@@ -51,7 +51,24 @@ function completed(r: Result): Completed {
 }
 
 /** A small DESOM: 600 MNIST rows, 784-32-32-4, 4×4 map, 60 steps of 64. */
-const SMALL = ['--limit', '600', '--hidden', '32,32', '--latent', '4', '--map', '4x4', '--iterations', '60', '--batch-size', '64', '--eval-every', '20', '--eval-sample', '300'];
+const SMALL = [
+  '--limit',
+  '600',
+  '--hidden',
+  '32,32',
+  '--latent',
+  '4',
+  '--map',
+  '4x4',
+  '--iterations',
+  '60',
+  '--batch-size',
+  '64',
+  '--eval-every',
+  '20',
+  '--eval-sample',
+  '300',
+];
 
 test('train desom writes a complete run whose metrics eval reproduces', () => {
   const res = completed(cli(['train', 'desom', ...SMALL, '--run-id', 'd1', '--out', runs, '--json', '--quiet']));
@@ -62,7 +79,19 @@ test('train desom writes a complete run whose metrics eval reproduces', () => {
   assert.ok(res.metrics.purity > 0.1 && res.metrics.purity <= 1, `purity ${res.metrics.purity}`);
   // Geometric-mean normalisation is never below the arithmetic one.
   assert.ok(res.metrics.nmi_geometric >= res.metrics.nmi - 1e-12);
-  for (const f of ['config.json', 'summary.json', 'events.jsonl', 'report.html', 'model/desom.json', 'model/ae/model.json', 'arrays/prototypes.npy', 'arrays/codes.npy', 'arrays/bmus.npy', 'arrays/labels.npy', 'arrays/decoded_prototypes.npy']) {
+  for (const f of [
+    'config.json',
+    'summary.json',
+    'events.jsonl',
+    'report.html',
+    'model/desom.json',
+    'model/ae/model.json',
+    'arrays/prototypes.npy',
+    'arrays/codes.npy',
+    'arrays/bmus.npy',
+    'arrays/labels.npy',
+    'arrays/decoded_prototypes.npy',
+  ]) {
     assert.ok(existsSync(join(res.path, f)), `missing ${f}`);
   }
   assert.deepEqual(readNpy(join(res.path, 'arrays', 'prototypes.npy')).shape, [16, 4]);
@@ -76,7 +105,15 @@ test('train desom writes a complete run whose metrics eval reproduces', () => {
   const proto = decodePng(readFileSync(join(res.path, 'figures', 'prototypes.png')));
   assert.ok(proto.width >= 4 * 56 && proto.width < 4 * 56 + 40, `prototypes.png width ${proto.width}`);
   for (const f of ['cell-samples.png', 'reconstructions.png']) assert.ok(decodePng(readFileSync(join(res.path, 'figures', f))).width > 0, f);
-  for (const [f, title] of [['loss.svg', /Losses during training/], ['temperature.svg', /Temperature/], ['metrics.svg', /Purity and NMI during training/], ['te.svg', /Topographic error during training/], ['umatrix.svg', /U-matrix/], ['classes.svg', /Majority class/], ['hits.svg', /Hits/]] as const) {
+  for (const [f, title] of [
+    ['loss.svg', /Losses during training/],
+    ['temperature.svg', /Temperature/],
+    ['metrics.svg', /Purity and NMI during training/],
+    ['te.svg', /Topographic error during training/],
+    ['umatrix.svg', /U-matrix/],
+    ['classes.svg', /Majority class/],
+    ['hits.svg', /Hits/],
+  ] as const) {
     const svg = readFileSync(join(res.path, 'figures', f), 'utf8');
     assert.equal(svgProblem(svg), null, f);
     assert.match(svg, title, f);
@@ -86,9 +123,15 @@ test('train desom writes a complete run whose metrics eval reproduces', () => {
   assert.doesNotMatch(html, /src="https?:/);
 
   // Periodic evaluation at 0, 20, 40 and 60; step records carry Lr, Lsom and T.
-  const events = readFileSync(join(res.path, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string>);
+  const events = readFileSync(join(res.path, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, number | string>);
   const evals = events.filter((e) => e.type === 'eval');
-  assert.deepEqual(evals.map((e) => e.iteration), [0, 20, 40, 60]);
+  assert.deepEqual(
+    evals.map((e) => e.iteration),
+    [0, 20, 40, 60],
+  );
   for (const e of evals) assert.ok((e.purity as number) > 0 && (e.purity as number) <= 1 && e.rows === 300);
   const steps = events.filter((e) => e.type === 'step');
   assert.ok(steps.length >= 1);
@@ -143,7 +186,9 @@ test('--matmul-precision bfloat16: the same run on 1 and 2 threads, not the floa
 
 test('a SOM on the codes of a desom run (AE+SOM) draws its prototypes through the DESOM decoder', () => {
   const ae = completed(cli(['train', 'desom', ...SMALL, '--gamma', '0', '--run-id', 'ae1', '--out', runs, '--json', '--quiet']));
-  const som = completed(cli(['train', 'som', '--encoder', 'ae1', '--split', 'all', '--limit', '600', '--map', '3x3', '--epochs', '2', '--out', runs, '--json', '--quiet']));
+  const som = completed(
+    cli(['train', 'som', '--encoder', 'ae1', '--split', 'all', '--limit', '600', '--map', '3x3', '--epochs', '2', '--out', runs, '--json', '--quiet']),
+  );
   assert.ok(som.metrics.purity > 0.1);
   assert.deepEqual(readNpy(join(som.path, 'arrays', 'prototypes.npy')).shape, [9, 4]);
   assert.deepEqual(readNpy(join(som.path, 'arrays', 'decoded_prototypes.npy')).shape, [9, 784]);
@@ -175,14 +220,40 @@ test('bench desom --quick runs every method, skips what is done, moves a failed 
   const failed = join(dir, 'som-mnist-s1');
   mkdirSync(failed, { recursive: true });
   writeFileSync(join(failed, 'config.json'), JSON.stringify({ kind: 'som', config: {} }));
-  writeFileSync(join(failed, 'summary.json'), JSON.stringify({ status: 'failed', metrics: {}, timings: {}, kind: 'som', run_id: 'som-mnist-s1', started_at: '', updated_at: '', pid: 0, error: 'test' }));
-  const args = ['bench', 'desom', '--quick', '--datasets', 'mnist', '--seeds', '2', '--limit', '300', '--jobs', '2', '--threads', '1', '--dir', dir, '--out', runs];
+  writeFileSync(
+    join(failed, 'summary.json'),
+    JSON.stringify({ status: 'failed', metrics: {}, timings: {}, kind: 'som', run_id: 'som-mnist-s1', started_at: '', updated_at: '', pid: 0, error: 'test' }),
+  );
+  const args = [
+    'bench',
+    'desom',
+    '--quick',
+    '--datasets',
+    'mnist',
+    '--seeds',
+    '2',
+    '--limit',
+    '300',
+    '--jobs',
+    '2',
+    '--threads',
+    '1',
+    '--dir',
+    dir,
+    '--out',
+    runs,
+  ];
   const first = cli(args);
   assert.equal(first.code, 0, first.stderr);
   assert.ok(existsSync(join(dir, 'som-mnist-s1.failed-1', 'summary.json')), 'the failed run was not moved aside');
-  const res = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { records: { method: string; status: string; metrics: Record<string, number>; train_s: number | null }[] };
+  const res = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as {
+    records: { method: string; status: string; metrics: Record<string, number>; train_s: number | null }[];
+  };
   assert.equal(res.records.length, 12);
-  assert.ok(res.records.every((r) => r.status === 'completed'), JSON.stringify(res.records.map((r) => r.status)));
+  assert.ok(
+    res.records.every((r) => r.status === 'completed'),
+    JSON.stringify(res.records.map((r) => r.status)),
+  );
   for (const r of res.records) assert.ok(Number.isFinite(r.metrics.purity) && (r.train_s ?? -1) > 0, `${r.method}: ${JSON.stringify(r)}`);
   // The AE+SOM time includes its autoencoder's.
   const aeTime = (JSON.parse(readFileSync(join(dir, 'ae-mnist-s0', 'summary.json'), 'utf8')) as { timings: { train_s: number } }).timings.train_s;

@@ -19,7 +19,12 @@ const work = mkdtempSync(join(tmpdir(), 'latentlab-faults-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 function cli(args: string[], opts: { timeout?: number } = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: work, encoding: 'utf8', timeout: opts.timeout, env: { ...process.env, LATENTLAB_OFFLINE: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: work,
+    encoding: 'utf8',
+    timeout: opts.timeout,
+    env: { ...process.env, LATENTLAB_OFFLINE: '1' },
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,7 +40,26 @@ function allFinite(path: string): boolean {
 describe('a diverging run fails instead of completing', () => {
   test('train mlp with lr 1e12 stops at the first non-finite loss, keeps its last finite checkpoint and exits 1', () => {
     const out = join(work, 'div-mlp');
-    const r = cli(['--out', out, 'train', 'mlp', '--optimizer', 'sgd', '--activation', 'relu', '--lr', '1e12', '--epochs', '1', '--limit', '2000', '--checkpoint-every', '1', '--run-id', 'div']);
+    const r = cli([
+      '--out',
+      out,
+      'train',
+      'mlp',
+      '--optimizer',
+      'sgd',
+      '--activation',
+      'relu',
+      '--lr',
+      '1e12',
+      '--epochs',
+      '1',
+      '--limit',
+      '2000',
+      '--checkpoint-every',
+      '1',
+      '--run-id',
+      'div',
+    ]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /latentlab: loss became (NaN|Infinity|-Infinity) at step \d+; last good checkpoint step \d+; try a lower --lr/);
     const run = join(out, 'div');
@@ -55,9 +79,33 @@ describe('a diverging run fails instead of completing', () => {
 
   test('train ae with a huge lr fails with the divergence, not with a figure error', () => {
     const out = join(work, 'div-ae');
-    const r = cli(['--out', out, 'train', 'ae', '--optimizer', 'sgd', '--lr', '1e12', '--activation', 'relu', '--output-activation', 'identity', '--epochs', '1', '--limit', '1024', '--test-limit', '100', '--run-id', 'div']);
+    const r = cli([
+      '--out',
+      out,
+      'train',
+      'ae',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '1e12',
+      '--activation',
+      'relu',
+      '--output-activation',
+      'identity',
+      '--epochs',
+      '1',
+      '--limit',
+      '1024',
+      '--test-limit',
+      '100',
+      '--run-id',
+      'div',
+    ]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /latentlab: loss became (NaN|Infinity|-Infinity) at step \d+; (no checkpoint was written|last good checkpoint step \d+); try a lower --lr/);
+    assert.match(
+      r.stderr,
+      /latentlab: loss became (NaN|Infinity|-Infinity) at step \d+; (no checkpoint was written|last good checkpoint step \d+); try a lower --lr/,
+    );
     assert.doesNotMatch(r.stderr, /lossSvg/);
     assert.equal(summary(join(out, 'div')).status, 'failed');
   });
@@ -105,13 +153,20 @@ describe('the runs folder and the run directory', () => {
   test('--run-id names the run on every train command', () => {
     const out = join(work, 'ids');
     assert.equal(cli(['--out', out, 'train', 'mlp', '--limit', '256', '--epochs', '1', '--run-id', 'my-mlp']).code, 0);
-    assert.equal(cli(['--out', out, 'train', 'ae', '--limit', '256', '--test-limit', '64', '--epochs', '1', '--run-id', 'my-ae', '--umap-epochs', '5']).code, 0);
+    assert.equal(
+      cli(['--out', out, 'train', 'ae', '--limit', '256', '--test-limit', '64', '--epochs', '1', '--run-id', 'my-ae', '--umap-epochs', '5']).code,
+      0,
+    );
     assert.ok(existsSync(join(out, 'my-mlp', 'summary.json')));
     assert.ok(existsSync(join(out, 'my-ae', 'summary.json')));
   });
 
   test('config.json records the command line, the package version and the git commit of a checkout', () => {
-    const cfg = JSON.parse(readFileSync(join(work, 'ids', 'my-mlp', 'config.json'), 'utf8')) as { command_line: string[]; package: { version: string }; git: { commit: string; dirty: boolean } | null };
+    const cfg = JSON.parse(readFileSync(join(work, 'ids', 'my-mlp', 'config.json'), 'utf8')) as {
+      command_line: string[];
+      package: { version: string };
+      git: { commit: string; dirty: boolean } | null;
+    };
     assert.deepEqual(cfg.command_line, ['--out', join(work, 'ids'), 'train', 'mlp', '--limit', '256', '--epochs', '1', '--run-id', 'my-mlp']);
     assert.match(cfg.package.version, /^\d+\.\d+\.\d+/);
     const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' });
@@ -136,7 +191,26 @@ describe('the runs folder and the run directory', () => {
 describe('resuming', () => {
   test('a run still being trained cannot be resumed by a second process; once its writer is killed it can, and every step is logged once', async () => {
     const out = join(work, 'live');
-    const args = ['--out', out, 'train', 'mlp', '--limit', '20000', '--epochs', '2', '--batch-size', '32', '--checkpoint-every', '50', '--log-every', '10', '--run-id', 'live', '--backend', 'js'];
+    const args = [
+      '--out',
+      out,
+      'train',
+      'mlp',
+      '--limit',
+      '20000',
+      '--epochs',
+      '2',
+      '--batch-size',
+      '32',
+      '--checkpoint-every',
+      '50',
+      '--log-every',
+      '10',
+      '--run-id',
+      'live',
+      '--backend',
+      'js',
+    ];
     const child = spawn(process.execPath, [BIN, ...args], { cwd: work, stdio: 'ignore', env: { ...process.env, LATENTLAB_OFFLINE: '1' } });
     // While it trains (a checkpoint exists), a second process is refused.
     await new Promise<void>((resolve, reject) => {
@@ -161,8 +235,17 @@ describe('resuming', () => {
     const resumed = cli(['--out', out, 'train', 'mlp', '--resume', 'live']);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(existsSync(join(out, 'live', 'run.lock')), false, 'the lock is released at the end');
-    const steps = readFileSync(join(out, 'live', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; step?: number }).filter((e) => e.type === 'step').map((e) => e.step as number);
-    assert.deepEqual(steps, [...new Set(steps)].sort((a, b) => a - b), 'steps are logged once each, in order');
+    const steps = readFileSync(join(out, 'live', 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; step?: number })
+      .filter((e) => e.type === 'step')
+      .map((e) => e.step as number);
+    assert.deepEqual(
+      steps,
+      [...new Set(steps)].sort((a, b) => a - b),
+      'steps are logged once each, in order',
+    );
     assert.equal(steps.length, Math.floor(1250 / 10));
   });
 });
@@ -170,11 +253,37 @@ describe('resuming', () => {
 describe('degenerate results', () => {
   test('a SOM that puts every row in one cell completes with a warning on the console, in summary.json and in the report', () => {
     const out = join(work, 'collapse');
-    const r = cli(['--out', out, 'train', 'som', '--dataset', 'mnist', '--limit', '2000', '--test-limit', '200', '--epochs', '1', '--init', 'uniform', '--neighborhood', 'bubble', '--t-max', '0.1', '--t-min', '0.1', '--run-id', 'c']);
+    const r = cli([
+      '--out',
+      out,
+      'train',
+      'som',
+      '--dataset',
+      'mnist',
+      '--limit',
+      '2000',
+      '--test-limit',
+      '200',
+      '--epochs',
+      '1',
+      '--init',
+      'uniform',
+      '--neighborhood',
+      'bubble',
+      '--t-max',
+      '0.1',
+      '--t-min',
+      '0.1',
+      '--run-id',
+      'c',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /warning: degenerate result: 100\.0% of the 2000 rows are in one of 64 cells/);
     const s = summary(join(out, 'c')) as { warnings?: { code: string }[] };
-    assert.deepEqual(s.warnings?.map((w) => w.code), ['degenerate']);
+    assert.deepEqual(
+      s.warnings?.map((w) => w.code),
+      ['degenerate'],
+    );
     assert.match(readFileSync(join(out, 'c', 'report.html'), 'utf8'), /<strong>Warning:<\/strong> degenerate result/);
   });
 });

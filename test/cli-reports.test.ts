@@ -52,7 +52,10 @@ test('train mlp writes loss, accuracy, confusion and misclassified figures and a
   assert.match(html, /<th>class<\/th><th>test rows<\/th><th>correct<\/th><th>accuracy<\/th><th>most often taken for<\/th>/);
   const perClass = [...html.matchAll(/<tr><td>\d<\/td><td class="num">(\d+)<\/td>/g)].map((m) => Number(m[1]));
   assert.equal(perClass.length, 10);
-  assert.equal(perClass.reduce((a, b) => a + b, 0), 10000);
+  assert.equal(
+    perClass.reduce((a, b) => a + b, 0),
+    10000,
+  );
   const summary = JSON.parse(readFileSync(join(path, 'summary.json'), 'utf8')) as { status: string; timings: Record<string, number> };
   assert.equal(summary.status, 'completed');
   assert.ok(summary.timings.figures_s > 0);
@@ -61,12 +64,31 @@ test('train mlp writes loss, accuracy, confusion and misclassified figures and a
 });
 
 /** A run directory as training leaves it, without training. */
-function fakeRun(root: string, id: string, kind: string, dataset: string, status: string, metrics: Record<string, number>, config: Record<string, unknown> = {}): void {
+function fakeRun(
+  root: string,
+  id: string,
+  kind: string,
+  dataset: string,
+  status: string,
+  metrics: Record<string, number>,
+  config: Record<string, unknown> = {},
+): void {
   mkdirSync(join(root, id), { recursive: true });
   writeFileSync(join(root, id, 'config.json'), JSON.stringify({ kind, config: { dataset, ...config }, dataset: { name: dataset, classes: 10 } }));
   writeFileSync(
     join(root, id, 'summary.json'),
-    JSON.stringify({ status, metrics, timings: { train_s: 1.25 }, kind, run_id: id, started_at: '2025-01-02T03:04:05.000Z', updated_at: '', pid: 0, step: 10, total_steps: 10 }),
+    JSON.stringify({
+      status,
+      metrics,
+      timings: { train_s: 1.25 },
+      kind,
+      run_id: id,
+      started_at: '2025-01-02T03:04:05.000Z',
+      updated_at: '',
+      pid: 0,
+      step: 10,
+      total_steps: 10,
+    }),
   );
 }
 
@@ -94,7 +116,12 @@ test('runs list shows dataset and headline metric per kind and filters by kind, 
   assert.deepEqual(ids(['--kind', 'som']), ['som-a']);
   assert.deepEqual(ids(['--status', 'completed']), ['ae-a', 'km-a', 'mlp-a']);
   assert.deepEqual(ids(['--dataset', 'usps', '--status', 'completed']), ['ae-a', 'km-a']);
-  const json = JSON.parse(cli(['runs', 'list', '--out', root, '--json', '--kind', 'mlp']).stdout) as { dataset: string; headline: unknown; metrics: Record<string, number>; status: string }[];
+  const json = JSON.parse(cli(['runs', 'list', '--out', root, '--json', '--kind', 'mlp']).stdout) as {
+    dataset: string;
+    headline: unknown;
+    metrics: Record<string, number>;
+    status: string;
+  }[];
   assert.deepEqual(json[0].headline, { name: 'test_accuracy', value: 0.9512 });
   assert.equal(json[0].dataset, 'mnist');
   assert.equal(json[0].metrics.test_loss, 0.2);
@@ -107,7 +134,15 @@ test('runs list shows dataset and headline metric per kind and filters by kind, 
 
 test('runs show prints the config one key per line, aligned, nested keys dotted and floats shortened', () => {
   const root = join(work, 'shown');
-  fakeRun(root, 'r1', 'ae', 'mnist', 'completed', { test_mse_mean_image: 0.0671234 }, { lr: 0.10000000149011612, hidden: [500, 500, 2000], noise_sweep: [0, 0.1] });
+  fakeRun(
+    root,
+    'r1',
+    'ae',
+    'mnist',
+    'completed',
+    { test_mse_mean_image: 0.0671234 },
+    { lr: 0.10000000149011612, hidden: [500, 500, 2000], noise_sweep: [0, 0.1] },
+  );
   const r = cli(['runs', 'show', 'r1', '--out', root]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');
@@ -116,9 +151,18 @@ test('runs show prints the config one key per line, aligned, nested keys dotted 
   assert.ok(lines.includes('    lr           0.1'), r.stdout);
   assert.ok(lines.includes('    hidden       [500, 500, 2000]'), r.stdout);
   assert.ok(lines.includes('    noise_sweep  [0, 0.1]'), r.stdout);
-  assert.ok(lines.some((l) => /^ {4}dataset\.classes\s+10$/.test(l)), r.stdout);
-  assert.ok(lines.some((l) => /^ {4}test_mse_mean_image\s+0\.0671\s+test MSE of the mean image$/.test(l)), r.stdout);
-  assert.ok(lines.some((l) => /^ {4}train_s\s+1\.25\s+training \(s\)$/.test(l)), r.stdout);
+  assert.ok(
+    lines.some((l) => /^ {4}dataset\.classes\s+10$/.test(l)),
+    r.stdout,
+  );
+  assert.ok(
+    lines.some((l) => /^ {4}test_mse_mean_image\s+0\.0671\s+test MSE of the mean image$/.test(l)),
+    r.stdout,
+  );
+  assert.ok(
+    lines.some((l) => /^ {4}train_s\s+1\.25\s+training \(s\)$/.test(l)),
+    r.stdout,
+  );
   assert.doesNotMatch(r.stdout, /\{"dataset"/, 'no JSON line');
   const json = JSON.parse(cli(['runs', 'show', 'r1', '--out', root, '--json']).stdout) as { config: { config: { lr: number } } };
   assert.equal(json.config.config.lr, 0.10000000149011612, '--json keeps the exact values');

@@ -106,7 +106,10 @@ describe('usage errors name the flag and its value (exit 2)', () => {
   test('--batch-size too large to allocate (was "Invalid typed array length", exit 1)', () => {
     const r = cli(['train', 'mlp', '--limit', '256', '--epochs', '1', '--batch-size', '100000000000']);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /--batch-size 100000000000: a minibatch of 100000000000 rows through a 784-100-10 model needs .* more than this machine's .* of memory/);
+    assert.match(
+      r.stderr,
+      /--batch-size 100000000000: a minibatch of 100000000000 rows through a 784-100-10 model needs .* more than this machine's .* of memory/,
+    );
     assert.doesNotMatch(r.stderr, /Invalid typed array length/);
   });
 
@@ -153,7 +156,10 @@ describe('progress in a log (stderr not a terminal)', () => {
     const r = cli(['train', 'mlp', '--dataset', 'mnist', '--limit', '256', '--epochs', '2']);
     assert.equal(r.code, 0, r.stderr);
     assertClean(r.stderr);
-    assert.match(r.stderr, /^epoch 1\/2: train loss [\d.]+, test accuracy [\d.]+%\nepoch 2\/2: .*\ntrain mlp: 100% 8\/8 steps \| epoch 2 \| loss [\d.]+ \| ETA 0s\n/m);
+    assert.match(
+      r.stderr,
+      /^epoch 1\/2: train loss [\d.]+, test accuracy [\d.]+%\nepoch 2\/2: .*\ntrain mlp: 100% 8\/8 steps \| epoch 2 \| loss [\d.]+ \| ETA 0s\n/m,
+    );
   });
 
   test('cluster kmeans is no longer silent between header and summary', () => {

@@ -115,7 +115,18 @@ describe('usage errors exit with code 2 and name the bad value', () => {
 test('train som (classic) writes a complete run directory, and eval recomputes its test metrics', () => {
   const res = completed(cli(['train', 'som', '--limit', '500', '--test-limit', '2000', '--epochs', '2', '--out', runs, '--json', '--quiet']));
   const p = res.path;
-  assertFiles(p, ['config.json', 'events.jsonl', 'summary.json', 'model/som.json', 'model/prototypes.npy', 'arrays/prototypes.npy', 'arrays/bmus.npy', 'arrays/labels.npy', 'arrays/test_bmus.npy', 'arrays/test_labels.npy']);
+  assertFiles(p, [
+    'config.json',
+    'events.jsonl',
+    'summary.json',
+    'model/som.json',
+    'model/prototypes.npy',
+    'arrays/prototypes.npy',
+    'arrays/bmus.npy',
+    'arrays/labels.npy',
+    'arrays/test_bmus.npy',
+    'arrays/test_labels.npy',
+  ]);
   const protos = readNpy(join(p, 'arrays', 'prototypes.npy'));
   assert.deepEqual(protos.shape, [64, 784]);
   assert.deepEqual(readNpy(join(p, 'arrays', 'bmus.npy')).shape, [500]);
@@ -135,7 +146,10 @@ test('train som (classic) writes a complete run directory, and eval recomputes i
   const config = JSON.parse(readFileSync(join(p, 'config.json'), 'utf8')) as { kind: string; config: Record<string, unknown> };
   assert.equal(config.kind, 'som');
   assert.equal(config.config.t_max, 4, 'classic defaults are filled into config.json');
-  const evals = readFileSync(join(p, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; iteration: number });
+  const evals = readFileSync(join(p, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; iteration: number });
   assert.ok(evals.filter((e) => e.type === 'eval').length >= 10);
 
   const ev = cli(['eval', res.run_id, '--out', runs, '--json']);
@@ -147,7 +161,14 @@ test('train som (classic) writes a complete run directory, and eval recomputes i
 test('cluster kmeans writes centroids, assignments, figures and metrics, and eval recomputes the test metrics', () => {
   const res = completed(cli(['cluster', 'kmeans', '--limit', '500', '--test-limit', '1000', '--restarts', '2', '--out', runs, '--json', '--quiet']));
   const p = res.path;
-  assertFiles(p, ['model/centroids.npy', 'model/kmeans.json', 'arrays/centroids.npy', 'arrays/labels.npy', 'arrays/assignments.npy', 'arrays/test_assignments.npy']);
+  assertFiles(p, [
+    'model/centroids.npy',
+    'model/kmeans.json',
+    'arrays/centroids.npy',
+    'arrays/labels.npy',
+    'arrays/assignments.npy',
+    'arrays/test_assignments.npy',
+  ]);
   assert.deepEqual(readNpy(join(p, 'arrays', 'centroids.npy')).shape, [10, 784], 'k defaults to the number of classes');
   assert.deepEqual(pngSize(join(p, 'figures', 'centroids.png')), [10 * 56 + 9 * 2, 56]);
   assertSvg(join(p, 'figures', 'sizes.svg'), /Cluster sizes, mnist train/);
@@ -167,10 +188,42 @@ test('a SOM trained through a saved encoder lives in the latent space and draws 
   mkdirSync(aeRun, { recursive: true });
   saveAutoencoder(join(aeRun, 'model'), new Autoencoder({ input: 784, hidden: [16], latent: 3, rng: new Rng(4) }));
   writeJsonAtomic(join(aeRun, 'config.json'), { kind: 'ae', config: { dataset: 'mnist' } });
-  writeJsonAtomic(join(aeRun, 'summary.json'), { status: 'completed', metrics: {}, timings: {}, kind: 'ae', run_id: 'ae-tiny', started_at: '', updated_at: '', pid: 0 });
+  writeJsonAtomic(join(aeRun, 'summary.json'), {
+    status: 'completed',
+    metrics: {},
+    timings: {},
+    kind: 'ae',
+    run_id: 'ae-tiny',
+    started_at: '',
+    updated_at: '',
+    pid: 0,
+  });
 
   const res = completed(
-    cli(['train', 'som', '--encoder', 'ae-tiny', '--algorithm', 'batch', '--epochs', '4', '--map', '4x5', '--topology', 'hexagonal', '--init', 'pca', '--limit', '500', '--test-limit', '1000', '--out', runs, '--json', '--quiet']),
+    cli([
+      'train',
+      'som',
+      '--encoder',
+      'ae-tiny',
+      '--algorithm',
+      'batch',
+      '--epochs',
+      '4',
+      '--map',
+      '4x5',
+      '--topology',
+      'hexagonal',
+      '--init',
+      'pca',
+      '--limit',
+      '500',
+      '--test-limit',
+      '1000',
+      '--out',
+      runs,
+      '--json',
+      '--quiet',
+    ]),
   );
   const p = res.path;
   assert.deepEqual(readNpy(join(p, 'arrays', 'prototypes.npy')).shape, [20, 3]);
@@ -180,7 +233,10 @@ test('a SOM trained through a saved encoder lives in the latent space and draws 
   // 5 columns of 56 px, 2 px apart, odd rows shifted right by half a cell (29 px).
   assert.deepEqual(pngSize(join(p, 'figures', 'prototypes.png')), [5 * 56 + 4 * 2 + 29, 4 * 56 + 3 * 2]);
   assertSvg(join(p, 'figures', 'classes.svg'), /<polygon class="cell"/);
-  assertFinite(res.metrics, SOM_METRICS.filter((m) => m !== 'prototype_kmeans_accuracy'));
+  assertFinite(
+    res.metrics,
+    SOM_METRICS.filter((m) => m !== 'prototype_kmeans_accuracy'),
+  );
   assertFinite(res.metrics, ['prototype_kmeans_accuracy', 'test_qe']);
   const ev = cli(['eval', res.run_id, '--out', runs, '--json']);
   assert.equal(ev.code, 0, ev.stderr);
@@ -189,7 +245,29 @@ test('a SOM trained through a saved encoder lives in the latent space and draws 
 
 test('a gradient SOM killed with SIGKILL and resumed ends with exactly the prototypes of the run left alone', async () => {
   // js backend: slow enough to be killed mid-run; every backend is deterministic.
-  const args = ['train', 'som', '--algorithm', 'gradient', '--backend', 'js', '--map', '4x4', '--limit', '500', '--test-limit', '200', '--batch-size', '25', '--iterations', '200', '--checkpoint-every', '10', '--eval-every', '50', '--quiet'];
+  const args = [
+    'train',
+    'som',
+    '--algorithm',
+    'gradient',
+    '--backend',
+    'js',
+    '--map',
+    '4x4',
+    '--limit',
+    '500',
+    '--test-limit',
+    '200',
+    '--batch-size',
+    '25',
+    '--iterations',
+    '200',
+    '--checkpoint-every',
+    '10',
+    '--eval-every',
+    '50',
+    '--quiet',
+  ];
   const alone = completed(cli([...args, '--out', join(work, 'alone'), '--json']));
 
   const killedRuns = join(work, 'killed');

@@ -73,14 +73,29 @@ test('train mlp writes a complete run directory whose model reloads to the same 
   const r = cli(['train', 'mlp', '--limit', '3000', '--epochs', '2', '--json', '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   const res = JSON.parse(r.stdout) as { run_id: string; path: string; metrics: Record<string, number> };
-  for (const f of ['config.json', 'events.jsonl', 'summary.json', 'model/model.json', 'model/weights.safetensors', 'arrays/test_predictions.npy', 'arrays/test_labels.npy']) {
+  for (const f of [
+    'config.json',
+    'events.jsonl',
+    'summary.json',
+    'model/model.json',
+    'model/weights.safetensors',
+    'arrays/test_predictions.npy',
+    'arrays/test_labels.npy',
+  ]) {
     assert.ok(existsSync(join(res.path, f)), `missing ${f}`);
   }
-  const summary = JSON.parse(readFileSync(join(res.path, 'summary.json'), 'utf8')) as { status: string; metrics: Record<string, number>; timings: Record<string, number> };
+  const summary = JSON.parse(readFileSync(join(res.path, 'summary.json'), 'utf8')) as {
+    status: string;
+    metrics: Record<string, number>;
+    timings: Record<string, number>;
+  };
   assert.equal(summary.status, 'completed');
   assert.ok(summary.metrics.test_accuracy > 0.85, `test accuracy ${summary.metrics.test_accuracy}`);
   assert.ok(summary.timings.train_s > 0);
-  const events = readFileSync(join(res.path, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+  const events = readFileSync(join(res.path, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string });
   assert.equal(events.filter((e) => e.type === 'epoch').length, 2);
   const ev = cli(['eval', res.run_id, '--json']);
   assert.equal(ev.code, 0, ev.stderr);
@@ -91,7 +106,23 @@ test('train mlp writes a complete run directory whose model reloads to the same 
 
 test('a run killed with SIGKILL and resumed ends with exactly the weights of the run left alone', async () => {
   // js backend: slow enough to be killed mid-run, and deterministic like every backend.
-  const args = ['train', 'mlp', '--backend', 'js', '--hidden', '32', '--limit', '2000', '--batch-size', '25', '--epochs', '2', '--checkpoint-every', '10', '--quiet'];
+  const args = [
+    'train',
+    'mlp',
+    '--backend',
+    'js',
+    '--hidden',
+    '32',
+    '--limit',
+    '2000',
+    '--batch-size',
+    '25',
+    '--epochs',
+    '2',
+    '--checkpoint-every',
+    '10',
+    '--quiet',
+  ];
   const alone = cli([...args, '--out', 'alone', '--json']);
   assert.equal(alone.code, 0, alone.stderr);
   const alonePath = (JSON.parse(alone.stdout) as { path: string }).path;
@@ -118,7 +149,30 @@ test('a run killed with SIGKILL and resumed ends with exactly the weights of the
 });
 
 test('SIGTERM stops a run with status interrupted and exit code 130, and it resumes to completion', async () => {
-  const child = spawn(process.execPath, [BIN, 'train', 'mlp', '--backend', 'js', '--hidden', '32', '--limit', '2000', '--batch-size', '25', '--epochs', '2', '--checkpoint-every', '10', '--quiet', '--out', 'term'], { cwd: work, stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'train',
+      'mlp',
+      '--backend',
+      'js',
+      '--hidden',
+      '32',
+      '--limit',
+      '2000',
+      '--batch-size',
+      '25',
+      '--epochs',
+      '2',
+      '--checkpoint-every',
+      '10',
+      '--quiet',
+      '--out',
+      'term',
+    ],
+    { cwd: work, stdio: 'ignore' },
+  );
   const runsDir = join(work, 'term');
   const code = await new Promise<number | null>((resolve) => {
     const timer = setInterval(() => {

@@ -135,17 +135,41 @@ const lossCases: LossCase[] = [
   {
     name: 'MSELoss',
     make: () => new MSELoss(),
-    data: (r) => ({ p: Tensor.from(Array.from({ length: 12 }, () => r.normal()), [4, 3]), t: Tensor.from(Array.from({ length: 12 }, () => r.normal()), [4, 3]) }),
+    data: (r) => ({
+      p: Tensor.from(
+        Array.from({ length: 12 }, () => r.normal()),
+        [4, 3],
+      ),
+      t: Tensor.from(
+        Array.from({ length: 12 }, () => r.normal()),
+        [4, 3],
+      ),
+    }),
   },
   {
     name: 'BCELoss',
     make: () => new BCELoss(),
-    data: (r) => ({ p: Tensor.from(Array.from({ length: 8 }, () => r.uniform(0.2, 0.8)), [4, 2]), t: Tensor.from(Array.from({ length: 8 }, () => (r.uniform() < 0.5 ? 0 : 1)), [4, 2]) }),
+    data: (r) => ({
+      p: Tensor.from(
+        Array.from({ length: 8 }, () => r.uniform(0.2, 0.8)),
+        [4, 2],
+      ),
+      t: Tensor.from(
+        Array.from({ length: 8 }, () => (r.uniform() < 0.5 ? 0 : 1)),
+        [4, 2],
+      ),
+    }),
   },
   {
     name: 'CrossEntropyLoss with class indices',
     make: () => new CrossEntropyLoss(),
-    data: (r) => ({ p: Tensor.from(Array.from({ length: 15 }, () => r.normal(0, 2)), [5, 3]), t: Int32Array.from({ length: 5 }, () => r.int(3)) }),
+    data: (r) => ({
+      p: Tensor.from(
+        Array.from({ length: 15 }, () => r.normal(0, 2)),
+        [5, 3],
+      ),
+      t: Int32Array.from({ length: 5 }, () => r.int(3)),
+    }),
   },
   {
     name: 'CrossEntropyLoss with soft targets',
@@ -157,7 +181,13 @@ const lossCases: LossCase[] = [
         t.data[i * 3] = a;
         t.data[i * 3 + 1] = 1 - a;
       }
-      return { p: Tensor.from(Array.from({ length: 15 }, () => r.normal(0, 2)), [5, 3]), t };
+      return {
+        p: Tensor.from(
+          Array.from({ length: 15 }, () => r.normal(0, 2)),
+          [5, 3],
+        ),
+        t,
+      };
     },
   },
 ];
@@ -168,7 +198,10 @@ function checkLoss(c: LossCase): void {
   const loss = c.make();
   loss.forward(p, t);
   const g = loss.backward().data.slice();
-  const e = compare(g, numericGrad(p.data, () => loss.forward(p, t)));
+  const e = compare(
+    g,
+    numericGrad(p.data, () => loss.forward(p, t)),
+  );
   assert.ok(e <= TOL, `${c.name}: gradient relative error ${e.toExponential(2)}`);
 }
 

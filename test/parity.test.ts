@@ -9,7 +9,17 @@ import { describe, test } from 'node:test';
 import { withBackend, type BackendName } from '../src/tensor/registry.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import type { Target } from '../src/nn/loss.js';
-import { buildLoss, buildModel, buildOptimizer, loadNamed, relErr, type LayerSpec, type LossSpec, type NamedArray, type OptimizerSpec } from './helpers/spec.js';
+import {
+  buildLoss,
+  buildModel,
+  buildOptimizer,
+  loadNamed,
+  relErr,
+  type LayerSpec,
+  type LossSpec,
+  type NamedArray,
+  type OptimizerSpec,
+} from './helpers/spec.js';
 
 interface Fixture {
   name: string;
@@ -77,7 +87,10 @@ function run(f: Fixture, fuse: boolean): void {
     const out = model.forward(x);
     const l = loss.forward(out, y);
     const dx = model.backward(loss.backward());
-    assert.ok(Math.abs(l - f.losses[step]) <= tolerance(f, 'losses') * Math.max(1, Math.abs(f.losses[step])), `step ${step}: loss ${l} vs torch ${f.losses[step]}`);
+    assert.ok(
+      Math.abs(l - f.losses[step]) <= tolerance(f, 'losses') * Math.max(1, Math.abs(f.losses[step])),
+      `step ${step}: loss ${l} vs torch ${f.losses[step]}`,
+    );
     if (step === 0) {
       assert.ok(Math.abs(l - f.first_step.loss) <= FLOOR * Math.max(1, Math.abs(f.first_step.loss)), `first loss ${l} vs ${f.first_step.loss}`);
       const scale = Math.max(...f.first_step.grads.map((g) => Math.max(...g.data.map(Math.abs))));

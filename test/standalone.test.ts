@@ -77,8 +77,25 @@ test('no file points outside the repository (sibling folders, a missing DESIGN.m
 });
 
 test('the rules catch what they are meant to, and leave ordinary text alone', () => {
-  const bad = [`see ../${SHARED}/DESIGN.md`, `--data-dir ../${SHARED}/data/usps`, `${SHARED}/notes/desom-reference.md`, 'cd /work/main', "'/root/data'", 'file:///home/me/x', 'C:\\Users\\me'];
-  const good = ['the runs shared the cores', 'shared helpers', 'https://example.org/home/page', 'src/work/x', '~/.cache/latentlab/mnist', '/usr/bin/python3', '/proc/self/status', '/runs\\/home/'];
+  const bad = [
+    `see ../${SHARED}/DESIGN.md`,
+    `--data-dir ../${SHARED}/data/usps`,
+    `${SHARED}/notes/desom-reference.md`,
+    'cd /work/main',
+    "'/root/data'",
+    'file:///home/me/x',
+    'C:\\Users\\me',
+  ];
+  const good = [
+    'the runs shared the cores',
+    'shared helpers',
+    'https://example.org/home/page',
+    'src/work/x',
+    '~/.cache/latentlab/mnist',
+    '/usr/bin/python3',
+    '/proc/self/status',
+    '/runs\\/home/',
+  ];
   const matches = (s: string): boolean => RULES.some((r) => r.re.test(s));
   for (const s of bad) assert.ok(matches(s), s);
   for (const s of good) assert.ok(!matches(s), s);

@@ -63,7 +63,10 @@ export const aeEpochCase: BenchCase = {
         unit: 'ms',
         ours: r.ours,
         peer: r.peer,
-        peer_name: r.peer === null ? null : `PyTorch ${String(r.fastestOut?.torch)} loop, randperm indexing (fastest of ${PEER_CONFIGS.length} thread/Adam configurations each round)`,
+        peer_name:
+          r.peer === null
+            ? null
+            : `PyTorch ${String(r.fastestOut?.torch)} loop, randperm indexing (fastest of ${PEER_CONFIGS.length} thread/Adam configurations each round)`,
         ratio: r.ratio,
         env,
         detail: {

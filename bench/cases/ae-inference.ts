@@ -35,7 +35,10 @@ export const aeInferenceCase: BenchCase = {
         unit: 'ms',
         ours: r.ours,
         peer: r.peer,
-        peer_name: r.peer === null ? null : `PyTorch ${String(r.fastestOut?.torch)} no_grad (fastest of ${TORCH_THREAD_CONFIGS.length} thread configurations each round)`,
+        peer_name:
+          r.peer === null
+            ? null
+            : `PyTorch ${String(r.fastestOut?.torch)} no_grad (fastest of ${TORCH_THREAD_CONFIGS.length} thread configurations each round)`,
         ratio: r.ratio,
         env,
         detail: {

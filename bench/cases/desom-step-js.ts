@@ -12,6 +12,17 @@ export const desomStepJsCase: BenchCase = {
     s.step();
     const ours = median(timeCalls(() => s.step(), 3));
     ctx.log(`desom-step on js: ${ours.toFixed(0)} ms/step (${(s.flops / ours / 1e6).toFixed(2)} GFLOP/s)`);
-    return [{ case: 'desom-step-js', unit: 'ms', ours, peer: null, peer_name: null, ratio: null, env: { backend: 'js', threads: 1, openblas_core: null }, detail: { gflops: s.flops / ours / 1e6 } }];
+    return [
+      {
+        case: 'desom-step-js',
+        unit: 'ms',
+        ours,
+        peer: null,
+        peer_name: null,
+        ratio: null,
+        env: { backend: 'js', threads: 1, openblas_core: null },
+        detail: { gflops: s.flops / ours / 1e6 },
+      },
+    ];
   },
 };

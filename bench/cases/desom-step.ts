@@ -162,11 +162,20 @@ function measure(ctx: Parameters<BenchCase['run']>[0], name: string, peerArgs: s
       if (out === null) continue;
       torchVersion = String(out.torch);
       const ms = out.ms_per_step_median as number;
-      peerDetail.push({ round, label: c.label, ms, ms_fwd_bwd: out.ms_fwd_bwd as number, ms_adam: out.ms_adam as number, other_cores: out.other_cores as number });
+      peerDetail.push({
+        round,
+        label: c.label,
+        ms,
+        ms_fwd_bwd: out.ms_fwd_bwd as number,
+        ms_adam: out.ms_adam as number,
+        other_cores: out.other_cores as number,
+      });
       ctx.log(`${name} round ${round + 1}: PyTorch (${c.label}) ${ms.toFixed(2)} ms/step (Adam ${(out.ms_adam as number).toFixed(1)} ms)`);
       best = Math.min(best, ms);
     }
-    ctx.log(`${name} round ${round + 1}: latentlab ${ours.toFixed(2)} ms/step (${(s.flops / ours / 1e6).toFixed(1)} GFLOP/s); best PyTorch ${best.toFixed(2)} ms; ratio ${(ours / best).toFixed(3)}`);
+    ctx.log(
+      `${name} round ${round + 1}: latentlab ${ours.toFixed(2)} ms/step (${(s.flops / ours / 1e6).toFixed(1)} GFLOP/s); best PyTorch ${best.toFixed(2)} ms; ratio ${(ours / best).toFixed(3)}`,
+    );
     oursRounds.push(ours);
     if (Number.isFinite(best)) {
       peerRounds.push(best);

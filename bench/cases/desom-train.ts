@@ -37,7 +37,18 @@ const ours = join(dirname(fileURLToPath(import.meta.url)), '..', 'desom-train-ou
 /** One run of bench/desom-train-ours.ts in a fresh node process (the runner's environment: OpenBLAS overrides unset). */
 function runOurs(ctx: BenchContext, dataDir: string, precision: MatmulPrecision): PeerOutput & { process_ms: number } {
   const t0 = performance.now();
-  const args = ['--threads', String(ctx.threads), '--data-dir', dataDir, '--iterations', String(ITERATIONS), '--schedule-iterations', String(SCHEDULE_ITERATIONS), '--matmul-precision', precision];
+  const args = [
+    '--threads',
+    String(ctx.threads),
+    '--data-dir',
+    dataDir,
+    '--iterations',
+    String(ITERATIONS),
+    '--schedule-iterations',
+    String(SCHEDULE_ITERATIONS),
+    '--matmul-precision',
+    precision,
+  ];
   const r = spawnSync(process.execPath, ['--import', 'tsx', ours, ...args], {
     env: process.env,
     encoding: 'utf8',
@@ -45,7 +56,9 @@ function runOurs(ctx: BenchContext, dataDir: string, precision: MatmulPrecision)
   });
   const processMs = performance.now() - t0;
   if (r.status !== 0) {
-    throw new Error(`desom-train: bench/desom-train-ours.ts failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? '').trim().split('\n').slice(-4).join(' | ')}`);
+    throw new Error(
+      `desom-train: bench/desom-train-ours.ts failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? '').trim().split('\n').slice(-4).join(' | ')}`,
+    );
   }
   const line = r.stdout.trim().split('\n').pop() ?? '';
   return { ...(JSON.parse(line) as PeerOutput), process_ms: processMs };
@@ -101,7 +114,11 @@ async function runCase(ctx: BenchContext, name: string, precision: MatmulPrecisi
   // training run and only the fastest one runs the timed rounds.
   const probes: { label: string; ms_per_step: number; other_cores: unknown }[] = [];
   for (const c of PEER_CONFIGS) {
-    const out = ctx.peer('desom_train_torch.py', ['--data-dir', dir, '--iterations', String(PROBE_ITERATIONS), '--no-eval', ...autocast, ...c.args], c.env ?? {});
+    const out = ctx.peer(
+      'desom_train_torch.py',
+      ['--data-dir', dir, '--iterations', String(PROBE_ITERATIONS), '--no-eval', ...autocast, ...c.args],
+      c.env ?? {},
+    );
     if (out === null) continue;
     probes.push({ label: c.label, ms_per_step: num(out, 'ms_per_step_steady'), other_cores: out.other_cores ?? null });
     ctx.log(`${name}: PyTorch probe (${c.label}) ${num(out, 'ms_per_step_steady').toFixed(1)} ms/step`);
@@ -149,7 +166,10 @@ async function runCase(ctx: BenchContext, name: string, precision: MatmulPrecisi
     `${name}: latentlab ${(oursMs / 1000).toFixed(1)} s, PyTorch ${peerMs === null ? '—' : `${(peerMs / 1000).toFixed(1)} s`}, ratio ${ratio === null ? '—' : ratio.toFixed(3)}; ` +
       `peak RSS latentlab ${oursRss.toFixed(0)} MB (limit ${RSS_LIMIT_MB}), PyTorch ${peerRss === null ? '—' : peerRss.toFixed(0)} MB`,
   );
-  const peerName = peerMs === null ? null : `PyTorch ${torch}${autocast.length > 0 ? ', bfloat16 autocast' : ''} (${chosen?.label}, the fastest in a ${PROBE_ITERATIONS}-step probe)`;
+  const peerName =
+    peerMs === null
+      ? null
+      : `PyTorch ${torch}${autocast.length > 0 ? ', bfloat16 autocast' : ''} (${chosen?.label}, the fastest in a ${PROBE_ITERATIONS}-step probe)`;
   const rows: Row[] = [
     {
       case: name,

@@ -9,4 +9,15 @@ import { desomTrainBf16Case, desomTrainCase } from './desom-train.js';
 import { kmeansMnistCase } from './kmeans-mnist.js';
 import { sgemmCase } from './sgemm.js';
 
-export const CASES: readonly BenchCase[] = [desomStepCase, desomStepBf16Case, desomStepJsCase, sgemmCase, aeInferenceCase, aeEpochCase, bmuMnistCase, kmeansMnistCase, desomTrainCase, desomTrainBf16Case];
+export const CASES: readonly BenchCase[] = [
+  desomStepCase,
+  desomStepBf16Case,
+  desomStepJsCase,
+  sgemmCase,
+  aeInferenceCase,
+  aeEpochCase,
+  bmuMnistCase,
+  kmeansMnistCase,
+  desomTrainCase,
+  desomTrainBf16Case,
+];

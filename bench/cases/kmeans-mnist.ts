@@ -49,7 +49,22 @@ export const kmeansMnistCase: BenchCase = {
     const { x, npy } = await ctx.mnist('all');
     const env = ctx.useNative();
     const centroidsNpy = ctx.tmpPath('kmeans-peer-centroids.npy');
-    const peerArgs = (restarts: number): string[] => ['--data', npy, '--k', String(K), '--n-init', String(restarts), '--max-iter', String(MAX_ITER), '--tol', String(TOL), '--seed', String(SEED), '--out', centroidsNpy];
+    const peerArgs = (restarts: number): string[] => [
+      '--data',
+      npy,
+      '--k',
+      String(K),
+      '--n-init',
+      String(restarts),
+      '--max-iter',
+      String(MAX_ITER),
+      '--tol',
+      String(TOL),
+      '--seed',
+      String(SEED),
+      '--out',
+      centroidsNpy,
+    ];
 
     // A 10-restart scikit-learn fit takes minutes here, so each thread layout is first probed with
     // a 1-restart fit (same maxIter) and only the faster one runs the timed 10-restart fit.
@@ -72,15 +87,21 @@ export const kmeansMnistCase: BenchCase = {
     const ours = step.value;
     const oursMs = performance.now() - t0;
     const oursInertia = inertiaOf(x, ours.centroids);
-    ctx.log(`kmeans-mnist: latentlab ${oursMs.toFixed(0)} ms, inertia ${oursInertia.toFixed(1)}, ${ours.iterations} iterations (restart ${ours.restart}), converged ${ours.converged}; the 10 restarts' inertias span ${Math.min(...restartInertias).toFixed(0)}–${Math.max(...restartInertias).toFixed(0)}`);
+    ctx.log(
+      `kmeans-mnist: latentlab ${oursMs.toFixed(0)} ms, inertia ${oursInertia.toFixed(1)}, ${ours.iterations} iterations (restart ${ours.restart}), converged ${ours.converged}; the 10 restarts' inertias span ${Math.min(...restartInertias).toFixed(0)}–${Math.max(...restartInertias).toFixed(0)}`,
+    );
 
     const out = chosen === null ? null : ctx.peer('kmeans_sklearn.py', [...peerArgs(RESTARTS), ...chosen.args], chosen.env ?? {});
     const peerMs = out === null ? null : (out.ms_median as number);
     const peerInertia = out === null ? null : inertiaOf(x, tensorFromNpy(readNpy(centroidsNpy)));
     const inertiaRatio = peerInertia === null ? null : oursInertia / peerInertia;
     if (out !== null && chosen !== null && peerMs !== null && peerInertia !== null && inertiaRatio !== null) {
-      ctx.log(`kmeans-mnist: scikit-learn (${chosen.label}) ${peerMs.toFixed(0)} ms, inertia ${String(out.inertia)} (recomputed ${peerInertia.toFixed(1)}), ${String(out.n_iter)} iterations, converged ${String(out.converged)}`);
-      ctx.log(`kmeans-mnist: time ratio ${(oursMs / peerMs).toFixed(3)}; inertia ours / scikit-learn = ${inertiaRatio.toFixed(5)}${inertiaRatio > 1.001 ? ' (ours is higher)' : ''}`);
+      ctx.log(
+        `kmeans-mnist: scikit-learn (${chosen.label}) ${peerMs.toFixed(0)} ms, inertia ${String(out.inertia)} (recomputed ${peerInertia.toFixed(1)}), ${String(out.n_iter)} iterations, converged ${String(out.converged)}`,
+      );
+      ctx.log(
+        `kmeans-mnist: time ratio ${(oursMs / peerMs).toFixed(3)}; inertia ours / scikit-learn = ${inertiaRatio.toFixed(5)}${inertiaRatio > 1.001 ? ' (ours is higher)' : ''}`,
+      );
     }
     return [
       {

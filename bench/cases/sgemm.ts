@@ -5,12 +5,29 @@ import { median, type BenchCase } from '../common.js';
 
 /** "MxKxN:op": C (M×N) with inner dimension K; op nt = A·Bᵀ (forward), nn = dY·W (input grad), tn = dYᵀ·X (weight grad). */
 export const DESOM_SHAPES = [
-  '256x784x500:nt', '256x500x500:nt', '256x500x2000:nt', '256x2000x10:nt',
-  '256x10x2000:nt', '256x2000x500:nt', '256x500x500:nt', '256x500x784:nt',
-  '256x784x500:nn', '256x500x500:nn', '256x500x2000:nn', '256x2000x10:nn',
-  '256x10x2000:nn', '256x2000x500:nn', '256x500x500:nn',
-  '784x256x500:tn', '500x256x500:tn', '500x256x2000:tn', '2000x256x10:tn',
-  '10x256x2000:tn', '2000x256x500:tn', '500x256x500:tn', '500x256x784:tn',
+  '256x784x500:nt',
+  '256x500x500:nt',
+  '256x500x2000:nt',
+  '256x2000x10:nt',
+  '256x10x2000:nt',
+  '256x2000x500:nt',
+  '256x500x500:nt',
+  '256x500x784:nt',
+  '256x784x500:nn',
+  '256x500x500:nn',
+  '256x500x2000:nn',
+  '256x2000x10:nn',
+  '256x10x2000:nn',
+  '256x2000x500:nn',
+  '256x500x500:nn',
+  '784x256x500:tn',
+  '500x256x500:tn',
+  '500x256x2000:tn',
+  '2000x256x10:tn',
+  '10x256x2000:tn',
+  '2000x256x500:tn',
+  '500x256x500:tn',
+  '500x256x784:tn',
 ];
 
 export interface SgemmResult {
@@ -80,7 +97,9 @@ export const sgemmCase: BenchCase = {
       flops += fl;
       tOurs += fl / (o * 1e9);
       if (p !== null) tPeer += fl / (p * 1e9);
-      ctx.log(`sgemm ${shape.padEnd(16)} ours ${o.toFixed(1).padStart(6)} GFLOP/s  PyTorch ${p === null ? '—' : p.toFixed(1).padStart(6)}  ours/PyTorch ${p === null ? '—' : (o / p).toFixed(3)}`);
+      ctx.log(
+        `sgemm ${shape.padEnd(16)} ours ${o.toFixed(1).padStart(6)} GFLOP/s  PyTorch ${p === null ? '—' : p.toFixed(1).padStart(6)}  ours/PyTorch ${p === null ? '—' : (o / p).toFixed(3)}`,
+      );
       return { shape, ours_gflops: o, peer_gflops: p, ratio: p === null ? null : o / p };
     });
     const oursG = flops / tOurs / 1e9;

@@ -19,7 +19,10 @@ import { DATASETS } from '../../src/data/registry.js';
 import { loadUsps } from '../../src/data/usps.js';
 
 const ROOT = process.env.LATENTLAB_DATA_DIR;
-if (!ROOT) throw new Error('real-data.test: LATENTLAB_DATA_DIR is not set; run `npm run test:data` with it pointing at the directory holding mnist/, fashion-mnist/, usps/');
+if (!ROOT)
+  throw new Error(
+    'real-data.test: LATENTLAB_DATA_DIR is not set; run `npm run test:data` with it pointing at the directory holding mnist/, fashion-mnist/, usps/',
+  );
 const DATA: string = ROOT;
 const CHECKSUMMED = (['mnist', 'fashion-mnist', 'usps'] as const).filter((d) => existsSync(join(DATA, d)));
 
@@ -90,7 +93,11 @@ test('LATENTLAB_DATA_DIR holds the three datasets with their canonical file name
 test("the registry's sha256 and sizes match the real files, gzipped", async () => {
   for (const name of CHECKSUMMED) {
     const report = await verifyDataset(name, join(DATA, name));
-    assert.deepEqual(report.files.map((f) => f.status), DATASETS[name].files.map(() => 'ok'), `${name}: ${JSON.stringify(report.files)}`);
+    assert.deepEqual(
+      report.files.map((f) => f.status),
+      DATASETS[name].files.map(() => 'ok'),
+      `${name}: ${JSON.stringify(report.files)}`,
+    );
     for (const f of DATASETS[name].files) assert.equal(statSync(join(DATA, name, f.name)).size, f.bytes, f.name);
   }
 });
@@ -104,11 +111,18 @@ test("the registry's sha256 and sizes match the real files gunzipped, and the mn
       await pipeline(createReadStream(join(DATA, name, f.name)), createGunzip(), createWriteStream(join(raw, f.raw.name)));
     }
     const report = await verifyDataset(name, raw);
-    assert.deepEqual(report.files.map((f) => f.status), DATASETS[name].files.map(() => 'ok'), `${name} raw: ${JSON.stringify(report.files)}`);
+    assert.deepEqual(
+      report.files.map((f) => f.status),
+      DATASETS[name].files.map(() => 'ok'),
+      `${name} raw: ${JSON.stringify(report.files)}`,
+    );
     assert.ok(report.files.every((f) => f.path !== null && !f.path.endsWith('.gz')));
   }
   const pkg = await verifyDataset('mnist', mnistPackageDir());
-  assert.deepEqual(pkg.files.map((f) => f.status), ['ok', 'ok', 'ok', 'ok']);
+  assert.deepEqual(
+    pkg.files.map((f) => f.status),
+    ['ok', 'ok', 'ok', 'ok'],
+  );
 });
 
 test('MNIST loads from LATENTLAB_DATA_DIR with 60,000 + 10,000 images and the known label histograms', async () => {
@@ -186,4 +200,3 @@ test('the real files import into an empty cache and verify there', async () => {
     assert.equal((await verifyDataset(name, r.dir)).ok, true, name);
   }
 });
-

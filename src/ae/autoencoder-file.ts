@@ -57,7 +57,10 @@ const aeSchema = z.strictObject({
  * {format: "pt"}.
  */
 export function saveAutoencoder(dir: string, ae: Autoencoder, metadata?: Record<string, string>): void {
-  if (!(ae instanceof Autoencoder)) throw new TypeError(`saveAutoencoder: expected an Autoencoder, got ${ae === null || typeof ae !== 'object' ? String(ae) : (ae as object).constructor.name}`);
+  if (!(ae instanceof Autoencoder))
+    throw new TypeError(
+      `saveAutoencoder: expected an Autoencoder, got ${ae === null || typeof ae !== 'object' ? String(ae) : (ae as object).constructor.name}`,
+    );
   const c = ae.options;
   const json: AutoencoderJson = {
     format: AUTOENCODER_FORMAT,
@@ -99,7 +102,8 @@ export function loadAutoencoder(dir: string): Autoencoder {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new TypeError(`${fn}: expected a JSON object, got ${JSON.stringify(raw)}`);
   const o = raw as Record<string, unknown>;
   if (o.format !== AUTOENCODER_FORMAT) throw new TypeError(`${fn}: expected format ${JSON.stringify(AUTOENCODER_FORMAT)}, got ${JSON.stringify(o.format)}`);
-  if (o.version !== AUTOENCODER_VERSION) throw new RangeError(`${fn}: unsupported version ${JSON.stringify(o.version)}; this latentlab reads version ${AUTOENCODER_VERSION}`);
+  if (o.version !== AUTOENCODER_VERSION)
+    throw new RangeError(`${fn}: unsupported version ${JSON.stringify(o.version)}; this latentlab reads version ${AUTOENCODER_VERSION}`);
   const parsed = aeSchema.safeParse(o.autoencoder);
   if (!parsed.success) {
     const iss = parsed.error.issues[0];
@@ -120,7 +124,8 @@ export function loadAutoencoder(dir: string): Autoencoder {
   });
   for (const part of ['encoder', 'decoder'] as const) {
     const expected = JSON.stringify(describeModule(ae[part]));
-    if (JSON.stringify(o[part]) !== expected) throw new RangeError(`${fn}: the ${part} description does not match the one the autoencoder options build (${expected})`);
+    if (JSON.stringify(o[part]) !== expected)
+      throw new RangeError(`${fn}: the ${part} description does not match the one the autoencoder options build (${expected})`);
   }
   const listed = Array.isArray(o.parameters) ? (o.parameters as Array<{ name?: unknown }>).map((e) => e?.name) : [];
   const names = [...ae.namedParameters().keys()];

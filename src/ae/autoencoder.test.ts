@@ -44,7 +44,10 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-12): numb
 
 function uniformData(rows: number, cols: number, seed: number): Tensor {
   const rng = new Rng(seed);
-  return Tensor.from(Array.from({ length: rows * cols }, () => rng.uniform()), [rows, cols]);
+  return Tensor.from(
+    Array.from({ length: rows * cols }, () => rng.uniform()),
+    [rows, cols],
+  );
 }
 
 test("seed 001's autoencoder has the layers of its PyTorch listing", () => {
@@ -54,18 +57,31 @@ test("seed 001's autoencoder has the layers of its PyTorch listing", () => {
   assert.deepEqual(kinds(ae.decoder), ['Linear', 'Tanh', 'Linear', 'Sigmoid']);
   assert.deepEqual(
     [...ae.encoder.modules, ...ae.decoder.modules].filter((m) => m instanceof Linear).map((m) => [m.inFeatures, m.outFeatures]),
-    [[784, 128], [128, 2], [2, 128], [128, 784]],
+    [
+      [784, 128],
+      [128, 2],
+      [2, 128],
+      [128, 784],
+    ],
   );
   assert.equal(ae.parameterCount(), 784 * 128 + 128 + 128 * 2 + 2 + 2 * 128 + 128 + 128 * 784 + 784);
-  assert.deepEqual([...ae.namedParameters().keys()], [
-    'encoder.0.weight', 'encoder.0.bias', 'encoder.2.weight', 'encoder.2.bias',
-    'decoder.0.weight', 'decoder.0.bias', 'decoder.2.weight', 'decoder.2.bias',
-  ]);
+  assert.deepEqual(
+    [...ae.namedParameters().keys()],
+    ['encoder.0.weight', 'encoder.0.bias', 'encoder.2.weight', 'encoder.2.bias', 'decoder.0.weight', 'decoder.0.bias', 'decoder.2.weight', 'decoder.2.bias'],
+  );
   assert.equal(ae.options.init, 'torch_default');
 });
 
 test('the decoder mirrors the encoder unless decoderHidden is given, and activations follow the options', () => {
-  const ae = new Autoencoder({ input: 20, hidden: [16, 8], latent: 3, activation: 'relu', latentActivation: 'tanh', outputActivation: 'identity', rng: new Rng(0) });
+  const ae = new Autoencoder({
+    input: 20,
+    hidden: [16, 8],
+    latent: 3,
+    activation: 'relu',
+    latentActivation: 'tanh',
+    outputActivation: 'identity',
+    rng: new Rng(0),
+  });
   const lin = (s: Autoencoder['encoder']) => s.modules.filter((m) => m instanceof Linear).map((m) => m.outFeatures);
   assert.deepEqual(lin(ae.encoder), [16, 8, 3]);
   assert.deepEqual(lin(ae.decoder), [8, 16, 20]);
@@ -84,7 +100,10 @@ test('forward, encode, decode and reconstruct give the documented shapes and agr
   const x = uniformData(10, 12, 2);
   const y = ae.forward(x);
   assert.deepEqual(y.shape, [10, 12]);
-  assert.ok(y.data.every((v) => v > 0 && v < 1), 'sigmoid output in (0, 1)');
+  assert.ok(
+    y.data.every((v) => v > 0 && v < 1),
+    'sigmoid output in (0, 1)',
+  );
   const z = ae.encode(x, 3);
   assert.deepEqual(z.shape, [10, 2]);
   const r = ae.reconstruct(x, 4);
@@ -123,7 +142,10 @@ test('bad options and inputs are refused with errors naming the value', () => {
   assert.throws(() => new Autoencoder({ input: 0, hidden: [4], latent: 2, rng }), /Autoencoder: expected input to be a positive integer, got 0/);
   assert.throws(() => new Autoencoder({ input: 8, hidden: [4, 2.5], latent: 2, rng }), /Autoencoder: expected hidden\[1\] to be a positive integer, got 2.5/);
   assert.throws(() => new Autoencoder({ input: 8, hidden: [4], latent: -1, rng }), /expected latent to be a positive integer, got -1/);
-  assert.throws(() => new Autoencoder({ input: 8, hidden: [4], latent: 2, activation: 'gelu' as never, rng }), /expected activation to be one of tanh, relu, sigmoid, leaky_relu, identity, got "gelu"/);
+  assert.throws(
+    () => new Autoencoder({ input: 8, hidden: [4], latent: 2, activation: 'gelu' as never, rng }),
+    /expected activation to be one of tanh, relu, sigmoid, leaky_relu, identity, got "gelu"/,
+  );
   assert.throws(() => new Autoencoder({ input: 8, hidden: [4], latent: 2, init: 'xavier' as never, rng }), /expected init to be one of .*got "xavier"/);
   assert.throws(() => new Autoencoder({ input: 8, hidden: [4], latent: 2, rng: undefined as never }), /Autoencoder: expected rng to be an Rng/);
   const ae = new Autoencoder({ input: 8, hidden: [4], latent: 2, rng });
@@ -135,7 +157,7 @@ test('bad options and inputs are refused with errors naming the value', () => {
 
 for (const backendName of ['js', 'native'] as BackendName[]) {
   describe(`PyTorch parity of seed 001's autoencoder on the ${backendName} backend`, () => {
-    test('5 Adam steps from the same weights give PyTorch\'s losses, weights, codes and reconstructions', () => {
+    test("5 Adam steps from the same weights give PyTorch's losses, weights, codes and reconstructions", () => {
       withBackend(backendName, () => {
         const ae = new Autoencoder({ input: 64, hidden: [128], latent: 2, rng: new Rng(7) });
         assert.deepEqual([...ae.namedParameters().keys()], fixture.state_dict_keys, 'state_dict names as the torch module');

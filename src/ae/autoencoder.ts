@@ -70,7 +70,8 @@ function checkSizes(fn: string, what: string, v: unknown): readonly number[] {
 }
 
 function checkActivation(fn: string, what: string, v: unknown): AeActivation {
-  if (!AE_ACTIVATIONS.includes(v as AeActivation)) throw new RangeError(`${fn}: expected ${what} to be one of ${AE_ACTIVATIONS.join(', ')}, got ${JSON.stringify(v)}`);
+  if (!AE_ACTIVATIONS.includes(v as AeActivation))
+    throw new RangeError(`${fn}: expected ${what} to be one of ${AE_ACTIVATIONS.join(', ')}, got ${JSON.stringify(v)}`);
   return v as AeActivation;
 }
 
@@ -83,7 +84,8 @@ export function resolveAutoencoderOptions(o: Omit<AutoencoderOptions, 'rng'>, fn
   const decoderHidden = o.decoderHidden === undefined ? [...hidden].reverse() : checkSizes(fn, 'decoderHidden', o.decoderHidden);
   const init = o.init ?? 'torch_default';
   if (!INIT_NAMES.includes(init)) throw new RangeError(`${fn}: expected init to be one of ${INIT_NAMES.join(', ')}, got ${JSON.stringify(init)}`);
-  if (o.inputGrad !== undefined && typeof o.inputGrad !== 'boolean') throw new TypeError(`${fn}: expected inputGrad to be a boolean, got ${String(o.inputGrad)}`);
+  if (o.inputGrad !== undefined && typeof o.inputGrad !== 'boolean')
+    throw new TypeError(`${fn}: expected inputGrad to be a boolean, got ${String(o.inputGrad)}`);
   return {
     input: o.input,
     hidden,

@@ -19,7 +19,10 @@ test('gaussian noise of scale c has standard deviation c before clipping (seed 0
   const std = Math.sqrt(variance / y.size);
   assert.ok(Math.abs(mean) < 0.005, `mean ${mean}`);
   assert.ok(Math.abs(std - 0.1) < 0.003, `std ${std}`);
-  assert.ok(x.data.every((v) => v === 0.5), 'the input is untouched');
+  assert.ok(
+    x.data.every((v) => v === 0.5),
+    'the input is untouched',
+  );
 });
 
 test('gaussian noise is clipped to [0, 1] by default and not when clip is false', () => {
@@ -57,7 +60,10 @@ test('the same generator state gives the same noise; scale 0 changes nothing', (
 test('bad noise options are refused with errors naming the value', () => {
   const x = constant(1, 0.5);
   const rng = new Rng(0);
-  assert.throws(() => addNoise(x, { kind: 'poisson' as never, scale: 0.1 }, rng), /addNoise: expected noise kind to be one of gaussian, masking, salt_pepper, got "poisson"/);
+  assert.throws(
+    () => addNoise(x, { kind: 'poisson' as never, scale: 0.1 }, rng),
+    /addNoise: expected noise kind to be one of gaussian, masking, salt_pepper, got "poisson"/,
+  );
   assert.throws(() => addNoise(x, { kind: 'gaussian', scale: -1 }, rng), /addNoise: expected noise scale ≥ 0 \(finite\), got -1/);
   assert.throws(() => addNoise(x, { kind: 'masking', scale: 1.5 }, rng), /addNoise: expected a masking noise scale \(a probability\) between 0 and 1, got 1.5/);
   assert.throws(() => addNoise(x, { kind: 'gaussian', scale: NaN }, rng), /got NaN/);

@@ -58,7 +58,16 @@ test('a denoising run interrupted after 1 epoch and resumed from its checkpoint 
         const st = loadCheckpoint(dir, ae, optimizer);
         assert.equal(st.step, stopAfter);
         const steps: number[] = [];
-        for (const e of trainAutoencoderSteps({ model: ae, optimizer, x, batchSize: 6, epochs: 2, rng: Rng.fromState(st.rng.loop), noise, startStep: st.step })) {
+        for (const e of trainAutoencoderSteps({
+          model: ae,
+          optimizer,
+          x,
+          batchSize: 6,
+          epochs: 2,
+          rng: Rng.fromState(st.rng.loop),
+          noise,
+          startStep: st.step,
+        })) {
           if (e.type === 'step') steps.push(e.step);
         }
         assert.equal(steps[0], stopAfter);
@@ -97,7 +106,9 @@ test('epoch events carry the train loss and the validation reconstruction loss',
   const x = bumps(30, 8, 3);
   const val = bumps(10, 8, 4);
   const ae = new Autoencoder({ input: 8, hidden: [4], latent: 2, rng: new Rng(0) });
-  const events: TrainEvent[] = [...trainAutoencoderSteps({ model: ae, optimizer: new SGD(ae.parameters(), { lr: 0.1 }), x, batchSize: 8, epochs: 2, rng: new Rng(0), validation: val })];
+  const events: TrainEvent[] = [
+    ...trainAutoencoderSteps({ model: ae, optimizer: new SGD(ae.parameters(), { lr: 0.1 }), x, batchSize: 8, epochs: 2, rng: new Rng(0), validation: val }),
+  ];
   assert.deepEqual(
     events.map((e) => e.type),
     ['step', 'step', 'step', 'step', 'epoch', 'step', 'step', 'step', 'step', 'epoch'],
@@ -106,8 +117,13 @@ test('epoch events carry the train loss and the validation reconstruction loss',
   assert.ok(last.loss > 0 && Number.isFinite(last.loss));
   assert.ok(last.validation !== undefined);
   assert.ok(Math.abs(last.validation.loss - reconstructionMse(ae, val)) < 1e-7, `${last.validation.loss} vs ${reconstructionMse(ae, val)}`);
-  const bce = [...trainAutoencoderSteps({ model: ae, optimizer: new SGD(ae.parameters(), { lr: 0.1 }), loss: 'bce', x, batchSize: 8, epochs: 1, rng: new Rng(0) })];
-  assert.ok(bce.every((e) => e.loss > 0.3), 'BCE of [0,1] images is far above their MSE');
+  const bce = [
+    ...trainAutoencoderSteps({ model: ae, optimizer: new SGD(ae.parameters(), { lr: 0.1 }), loss: 'bce', x, batchSize: 8, epochs: 1, rng: new Rng(0) }),
+  ];
+  assert.ok(
+    bce.every((e) => e.loss > 0.3),
+    'BCE of [0,1] images is far above their MSE',
+  );
 });
 
 test('reconstructionMse is the mean over every pixel, and noiseSweep grows with the noise scale', () => {
@@ -119,7 +135,10 @@ test('reconstructionMse is the mean over every pixel, and noiseSweep grows with 
   for (let i = 0; i < x.size; i++) sq += (r.data[i] - x.data[i]) ** 2;
   assert.ok(Math.abs(reconstructionMse(ae, x, { batchSize: 7 }) - sq / x.size) < 1e-9);
   const sweep = noiseSweep(ae, x, [0, 0.1, 0.5, 1], { rng: new Rng(1) });
-  assert.deepEqual(sweep.map((s) => s.scale), [0, 0.1, 0.5, 1]);
+  assert.deepEqual(
+    sweep.map((s) => s.scale),
+    [0, 0.1, 0.5, 1],
+  );
   assert.ok(Math.abs(sweep[0].mse - sq / x.size) < 1e-9, 'scale 0 is the clean MSE');
   for (let i = 1; i < sweep.length; i++) assert.ok(sweep[i].mse > sweep[i - 1].mse, JSON.stringify(sweep));
   assert.deepEqual(noiseSweep(ae, x, [0.5], { rng: new Rng(1), kind: 'masking' }), noiseSweep(ae, x, [0.5], { rng: new Rng(1), kind: 'masking' }));
@@ -136,9 +155,15 @@ test('bad training and scoring options are refused with errors naming the value'
   assert.throws(() => run({ batchSize: 0 }), /train: expected batchSize to be a positive integer, got 0/);
   assert.throws(() => run({ model: {} as never }), /trainAutoencoder: expected an Autoencoder, got Object/);
   const linearOut = new Autoencoder({ input: 8, hidden: [4], latent: 2, outputActivation: 'identity', rng: new Rng(0) });
-  assert.throws(() => run({ model: linearOut, optimizer: new SGD(linearOut.parameters(), { lr: 0.1 }), loss: 'bce' }), /bce loss needs probabilities, i.e. outputActivation 'sigmoid', got 'identity'/);
+  assert.throws(
+    () => run({ model: linearOut, optimizer: new SGD(linearOut.parameters(), { lr: 0.1 }), loss: 'bce' }),
+    /bce loss needs probabilities, i.e. outputActivation 'sigmoid', got 'identity'/,
+  );
   assert.throws(() => reconstructionMse(ae, x, { noise: { kind: 'gaussian', scale: 0.1 } }), /reconstructionMse: noise needs an rng to draw from/);
-  assert.throws(() => noiseSweep(ae, x, [0.1, 2], { kind: 'masking', rng: new Rng(0) }), /noiseSweep: expected a masking noise scale \(a probability\) between 0 and 1, got 2/);
+  assert.throws(
+    () => noiseSweep(ae, x, [0.1, 2], { kind: 'masking', rng: new Rng(0) }),
+    /noiseSweep: expected a masking noise scale \(a probability\) between 0 and 1, got 2/,
+  );
   assert.throws(() => meanImageMse(x, Tensor.zeros([3, 9])), /meanImageMse\(reference\): expected 8 input features, got 9/);
 });
 
@@ -148,7 +173,15 @@ test('a small autoencoder on 2,000 MNIST digits beats the mean-image baseline cl
   const held = loadImageIdx(dir, 'test', 1000).x;
   const ae = new Autoencoder({ input: 784, hidden: [128], latent: 16, rng: new Rng(0) });
   // Seed 001's optimiser (Adam, lr 0.005, MSE), batch 32 for more steps on the small set.
-  const r = trainAutoencoder({ model: ae, optimizer: new Adam(ae.parameters(), { lr: 0.005 }), x: train, batchSize: 32, epochs: 5, rng: new Rng(1), validation: held });
+  const r = trainAutoencoder({
+    model: ae,
+    optimizer: new Adam(ae.parameters(), { lr: 0.005 }),
+    x: train,
+    batchSize: 32,
+    epochs: 5,
+    rng: new Rng(1),
+    validation: held,
+  });
   const baseline = meanImageMse(held, train);
   const mse = reconstructionMse(ae, held);
   assert.ok(baseline > 0.05 && baseline < 0.09, `mean-image MSE ${baseline}`);

@@ -56,7 +56,8 @@ function lossFor(name: AeLossName): Loss {
 }
 
 function checkAe(fn: string, ae: unknown): Autoencoder {
-  if (!(ae instanceof Autoencoder)) throw new TypeError(`${fn}: expected an Autoencoder, got ${ae === null || typeof ae !== 'object' ? String(ae) : ae.constructor.name}`);
+  if (!(ae instanceof Autoencoder))
+    throw new TypeError(`${fn}: expected an Autoencoder, got ${ae === null || typeof ae !== 'object' ? String(ae) : ae.constructor.name}`);
   return ae;
 }
 
@@ -171,7 +172,12 @@ export function reconstructionMse(ae: Autoencoder, x: Tensor, o: { noise?: Noise
  * Seed 003 §5.3 / Figure 20: the reconstruction MSE (against the clean images) for each noise
  * scale c, the noise drawn from `rng` in the order of `scales`.
  */
-export function noiseSweep(ae: Autoencoder, x: Tensor, scales: readonly number[], o: { kind?: NoiseOptions['kind']; rng: Rng; batchSize?: number }): { scale: number; mse: number }[] {
+export function noiseSweep(
+  ae: Autoencoder,
+  x: Tensor,
+  scales: readonly number[],
+  o: { kind?: NoiseOptions['kind']; rng: Rng; batchSize?: number },
+): { scale: number; mse: number }[] {
   const fn = 'noiseSweep';
   if (!Array.isArray(scales)) throw new TypeError(`${fn}: expected an array of noise scales, got ${String(scales)}`);
   const kind = o.kind ?? 'gaussian';

@@ -6,7 +6,18 @@ import { UsageError } from './errors.js';
 
 describe('parseDecimal', () => {
   test('reads decimal integers and fractions with an optional sign and exponent', () => {
-    const cases: [string, number][] = [['5', 5], ['+5', 5], ['-2', -2], ['0.5', 0.5], ['.5', 0.5], ['5.', 5], ['1e-3', 0.001], ['2E4', 20000], ['1e11', 1e11], ['007', 7]];
+    const cases: [string, number][] = [
+      ['5', 5],
+      ['+5', 5],
+      ['-2', -2],
+      ['0.5', 0.5],
+      ['.5', 0.5],
+      ['5.', 5],
+      ['1e-3', 0.001],
+      ['2E4', 20000],
+      ['1e11', 1e11],
+      ['007', 7],
+    ];
     for (const [text, n] of cases) assert.equal(parseDecimal(text), n, text);
   });
   test('refuses what Number() would read another way or not at all', () => {
@@ -33,7 +44,11 @@ describe('num and numList', () => {
 });
 
 describe('resolveConfig', () => {
-  const schema = z.strictObject({ epochs: z.int().positive().default(5), hidden: z.array(z.int().positive()).default([100]), batch_size: z.int().positive().default(64) });
+  const schema = z.strictObject({
+    epochs: z.int().positive().default(5),
+    hidden: z.array(z.int().positive()).default([100]),
+    batch_size: z.int().positive().default(64),
+  });
 
   function refusal(flags: Record<string, unknown>, file: Record<string, unknown> | null = null): string {
     try {
@@ -46,11 +61,14 @@ describe('resolveConfig', () => {
   }
 
   test('names the flag and the text of every value that is not a number', () => {
-    assert.equal(refusal({ epochs: num('0x1'), batch_size: num(''), hidden: numList('128,x') }), [
-      'train mlp: --epochs: expected a number, got "0x1"',
-      'train mlp: --batch-size: expected a number, got ""',
-      'train mlp: --hidden: expected comma-separated numbers such as 256,128, got "128,x"',
-    ].join('\n'));
+    assert.equal(
+      refusal({ epochs: num('0x1'), batch_size: num(''), hidden: numList('128,x') }),
+      [
+        'train mlp: --epochs: expected a number, got "0x1"',
+        'train mlp: --batch-size: expected a number, got ""',
+        'train mlp: --hidden: expected comma-separated numbers such as 256,128, got "128,x"',
+      ].join('\n'),
+    );
   });
   test('adds the refused value to zod messages that leave it out', () => {
     assert.equal(refusal({ epochs: 0 }), 'train mlp: epochs: Too small: expected number to be >0 (got 0)');

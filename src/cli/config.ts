@@ -32,12 +32,18 @@ export function readConfigFile(path: string): Record<string, unknown> {
   } catch (e) {
     throw new UsageError(`--config: ${path} is not valid JSON (${(e as Error).message})`, { cause: e });
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UsageError(`--config: ${path} must hold a JSON object, got ${Array.isArray(v) ? 'an array' : typeof v}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new UsageError(`--config: ${path} must hold a JSON object, got ${Array.isArray(v) ? 'an array' : typeof v}`);
   return v as Record<string, unknown>;
 }
 
 /** Merges file config and flags (flags win; undefined flags are ignored) and validates. */
-export function resolveConfig<S extends z.ZodType>(schema: S, file: Record<string, unknown> | null, flags: Record<string, unknown>, source: string): z.infer<S> {
+export function resolveConfig<S extends z.ZodType>(
+  schema: S,
+  file: Record<string, unknown> | null,
+  flags: Record<string, unknown>,
+  source: string,
+): z.infer<S> {
   const bad = Object.entries(flags).filter((e): e is [string, NotANumber] => e[1] instanceof NotANumber);
   if (bad.length > 0) throw new UsageError(bad.map(([k, v]) => `${source}: ${flagName(k)}: ${v.expected}, got ${JSON.stringify(v.text)}`).join('\n'));
   const merged: Record<string, unknown> = { ...(file ?? {}) };

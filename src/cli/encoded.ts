@@ -49,11 +49,14 @@ export function openEncoderRun(ref: string, outRoot: string, flag = '--encoder')
     throw new UsageError(`${flag}: ${(e as Error).message}`, { cause: e });
   }
   const saved = run.readConfig<{ kind?: unknown }>();
-  if (saved.kind !== 'ae' && saved.kind !== 'desom') throw new UsageError(`${flag}: run ${run.id} is a "${String(saved.kind)}" run; expected an ae or desom run (an autoencoder to encode the data)`);
+  if (saved.kind !== 'ae' && saved.kind !== 'desom')
+    throw new UsageError(`${flag}: run ${run.id} is a "${String(saved.kind)}" run; expected an ae or desom run (an autoencoder to encode the data)`);
   const status = run.readSummary() === null ? null : run.effectiveStatus();
-  if (status !== null && status !== 'completed') throw new UsageError(`${flag}: ${saved.kind} run ${run.id} is ${status}, not completed; it has no final model`);
+  if (status !== null && status !== 'completed')
+    throw new UsageError(`${flag}: ${saved.kind} run ${run.id} is ${status}, not completed; it has no final model`);
   const dir = saved.kind === 'ae' ? run.file('model') : run.file('model', DESOM_AE_DIR);
-  if (!existsSync(join(dir, 'model.json'))) throw new UsageError(`${flag}: ${saved.kind} run ${run.id} has no ${saved.kind === 'ae' ? 'model' : `model/${DESOM_AE_DIR}`}/model.json`);
+  if (!existsSync(join(dir, 'model.json')))
+    throw new UsageError(`${flag}: ${saved.kind} run ${run.id} has no ${saved.kind === 'ae' ? 'model' : `model/${DESOM_AE_DIR}`}/model.json`);
   const ae = loadAutoencoder(dir);
   return { runId: run.id, path: run.path, ae, latent: ae.options.latent, input: ae.options.input };
 }

@@ -23,7 +23,16 @@ import { applicableConfig, omittedConfigNote } from '../viz/labels.js';
 /** config.json of an ae run, as far as the figures need it. */
 interface AeRunConfig {
   kind: string;
-  config: { dataset: string; latent: number; loss: string; noise: string; noise_scale: number; grid_cols: number; umap_sample: number; umap_epochs: number } & Record<string, unknown>;
+  config: {
+    dataset: string;
+    latent: number;
+    loss: string;
+    noise: string;
+    noise_scale: number;
+    grid_cols: number;
+    umap_sample: number;
+    umap_epochs: number;
+  } & Record<string, unknown>;
   architecture?: string;
 }
 
@@ -100,8 +109,16 @@ export async function writeAeRunFigures(run: RunDir, o: { rng: Rng; onUmapStep?:
 
   const codes = tensorOf(run, 'test_codes.npy');
   const labelsArr = readNpy(run.file('arrays', 'test_labels.npy'));
-  if (!(labelsArr.data instanceof Int32Array)) throw new TypeError(`writeAeRunFigures: expected test_labels.npy to hold int32 labels, got dtype ${labelsArr.dtype}`);
-  const lat = await latentSvg(codes, { labels: labelsArr.data, classNames: info.classNames, rng: o.rng, umapSample: cfg.umap_sample, umapEpochs: cfg.umap_epochs, onUmapStep: o.onUmapStep });
+  if (!(labelsArr.data instanceof Int32Array))
+    throw new TypeError(`writeAeRunFigures: expected test_labels.npy to hold int32 labels, got dtype ${labelsArr.dtype}`);
+  const lat = await latentSvg(codes, {
+    labels: labelsArr.data,
+    classNames: info.classNames,
+    rng: o.rng,
+    umapSample: cfg.umap_sample,
+    umapEpochs: cfg.umap_epochs,
+    onUmapStep: o.onUmapStep,
+  });
   if (lat.embedding !== null) {
     writeNpy(run.file('arrays', 'latent_umap.npy'), { dtype: 'f4', shape: [lat.indices.length, 2], data: lat.embedding });
     writeNpy(run.file('arrays', 'latent_umap_indices.npy'), { dtype: 'i4', shape: [lat.indices.length], data: lat.indices });
@@ -123,7 +140,12 @@ export async function writeAeRunFigures(run: RunDir, o: { rng: Rng; onUmapStep?:
     const pts: NoisePoint[] = [];
     for (let s = 0; s < sweep.shape[0]; s++) pts.push({ scale: Number(sweep.data[2 * s]), mse: Number(sweep.data[2 * s + 1]) });
     const svg = await noiseSvg(pts, { kind });
-    const chart: ReportFigure = { title: 'Noise robustness', caption: 'Reconstruction MSE against the clean test images when the inputs are corrupted with noise of scale c.', svg, file: write('noise.svg', svg) };
+    const chart: ReportFigure = {
+      title: 'Noise robustness',
+      caption: 'Reconstruction MSE against the clean test images when the inputs are corrupted with noise of scale c.',
+      svg,
+      file: write('noise.svg', svg),
+    };
     let grid: ReportFigure | null = null;
     if (imageShape !== null) {
       const noisy = tensorOf(run, 'noise_inputs_sample.npy');
@@ -150,11 +172,22 @@ export async function writeAeRunFigures(run: RunDir, o: { rng: Rng; onUmapStep?:
 export function writeAeRunReport(
   run: RunDir,
   figures: AeRunFigures,
-  o: { config: Record<string, unknown>; metrics: Record<string, number>; timings: Record<string, number>; status: string; architecture: string; dataset: string; trainRows: number; testRows: number },
+  o: {
+    config: Record<string, unknown>;
+    metrics: Record<string, number>;
+    timings: Record<string, number>;
+    status: string;
+    architecture: string;
+    dataset: string;
+    trainRows: number;
+    testRows: number;
+  },
 ): string {
   const m = o.metrics;
   const sections: ReportSection[] = [];
-  const baseline = Number.isFinite(m.test_mse_mean_image) ? ` The mean training image, as a constant prediction, would score ${formatNumber(m.test_mse_mean_image)}.` : '';
+  const baseline = Number.isFinite(m.test_mse_mean_image)
+    ? ` The mean training image, as a constant prediction, would score ${formatNumber(m.test_mse_mean_image)}.`
+    : '';
   sections.push({
     heading: 'Reconstructions',
     text: `Test MSE ${formatNumber(m.test_mse)} per pixel (train ${formatNumber(m.mse)}), pixels in [0, 1].${baseline}`,

@@ -93,7 +93,8 @@ export async function desomFigures(o: DesomFigureOptions): Promise<FigureFile[]>
     dataName: o.dataName,
   });
   const proto = figs.find((f) => f.file === 'prototypes.png');
-  if (proto !== undefined) proto.caption = `Each latent prototype of the ${t.rows}×${t.cols} ${t.topology} map decoded to an image by the DESOM decoder, cell (r, c) at row r, column c (seed 000, Figure 3).`;
+  if (proto !== undefined)
+    proto.caption = `Each latent prototype of the ${t.rows}×${t.cols} ${t.topology} map decoded to an image by the DESOM decoder, cell (r, c) at row r, column c (seed 000, Figure 3).`;
 
   if (o.imageShape !== null && o.x.cols === o.imageShape[0] * o.imageShape[1]) {
     const side = o.gallerySide ?? 3;
@@ -130,7 +131,16 @@ export async function desomFigures(o: DesomFigureOptions): Promise<FigureFile[]>
       title: 'Losses during training',
       caption: `Lr and Lsom of the training minibatch at each logged step (log scale; the first is logged at iteration ${c.loss.x[0]}, none before); the objective is Lr + γ·Lsom.`,
       training: true,
-      svg: await lineChartSvg({ title: 'Losses during training', xLabel: 'iteration', yLabel: 'loss (log scale)', series: series.filter((s) => Array.from(s.y).some((v) => v > 0)), yScale: 'log', legendTitle: 'term', xMin: 0, points: c.loss.x.length <= 60 }),
+      svg: await lineChartSvg({
+        title: 'Losses during training',
+        xLabel: 'iteration',
+        yLabel: 'loss (log scale)',
+        series: series.filter((s) => Array.from(s.y).some((v) => v > 0)),
+        yScale: 'log',
+        legendTitle: 'term',
+        xMin: 0,
+        points: c.loss.x.length <= 60,
+      }),
     });
   }
   if (c.T.x.length > 0) {
@@ -139,7 +149,14 @@ export async function desomFigures(o: DesomFigureOptions): Promise<FigureFile[]>
       title: 'Temperature',
       caption: `The neighbourhood temperature T of the SOM loss${c.T.x[0] === 0 && o.tMax !== undefined ? `, from T = Tmax = ${o.tMax} at iteration 0` : ''}, at each logged step.`,
       training: true,
-      svg: await lineChartSvg({ title: 'Temperature T', xLabel: 'iteration', yLabel: 'T', series: [{ name: 'T', x: c.T.x, y: c.T.y }], xMin: 0, points: c.T.x.length <= 60 }),
+      svg: await lineChartSvg({
+        title: 'Temperature T',
+        xLabel: 'iteration',
+        yLabel: 'T',
+        series: [{ name: 'T', x: c.T.x, y: c.T.y }],
+        xMin: 0,
+        points: c.T.x.length <= 60,
+      }),
     });
   }
   const ev = c.eval;
@@ -169,7 +186,14 @@ export async function desomFigures(o: DesomFigureOptions): Promise<FigureFile[]>
       title: 'Quantization error during training',
       caption: `Mean distance from each code to its best-matching prototype on ${o.evalRows} training rows; the latent space itself changes as training goes on.`,
       training: true,
-      svg: await lineChartSvg({ title: 'Quantization error during training', xLabel: 'iteration', yLabel: 'QE (latent space)', series: [{ name: 'QE', x: qe.iteration, y: qe.qe }], points: qe.iteration.length <= 60, xMin: 0 }),
+      svg: await lineChartSvg({
+        title: 'Quantization error during training',
+        xLabel: 'iteration',
+        yLabel: 'QE (latent space)',
+        series: [{ name: 'QE', x: qe.iteration, y: qe.qe }],
+        points: qe.iteration.length <= 60,
+        xMin: 0,
+      }),
     });
     const te = teFigure(qe, `${o.evalRows} training rows`);
     if (te !== null) figs.push(await te);

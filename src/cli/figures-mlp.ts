@@ -14,7 +14,16 @@ import { loadDataset } from '../data/fetch.js';
 import type { RunDir } from '../runs/run-dir.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { applicableConfig, omittedConfigNote } from '../viz/labels.js';
-import { confusionMatrix, confusionSvg, misclassifiedRows, misclassifiedSvg, mlpAccuracySvg, mlpLossSvg, type MisclassifiedRow, type MlpEpochPoint } from '../viz/mlp-figures.js';
+import {
+  confusionMatrix,
+  confusionSvg,
+  misclassifiedRows,
+  misclassifiedSvg,
+  mlpAccuracySvg,
+  mlpLossSvg,
+  type MisclassifiedRow,
+  type MlpEpochPoint,
+} from '../viz/mlp-figures.js';
 import { formatNumber, renderReport, type ReportFigure, type ReportSection, type ReportTable } from '../viz/report.js';
 
 /** config.json of an mlp run, as far as the figures need it. */
@@ -79,10 +88,20 @@ export async function writeMlpRunFigures(run: RunDir, o: { testX?: Tensor } = {}
   let accuracy: ReportFigure | null = null;
   if (points.length > 0) {
     const svg = await mlpLossSvg(points);
-    loss = { title: 'Loss', caption: 'Mean cross-entropy over the minibatches of each epoch (train) and on the test split after it (test).', svg, file: write('loss.svg', svg) };
+    loss = {
+      title: 'Loss',
+      caption: 'Mean cross-entropy over the minibatches of each epoch (train) and on the test split after it (test).',
+      svg,
+      file: write('loss.svg', svg),
+    };
     if (points.some((p) => p.testAccuracy !== undefined)) {
       const acc = await mlpAccuracySvg(points);
-      accuracy = { title: 'Test accuracy', caption: 'Share of the test split classified correctly after each epoch.', svg: acc, file: write('accuracy.svg', acc) };
+      accuracy = {
+        title: 'Test accuracy',
+        caption: 'Share of the test split classified correctly after each epoch.',
+        svg: acc,
+        file: write('accuracy.svg', acc),
+      };
     }
   }
 
@@ -142,7 +161,17 @@ function perClassTable(matrix: readonly (readonly number[])[], classNames: reado
 export function writeMlpRunReport(
   run: RunDir,
   figures: MlpRunFigures,
-  o: { config: Record<string, unknown>; metrics: Record<string, number>; timings: Record<string, number>; status: string; architecture: string; activation: string; dataset: string; trainRows: number; testRows: number },
+  o: {
+    config: Record<string, unknown>;
+    metrics: Record<string, number>;
+    timings: Record<string, number>;
+    status: string;
+    architecture: string;
+    activation: string;
+    dataset: string;
+    trainRows: number;
+    testRows: number;
+  },
 ): string {
   const m = o.metrics;
   const sections: ReportSection[] = [];

@@ -13,7 +13,8 @@ import { applicableConfig, mapAccuracyNote, omittedConfigNote } from '../viz/lab
 export function evalCurve(events: readonly Record<string, unknown>[]): EvalCurve {
   const byIt = new Map<number, { qe: number; te: number }>();
   for (const e of events) {
-    if (e.type === 'eval' && typeof e.iteration === 'number' && typeof e.qe === 'number') byIt.set(e.iteration, { qe: e.qe, te: typeof e.te === 'number' ? e.te : NaN });
+    if (e.type === 'eval' && typeof e.iteration === 'number' && typeof e.qe === 'number')
+      byIt.set(e.iteration, { qe: e.qe, te: typeof e.te === 'number' ? e.te : NaN });
   }
   const its = [...byIt.keys()].sort((a, b) => a - b);
   return { iteration: its, qe: its.map((i) => byIt.get(i)!.qe), te: its.map((i) => byIt.get(i)!.te) };
@@ -68,7 +69,10 @@ export function writeRunReport(run: RunDir, o: RunReportOptions): void {
   const curves = o.figures.filter(isCurve);
   // A map (or k-means with more clusters than classes) scores a low Hungarian accuracy by construction: say why.
   const cells = kind === 'kmeans' ? saved.config?.k : saved.map?.cells;
-  const note = cells === undefined || saved.dataset?.classes === undefined ? null : mapAccuracyNote({ cells, classes: saved.dataset.classes, metrics: o.metrics, unit: kind === 'kmeans' ? 'clusters' : 'cells' });
+  const note =
+    cells === undefined || saved.dataset?.classes === undefined
+      ? null
+      : mapAccuracyNote({ cells, classes: saved.dataset.classes, metrics: o.metrics, unit: kind === 'kmeans' ? 'clusters' : 'cells' });
   const text = [o.text, note].filter((t): t is string => t !== undefined && t !== null && t !== '').join('\n\n');
   const sections: ReportSection[] = [{ heading: 'Figures', text: text === '' ? undefined : text, tables: o.tables, figures: maps.map(withPath) }];
   if (curves.length > 0) sections.push({ heading: 'Training', figures: curves.map(withPath) });

@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UsageError } from './errors.js';
-import { MAX_THREADS, MAX_TYPED_ARRAY_LENGTH, aeNeeds, checkClusters, checkNeeds, checkThreads, desomNeeds, formatBytes, mlpNeeds, somNeeds } from './limits.js';
+import {
+  MAX_THREADS,
+  MAX_TYPED_ARRAY_LENGTH,
+  aeNeeds,
+  checkClusters,
+  checkNeeds,
+  checkThreads,
+  desomNeeds,
+  formatBytes,
+  mlpNeeds,
+  somNeeds,
+} from './limits.js';
 
 const GiB = 1024 ** 3;
 
@@ -33,7 +44,10 @@ describe('MAX_TYPED_ARRAY_LENGTH', () => {
 
 describe('checkNeeds', () => {
   test('accepts the default MNIST classifier on a small machine', () => {
-    assert.equal(refusal(() => checkNeeds(mlpNeeds({ features: 784, hidden: [100], classes: 10, batch: 64, rows: 60000 }), { memory: 1 * GiB, base: 200e6 })), null);
+    assert.equal(
+      refusal(() => checkNeeds(mlpNeeds({ features: 784, hidden: [100], classes: 10, batch: 64, rows: 60000 }), { memory: 1 * GiB, base: 200e6 })),
+      null,
+    );
   });
 
   test('blames --hidden for a model whose parameters do not fit, naming the architecture and both sizes', () => {
@@ -48,7 +62,10 @@ describe('checkNeeds', () => {
   });
 
   test('accepts a batch larger than the data when its buffers fit', () => {
-    assert.equal(refusal(() => checkNeeds(mlpNeeds({ features: 784, hidden: [100], classes: 10, batch: 100_000, rows: 256 }), { memory: 4 * GiB })), null);
+    assert.equal(
+      refusal(() => checkNeeds(mlpNeeds({ features: 784, hidden: [100], classes: 10, batch: 100_000, rows: 256 }), { memory: 4 * GiB })),
+      null,
+    );
   });
 
   test('blames --latent when the latent layer is the widest of an autoencoder', () => {
@@ -63,46 +80,76 @@ describe('checkNeeds', () => {
 
   test('counts what is already held (the data) towards the whole run', () => {
     const needs = mlpNeeds({ features: 784, hidden: [100], classes: 10, batch: 64, rows: 60000 });
-    assert.equal(refusal(() => checkNeeds(needs, { memory: 1 * GiB })), null);
+    assert.equal(
+      refusal(() => checkNeeds(needs, { memory: 1 * GiB })),
+      null,
+    );
     assert.match(refusal(() => checkNeeds(needs, { memory: 1 * GiB, base: 1 * GiB })) ?? '', /for the whole run\), more than this machine's 1\.0 GiB/);
   });
 
   test('refuses an array longer than a typed array can hold even when the machine has the memory', () => {
     const msg = refusal(() => checkNeeds(mlpNeeds({ features: 784, hidden: [10_000_000], classes: 10, batch: 64, rows: 60000 }), { memory: 1024 ** 5 }));
-    assert.match(msg ?? '', /^--hidden 10000000: a 784-10000000-10 model .* needs an array of 7840000000 values, more than the 4294967296 a JavaScript typed array can hold$/);
+    assert.match(
+      msg ?? '',
+      /^--hidden 10000000: a 784-10000000-10 model .* needs an array of 7840000000 values, more than the 4294967296 a JavaScript typed array can hold$/,
+    );
   });
 
   test('blames --map for a map whose cell-to-cell distances do not fit', () => {
     const msg = refusal(() => checkNeeds(somNeeds({ map: '1000x1000', cells: 1e6, dim: 784, rows: 60000, algorithm: 'classic' }), { memory: 24 * GiB }));
     assert.match(msg ?? '', /^--map 1000x1000: a 1000x1000 map \(1000000 cells\) of 784-dimensional prototypes needs 7\.3 TiB/);
-    assert.equal(refusal(() => checkNeeds(somNeeds({ map: '8x8', cells: 64, dim: 784, rows: 60000, algorithm: 'batch' }), { memory: 1 * GiB })), null);
+    assert.equal(
+      refusal(() => checkNeeds(somNeeds({ map: '8x8', cells: 64, dim: 784, rows: 60000, algorithm: 'batch' }), { memory: 1 * GiB })),
+      null,
+    );
   });
 
   test('blames --batch-size for a gradient SOM minibatch against every cell, clamped to the rows', () => {
     const big = somNeeds({ map: '256x256', cells: 65536, dim: 784, rows: 70000, algorithm: 'gradient', batch: 70000 });
-    assert.match(refusal(() => checkNeeds(big, { memory: 1024 ** 5 })) ?? '', /^--batch-size 70000: a minibatch of 70000 rows against 65536 cells needs an array of 4587520000 values/);
+    assert.match(
+      refusal(() => checkNeeds(big, { memory: 1024 ** 5 })) ?? '',
+      /^--batch-size 70000: a minibatch of 70000 rows against 65536 cells needs an array of 4587520000 values/,
+    );
     const clamped = somNeeds({ map: '8x8', cells: 64, dim: 784, rows: 256, algorithm: 'gradient', batch: 100_000_000_000 });
-    assert.equal(refusal(() => checkNeeds(clamped, { memory: 1 * GiB })), null);
+    assert.equal(
+      refusal(() => checkNeeds(clamped, { memory: 1 * GiB })),
+      null,
+    );
   });
 
   test('accepts the DESOM paper configuration and refuses a map too large for it', () => {
     const paper = { features: 784, hidden: [500, 500, 2000], latent: 10, batch: 256, rows: 70000 };
-    assert.equal(refusal(() => checkNeeds(desomNeeds({ ...paper, map: '8x8', cells: 64 }), { memory: 4 * GiB, base: 220e6 })), null);
+    assert.equal(
+      refusal(() => checkNeeds(desomNeeds({ ...paper, map: '8x8', cells: 64 }), { memory: 4 * GiB, base: 220e6 })),
+      null,
+    );
     assert.match(refusal(() => checkNeeds(desomNeeds({ ...paper, map: '300x300', cells: 90000 }), { memory: 24 * GiB })) ?? '', /^--map 300x300: /);
   });
 });
 
 describe('checkThreads', () => {
   test('accepts the default and counts up to the limit, refuses more naming the flag and value', () => {
-    assert.equal(refusal(() => checkThreads(undefined)), null);
-    assert.equal(refusal(() => checkThreads(MAX_THREADS)), null);
+    assert.equal(
+      refusal(() => checkThreads(undefined)),
+      null,
+    );
+    assert.equal(
+      refusal(() => checkThreads(MAX_THREADS)),
+      null,
+    );
     assert.match(refusal(() => checkThreads(100000)) ?? '', /^--threads 100000: expected at most 1024 threads/);
   });
 });
 
 describe('checkClusters', () => {
   test('refuses more clusters than rows, naming --k and both numbers', () => {
-    assert.equal(refusal(() => checkClusters(10, 10, 'train')), null);
-    assert.equal(refusal(() => checkClusters(100000, 60000, 'train')), '--k 100000: expected at most the 60000 train rows to cluster (one row per cluster at least)');
+    assert.equal(
+      refusal(() => checkClusters(10, 10, 'train')),
+      null,
+    );
+    assert.equal(
+      refusal(() => checkClusters(100000, 60000, 'train')),
+      '--k 100000: expected at most the 60000 train rows to cluster (one row per cluster at least)',
+    );
   });
 });

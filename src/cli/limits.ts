@@ -65,11 +65,15 @@ export function checkNeeds(needs: readonly Need[], o: { memory?: number; base?: 
   if (total > memory && needs.length > 0) {
     const worst = needs.reduce((a, b) => (b.bytes > a.bytes ? b : a));
     const all = total > worst.bytes * 1.05 ? ` (${formatBytes(total)} for the whole run)` : '';
-    throw new UsageError(`${worst.flag} ${show(worst.value)}: ${worst.what} needs ${formatBytes(worst.bytes)}${all}, more than this machine's ${formatBytes(memory)} of memory`);
+    throw new UsageError(
+      `${worst.flag} ${show(worst.value)}: ${worst.what} needs ${formatBytes(worst.bytes)}${all}, more than this machine's ${formatBytes(memory)} of memory`,
+    );
   }
   for (const n of needs) {
     if (n.largest > MAX_TYPED_ARRAY_LENGTH) {
-      throw new UsageError(`${n.flag} ${show(n.value)}: ${n.what} needs an array of ${n.largest} values, more than the ${MAX_TYPED_ARRAY_LENGTH} a JavaScript typed array can hold`);
+      throw new UsageError(
+        `${n.flag} ${show(n.value)}: ${n.what} needs an array of ${n.largest} values, more than the ${MAX_TYPED_ARRAY_LENGTH} a JavaScript typed array can hold`,
+      );
     }
   }
 }
@@ -77,7 +81,9 @@ export function checkNeeds(needs: readonly Need[], o: { memory?: number; base?: 
 /** Refuses a thread count above MAX_THREADS (undefined: the backend's default). */
 export function checkThreads(threads: unknown): void {
   if (typeof threads === 'number' && threads > MAX_THREADS) {
-    throw new UsageError(`--threads ${threads}: expected at most ${MAX_THREADS} threads (the native backend's limit; this machine has ${availableParallelism()} logical CPUs)`);
+    throw new UsageError(
+      `--threads ${threads}: expected at most ${MAX_THREADS} threads (the native backend's limit; this machine has ${availableParallelism()} logical CPUs)`,
+    );
   }
 }
 
@@ -106,13 +112,27 @@ const sum = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0);
  * are counted at the batch size asked for: a size far beyond what memory could hold is refused as
  * the likely typo it is rather than quietly trained as one full batch.
  */
-function denseNeeds(o: { sizes: readonly number[]; model: string; sizeFlag: string; sizeValue: Need['value']; batch: number; rows: number; inputBuffers: number }): Need[] {
+function denseNeeds(o: {
+  sizes: readonly number[];
+  model: string;
+  sizeFlag: string;
+  sizeValue: Need['value'];
+  batch: number;
+  rows: number;
+  inputBuffers: number;
+}): Need[] {
   const arch = o.sizes.join('-');
   const { parameters, largest } = dense(o.sizes);
   const rows = Math.min(o.batch, o.rows);
   const d = o.sizes[0];
   return [
-    { flag: o.sizeFlag, value: o.sizeValue, what: `a ${arch} ${o.model} (parameters, gradients and optimizer state)`, bytes: parameters * PER_PARAMETER, largest },
+    {
+      flag: o.sizeFlag,
+      value: o.sizeValue,
+      what: `a ${arch} ${o.model} (parameters, gradients and optimizer state)`,
+      bytes: parameters * PER_PARAMETER,
+      largest,
+    },
     {
       flag: '--batch-size',
       value: o.batch,
@@ -125,7 +145,15 @@ function denseNeeds(o: { sizes: readonly number[]; model: string; sizeFlag: stri
 
 /** `train mlp`: features-hidden…-classes. */
 export function mlpNeeds(o: { features: number; hidden: readonly number[]; classes: number; batch: number; rows: number }): Need[] {
-  return denseNeeds({ sizes: [o.features, ...o.hidden, o.classes], model: 'model', sizeFlag: '--hidden', sizeValue: o.hidden, batch: o.batch, rows: o.rows, inputBuffers: 1 });
+  return denseNeeds({
+    sizes: [o.features, ...o.hidden, o.classes],
+    model: 'model',
+    sizeFlag: '--hidden',
+    sizeValue: o.hidden,
+    batch: o.batch,
+    rows: o.rows,
+    inputBuffers: 1,
+  });
 }
 
 /** The mirrored autoencoder layers, and which flag to blame for its size (the latent layer when it is the widest). */
@@ -161,13 +189,27 @@ export function somNeeds(o: { map: string; cells: number; dim: number; rows: num
   const needs = [mapNeed({ ...o, squares: o.algorithm === 'batch' ? 2 : 1, prototypeCopies: o.algorithm === 'gradient' ? 4 : 2 })];
   if (o.algorithm === 'gradient' && o.batch !== undefined) {
     const bs = Math.min(o.batch, o.rows);
-    needs.push({ flag: '--batch-size', value: o.batch, what: `a minibatch of ${bs} rows against ${o.cells} cells`, bytes: bs * (2 * o.cells + o.dim) * F32, largest: bs * Math.max(o.cells, o.dim) });
+    needs.push({
+      flag: '--batch-size',
+      value: o.batch,
+      what: `a minibatch of ${bs} rows against ${o.cells} cells`,
+      bytes: bs * (2 * o.cells + o.dim) * F32,
+      largest: bs * Math.max(o.cells, o.dim),
+    });
   }
   return needs;
 }
 
 /** `train desom`: the autoencoder, its minibatch (activations and the batch × K SOM weights and distances) and the map. */
-export function desomNeeds(o: { features: number; hidden: readonly number[]; latent: number; map: string; cells: number; batch: number; rows: number }): Need[] {
+export function desomNeeds(o: {
+  features: number;
+  hidden: readonly number[];
+  latent: number;
+  map: string;
+  cells: number;
+  batch: number;
+  rows: number;
+}): Need[] {
   const { sizes, flag, value } = aeSizes(o.features, o.hidden, o.latent);
   const arch = sizes.join('-');
   const { parameters, largest } = dense(sizes);
@@ -175,8 +217,20 @@ export function desomNeeds(o: { features: number; hidden: readonly number[]; lat
   const widest = Math.max(...sizes);
   return [
     // Encoding every row at once (the final metrics) holds rows × the widest layer.
-    { flag, value, what: `a ${arch} autoencoder (parameters, gradients, optimizer state and every row's activations)`, bytes: parameters * PER_PARAMETER + o.rows * widest * F32, largest: Math.max(largest, o.rows * widest) },
-    { flag: '--batch-size', value: o.batch, what: `a minibatch of ${bs} rows through a ${arch} autoencoder and ${o.cells} cells`, bytes: bs * (sum(sizes) * PER_ACTIVATION + 3 * o.cells * F32 + o.features * F32), largest: bs * Math.max(widest, o.cells) },
+    {
+      flag,
+      value,
+      what: `a ${arch} autoencoder (parameters, gradients, optimizer state and every row's activations)`,
+      bytes: parameters * PER_PARAMETER + o.rows * widest * F32,
+      largest: Math.max(largest, o.rows * widest),
+    },
+    {
+      flag: '--batch-size',
+      value: o.batch,
+      what: `a minibatch of ${bs} rows through a ${arch} autoencoder and ${o.cells} cells`,
+      bytes: bs * (sum(sizes) * PER_ACTIVATION + 3 * o.cells * F32 + o.features * F32),
+      largest: bs * Math.max(widest, o.cells),
+    },
     // The objective caches K×K neighbourhood rows (float32) beside the topology's float64 distances.
     mapNeed({ map: o.map, cells: o.cells, dim: o.latent, rows: o.rows, squares: 1.5, prototypeCopies: 4 }),
   ];

@@ -42,9 +42,12 @@ export function buildProgram(): Command {
     .showHelpAfterError();
 
   const data = program.command('data').description('datasets: list, inspect, download, import, verify');
-  data.command('list').description('the registered datasets').action((_o, cmd: Command) => {
-    exitCode = dataList(output(cmd));
-  });
+  data
+    .command('list')
+    .description('the registered datasets')
+    .action((_o, cmd: Command) => {
+      exitCode = dataList(output(cmd));
+    });
   data
     .command('info <name>')
     .description('shape, value range and class histogram of a dataset')
@@ -91,7 +94,13 @@ export function buildProgram(): Command {
     hooks,
   );
   addRunCommand(train, 'som', 'a self-organizing map (classic | batch | gradient) on a dataset, raw or through a saved encoder', trainSom, hooks);
-  addRunCommand(train, 'desom', 'a Deep Embedded SOM (seed 000): autoencoder + SOM in its latent space, trained jointly; defaults are the paper’s', trainDesom, hooks);
+  addRunCommand(
+    train,
+    'desom',
+    'a Deep Embedded SOM (seed 000): autoencoder + SOM in its latent space, trained jointly; defaults are the paper’s',
+    trainDesom,
+    hooks,
+  );
   registerBench(program, hooks);
   const cluster = program.command('cluster').description('cluster a dataset into a run directory');
   addRunCommand(cluster, 'kmeans', 'k-means (k-means++, best of several restarts) on a dataset, raw or through a saved encoder', clusterKmeans, hooks);

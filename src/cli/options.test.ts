@@ -62,7 +62,10 @@ describe('flags generated from a config schema', () => {
   });
 
   test('choices are enforced by the flag', () => {
-    assert.throws(() => parse(['--activation', 'gelu']), (e: unknown) => e instanceof CommanderError && /argument 'gelu' is invalid\. Allowed choices are tanh, relu/.test(e.message));
+    assert.throws(
+      () => parse(['--activation', 'gelu']),
+      (e: unknown) => e instanceof CommanderError && /argument 'gelu' is invalid\. Allowed choices are tanh, relu/.test(e.message),
+    );
   });
 
   test('numbers are read strictly: text that is not a decimal number is refused naming the flag', () => {
@@ -70,13 +73,21 @@ describe('flags generated from a config schema', () => {
     assert.ok(values.batch_size instanceof NotANumber && values.hidden instanceof NotANumber);
     assert.throws(
       () => resolveConfig(schema, null, values, 'cmd'),
-      (e: unknown) => e instanceof UsageError && e.message === 'cmd: --batch-size: expected a number, got "0x10"\ncmd: --hidden: expected comma-separated numbers such as 256,128, got "1,a"',
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.message === 'cmd: --batch-size: expected a number, got "0x10"\ncmd: --hidden: expected comma-separated numbers such as 256,128, got "1,a"',
     );
   });
 
   test('a --config file’s value is overridden by a flag given, never by a default', () => {
     const file = { batch_size: 16, activation: 'relu', toroidal: true, map: '3x3' };
-    assert.deepEqual(resolveConfig(schema, file, configValues(parse([]), schema), 'cmd'), { batch_size: 16, hidden: [256, 128], activation: 'relu', toroidal: true, map: '3x3' });
+    assert.deepEqual(resolveConfig(schema, file, configValues(parse([]), schema), 'cmd'), {
+      batch_size: 16,
+      hidden: [256, 128],
+      activation: 'relu',
+      toroidal: true,
+      map: '3x3',
+    });
     assert.deepEqual(resolveConfig(schema, file, configValues(parse(['--map', '5x5']), schema), 'cmd').map, '5x5');
   });
 
@@ -94,7 +105,13 @@ describe('the run commands', () => {
     const root = new Command('latentlab').exitOverride().option('--out <dir>', 'runs folder', 'runs');
     const [group] = KINDS[kind].command.split(' ');
     const calls: { values: Record<string, unknown> }[] = [];
-    const cmd = addRunCommand(root.command(group), kind, 'a test', (flags) => (calls.push(flags as { values: Record<string, unknown> }), Promise.resolve(0)), hooks);
+    const cmd = addRunCommand(
+      root.command(group),
+      kind,
+      'a test',
+      (flags) => (calls.push(flags as { values: Record<string, unknown> }), Promise.resolve(0)),
+      hooks,
+    );
     cmd.exitOverride();
     return { root, cmd, calls };
   }

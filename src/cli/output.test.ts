@@ -58,7 +58,10 @@ describe('fillTemplate', () => {
   });
   test('plainTemplate drops the bar and keeps the label', () => {
     assert.equal(plainTemplate(TEMPLATES[0]), 'train mlp: {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}');
-    assert.equal(plainTemplate(TEMPLATES[3]), 'cluster kmeans: restart {value}/{total} | iteration {iteration} | inertia {inertia} | best {best} | ETA {eta_formatted}');
+    assert.equal(
+      plainTemplate(TEMPLATES[3]),
+      'cluster kmeans: restart {value}/{total} | iteration {iteration} | inertia {inertia} | best {best} | ETA {eta_formatted}',
+    );
   });
 });
 

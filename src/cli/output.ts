@@ -188,7 +188,14 @@ export class Progress {
 /** Pads cells into aligned columns. */
 export function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /**
@@ -202,7 +209,10 @@ export function table(rows: string[][]): string {
  * notices and progress: a training run carries on (its results are in the run directory) rather
  * than dying half-way because `2>&1 | head` has seen enough.
  */
-export function handleClosedPipes(streams: { stdout: NodeJS.EventEmitter; stderr: NodeJS.EventEmitter }, exit: (code: number) => void = (c) => process.exit(c)): void {
+export function handleClosedPipes(
+  streams: { stdout: NodeJS.EventEmitter; stderr: NodeJS.EventEmitter },
+  exit: (code: number) => void = (c) => process.exit(c),
+): void {
   const closed = (e: NodeJS.ErrnoException): boolean => e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED';
   streams.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (closed(e)) exit(0);

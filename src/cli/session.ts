@@ -101,7 +101,9 @@ export class TrainSession<C extends CommonConfig> {
   static open<C extends CommonConfig>(kind: string, schema: z.ZodType<C>, flags: TrainFlags<C>, command: string): TrainSession<C> {
     if (flags.resume !== undefined) {
       // A resumed run keeps its saved config (exact resume); silently ignoring other flags would mislead.
-      const given = Object.entries(flags.values).filter(([, v]) => v !== undefined).map(([k]) => `--${k.replace(/_/g, '-')}`);
+      const given = Object.entries(flags.values)
+        .filter(([, v]) => v !== undefined)
+        .map(([k]) => `--${k.replace(/_/g, '-')}`);
       if (flags.config !== undefined) given.unshift('--config');
       if (flags.runId !== undefined) given.unshift('--run-id');
       if (given.length > 0) throw new UsageError(`--resume: a resumed run keeps its saved config; remove ${given.join(', ')}`);
@@ -273,7 +275,11 @@ export class TrainSession<C extends CommonConfig> {
 
   /** Stops the run when a parameter of `model` holds NaN or ±Infinity: call before every checkpoint and the final save. */
   checkFiniteModel(model: Module, step: number, hint = 'try a lower --lr'): void {
-    this.checkFiniteParameters([...model.namedParameters()].map(([n, p]) => [`parameter ${n}`, p.value] as [string, Tensor]), step, hint);
+    this.checkFiniteParameters(
+      [...model.namedParameters()].map(([n, p]) => [`parameter ${n}`, p.value] as [string, Tensor]),
+      step,
+      hint,
+    );
   }
 
   /** Stops the run when a named tensor holds NaN or ±Infinity. */

@@ -12,7 +12,8 @@ interface HungarianFixture {
   min: number;
   max: number;
 }
-const fixtures = (JSON.parse(readFileSync(new URL('../../test/fixtures/sklearn/hungarian.json', import.meta.url), 'utf8')) as { cases: HungarianFixture[] }).cases;
+const fixtures = (JSON.parse(readFileSync(new URL('../../test/fixtures/sklearn/hungarian.json', import.meta.url), 'utf8')) as { cases: HungarianFixture[] })
+  .cases;
 
 /** Total cost of an assignment, checking that it is one-to-one and covers min(rows, cols) rows. */
 function total(cost: ArrayLike<number>, rows: number, cols: number, match: Int32Array): number {

@@ -28,7 +28,8 @@ interface PlusPlusFixture {
   inertia: number;
 }
 
-const load = <T>(file: string): T[] => (JSON.parse(readFileSync(new URL(`../../test/fixtures/sklearn/${file}`, import.meta.url), 'utf8')) as { cases: T[] }).cases;
+const load = <T>(file: string): T[] =>
+  (JSON.parse(readFileSync(new URL(`../../test/fixtures/sklearn/${file}`, import.meta.url), 'utf8')) as { cases: T[] }).cases;
 const fixtures = load<KMeansFixture>('kmeans.json');
 const plusPlus = load<PlusPlusFixture>('kmeanspp.json');
 const BACKENDS = ['js', 'native'] as const;
@@ -122,7 +123,10 @@ test('kmeans keeps the restart with the lowest inertia and reports which one', (
   const lowest = Math.min(...ends.map((e) => e.inertia));
   assert.equal(r.inertia, lowest);
   assert.equal(ends[r.restart].inertia, lowest);
-  assert.equal(ends.findIndex((e) => e.inertia === lowest), r.restart);
+  assert.equal(
+    ends.findIndex((e) => e.inertia === lowest),
+    r.restart,
+  );
 });
 
 function* iterate<T, R>(g: Generator<T, R>): Generator<T> {
@@ -179,12 +183,32 @@ test('kmeansPredict assigns each row to the nearest centroid, matching the fitte
   const x = new Tensor(rng.fillNormal(new Float32Array(250 * 3)), [250, 3]);
   const r = kmeans(x, 4, { rng: new Rng(1) });
   assert.deepEqual(kmeansPredict(r.centroids, x), r.labels);
-  assert.deepEqual(Array.from(kmeansPredict(Tensor.fromRows([[0, 0], [10, 10]]), Tensor.fromRows([[9, 9], [1, -1], [5.1, 5]]))), [1, 0, 1]);
+  assert.deepEqual(
+    Array.from(
+      kmeansPredict(
+        Tensor.fromRows([
+          [0, 0],
+          [10, 10],
+        ]),
+        Tensor.fromRows([
+          [9, 9],
+          [1, -1],
+          [5.1, 5],
+        ]),
+      ),
+    ),
+    [1, 0, 1],
+  );
   assert.throws(() => kmeansPredict(r.centroids, Tensor.zeros([2, 5])), /kmeansPredict: expected 3 features \(the centroids' width\), got 5/);
 });
 
 test('k = n puts every row in its own cluster with zero inertia; k = 1 gives the mean', () => {
-  const x = Tensor.fromRows([[0, 0], [1, 0], [0, 2], [5, 5]]);
+  const x = Tensor.fromRows([
+    [0, 0],
+    [1, 0],
+    [0, 2],
+    [5, 5],
+  ]);
   const all = kmeans(x, 4, { rng: new Rng(0), restarts: 2 });
   assert.equal(new Set(all.labels).size, 4);
   assert.equal(all.inertia, 0);
@@ -194,7 +218,13 @@ test('k = n puts every row in its own cluster with zero inertia; k = 1 gives the
 });
 
 test('duplicate rows leave k-means++ no distinct candidates: empty clusters are relocated and the fit still completes', () => {
-  const x = Tensor.fromRows([[1, 1], [1, 1], [1, 1], [1, 1], [2, 2]]);
+  const x = Tensor.fromRows([
+    [1, 1],
+    [1, 1],
+    [1, 1],
+    [1, 1],
+    [2, 2],
+  ]);
   const r = kmeans(x, 3, { rng: new Rng(0), restarts: 3 });
   assert.equal(r.inertia, 0);
   assert.equal(r.labels.length, 5);
@@ -258,7 +288,9 @@ test('the Hamerly bounds skip work but not iterations: same labels, centroids an
   const computed = [...iterate(kmeansSteps(x, 12, { rng: new Rng(4), restarts: 1 }))].flatMap((e) => (e.kind === 'iteration' ? [e.computed] : []));
   assert.equal(computed[0], n);
   assert.ok(Math.min(...computed) < n / 4, `fewest rows computed in an iteration: ${Math.min(...computed)} of ${n}`);
-  const plain = [...iterate(kmeansSteps(x, 12, { rng: new Rng(4), restarts: 1, algorithm: 'lloyd' }))].flatMap((e) => (e.kind === 'iteration' ? [e.computed] : []));
+  const plain = [...iterate(kmeansSteps(x, 12, { rng: new Rng(4), restarts: 1, algorithm: 'lloyd' }))].flatMap((e) =>
+    e.kind === 'iteration' ? [e.computed] : [],
+  );
   assert.ok(plain.every((c) => c === n));
 });
 

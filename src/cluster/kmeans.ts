@@ -154,8 +154,9 @@ function resolveOptions(fn: string, x: Tensor, k: number, o: KMeansOptions): Res
   const d = x.cols;
   if (n < 1 || d < 1) throw new RangeError(`${fn}: expected at least one row and one column, got shape [${x.shape.join(', ')}]`);
   if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`${fn}: expected k between 1 and ${n} (the number of rows), got ${k}`);
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- reached when o.rng is not an Rng (a JS caller's value of any type); String() shows what was passed
-  if (o === undefined || o === null || typeof o.rng?.uniform !== 'function') throw new TypeError(`${fn}: expected options with an rng (new Rng(seed)), got ${String(o?.rng)}`);
+  if (o === undefined || o === null || typeof o.rng?.uniform !== 'function')
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- reached when o.rng is not an Rng (a JS caller's value of any type); String() shows what was passed
+    throw new TypeError(`${fn}: expected options with an rng (new Rng(seed)), got ${String(o?.rng)}`);
   const init = o.init ?? 'k-means++';
   if (init instanceof Tensor) {
     if (init.rank !== 2 || init.shape[0] !== k || init.shape[1] !== d) {
@@ -168,7 +169,8 @@ function resolveOptions(fn: string, x: Tensor, k: number, o: KMeansOptions): Res
     throw new RangeError(`${fn}: expected init 'k-means++', 'random' or a [${k}, ${d}] Tensor, got ${JSON.stringify(init)}`);
   }
   const algorithm = o.algorithm ?? 'hamerly';
-  if (algorithm !== 'hamerly' && algorithm !== 'lloyd') throw new RangeError(`${fn}: expected algorithm 'hamerly' or 'lloyd', got ${JSON.stringify(algorithm)}`);
+  if (algorithm !== 'hamerly' && algorithm !== 'lloyd')
+    throw new RangeError(`${fn}: expected algorithm 'hamerly' or 'lloyd', got ${JSON.stringify(algorithm)}`);
   const restarts = o.restarts ?? 10;
   checkInt(fn, 'restarts', restarts, 1);
   const maxIter = o.maxIter ?? 300;

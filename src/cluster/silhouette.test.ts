@@ -14,7 +14,8 @@ interface SilhouetteFixture {
   samples: number[];
   score: number;
 }
-const fixtures = (JSON.parse(readFileSync(new URL('../../test/fixtures/sklearn/silhouette.json', import.meta.url), 'utf8')) as { cases: SilhouetteFixture[] }).cases;
+const fixtures = (JSON.parse(readFileSync(new URL('../../test/fixtures/sklearn/silhouette.json', import.meta.url), 'utf8')) as { cases: SilhouetteFixture[] })
+  .cases;
 
 /** Straightforward float64 silhouette (per-pair loops), for checking the blocked GEMM version. */
 function naive(x: Tensor, labels: Int32Array): Float64Array {
@@ -103,6 +104,9 @@ test('silhouette rejects one label, n labels, a missing rng and mismatched lengt
   assert.throws(() => silhouetteSamples(x, Int32Array.from([0, 1, 2])), /got 3/);
   assert.throws(() => silhouetteSamples(x, Int32Array.from([0, 1])), /silhouetteSamples: expected 3 labels \(one per row\), got 2/);
   assert.throws(() => silhouetteScore(x, Int32Array.from([0, 0, 1]), { sampleSize: 3 }), /silhouetteScore: sampleSize needs an rng/);
-  assert.throws(() => silhouetteScore(x, Int32Array.from([0, 0, 1]), { sampleSize: 4, rng: new Rng(0) }), /expected sampleSize to be an integer between 3 and 3/);
+  assert.throws(
+    () => silhouetteScore(x, Int32Array.from([0, 0, 1]), { sampleSize: 4, rng: new Rng(0) }),
+    /expected sampleSize to be an integer between 3 and 3/,
+  );
   assert.throws(() => silhouetteSamples(Tensor.fromRows([[0], [NaN], [1]]), Int32Array.from([0, 0, 1])), /expected finite values in x/);
 });

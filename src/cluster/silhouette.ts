@@ -85,7 +85,8 @@ export function silhouetteScore(x: Tensor, labels: Int32Array, o: { sampleSize?:
     s = samples(fn, x, labels);
   } else {
     const size = o.sampleSize;
-    if (!Number.isInteger(size) || size < 3 || size > n) throw new RangeError(`${fn}: expected sampleSize to be an integer between 3 and ${n} (the number of rows), got ${size}`);
+    if (!Number.isInteger(size) || size < 3 || size > n)
+      throw new RangeError(`${fn}: expected sampleSize to be an integer between 3 and ${n} (the number of rows), got ${size}`);
     if (o.rng === undefined) throw new TypeError(`${fn}: sampleSize needs an rng (new Rng(seed)) to draw the rows, got none`);
     const idx = o.rng.sample(n, size);
     const d = x.cols;

@@ -324,7 +324,8 @@ const complete = (s: DirState): boolean => s.missing.length === 0 && s.wrongSize
 
 function requireComplete(fn: string, info: DatasetInfo, dir: string, what: string): void {
   const s = inspect(dir, info);
-  if (s.wrongSize.length > 0) throw new IncompleteDatasetError(`${fn}: ${info.name} in ${what}: ${s.wrongSize.join('; ')} (truncated or a different file)`, info.name, dir);
+  if (s.wrongSize.length > 0)
+    throw new IncompleteDatasetError(`${fn}: ${info.name} in ${what}: ${s.wrongSize.join('; ')} (truncated or a different file)`, info.name, dir);
   if (s.missing.length > 0) {
     throw new IncompleteDatasetError(
       `${fn}: ${what} ${dir} has no ${s.missing[0]}${s.missing.length > 1 ? ` (also missing: ${s.missing.slice(1).join(', ')})` : ''}; ${info.name} needs ${info.files.map((f) => f.name).join(', ')}`,
@@ -437,11 +438,23 @@ async function resolveAs(fn: string, info: DatasetInfo, opts: ResolveOptions): P
   const where = `Looked in:\n  - ${looked.join('\n  - ')}`;
   const { files, how } = manualHelp(info, cache);
   if (info.mirrors.length === 0 && opts.mirrors === undefined) {
-    throw new DatasetNotFoundError(`${fn}: ${info.name} cannot be downloaded and was not found. ${where}\n${info.manual ?? ''}\nProvide its files (${files}): ${how}.`, info.name, 'manual', cache, looked);
+    throw new DatasetNotFoundError(
+      `${fn}: ${info.name} cannot be downloaded and was not found. ${where}\n${info.manual ?? ''}\nProvide its files (${files}): ${how}.`,
+      info.name,
+      'manual',
+      cache,
+      looked,
+    );
   }
   if (!downloadsAllowed(opts)) {
     const why = opts.allowDownload === false ? 'allowDownload: false' : 'LATENTLAB_OFFLINE is set';
-    throw new DatasetNotFoundError(`${fn}: ${info.name} was not found and downloads are disabled (${why}). ${where}\nProvide its files (${files}): ${how}.`, info.name, 'offline', cache, looked);
+    throw new DatasetNotFoundError(
+      `${fn}: ${info.name} was not found and downloads are disabled (${why}). ${where}\nProvide its files (${files}): ${how}.`,
+      info.name,
+      'offline',
+      cache,
+      looked,
+    );
   }
   await downloadMissing(fn, info, cache, opts);
   return { dir: cache, source: 'download' };
@@ -540,7 +553,9 @@ export async function importDataset(name: DatasetRef, srcDir: string, opts: Pick
     else found.push({ file, at });
   }
   if (missing.length > 0) {
-    throw new Error(`${fn}: ${dir} has no ${missing.join(', ')}; ${info.name} needs ${info.files.map((f) => f.name).join(', ')} (gzipped or not). Nothing was imported.`);
+    throw new Error(
+      `${fn}: ${dir} has no ${missing.join(', ')}; ${info.name} needs ${info.files.map((f) => f.name).join(', ')} (gzipped or not). Nothing was imported.`,
+    );
   }
   // Everything is hashed before anything is copied, so one bad file leaves the cache untouched.
   const bad: string[] = [];
@@ -611,7 +626,9 @@ export async function loadDataset(name: DatasetRef, opts: LoadOptions): Promise<
   const classes = info.classNames.length;
   for (let i = 0; i < labels.length; i++) {
     if (!(labels[i] >= 0 && labels[i] < classes)) {
-      throw new RangeError(`loadDataset: ${info.name} in ${dir}: split '${split}' has label ${labels[i]} at row ${i} (counting from 0); expected a class 0..${classes - 1}`);
+      throw new RangeError(
+        `loadDataset: ${info.name} in ${dir}: split '${split}' has label ${labels[i]} at row ${i} (counting from 0); expected a class 0..${classes - 1}`,
+      );
     }
   }
   return {

@@ -40,5 +40,8 @@ test('the fuzz oracle fails accidents: stack overflows, typed-array RangeErrors,
   const r = runFuzz(broken, { cases: 3, seed: 5 });
   assert.equal(r.failures.length, 3);
   assert.match(r.failures[0].problem, /accidental error RangeError: Invalid typed array length/);
-  assert.deepEqual(runFuzz(broken, { cases: 3, seed: 5, only: 2 }).failures.map((f) => [f.index, f.mutations]), [[2, r.failures[2].mutations]]);
+  assert.deepEqual(
+    runFuzz(broken, { cases: 3, seed: 5, only: 2 }).failures.map((f) => [f.index, f.mutations]),
+    [[2, r.failures[2].mutations]],
+  );
 });

@@ -42,7 +42,10 @@ test('a gzipped IDX file that inflates past the size its header declares is refu
   const member = gzipSync(new Uint8Array(2 ** 20));
   const bomb = Buffer.concat([gzipSync(idx([10, 28, 28], new Array<number>(7840).fill(1))), ...new Array<Buffer>(64).fill(member)]);
   const started = performance.now();
-  assert.throws(() => parseIdx(bomb, 'bomb.gz'), /parseIdx: bomb\.gz inflates to more than the 7856 bytes its IDX header declares \(shape \[10, 28, 28\]\); refused/);
+  assert.throws(
+    () => parseIdx(bomb, 'bomb.gz'),
+    /parseIdx: bomb\.gz inflates to more than the 7856 bytes its IDX header declares \(shape \[10, 28, 28\]\); refused/,
+  );
   t.diagnostic(`refused in ${(performance.now() - started).toFixed(1)} ms`);
 });
 
@@ -56,7 +59,10 @@ test('an IDX header declaring more data than the limit is refused before anythin
   const huge = new Uint8Array(20);
   huge.set([0, 0, 8, 4]);
   huge.fill(0xff, 4);
-  assert.throws(() => parseIdx(gzipSync(huge), 'g'), /parseIdx: g declares shape \[4294967295, 4294967295, 4294967295, 4294967295\], .* more than the 1073741824-byte limit/);
+  assert.throws(
+    () => parseIdx(gzipSync(huge), 'g'),
+    /parseIdx: g declares shape \[4294967295, 4294967295, 4294967295, 4294967295\], .* more than the 1073741824-byte limit/,
+  );
 });
 
 test('gzipped IDX files with a long gzip header or a very compressible start still parse', () => {

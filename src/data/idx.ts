@@ -58,7 +58,9 @@ function readHeader(buf: Uint8Array, source: string, maxBytes: number): Header {
     size *= d;
   }
   if (size > maxBytes) {
-    throw new RangeError(`parseIdx: ${source} declares shape [${shape.join(', ')}], ${size} data bytes, more than the ${maxBytes}-byte limit (corrupt header?)`);
+    throw new RangeError(
+      `parseIdx: ${source} declares shape [${shape.join(', ')}], ${size} data bytes, more than the ${maxBytes}-byte limit (corrupt header?)`,
+    );
   }
   return { shape, offset, size };
 }

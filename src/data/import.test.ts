@@ -47,7 +47,10 @@ test('importDataset takes raw files too, replacing the other form of a file in t
   writeFiles(join(cacheDir, 'usps'), { 'zip.train.gz': new Uint8Array([0x1f, 0x8b, 1]) }, ['zip.train.gz']);
   // LATENTLAB_CACHE_DIR stands in for the cacheDir option.
   const r = await importDataset(USPS.info, root, { env: { LATENTLAB_CACHE_DIR: cacheDir } });
-  assert.deepEqual(r.files.map((f) => f.from), [join(root, 'usps', 'zip.train'), join(root, 'usps', 'zip.test.gz')]);
+  assert.deepEqual(
+    r.files.map((f) => f.from),
+    [join(root, 'usps', 'zip.train'), join(root, 'usps', 'zip.test.gz')],
+  );
   assert.deepEqual(listing(join(cacheDir, 'usps')), ['zip.test.gz', 'zip.train']);
   const d = await loadDataset(USPS.info, { cacheDir, env: {}, allowDownload: false, split: 'all' });
   assert.deepEqual(d.x.shape, [8, 256]);
@@ -60,7 +63,10 @@ test('a file whose sha256 differs is refused with both checksums, and nothing re
   writeFileSync(join(src, 'train-labels-idx1-ubyte.gz'), forged);
   const cacheDir = tempDir(t);
   await assert.rejects(importDataset(MNIST.info, src, { cacheDir, env: {} }), (e: Error) => {
-    assert.match(e.message, /^importDataset: a file does not match the registry's sha256 for mnist \(a corrupt download or a different file\)\. Nothing was imported\./);
+    assert.match(
+      e.message,
+      /^importDataset: a file does not match the registry's sha256 for mnist \(a corrupt download or a different file\)\. Nothing was imported\./,
+    );
     assert.ok(e.message.includes(`${join(src, 'train-labels-idx1-ubyte.gz')}: sha256 ${sha256(forged)}, expected ${MNIST.info.files[1].sha256}`), e.message);
     assert.equal(e.message.split('\n').length, 2, 'only the bad file is listed');
     return true;
@@ -76,12 +82,17 @@ test('missing files are named and nothing is copied; the cache itself and a miss
   const cacheDir = tempDir(t);
   await assert.rejects(
     importDataset(USPS.info, src, { cacheDir, env: {} }),
-    new RegExp(`^Error: importDataset: ${src} has no zip\\.test\\.gz \\(or zip\\.test\\); usps needs zip\\.train\\.gz, zip\\.test\\.gz \\(gzipped or not\\)\\. Nothing was imported\\.`),
+    new RegExp(
+      `^Error: importDataset: ${src} has no zip\\.test\\.gz \\(or zip\\.test\\); usps needs zip\\.train\\.gz, zip\\.test\\.gz \\(gzipped or not\\)\\. Nothing was imported\\.`,
+    ),
   );
   assert.deepEqual(listing(cacheDir), []);
   await assert.rejects(importDataset(USPS.info, join(src, 'nope'), { cacheDir, env: {} }), /importDataset: .*nope does not exist/);
   writeFiles(join(cacheDir, 'usps'), USPS.files, ['zip.train.gz', 'zip.test.gz']);
-  await assert.rejects(importDataset(USPS.info, join(cacheDir, 'usps'), { cacheDir, env: {} }), /is the cache itself; check its files with verifyDataset \(latentlab data verify usps\) instead/);
+  await assert.rejects(
+    importDataset(USPS.info, join(cacheDir, 'usps'), { cacheDir, env: {} }),
+    /is the cache itself; check its files with verifyDataset \(latentlab data verify usps\) instead/,
+  );
 });
 
 test('files the registry has no checksum for are copied and reported as unchecked', async (t) => {
@@ -90,7 +101,10 @@ test('files the registry has no checksum for are copied and reported as unchecke
   writeNpy(join(src, 'reuters10k-labels.npy'), { dtype: 'i8', shape: [2], data: new BigInt64Array([1n, 2n]) });
   const cacheDir = tempDir(t);
   const r = await importDataset('reuters10k', src, { cacheDir, env: {} });
-  assert.deepEqual(r.files.map((f) => f.checked), [false, false]);
+  assert.deepEqual(
+    r.files.map((f) => f.checked),
+    [false, false],
+  );
   assert.equal(DATASETS.reuters10k.files[0].sha256, null);
   const d = await loadDataset('reuters10k', { cacheDir, env: {}, split: 'all' });
   assert.deepEqual([...d.labels], [1, 2]);

@@ -23,7 +23,10 @@ test('with a class count, a label outside 0..K-1 is refused naming the file, the
   const dir = tempDir(t);
   writeSplit(dir, [0, 9, 3, 200, 1]);
   const file = join(dir, 't10k-labels-idx1-ubyte.gz');
-  assert.throws(() => loadImageIdx(dir, 'test', undefined, 10), (e: Error) => e.message === `loadImageIdx: ${file} has label 200 at row 3 (counting from 0); expected a class 0..9`);
+  assert.throws(
+    () => loadImageIdx(dir, 'test', undefined, 10),
+    (e: Error) => e.message === `loadImageIdx: ${file} has label 200 at row 3 (counting from 0); expected a class 0..9`,
+  );
   // The whole file is checked, not only the rows a limit keeps.
   assert.throws(() => loadImageIdx(dir, 'test', 2, 10), /has label 200 at row 3/);
   assert.throws(() => loadImageIdx(dir, 'test', undefined, 4), /has label 9 at row 1 \(counting from 0\); expected a class 0\.\.3/);
@@ -36,5 +39,8 @@ test('images and labels that disagree are refused naming both files', (t) => {
   const dir = tempDir(t);
   writeSplit(dir, [1, 2, 3]);
   writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), gzipSync(idxBytes([2], [1, 2])));
-  assert.throws(() => loadImageIdx(dir, 'test', undefined, 10), new RegExp(`${join(dir, 't10k-images-idx3-ubyte')} has 3 images but ${join(dir, 't10k-labels-idx1-ubyte\\.gz')} has 2 labels`));
+  assert.throws(
+    () => loadImageIdx(dir, 'test', undefined, 10),
+    new RegExp(`${join(dir, 't10k-images-idx3-ubyte')} has 3 images but ${join(dir, 't10k-labels-idx1-ubyte\\.gz')} has 2 labels`),
+  );
 });

@@ -50,7 +50,8 @@ function find(dir: string, base: string): string {
  */
 export function loadImageIdx(dir: string, split: Split, limit?: number, classes?: number): LabelledImages {
   if (split !== 'train' && split !== 'test') throw new RangeError(`loadImageIdx: expected split 'train' or 'test', got ${JSON.stringify(split)}`);
-  if (classes !== undefined && (!Number.isInteger(classes) || classes < 1)) throw new RangeError(`loadImageIdx: expected a positive integer class count, got ${classes}`);
+  if (classes !== undefined && (!Number.isInteger(classes) || classes < 1))
+    throw new RangeError(`loadImageIdx: expected a positive integer class count, got ${classes}`);
   const [imgName, labName] = FILES[split];
   const imgPath = find(dir, imgName);
   const labPath = find(dir, labName);

@@ -61,7 +61,11 @@ test('mismatched, malformed or out-of-range inputs are refused naming the file a
     [{ dtype: 'f4', shape: [3, 2, 2], data: new Float32Array(12) }, labels3, /data\.npy has shape \[3, 2, 2\]; expected a 2-D \(documents × features\) array/],
     [{ dtype: 'f4', shape: [12], data: new Float32Array(12) }, labels3, /data\.npy has shape \[12\]; expected a 2-D/],
     [{ dtype: 'i4', shape: [3, 4], data: new Int32Array(12) }, labels3, /data\.npy has dtype 'i4'; expected float tf-idf values \(f4 or f8\)/],
-    [{ dtype: 'f4', shape: [3, 2], data: Float32Array.from([0, 0, 0, NaN, 0, 0]) }, labels3, /data\.npy has value NaN at row 1, column 1; expected a finite float32/],
+    [
+      { dtype: 'f4', shape: [3, 2], data: Float32Array.from([0, 0, 0, NaN, 0, 0]) },
+      labels3,
+      /data\.npy has value NaN at row 1, column 1; expected a finite float32/,
+    ],
     [{ dtype: 'f8', shape: [3, 2], data: Float64Array.from([0, 0, 0, 0, 1e40, 0]) }, labels3, /has value 1e\+40 at row 2, column 0/],
   ];
   for (const [data, labels, re] of cases) assert.throws(() => loadReuters10k(...save(dir, data, labels)), re);

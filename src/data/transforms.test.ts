@@ -30,7 +30,11 @@ test('takeRows and takeLabels copy the indexed rows in the order given, repeats 
   const { x, labels } = dataset([0, 1, 2, 3]);
   const idx = Int32Array.from([3, 0, 3]);
   const t = takeRows(x, idx);
-  assert.deepEqual(t.toRows(), [[3, 30], [0, 0], [3, 30]]);
+  assert.deepEqual(t.toRows(), [
+    [3, 30],
+    [0, 0],
+    [3, 30],
+  ]);
   t.data[0] = 99;
   assert.equal(x.data[6], 3);
   assert.deepEqual([...takeLabels(labels, idx)], [3, 0, 3]);
@@ -44,7 +48,12 @@ test('selectClasses without perClass keeps every row of the chosen classes in th
   const s = selectClasses(x, labels, [1, 0], undefined, new Rng(1));
   assert.deepEqual([...s.indices], [1, 2, 3, 5]);
   assert.deepEqual([...s.labels], [1, 0, 1, 0]);
-  assert.deepEqual(s.x.toRows(), [[1, 10], [2, 0], [3, 10], [5, 0]]);
+  assert.deepEqual(s.x.toRows(), [
+    [1, 10],
+    [2, 0],
+    [3, 10],
+    [5, 0],
+  ]);
 });
 
 test('selectClasses draws perClass distinct rows of each class, sorted, reproducibly with the same seed', () => {
@@ -58,7 +67,10 @@ test('selectClasses draws perClass distinct rows of each class, sorted, reproduc
   assert.notDeepEqual(a.indices, c.indices);
   assert.equal(a.indices.length, 14);
   assert.equal(new Set(a.indices).size, 14);
-  assert.deepEqual([...a.indices], [...a.indices].sort((p, q) => p - q));
+  assert.deepEqual(
+    [...a.indices],
+    [...a.indices].sort((p, q) => p - q),
+  );
   assert.equal(a.labels.filter((l) => l === 4).length, 7);
   assert.equal(a.labels.filter((l) => l === 2).length, 7);
   // Each row still matches its label.
@@ -82,7 +94,11 @@ test('selectClasses refuses classes that are missing, too small, repeated or mis
 
 test('oneHot puts a single 1 in each row at the label column', () => {
   const t = oneHot(Int32Array.from([2, 0, 1]), 3);
-  assert.deepEqual(t.toRows(), [[0, 0, 1], [1, 0, 0], [0, 1, 0]]);
+  assert.deepEqual(t.toRows(), [
+    [0, 0, 1],
+    [1, 0, 0],
+    [0, 1, 0],
+  ]);
   assert.throws(() => oneHot(Int32Array.from([0, 3]), 3), /oneHot: label 3 at index 1 is outside 0\.\.2/);
   assert.throws(() => oneHot(Int32Array.from([-1]), 3), /oneHot: label -1 at index 0/);
   assert.throws(() => oneHot(Int32Array.from([0]), 0), /oneHot: expected classes to be an integer ≥ 1, got 0/);
@@ -95,7 +111,10 @@ test('addGaussianNoise adds c·N(0,1): over many values the noise has mean ≈ 0
   const y = addGaussianNoise(x, c, new Rng(7));
   assert.deepEqual(y.shape, [400, 500]);
   assert.notEqual(y.data, x.data);
-  assert.ok(x.data.every((v) => v === 0.5), 'input unchanged');
+  assert.ok(
+    x.data.every((v) => v === 0.5),
+    'input unchanged',
+  );
   let sum = 0;
   let sq = 0;
   for (const v of y.data) {
@@ -129,7 +148,10 @@ test('trainTestSplit partitions 0…n−1 into round(n·f) shuffled test indices
   assert.equal(train.length, 81);
   const all = [...train, ...testIdx].sort((a, b) => a - b);
   assert.deepEqual(all, [...Array(101).keys()]);
-  assert.notDeepEqual([...testIdx], [...testIdx].sort((a, b) => a - b));
+  assert.notDeepEqual(
+    [...testIdx],
+    [...testIdx].sort((a, b) => a - b),
+  );
   assert.deepEqual(trainTestSplit(101, 0.2, new Rng(5)).test, testIdx);
   assert.equal(trainTestSplit(10, 0.25, new Rng(0)).test.length, 3);
   for (const f of [0, 1, -0.1, 1.5, NaN]) assert.throws(() => trainTestSplit(10, f, new Rng(0)), /trainTestSplit: expected 0 < testFraction < 1/);
@@ -140,19 +162,31 @@ test('kFold gives k folds of near-equal size whose test parts cover every index 
   const k = 5;
   const folds = kFold(n, k, new Rng(9));
   assert.equal(folds.length, k);
-  assert.deepEqual(folds.map((f) => f.test.length), [5, 5, 5, 4, 4]);
+  assert.deepEqual(
+    folds.map((f) => f.test.length),
+    [5, 5, 5, 4, 4],
+  );
   const seen = new Array<number>(n).fill(0);
   for (const f of folds) {
     for (const i of f.test) seen[i]++;
     assert.equal(f.train.length + f.test.length, n);
     const inTest = new Set(f.test);
-    assert.ok(f.train.every((i) => !inTest.has(i)), 'train and test are disjoint');
-    assert.deepEqual([...f.train, ...f.test].sort((a, b) => a - b), [...Array(n).keys()]);
+    assert.ok(
+      f.train.every((i) => !inTest.has(i)),
+      'train and test are disjoint',
+    );
+    assert.deepEqual(
+      [...f.train, ...f.test].sort((a, b) => a - b),
+      [...Array(n).keys()],
+    );
   }
   assert.deepEqual(seen, new Array<number>(n).fill(1));
   assert.deepEqual(kFold(n, k, new Rng(9)), folds);
   assert.notDeepEqual(kFold(n, k, new Rng(10)), folds);
-  assert.equal(kFold(4, 4, new Rng(0)).every((f) => f.test.length === 1), true);
+  assert.equal(
+    kFold(4, 4, new Rng(0)).every((f) => f.test.length === 1),
+    true,
+  );
   assert.throws(() => kFold(10, 1, new Rng(0)), /kFold: expected an integer 2 ≤ k ≤ n = 10, got k = 1/);
   assert.throws(() => kFold(3, 4, new Rng(0)), /kFold: expected an integer 2 ≤ k ≤ n = 3, got k = 4/);
 });

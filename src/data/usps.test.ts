@@ -132,7 +132,10 @@ test('a gzipped USPS file that inflates past the text limit is refused as soon a
   const bomb = Buffer.concat(new Array<Buffer>(65).fill(member));
   assert.ok(65 * 2 ** 20 > MAX_USPS_TEXT_BYTES);
   const started = performance.now();
-  assert.throws(() => parseUspsBytes(bomb, 'bomb.gz'), new RegExp(`parseUspsBytes: bomb\\.gz inflates to more than the ${MAX_USPS_TEXT_BYTES}-byte limit for a USPS text file; refused`));
+  assert.throws(
+    () => parseUspsBytes(bomb, 'bomb.gz'),
+    new RegExp(`parseUspsBytes: bomb\\.gz inflates to more than the ${MAX_USPS_TEXT_BYTES}-byte limit for a USPS text file; refused`),
+  );
   t.diagnostic(`refused in ${(performance.now() - started).toFixed(0)} ms`);
 
   const dir = mkdtempSync(join(tmpdir(), 'latentlab-usps-'));
@@ -141,7 +144,10 @@ test('a gzipped USPS file that inflates past the text limit is refused as soon a
   assert.throws(() => loadUsps(dir, 'train'), /zip\.train\.gz inflates to more than/);
   // An uncompressed file is refused by its size, before it is read.
   writeFileSync(join(dir, 'zip.test'), new Uint8Array(MAX_USPS_TEXT_BYTES + 5000));
-  assert.throws(() => loadUsps(dir, 'test'), new RegExp(`loadUsps: .*zip\\.test is ${MAX_USPS_TEXT_BYTES + 5000} bytes, more than the ${MAX_USPS_TEXT_BYTES}-byte limit`));
+  assert.throws(
+    () => loadUsps(dir, 'test'),
+    new RegExp(`loadUsps: .*zip\\.test is ${MAX_USPS_TEXT_BYTES + 5000} bytes, more than the ${MAX_USPS_TEXT_BYTES}-byte limit`),
+  );
 });
 
 test('a text of millions of short lines fails on its first line, not on an allocation sized by its line count', () => {
@@ -150,5 +156,8 @@ test('a text of millions of short lines fails on its first line, not on an alloc
   assert.throws(() => parseUspsText('0 '.repeat(100_000), 'f'), /parseUspsText: f line 1 has 100000 numbers; expected 257/);
   assert.throws(() => parseUspsText(`1 ${'9'.repeat(5000)}`, 'f'), /f line 1 has 2 numbers/);
   const long = ['1', '9'.repeat(5000), ...new Array<string>(255).fill('0')].join(' ');
-  assert.throws(() => parseUspsText(long, 'f'), (e: Error) => e.message.length < 300 && /field 2: grey value "9{40}…" is outside \[-1, 1\]/.test(e.message));
+  assert.throws(
+    () => parseUspsText(long, 'f'),
+    (e: Error) => e.message.length < 300 && /field 2: grey value "9{40}…" is outside \[-1, 1\]/.test(e.message),
+  );
 });

@@ -47,7 +47,7 @@ export function parseUspsText(text: string, source = 'USPS text'): LabelledImage
   const rows: Float32Array[] = [];
   const labels: number[] = [];
   let lineNo = 0;
-  for (let start = 0; start <= text.length; ) {
+  for (let start = 0; start <= text.length;) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     const line = text.slice(start, end).trim();
@@ -66,7 +66,8 @@ export function parseUspsText(text: string, source = 'USPS text'): LabelledImage
       if (!DECIMAL.test(tok)) throw new Error(`${fn}: ${source} line ${lineNo}, field ${k + 1}: ${shown(tok)} is not a decimal number`);
       const v = Number(tok);
       if (k === 0) {
-        if (!Number.isInteger(v) || v < 0 || v > 9) throw new RangeError(`${fn}: ${source} line ${lineNo} has label ${tok.length > 40 ? shown(tok) : tok}; expected an integer digit 0–9`);
+        if (!Number.isInteger(v) || v < 0 || v > 9)
+          throw new RangeError(`${fn}: ${source} line ${lineNo} has label ${tok.length > 40 ? shown(tok) : tok}; expected an integer digit 0–9`);
         labels.push(v);
         continue;
       }
@@ -101,7 +102,8 @@ function readUspsFile(dir: string, base: string): LabelledImages {
   if (path === undefined) throw new Error(`loadUsps: neither ${base}.gz nor ${base} found in ${dir}`);
   // Checked before reading: a gzip stream is never larger than what it inflates to (plus a header).
   const size = statSync(path).size;
-  if (size > MAX_USPS_TEXT_BYTES + 4096) throw new RangeError(`loadUsps: ${path} is ${size} bytes, more than the ${MAX_USPS_TEXT_BYTES}-byte limit for a USPS text file`);
+  if (size > MAX_USPS_TEXT_BYTES + 4096)
+    throw new RangeError(`loadUsps: ${path} is ${size} bytes, more than the ${MAX_USPS_TEXT_BYTES}-byte limit for a USPS text file`);
   return parseUspsBytes(readBytes('loadUsps', path), path);
 }
 

@@ -69,7 +69,21 @@ function rel(a: number, e: number): number {
 // ---------------------------------------------------------------------------------------------
 
 interface Fixture {
-  config: { input: number; hidden: number[]; latent: number; rows: number; cols: number; Tmax: number; Tmin: number; gamma: number; lr: number; eps: number; iterations: number; batch_size: number; n: number };
+  config: {
+    input: number;
+    hidden: number[];
+    latent: number;
+    rows: number;
+    cols: number;
+    Tmax: number;
+    Tmin: number;
+    gamma: number;
+    lr: number;
+    eps: number;
+    iterations: number;
+    batch_size: number;
+    n: number;
+  };
   x: number[];
   names: string[];
   initial: Record<string, number[]>;
@@ -82,7 +96,16 @@ const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/desom/desom
 
 function fixtureModel(): DESOM {
   const c = fixture.config;
-  const ae = new Autoencoder({ input: c.input, hidden: c.hidden, latent: c.latent, activation: 'relu', latentActivation: 'identity', outputActivation: 'identity', init: 'glorot_uniform', rng: new Rng(0) });
+  const ae = new Autoencoder({
+    input: c.input,
+    hidden: c.hidden,
+    latent: c.latent,
+    activation: 'relu',
+    latentActivation: 'identity',
+    outputActivation: 'identity',
+    init: 'glorot_uniform',
+    rng: new Rng(0),
+  });
   const model = new DESOM(ae, new SOM(new Topology({ rows: c.rows, cols: c.cols }), Tensor.zeros([c.rows * c.cols, c.latent])));
   const named = model.namedParameters();
   // PyTorch lists a module's own parameters before its children's; the names are the same
@@ -109,7 +132,17 @@ for (const be of BACKENDS) {
       }
 
       const opt = new Adam(model.parameters(), { lr: c.lr, eps: c.eps });
-      const events = steps(desomSteps(model, x, { rng: new Rng(1), iterations: c.iterations, batchSize: c.batch_size, gamma: c.gamma, Tmax: c.Tmax, Tmin: c.Tmin, optimizer: opt }));
+      const events = steps(
+        desomSteps(model, x, {
+          rng: new Rng(1),
+          iterations: c.iterations,
+          batchSize: c.batch_size,
+          gamma: c.gamma,
+          Tmax: c.Tmax,
+          Tmin: c.Tmin,
+          optimizer: opt,
+        }),
+      );
       assert.equal(events.length, c.iterations);
       events.forEach((e, t) => {
         const f = fixture.steps[t];
@@ -143,7 +176,16 @@ for (const be of BACKENDS) {
 // ---------------------------------------------------------------------------------------------
 
 /** The DESOM objective in float64 from the named parameter values, with the BMUs given (w fixed). */
-function lossF64(P: Map<string, Float64Array>, x: Tensor, sizes: number[], K: number, topo: Topology, T: number, gamma: number, bmus: Int32Array | null): { loss: number; bmus: Int32Array } {
+function lossF64(
+  P: Map<string, Float64Array>,
+  x: Tensor,
+  sizes: number[],
+  K: number,
+  topo: Topology,
+  T: number,
+  gamma: number,
+  bmus: Int32Array | null,
+): { loss: number; bmus: Int32Array } {
   const n = x.rows;
   const layer = (h: Float64Array[], w: Float64Array, b: Float64Array, fin: number, fout: number, relu: boolean): Float64Array[] =>
     h.map((v) => {
@@ -260,7 +302,9 @@ test('a run interrupted at iteration N and resumed from its checkpoint ends bit-
         const st = loadDesomCheckpoint(dir, model, opt);
         assert.equal(st.iteration, c.stop);
         assert.equal(st.assignments !== undefined, assignments !== undefined);
-        const events = steps(desomSteps(model, x, { ...base, rng: Rng.fromState(st.rngStart), optimizer: opt, startIteration: st.iteration, assignments: st.assignments }));
+        const events = steps(
+          desomSteps(model, x, { ...base, rng: Rng.fromState(st.rngStart), optimizer: opt, startIteration: st.iteration, assignments: st.assignments }),
+        );
         assert.equal(events[0].iteration, c.stop + 1, c.name);
         assert.equal(events.at(-1)?.iteration, 20);
         assert.deepEqual(allWeights(model), allWeights(full), `${c.name}: resumed weights and prototypes`);
@@ -308,7 +352,8 @@ test('sequential batches are views into the data (no copy per step), shuffled on
 
 test('T follows the paper (t/iterations) by default and reaches Tmin at the last step with reachEnd', () => {
   const x = bumps(12, 8, 3);
-  const T = (reachEnd: boolean) => steps(desomSteps(tiny(x, 1), x, { iterations: 4, batchSize: 12, Tmax: 8, Tmin: 0.1, reachEnd, rng: new Rng(0) })).map((e) => e.T);
+  const T = (reachEnd: boolean) =>
+    steps(desomSteps(tiny(x, 1), x, { iterations: 4, batchSize: 12, Tmax: 8, Tmin: 0.1, reachEnd, rng: new Rng(0) })).map((e) => e.T);
   const paper = T(false);
   assert.equal(paper[0], 8);
   assert.ok(rel(paper[3], 8 * (0.1 / 8) ** (3 / 4)) < 1e-12);
@@ -350,11 +395,18 @@ test('the default DESOM is seed 000’s: 784-500-500-2000-10 ReLU with linear la
   assert.deepEqual(model.topology.spec(), { rows: 8, cols: 8, topology: 'rectangular', toroidal: false, distance: 'manhattan' });
   assert.equal(model.config.prototypeInit, 'encoded_samples');
   for (const [name, p] of model.ae.namedParameters()) {
-    if (name.endsWith('bias')) assert.ok(p.value.data.every((v) => v === 0), name);
+    if (name.endsWith('bias'))
+      assert.ok(
+        p.value.data.every((v) => v === 0),
+        name,
+      );
     else {
       const [fout, fin] = p.value.shape;
       const a = Math.sqrt(6 / (fin + fout));
-      assert.ok(p.value.data.every((v) => Math.abs(v) <= a), name);
+      assert.ok(
+        p.value.data.every((v) => Math.abs(v) <= a),
+        name,
+      );
     }
   }
   assert.equal(model.parameters().length, 17);
@@ -367,9 +419,19 @@ test('the default DESOM is seed 000’s: 784-500-500-2000-10 ReLU with linear la
   assert.ok(Math.max(...(hit.sqDist ?? [Infinity])) < 1e-6);
   const decoded = model.decodePrototypes();
   assert.deepEqual(decoded.shape, [64, 784]);
-  assert.ok(decoded.data.some((v) => v < 0), 'linear output: no sigmoid');
+  assert.ok(
+    decoded.data.some((v) => v < 0),
+    'linear output: no sigmoid',
+  );
   assert.deepEqual(
-    { Tmax: DESOM_DEFAULTS.Tmax, Tmin: DESOM_DEFAULTS.Tmin, gamma: DESOM_DEFAULTS.gamma, iterations: DESOM_DEFAULTS.iterations, batchSize: DESOM_DEFAULTS.batchSize, eps: DESOM_DEFAULTS.eps },
+    {
+      Tmax: DESOM_DEFAULTS.Tmax,
+      Tmin: DESOM_DEFAULTS.Tmin,
+      gamma: DESOM_DEFAULTS.gamma,
+      iterations: DESOM_DEFAULTS.iterations,
+      batchSize: DESOM_DEFAULTS.batchSize,
+      eps: DESOM_DEFAULTS.eps,
+    },
     { Tmax: 8, Tmin: 0.1, gamma: 0.001, iterations: 10000, batchSize: 256, eps: 1e-7 },
   );
 });
@@ -403,7 +465,10 @@ test('prototype initialisations: glorot_uniform within its bound; som gives a ma
   initDesomPrototypes(model, x, { init: 'som', rng: new Rng(1) });
   const oSom = organisation();
   assert.ok(oSom < 0.6 * oSamples, `neighbour/far distance ratio: som ${oSom}, encoded samples ${oSamples}`);
-  assert.throws(() => initDesomPrototypes(model, x.sliceRows(0, 5), { init: 'encoded_samples', rng: new Rng(1) }), /initDesomPrototypes: 'encoded_samples' needs at least as many rows as cells \(12\), got 5/);
+  assert.throws(
+    () => initDesomPrototypes(model, x.sliceRows(0, 5), { init: 'encoded_samples', rng: new Rng(1) }),
+    /initDesomPrototypes: 'encoded_samples' needs at least as many rows as cells \(12\), got 5/,
+  );
 });
 
 test('saveDesom / loadDesom round-trip the model exactly (map distance included), and a bad desom.json names its field', () => {
@@ -443,12 +508,21 @@ test('bad options are refused with the function, the value and what was expected
   assert.throws(run({ gamma: -1 }), /desomSteps: expected gamma to be a finite number ≥ 0, got -1/);
   assert.throws(run({ neighborhood: 'cone' as never }), /desomSteps: expected neighborhood to be one of/);
   assert.throws(run({ startIteration: 11, iterations: 10 }), /desomSteps: expected startIteration ≤ iterations \(10\), got 11/);
-  assert.throws(run({ optimizer: new Adam(model.ae.parameters()) }), /desomSteps: the optimizer must hold every model parameter; it lacks 1 \(e\.g\. "prototypes"\)/);
+  assert.throws(
+    run({ optimizer: new Adam(model.ae.parameters()) }),
+    /desomSteps: the optimizer must hold every model parameter; it lacks 1 \(e\.g\. "prototypes"\)/,
+  );
   assert.throws(() => desomSteps(model, bumps(5, 9, 1), { rng: new Rng(0) }).next(), /desomSteps: expected 9 columns|desomSteps: .*8/);
   assert.throws(() => DESOM.create(x, { hidden: [0], rng: new Rng(0) }), /DESOM\.create: expected hidden\[0\] to be a positive integer, got 0/);
   assert.throws(() => DESOM.create(x, { input: 784, rng: new Rng(0) }), /DESOM\.create: expected data with 784 columns \(the input option\), got 8/);
-  assert.throws(() => DESOM.create(x, { prototypeInit: 'kmeans' as never, rng: new Rng(0) }), /expected prototypeInit to be one of 'encoded_samples', 'som', 'glorot_uniform', got "kmeans"/);
-  assert.throws(() => new DESOM(model.ae, new SOM(new Topology({ rows: 2, cols: 2 }), Tensor.zeros([4, 5]))), /DESOM: expected prototypes of the latent size 3, got dimension 5/);
+  assert.throws(
+    () => DESOM.create(x, { prototypeInit: 'kmeans' as never, rng: new Rng(0) }),
+    /expected prototypeInit to be one of 'encoded_samples', 'som', 'glorot_uniform', got "kmeans"/,
+  );
+  assert.throws(
+    () => new DESOM(model.ae, new SOM(new Topology({ rows: 2, cols: 2 }), Tensor.zeros([4, 5]))),
+    /DESOM: expected prototypes of the latent size 3, got dimension 5/,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -62,7 +62,8 @@ const desomSchema = z.object({
 
 /** Writes the model into dir (created if needed): ae/ and som/ first, desom.json last, each file atomically. */
 export function saveDesom(dir: string, model: DESOM, info?: Record<string, unknown>): void {
-  if (!(model instanceof DESOM)) throw new TypeError(`saveDesom: expected a DESOM, got ${model === null || typeof model !== 'object' ? String(model) : (model as object).constructor.name}`);
+  if (!(model instanceof DESOM))
+    throw new TypeError(`saveDesom: expected a DESOM, got ${model === null || typeof model !== 'object' ? String(model) : (model as object).constructor.name}`);
   mkdirSync(dir, { recursive: true });
   saveAutoencoder(join(dir, DESOM_AE_DIR), model.ae, { kind: 'desom' });
   saveSom(model.som, join(dir, DESOM_SOM_DIR));
@@ -105,8 +106,16 @@ export function loadDesom(dir: string): DESOM {
   const ae = loadAutoencoder(join(dir, j.autoencoder_dir));
   const som = loadSom(join(dir, j.som_dir));
   const a = ae.options;
-  const same = a.input === j.input && a.latent === j.latent && a.activation === j.activation && a.hidden.length === j.hidden.length && a.hidden.every((h, i) => h === j.hidden[i]);
-  if (!same) throw new RangeError(`loadDesom: ${path} describes ${[j.input, ...j.hidden, j.latent].join('-')} ${j.activation}, but ${j.autoencoder_dir}/ holds ${[a.input, ...a.hidden, a.latent].join('-')} ${a.activation}`);
+  const same =
+    a.input === j.input &&
+    a.latent === j.latent &&
+    a.activation === j.activation &&
+    a.hidden.length === j.hidden.length &&
+    a.hidden.every((h, i) => h === j.hidden[i]);
+  if (!same)
+    throw new RangeError(
+      `loadDesom: ${path} describes ${[j.input, ...j.hidden, j.latent].join('-')} ${j.activation}, but ${j.autoencoder_dir}/ holds ${[a.input, ...a.hidden, a.latent].join('-')} ${a.activation}`,
+    );
   if (som.topology.rows !== j.rows || som.topology.cols !== j.cols) {
     throw new RangeError(`loadDesom: ${path} describes a ${j.rows}×${j.cols} map, but ${j.som_dir}/ holds ${som.topology.rows}×${som.topology.cols}`);
   }
@@ -134,7 +143,8 @@ const ASSIGNMENTS_FILE = 'assignments.npy';
  */
 export function saveDesomCheckpoint(dir: string, model: DESOM, optimizer: Optimizer, state: DesomCheckpointState): void {
   const fn = 'saveDesomCheckpoint';
-  if (!Number.isSafeInteger(state.iteration) || state.iteration < 0) throw new RangeError(`${fn}: expected a non-negative integer iteration, got ${state.iteration}`);
+  if (!Number.isSafeInteger(state.iteration) || state.iteration < 0)
+    throw new RangeError(`${fn}: expected a non-negative integer iteration, got ${state.iteration}`);
   writeCheckpoint(
     dir,
     { step: state.iteration, rng: { desom: state.rngStart }, extra: { ...(state.extra ?? {}), kind: 'desom', assignments: state.assignments !== undefined } },

@@ -126,7 +126,8 @@ export function checkFinite(fn: string, name: string, v: unknown, min: number): 
 }
 
 export function oneOf<T extends string>(fn: string, name: string, v: unknown, allowed: readonly T[]): T {
-  if (!(allowed as readonly unknown[]).includes(v)) throw new RangeError(`${fn}: expected ${name} to be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
+  if (!(allowed as readonly unknown[]).includes(v))
+    throw new RangeError(`${fn}: expected ${name} to be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
   return v as T;
 }
 
@@ -143,7 +144,13 @@ export function resolveDesomConfig(o: DesomModelOptions = {}, fn = 'DESOM'): Des
     hidden: Array.from<number>(hidden),
     latent: checkPositiveInt(fn, 'latent', o.latent ?? DESOM_DEFAULTS.latent),
     activation: oneOf(fn, 'activation', o.activation ?? DESOM_DEFAULTS.activation, AE_ACTIVATIONS),
-    topology: resolveTopology({ rows: o.rows ?? DESOM_DEFAULTS.rows, cols: o.cols ?? DESOM_DEFAULTS.cols, topology: o.topology, toroidal: o.toroidal, distance: o.distance }),
+    topology: resolveTopology({
+      rows: o.rows ?? DESOM_DEFAULTS.rows,
+      cols: o.cols ?? DESOM_DEFAULTS.cols,
+      topology: o.topology,
+      toroidal: o.toroidal,
+      distance: o.distance,
+    }),
     prototypeInit: oneOf(fn, 'prototypeInit', o.prototypeInit ?? DESOM_DEFAULTS.prototypeInit, PROTOTYPE_INITS),
     somInitEpochs,
   };
@@ -170,14 +177,24 @@ export class DESOM extends Module {
   constructor(ae: Autoencoder, som: SOM, options: Pick<DesomModelOptions, 'prototypeInit' | 'somInitEpochs'> = {}) {
     super();
     const fn = 'DESOM';
-    if (!(ae instanceof Autoencoder)) throw new TypeError(`${fn}: expected an Autoencoder, got ${ae === null || typeof ae !== 'object' ? String(ae) : (ae as object).constructor.name}`);
-    if (!(som instanceof SOM)) throw new TypeError(`${fn}: expected a SOM, got ${som === null || typeof som !== 'object' ? String(som) : (som as object).constructor.name}`);
+    if (!(ae instanceof Autoencoder))
+      throw new TypeError(`${fn}: expected an Autoencoder, got ${ae === null || typeof ae !== 'object' ? String(ae) : (ae as object).constructor.name}`);
+    if (!(som instanceof SOM))
+      throw new TypeError(`${fn}: expected a SOM, got ${som === null || typeof som !== 'object' ? String(som) : (som as object).constructor.name}`);
     if (som.dim !== ae.options.latent) throw new RangeError(`${fn}: expected prototypes of the latent size ${ae.options.latent}, got dimension ${som.dim}`);
     const c = ae.options;
     this.ae = ae;
     this.som = som;
     this.config = resolveDesomConfig(
-      { input: c.input, hidden: c.hidden, latent: c.latent, activation: c.activation, ...som.topology.spec(), prototypeInit: options.prototypeInit, somInitEpochs: options.somInitEpochs },
+      {
+        input: c.input,
+        hidden: c.hidden,
+        latent: c.latent,
+        activation: c.activation,
+        ...som.topology.spec(),
+        prototypeInit: options.prototypeInit,
+        somInitEpochs: options.somInitEpochs,
+      },
       fn,
     );
   }
@@ -191,7 +208,8 @@ export class DESOM extends Module {
     const fn = 'DESOM.create';
     expect2d(fn, x);
     if (!(options?.rng instanceof Rng)) throw new TypeError(`${fn}: expected rng to be an Rng, got ${String(options?.rng)}`);
-    if (options.input !== undefined && options.input !== x.cols) throw new RangeError(`${fn}: expected data with ${options.input} columns (the input option), got ${x.cols}`);
+    if (options.input !== undefined && options.input !== x.cols)
+      throw new RangeError(`${fn}: expected data with ${options.input} columns (the input option), got ${x.cols}`);
     const cfg = resolveDesomConfig({ ...options, input: x.cols }, fn);
     const ae = new Autoencoder({
       input: cfg.input,

@@ -127,7 +127,10 @@ interface ResolvedTraining {
 }
 
 function resolveTraining(fn: string, model: DESOM, x: Tensor, o: DesomTrainOptions): ResolvedTraining {
-  if (!(model instanceof DESOM)) throw new TypeError(`${fn}: expected a DESOM model, got ${model === null || typeof model !== 'object' ? String(model) : (model as object).constructor.name}`);
+  if (!(model instanceof DESOM))
+    throw new TypeError(
+      `${fn}: expected a DESOM model, got ${model === null || typeof model !== 'object' ? String(model) : (model as object).constructor.name}`,
+    );
   if (o === null || typeof o !== 'object') throw new TypeError(`${fn}: expected an options object, got ${String(o)}`);
   if (!(o.rng instanceof Rng)) throw new TypeError(`${fn}: expected rng to be an Rng, got ${String(o.rng)}`);
   expect2d(fn, x, model.config.input);
@@ -145,7 +148,9 @@ function resolveTraining(fn: string, model: DESOM, x: Tensor, o: DesomTrainOptio
   const updateInterval = o.updateInterval ?? DESOM_DEFAULTS.updateInterval;
   if (o.assignments !== undefined) {
     if (!(o.assignments instanceof Int32Array) || o.assignments.length !== x.rows) {
-      throw new RangeError(`${fn}: expected assignments to be an Int32Array of ${x.rows} BMUs (one per sample), got ${o.assignments instanceof Int32Array ? `${o.assignments.length} values` : String(o.assignments)}`);
+      throw new RangeError(
+        `${fn}: expected assignments to be an Int32Array of ${x.rows} BMUs (one per sample), got ${o.assignments instanceof Int32Array ? `${o.assignments.length} values` : String(o.assignments)}`,
+      );
     }
   }
   if (updateInterval > 1 && startIteration % updateInterval !== 0 && startIteration < iterations && o.assignments === undefined) {
@@ -285,5 +290,5 @@ export function fitDesom(model: DESOM, x: Tensor, o: DesomTrainOptions, onEvent?
     else if (e.type === 'pretrain_epoch') pretrainLosses.push(e.loss);
     onEvent?.(e);
   }
-  return { iterations: last?.iteration ?? (o.startIteration ?? 0), last, pretrainLosses, ms: performance.now() - t0 };
+  return { iterations: last?.iteration ?? o.startIteration ?? 0, last, pretrainLosses, ms: performance.now() - t0 };
 }

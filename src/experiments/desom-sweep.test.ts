@@ -25,7 +25,10 @@ test('planSweep: one run per method and seed, plus the shared autoencoder, befor
   );
   assert.deepEqual(tasks.find((t) => t.id === 'ae_som-usps-s1')?.depends_on, ['ae-usps-s1']);
   assert.deepEqual(tasks.find((t) => t.id === 'som-usps-s1')?.depends_on, []);
-  assert.ok(tasks.every((t) => !('matmul_precision' in t.config)), 'float32 by default: the key left to its default');
+  assert.ok(
+    tasks.every((t) => !('matmul_precision' in t.config)),
+    'float32 by default: the key left to its default',
+  );
 });
 
 test('planSweep: each run is a kind and its config, exactly the keys the sweep sets', () => {
@@ -42,7 +45,9 @@ test('planSweep: each run is a kind and its config, exactly the keys the sweep s
     'desom-usps-s1': { ...common, map: '8x8' },
   });
   // Quick: 1,000 rows, 100 steps, one SOM pass, 2 k-means restarts; --map, --data-dir and the threads reach every run.
-  const quick = Object.fromEntries(planSweep({ ...BASE, methods: [...BASE.methods], seeds: [1], quick: true, map: '4x5', dataDir: 'data', threads: 3 }).map((t) => [t.id, t.config]));
+  const quick = Object.fromEntries(
+    planSweep({ ...BASE, methods: [...BASE.methods], seeds: [1], quick: true, map: '4x5', dataDir: 'data', threads: 3 }).map((t) => [t.id, t.config]),
+  );
   const q = { dataset: 'usps', seed: 1, threads: 3, limit: 1000, data_dir: 'data' };
   const desomQuick = { iterations: 100, eval_every: 50, eval_sample: 1000, checkpoint_every: 50 };
   assert.deepEqual(quick, {
@@ -59,17 +64,26 @@ test('planSweep: each run is a kind and its config, exactly the keys the sweep s
 test('planSweep: a matmul precision reaches every run, and a bad one is refused by name', () => {
   const tasks = planSweep({ ...BASE, methods: [...BASE.methods], matmulPrecision: 'bfloat16' });
   for (const t of tasks) assert.equal(t.config.matmul_precision, 'bfloat16', t.id);
-  assert.throws(() => planSweep({ ...BASE, methods: [...BASE.methods], matmulPrecision: 'fp8' as never }), /planSweep: expected matmulPrecision among float32, bfloat16, got "fp8"/);
+  assert.throws(
+    () => planSweep({ ...BASE, methods: [...BASE.methods], matmulPrecision: 'fp8' as never }),
+    /planSweep: expected matmulPrecision among float32, bfloat16, got "fp8"/,
+  );
 });
 
 test('planSweep: a config its kind refuses stops the sweep before it starts, naming the task and the key', () => {
-  assert.throws(() => planSweep({ ...BASE, methods: ['desom'], limit: 0 }), /^RangeError: planSweep: task desom-usps-s0 \(desom, run by `train desom`\): limit: .*\(got 0\)/);
+  assert.throws(
+    () => planSweep({ ...BASE, methods: ['desom'], limit: 0 }),
+    /^RangeError: planSweep: task desom-usps-s0 \(desom, run by `train desom`\): limit: .*\(got 0\)/,
+  );
   assert.throws(() => planSweep({ ...BASE, methods: ['kmeans'], threads: 0 }), /planSweep: task kmeans-usps-s0 \(kmeans, run by `cluster kmeans`\): threads: /);
   const som = planSweep({ ...BASE, methods: ['som'] })[0];
   const typo: SweepTask = { ...som, config: { ...som.config, epoch: 1 } };
   assert.throws(() => checkSweepTask(typo), /checkSweepTask: task som-usps-s0 \(som, run by `train som`\): unknown key "epoch"/);
   // The som schema's own checks too: a key of another algorithm is refused rather than ignored.
-  assert.throws(() => checkSweepTask({ ...som, config: { ...som.config, batch_size: 32 } }), /task som-usps-s0 .*batch_size: applies to the gradient algorithm, not to classic/);
+  assert.throws(
+    () => checkSweepTask({ ...som, config: { ...som.config, batch_size: 32 } }),
+    /task som-usps-s0 .*batch_size: applies to the gradient algorithm, not to classic/,
+  );
   assert.doesNotThrow(() => checkSweepTask(som));
 });
 

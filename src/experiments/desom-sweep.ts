@@ -343,7 +343,7 @@ export async function runSweep(o: SweepOptions): Promise<{ tasks: SweepTask[]; s
   try {
     while (pending.length > 0 || running.size > 0) {
       if (stopped === null) {
-        for (let i = 0; i < pending.length && running.size < jobs; ) {
+        for (let i = 0; i < pending.length && running.size < jobs;) {
           const t = pending[i];
           const depStates = t.depends_on.map((d) => done.get(d));
           if (depStates.some((s) => s !== undefined && s !== 'completed')) {
@@ -354,7 +354,10 @@ export async function runSweep(o: SweepOptions): Promise<{ tasks: SweepTask[]; s
           }
           if (depStates.every((s) => s === 'completed')) {
             pending.splice(i, 1);
-            running.set(t.id, start(t).finally(() => running.delete(t.id)));
+            running.set(
+              t.id,
+              start(t).finally(() => running.delete(t.id)),
+            );
             continue;
           }
           i++;
@@ -400,7 +403,15 @@ export function collectRecords(root: string, tasks: readonly SweepTask[]): Sweep
       const a = trainS(d);
       time = time === null || a === null ? null : time + a;
     }
-    out.push({ method: t.method, dataset: t.dataset, seed: t.seed, status: 'completed', run_id: t.id, metrics: { ...(summary?.metrics ?? {}) }, train_s: time });
+    out.push({
+      method: t.method,
+      dataset: t.dataset,
+      seed: t.seed,
+      status: 'completed',
+      run_id: t.id,
+      metrics: { ...(summary?.metrics ?? {}) },
+      train_s: time,
+    });
   }
   return out;
 }

@@ -3,7 +3,14 @@ import { describe as suite, test } from 'node:test';
 import { describe, welchTTest } from '../stats/index.js';
 import { DESOM_TABLE_METRICS, PAPER, SMOKE_TEST_NOTICE, buildDesomTable, desomTableMarkdown, formatPValue, type SweepRecord } from './desom-table.js';
 
-function rec(method: string, dataset: string, seed: number, metrics: Record<string, number>, train_s: number | null = 100, status: SweepRecord['status'] = 'completed'): SweepRecord {
+function rec(
+  method: string,
+  dataset: string,
+  seed: number,
+  metrics: Record<string, number>,
+  train_s: number | null = 100,
+  status: SweepRecord['status'] = 'completed',
+): SweepRecord {
   return { method, dataset, seed, status, run_id: status === 'missing' ? null : `${method}-${dataset}-s${seed}`, metrics, train_s };
 }
 
@@ -17,7 +24,23 @@ const somTime = [30.2, 31.0, 29.9];
 function records(): SweepRecord[] {
   const out: SweepRecord[] = [];
   for (let s = 0; s < 3; s++) {
-    out.push(rec('desom', 'mnist', s, { purity: desomPurity[s], nmi_geometric: desomNmi[s], nmi: desomNmi[s] + 0.01, ari: 0.5 + s / 100, prototype_kmeans_accuracy: 0.76, qe: 4.1 + s / 10, te: 0.01 * (s + 1) }, desomTime[s]));
+    out.push(
+      rec(
+        'desom',
+        'mnist',
+        s,
+        {
+          purity: desomPurity[s],
+          nmi_geometric: desomNmi[s],
+          nmi: desomNmi[s] + 0.01,
+          ari: 0.5 + s / 100,
+          prototype_kmeans_accuracy: 0.76,
+          qe: 4.1 + s / 10,
+          te: 0.01 * (s + 1),
+        },
+        desomTime[s],
+      ),
+    );
     out.push(rec('som', 'mnist', s, { purity: somPurity[s], nmi_geometric: somNmi[s], nmi: somNmi[s] + 0.01, ari: 0.3, qe: 5.2, te: 0.05 }, somTime[s]));
   }
   out.push(rec('som', 'mnist', 3, {}, null, 'failed'));
@@ -48,7 +71,11 @@ suite('buildDesomTable', () => {
   test('the Welch p equals welchTTest(reference values, method values), with the direction', () => {
     const t = buildDesomTable(records());
     const som = row(t, 'mnist', 'som');
-    for (const [key, ref, mine] of [['purity', desomPurity, somPurity], ['nmi_geometric', desomNmi, somNmi], ['time', desomTime, somTime]] as const) {
+    for (const [key, ref, mine] of [
+      ['purity', desomPurity, somPurity],
+      ['nmi_geometric', desomNmi, somNmi],
+      ['time', desomTime, somTime],
+    ] as const) {
       const w = welchTTest(ref, mine);
       const cell = som.metrics[key].welch;
       assert.ok(cell, key);
@@ -90,13 +117,22 @@ suite('buildDesomTable', () => {
   test('rows follow the table order, paper numbers are attached, unknown methods come last', () => {
     const rs = [...records(), rec('som_vae', 'mnist', 0, { purity: 0.9 }), rec('desom', 'usps', 0, { purity: 0.9 })];
     const t = buildDesomTable(rs.reverse());
-    assert.deepEqual(t.datasets.map((d) => d.dataset), ['mnist', 'usps']);
-    assert.deepEqual(t.datasets[0].rows.map((r) => r.method), ['kmeans', 'som', 'desom', 'som_vae']);
+    assert.deepEqual(
+      t.datasets.map((d) => d.dataset),
+      ['mnist', 'usps'],
+    );
+    assert.deepEqual(
+      t.datasets[0].rows.map((r) => r.method),
+      ['kmeans', 'som', 'desom', 'som_vae'],
+    );
     assert.deepEqual(row(t, 'mnist', 'desom').paper, { purity: 0.939, nmi_geometric: 0.657, prototype_kmeans_accuracy: 0.7611 });
     assert.equal(row(t, 'mnist', 'kmeans').paper, null);
     assert.equal(row(t, 'usps', 'desom').paper, null);
     assert.equal(row(t, 'mnist', 'som').paper_name, 'minisom');
-    assert.deepEqual(t.metrics, DESOM_TABLE_METRICS.map((m) => m.key));
+    assert.deepEqual(
+      t.metrics,
+      DESOM_TABLE_METRICS.map((m) => m.key),
+    );
   });
 
   test('record order does not change the table', () => {
@@ -107,8 +143,10 @@ suite('buildDesomTable', () => {
 
   test('the table survives JSON unchanged, including a single seed and two constant samples', () => {
     const rs = [
-      rec('desom', 'mnist', 0, { purity: 0.9, te: 0.01 }), rec('desom', 'mnist', 1, { purity: 0.9, te: 0.02 }),
-      rec('som', 'mnist', 0, { purity: 0.8, te: 0.03 }), rec('som', 'mnist', 1, { purity: 0.8, te: 0.04 }),
+      rec('desom', 'mnist', 0, { purity: 0.9, te: 0.01 }),
+      rec('desom', 'mnist', 1, { purity: 0.9, te: 0.02 }),
+      rec('som', 'mnist', 0, { purity: 0.8, te: 0.03 }),
+      rec('som', 'mnist', 1, { purity: 0.8, te: 0.04 }),
       rec('gsom', 'mnist', 0, { purity: 0.85 }),
     ];
     const t = buildDesomTable(rs);
@@ -147,7 +185,7 @@ suite('buildDesomTable', () => {
     });
   });
 
-  test('PAPER holds the paper\'s Table 1 and is frozen', () => {
+  test("PAPER holds the paper's Table 1 and is frozen", () => {
     assert.equal(PAPER.mnist.ae_gsom.purity, 0.939);
     assert.equal(PAPER['fashion-mnist'].desom.prototype_kmeans_accuracy, 0.5602);
     assert.equal(PAPER.usps, undefined);
@@ -174,7 +212,10 @@ suite('desomTableMarkdown', () => {
   });
 
   test('missing metrics print —, failed runs show in the seed count', () => {
-    assert.equal(line('| k-means |'), '| k-means | — | 2/3 | 0.8150 ± 0.0071 | 0.5100 ± 0.0141 | 0.5200 ± 0.0141 | 0.4050 ± 0.0071 | — | — | — | 13.0 ± 0.7 s | — | — |');
+    assert.equal(
+      line('| k-means |'),
+      '| k-means | — | 2/3 | 0.8150 ± 0.0071 | 0.5100 ± 0.0141 | 0.5200 ± 0.0141 | 0.4050 ± 0.0071 | — | — | — | 13.0 ± 0.7 s | — | — |',
+    );
     assert.ok(line('| SOM |').startsWith('| SOM | minisom | 3/4 | 0.6357 ± 0.0061 |'));
     assert.ok(line('| SOM |').endsWith('| 0.637 / 0.430 | — |'));
   });
@@ -193,7 +234,7 @@ suite('desomTableMarkdown', () => {
   });
 
   test('legend, left-out runs, and determinism', () => {
-    assert.ok(md.includes('- NMI (geom.): normalized mutual information, entropies averaged geometrically: the paper\'s NMI'));
+    assert.ok(md.includes("- NMI (geom.): normalized mutual information, entropies averaged geometrically: the paper's NMI"));
     assert.ok(md.includes('- TE: topographic error: share of samples whose 2 best-matching cells are not edge neighbours on the map.'));
     assert.ok(md.includes('- time: training time in seconds'));
     assert.equal(line('Runs left out'), 'Runs left out of the statistics: failed 1 (SOM MNIST seed 3); missing 1 (k-means MNIST seed 2).');
@@ -202,7 +243,9 @@ suite('desomTableMarkdown', () => {
   });
 
   test('a dataset without enough reference runs says why there are no p-values', () => {
-    const out = desomTableMarkdown(buildDesomTable([rec('som', 'usps', 0, { purity: 0.5 }), rec('som', 'usps', 1, { purity: 0.6 }), rec('desom', 'usps', 0, { purity: 0.7 })]));
+    const out = desomTableMarkdown(
+      buildDesomTable([rec('som', 'usps', 0, { purity: 0.5 }), rec('som', 'usps', 1, { purity: 0.6 }), rec('desom', 'usps', 0, { purity: 0.7 })]),
+    );
     assert.ok(out.includes('Not computed on USPS: 1 completed DESOM run, need 2.'), out);
     assert.ok(out.includes('| DESOM | DESOM | 1/1 | 0.7000 (n = 1) |'), out);
     assert.ok(!out.includes('Runs left out'));

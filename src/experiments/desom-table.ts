@@ -33,21 +33,25 @@ export interface DesomMethodInfo {
 }
 
 /** The methods in table order. */
-export const DESOM_TABLE_METHODS: readonly DesomMethodInfo[] = Object.freeze([
-  { id: 'kmeans', display: 'k-means', paper: null, description: 'k-means on pixels, k = map size' },
-  { id: 'som', display: 'SOM', paper: 'minisom', description: 'classic online SOM on pixels' },
-  { id: 'gsom', display: 'gradient SOM', paper: 'kerasom', description: 'SOM trained by gradient descent on pixels' },
-  { id: 'ae_som', display: 'AE + SOM', paper: 'AE+minisom', description: 'classic SOM on a trained autoencoder\'s codes' },
-  { id: 'ae_gsom', display: 'AE + gradient SOM', paper: 'AE+kerasom', description: 'gradient SOM on a trained autoencoder\'s codes' },
-  { id: 'desom', display: 'DESOM', paper: 'DESOM', description: 'autoencoder and SOM layer trained jointly' },
-].map((m) => Object.freeze(m)));
+export const DESOM_TABLE_METHODS: readonly DesomMethodInfo[] = Object.freeze(
+  [
+    { id: 'kmeans', display: 'k-means', paper: null, description: 'k-means on pixels, k = map size' },
+    { id: 'som', display: 'SOM', paper: 'minisom', description: 'classic online SOM on pixels' },
+    { id: 'gsom', display: 'gradient SOM', paper: 'kerasom', description: 'SOM trained by gradient descent on pixels' },
+    { id: 'ae_som', display: 'AE + SOM', paper: 'AE+minisom', description: "classic SOM on a trained autoencoder's codes" },
+    { id: 'ae_gsom', display: 'AE + gradient SOM', paper: 'AE+kerasom', description: "gradient SOM on a trained autoencoder's codes" },
+    { id: 'desom', display: 'DESOM', paper: 'DESOM', description: 'autoencoder and SOM layer trained jointly' },
+  ].map((m) => Object.freeze(m)),
+);
 
 /** The datasets in table order. */
-export const DESOM_TABLE_DATASETS: readonly { id: string; display: string }[] = Object.freeze([
-  { id: 'mnist', display: 'MNIST' },
-  { id: 'fashion-mnist', display: 'Fashion-MNIST' },
-  { id: 'usps', display: 'USPS' },
-].map((d) => Object.freeze(d)));
+export const DESOM_TABLE_DATASETS: readonly { id: string; display: string }[] = Object.freeze(
+  [
+    { id: 'mnist', display: 'MNIST' },
+    { id: 'fashion-mnist', display: 'Fashion-MNIST' },
+    { id: 'usps', display: 'USPS' },
+  ].map((d) => Object.freeze(d)),
+);
 
 /** A column: `key` in record.metrics ('time' comes from record.train_s). */
 export interface DesomMetricInfo {
@@ -57,16 +61,32 @@ export interface DesomMetricInfo {
 }
 
 /** The metric columns in table order. */
-export const DESOM_TABLE_METRICS: readonly DesomMetricInfo[] = Object.freeze([
-  { key: 'purity', label: 'purity', description: 'share of samples that belong to the majority class of their cluster (map cell)' },
-  { key: 'nmi_geometric', label: 'NMI (geom.)', description: 'normalized mutual information, entropies averaged geometrically: the paper\'s NMI (scikit-learn before 0.22)' },
-  { key: 'nmi', label: 'NMI (arith.)', description: 'normalized mutual information, entropies averaged arithmetically: today\'s scikit-learn default' },
-  { key: 'ari', label: 'ARI', description: 'adjusted Rand index of the clusters (map cells) against the classes' },
-  { key: 'prototype_kmeans_accuracy', label: 'proto. k-means acc.', description: 'k-means with k = number of classes on the prototypes, each sample labelled by its best-matching unit\'s cluster, scored by Hungarian-matched accuracy (the paper\'s "k-means on prototypes")' },
-  { key: 'qe', label: 'QE', description: 'quantization error: mean Euclidean distance from a sample to its best-matching unit\'s prototype (k-means: its nearest centroid), in the space the map lives in (pixels, or the autoencoder\'s codes), so it compares methods of the same space only' },
-  { key: 'te', label: 'TE', description: 'topographic error: share of samples whose 2 best-matching cells are not edge neighbours on the map' },
-  { key: 'time', label: 'time', description: 'training time in seconds (train_s)' },
-].map((m) => Object.freeze(m)));
+export const DESOM_TABLE_METRICS: readonly DesomMetricInfo[] = Object.freeze(
+  [
+    { key: 'purity', label: 'purity', description: 'share of samples that belong to the majority class of their cluster (map cell)' },
+    {
+      key: 'nmi_geometric',
+      label: 'NMI (geom.)',
+      description: "normalized mutual information, entropies averaged geometrically: the paper's NMI (scikit-learn before 0.22)",
+    },
+    { key: 'nmi', label: 'NMI (arith.)', description: "normalized mutual information, entropies averaged arithmetically: today's scikit-learn default" },
+    { key: 'ari', label: 'ARI', description: 'adjusted Rand index of the clusters (map cells) against the classes' },
+    {
+      key: 'prototype_kmeans_accuracy',
+      label: 'proto. k-means acc.',
+      description:
+        'k-means with k = number of classes on the prototypes, each sample labelled by its best-matching unit\'s cluster, scored by Hungarian-matched accuracy (the paper\'s "k-means on prototypes")',
+    },
+    {
+      key: 'qe',
+      label: 'QE',
+      description:
+        "quantization error: mean Euclidean distance from a sample to its best-matching unit's prototype (k-means: its nearest centroid), in the space the map lives in (pixels, or the autoencoder's codes), so it compares methods of the same space only",
+    },
+    { key: 'te', label: 'TE', description: 'topographic error: share of samples whose 2 best-matching cells are not edge neighbours on the map' },
+    { key: 'time', label: 'time', description: 'training time in seconds (train_s)' },
+  ].map((m) => Object.freeze(m)),
+);
 
 const TIME_KEY = 'time';
 const STATUSES: readonly SweepStatus[] = ['completed', 'failed', 'interrupted', 'running', 'missing'];
@@ -206,8 +226,10 @@ function methodDisplay(id: string): string {
 function checkRecord(fn: string, r: SweepRecord, i: number): void {
   const where = `records[${i}]`;
   if (r === null || typeof r !== 'object') throw new TypeError(`${fn}: expected ${where} to be a sweep record, got ${r === null ? 'null' : typeof r}`);
-  if (typeof r.method !== 'string' || r.method.length === 0) throw new TypeError(`${fn}: expected ${where}.method to be a non-empty string, got ${JSON.stringify(r.method)}`);
-  if (typeof r.dataset !== 'string' || r.dataset.length === 0) throw new TypeError(`${fn}: expected ${where}.dataset to be a non-empty string, got ${JSON.stringify(r.dataset)}`);
+  if (typeof r.method !== 'string' || r.method.length === 0)
+    throw new TypeError(`${fn}: expected ${where}.method to be a non-empty string, got ${JSON.stringify(r.method)}`);
+  if (typeof r.dataset !== 'string' || r.dataset.length === 0)
+    throw new TypeError(`${fn}: expected ${where}.dataset to be a non-empty string, got ${JSON.stringify(r.dataset)}`);
   if (!Number.isSafeInteger(r.seed)) throw new TypeError(`${fn}: expected ${where}.seed to be an integer, got ${JSON.stringify(r.seed)}`);
   if (!STATUSES.includes(r.status)) throw new TypeError(`${fn}: expected ${where}.status to be one of ${STATUSES.join(', ')}, got ${JSON.stringify(r.status)}`);
   if (r.status === 'completed' && (r.metrics === null || typeof r.metrics !== 'object')) {
@@ -230,7 +252,13 @@ function summaryOf(values: number[]): MetricSummary | null {
   return { n: d.n, mean: d.mean, std: Number.isNaN(d.std) ? null : d.std, min: d.min, max: d.max };
 }
 
-function welchCell(ref: number[] | null, refDisplay: string, values: number[], display: string, isReference: boolean): Pick<DesomMetricCell, 'welch' | 'welch_note'> {
+function welchCell(
+  ref: number[] | null,
+  refDisplay: string,
+  values: number[],
+  display: string,
+  isReference: boolean,
+): Pick<DesomMetricCell, 'welch' | 'welch_note'> {
   if (isReference) return { welch: null, welch_note: 'reference method' };
   if (ref === null) return { welch: null, welch_note: `no ${refDisplay} runs` };
   if (values.length === 0) return { welch: null, welch_note: `not reported by ${display}` };
@@ -268,7 +296,8 @@ export function buildDesomTable(records: readonly SweepRecord[], o: { reference?
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the widening is the point
   if (!Array.isArray(records as unknown)) throw new TypeError(`${fn}: expected an array of sweep records, got ${records === null ? 'null' : typeof records}`);
   const reference = o.reference ?? 'desom';
-  if (typeof reference !== 'string' || reference.length === 0) throw new TypeError(`${fn}: expected reference to be a method id like 'desom', got ${JSON.stringify(reference)}`);
+  if (typeof reference !== 'string' || reference.length === 0)
+    throw new TypeError(`${fn}: expected reference to be a method id like 'desom', got ${JSON.stringify(reference)}`);
   const refDisplay = methodDisplay(reference);
   const metricKeys = DESOM_TABLE_METRICS.map((m) => m.key);
 
@@ -276,19 +305,28 @@ export function buildDesomTable(records: readonly SweepRecord[], o: { reference?
   records.forEach((r, i) => {
     checkRecord(fn, r, i);
     const id = JSON.stringify([r.dataset, r.method, r.seed]);
-    if (seen.has(id)) throw new RangeError(`${fn}: expected one record per method, dataset and seed, got a second one for ${r.method} on ${r.dataset}, seed ${r.seed} (records[${i}])`);
+    if (seen.has(id))
+      throw new RangeError(
+        `${fn}: expected one record per method, dataset and seed, got a second one for ${r.method} on ${r.dataset}, seed ${r.seed} (records[${i}])`,
+      );
     seen.add(id);
   });
 
   const notCompleted: DesomRunIssue[] = [];
   const ignored: DesomIgnoredValue[] = [];
   const datasets: DesomTableDataset[] = [];
-  for (const dataset of ordered(records.map((r) => r.dataset), DESOM_TABLE_DATASETS)) {
+  for (const dataset of ordered(
+    records.map((r) => r.dataset),
+    DESOM_TABLE_DATASETS,
+  )) {
     const inDataset = records.filter((r) => r.dataset === dataset);
     // Values per method and metric, over completed runs in seed order (so record order cannot change the sums).
     const values = new Map<string, Map<string, number[]>>();
     const rowsBase: Omit<DesomTableRow, 'metrics'>[] = [];
-    for (const method of ordered(inDataset.map((r) => r.method), DESOM_TABLE_METHODS)) {
+    for (const method of ordered(
+      inDataset.map((r) => r.method),
+      DESOM_TABLE_METHODS,
+    )) {
       const rs = inDataset.filter((r) => r.method === method).sort((a, b) => a.seed - b.seed);
       const counts = { total: rs.length, completed: 0, failed: 0, interrupted: 0, running: 0, missing: 0 } as DesomRunCounts;
       for (const r of rs) {
@@ -322,7 +360,9 @@ export function buildDesomTable(records: readonly SweepRecord[], o: { reference?
       const metrics: Record<string, DesomMetricCell> = {};
       for (const key of metricKeys) {
         const xs = values.get(row.method)?.get(key) ?? [];
-        const welch = smoke ? { welch: null, welch_note: 'smoke test' } : welchCell(refValues?.get(key) ?? null, refDisplay, xs, row.display, row.method === reference);
+        const welch = smoke
+          ? { welch: null, welch_note: 'smoke test' }
+          : welchCell(refValues?.get(key) ?? null, refDisplay, xs, row.display, row.method === reference);
         metrics[key] = { summary: summaryOf(xs), ...welch };
       }
       return { ...row, metrics };
@@ -403,8 +443,22 @@ export function desomTableMarkdown(table: DesomTable): string {
     lines.push(smoke ? `## ${ds.display} — smoke test` : `## ${ds.display}`, '');
     const paperCols = !smoke;
     const paperAcc = paperCols && ds.rows.some((r) => r.paper?.prototype_kmeans_accuracy !== undefined);
-    const header = ['method', 'paper name', 'seeds', ...table.metrics.map(metricLabel), ...(paperCols ? ['paper purity / NMI'] : []), ...(paperAcc ? ['paper proto. k-means acc.'] : [])];
-    const align: ('l' | 'r')[] = ['l', 'l', 'r', ...table.metrics.map((): 'r' => 'r'), ...(paperCols ? ['r' as const] : []), ...(paperAcc ? ['r' as const] : [])];
+    const header = [
+      'method',
+      'paper name',
+      'seeds',
+      ...table.metrics.map(metricLabel),
+      ...(paperCols ? ['paper purity / NMI'] : []),
+      ...(paperAcc ? ['paper proto. k-means acc.'] : []),
+    ];
+    const align: ('l' | 'r')[] = [
+      'l',
+      'l',
+      'r',
+      ...table.metrics.map((): 'r' => 'r'),
+      ...(paperCols ? ['r' as const] : []),
+      ...(paperAcc ? ['r' as const] : []),
+    ];
     const rows = ds.rows.map((r) => [
       r.display,
       r.paper_name ?? DASH,
@@ -420,12 +474,24 @@ export function desomTableMarkdown(table: DesomTable): string {
     lines.push(`### Welch's t-test vs ${ref}, p-value (two-sided)`, '');
     const refRow = ds.rows.find((r) => r.method === table.reference);
     if (refRow === undefined || refRow.counts.completed < 2 || others.length === 0) {
-      const why = refRow === undefined ? `no ${ref} runs` : refRow.counts.completed < 2 ? `${refRow.counts.completed} completed ${ref} run${refRow.counts.completed === 1 ? '' : 's'}, need 2` : 'no other method';
+      const why =
+        refRow === undefined
+          ? `no ${ref} runs`
+          : refRow.counts.completed < 2
+            ? `${refRow.counts.completed} completed ${ref} run${refRow.counts.completed === 1 ? '' : 's'}, need 2`
+            : 'no other method';
       lines.push(`Not computed on ${ds.display}: ${why}.`, '');
       continue;
     }
     lines.push(`↑: ${ref}'s mean is higher than the method's, ↓: lower, =: equal; ${DASH}: not tested (fewer than 2 values on a side, or not reported).`, '');
-    lines.push(...mdTable(['method', ...table.metrics.map(metricLabel)], ['l', ...table.metrics.map((): 'r' => 'r')], others.map((r) => [r.display, ...table.metrics.map((k) => (r.metrics[k] ? formatWelch(r.metrics[k]) : DASH))])), '');
+    lines.push(
+      ...mdTable(
+        ['method', ...table.metrics.map(metricLabel)],
+        ['l', ...table.metrics.map((): 'r' => 'r')],
+        others.map((r) => [r.display, ...table.metrics.map((k) => (r.metrics[k] ? formatWelch(r.metrics[k]) : DASH))]),
+      ),
+      '',
+    );
   }
 
   lines.push('## Legend', '');
@@ -441,18 +507,24 @@ export function desomTableMarkdown(table: DesomTable): string {
     lines.push(`- ${metricLabel(key)}: ${info?.description ?? key}.`);
   }
   const methods = new Set(table.datasets.flatMap((d) => d.rows.map((r) => r.method)));
-  for (const m of DESOM_TABLE_METHODS) if (methods.has(m.id)) lines.push(`- ${m.display}${m.paper === null || m.paper === m.display ? '' : ` (paper: ${m.paper})`}: ${m.description}.`);
+  for (const m of DESOM_TABLE_METHODS)
+    if (methods.has(m.id)) lines.push(`- ${m.display}${m.paper === null || m.paper === m.display ? '' : ` (paper: ${m.paper})`}: ${m.description}.`);
   lines.push('');
 
   if (table.not_completed.length > 0) {
     const groups = STATUSES.filter((s) => s !== 'completed')
       .map((s) => [s, table.not_completed.filter((r) => r.status === s)] as const)
       .filter(([, rs]) => rs.length > 0)
-      .map(([s, rs]) => `${s} ${rs.length} (${rs.map((r) => `${methodDisplay(r.method)} ${DATASET_INFO.get(r.dataset)?.display ?? r.dataset} seed ${r.seed}`).join(', ')})`);
+      .map(
+        ([s, rs]) =>
+          `${s} ${rs.length} (${rs.map((r) => `${methodDisplay(r.method)} ${DATASET_INFO.get(r.dataset)?.display ?? r.dataset} seed ${r.seed}`).join(', ')})`,
+      );
     lines.push(`Runs left out of the statistics: ${groups.join('; ')}.`, '');
   }
   if (table.ignored_values.length > 0) {
-    const items = table.ignored_values.map((v) => `${methodDisplay(v.method)} ${DATASET_INFO.get(v.dataset)?.display ?? v.dataset} seed ${v.seed} ${v.metric} = ${v.value}`);
+    const items = table.ignored_values.map(
+      (v) => `${methodDisplay(v.method)} ${DATASET_INFO.get(v.dataset)?.display ?? v.dataset} seed ${v.seed} ${v.metric} = ${v.value}`,
+    );
     lines.push(`Values left out (not finite numbers): ${items.join(', ')}.`, '');
   }
   return lines.join('\n');

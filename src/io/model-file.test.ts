@@ -41,7 +41,10 @@ function everyLayer(rng: Rng): Sequential {
 
 function input(rows: number, cols: number, seed: number): Tensor {
   const rng = new Rng(seed);
-  return Tensor.from(Array.from({ length: rows * cols }, () => rng.normal(0, 2)), [rows, cols]);
+  return Tensor.from(
+    Array.from({ length: rows * cols }, () => rng.normal(0, 2)),
+    [rows, cols],
+  );
 }
 
 function evalOutput(m: Module, x: Tensor): Float32Array {
@@ -83,7 +86,11 @@ describe('saveModel → loadModel', () => {
     assert.equal(json.version, 1);
     assert.deepEqual(json.architecture, {
       type: 'sequential',
-      layers: [{ type: 'linear', in: 784, out: 100, bias: true, init: 'glorot_uniform' }, { type: 'relu' }, { type: 'linear', in: 100, out: 10, bias: true, init: 'glorot_uniform' }],
+      layers: [
+        { type: 'linear', in: 784, out: 100, bias: true, init: 'glorot_uniform' },
+        { type: 'relu' },
+        { type: 'linear', in: 100, out: 10, bias: true, init: 'glorot_uniform' },
+      ],
     });
     assert.deepEqual(json.parameters, [
       { name: '0.weight', shape: [100, 784] },
@@ -126,7 +133,10 @@ describe('loadModel refuses weights that do not fit', () => {
     const write = (tensors: Record<string, SafeTensor>) => writeFileSync(weightsPath, encodeSafetensors(tensors));
     const { ['2.bias']: _dropped, ...withoutBias } = good;
     write(withoutBias);
-    assert.throws(() => loadModel(dir), /loadModel: .*weights\.safetensors: missing tensor "2\.bias" \(the model has "0\.weight", "0\.bias", "2\.weight", "2\.bias"\)/);
+    assert.throws(
+      () => loadModel(dir),
+      /loadModel: .*weights\.safetensors: missing tensor "2\.bias" \(the model has "0\.weight", "0\.bias", "2\.weight", "2\.bias"\)/,
+    );
     write({ ...good, '4.weight': { dtype: 'F32', shape: [1], data: new Float32Array(1) } });
     assert.throws(() => loadModel(dir), /loadModel: .*: unexpected tensor "4\.weight"/);
     const w = good['0.weight'];
@@ -140,7 +150,10 @@ describe('loadModel refuses weights that do not fit', () => {
     const p = join(dir, 'weights.safetensors');
     const bytes = readFileSync(p);
     writeFileSync(p, bytes.subarray(0, bytes.length - 100));
-    assert.throws(() => loadModel(dir), /loadModel: decodeSafetensors: .*weights\.safetensors: tensor "[^"]+": data_offsets \[\d+, \d+\] reach past the end of the \d+-byte data buffer \(truncated file\?\)/);
+    assert.throws(
+      () => loadModel(dir),
+      /loadModel: decodeSafetensors: .*weights\.safetensors: tensor "[^"]+": data_offsets \[\d+, \d+\] reach past the end of the \d+-byte data buffer \(truncated file\?\)/,
+    );
   });
 
   test('a flipped byte in the header length', () => {
@@ -194,13 +207,19 @@ describe('loadModel refuses a bad model.json', () => {
 
   test('tensor lists that disagree with the architecture', () => {
     const renamed = withJson((j) => ({ ...j, parameters: [{ name: 'fc1.weight', shape: [4, 784] }] }));
-    assert.throws(() => loadModel(renamed), /loadModel: .*model\.json: parameters lists "fc1\.weight" but the architecture has "0\.weight", "0\.bias", "2\.weight", "2\.bias"/);
+    assert.throws(
+      () => loadModel(renamed),
+      /loadModel: .*model\.json: parameters lists "fc1\.weight" but the architecture has "0\.weight", "0\.bias", "2\.weight", "2\.bias"/,
+    );
     const reshaped = withJson((j) => {
       (j.parameters as { shape: number[] }[])[0].shape = [784, 4];
       return j;
     });
     assert.throws(() => loadModel(reshaped), /parameters: "0\.weight" is listed with shape \[784, 4\] but the architecture gives \[4, 784\]/);
-    assert.throws(() => loadModel(withJson((j) => ({ ...j, buffers: 'none' }))), /loadModel: .*model\.json: buffers: expected an array of \{name, shape\}, got "none"/);
+    assert.throws(
+      () => loadModel(withJson((j) => ({ ...j, buffers: 'none' }))),
+      /loadModel: .*model\.json: buffers: expected an array of \{name, shape\}, got "none"/,
+    );
   });
 });
 
@@ -228,7 +247,10 @@ describe('stateDict and loadStateDict', () => {
     const beforeC = evalOutput(c, x);
     // 0.weight fits but 2.weight does not: nothing may be copied.
     const bad = { ...tensors, '2.weight': { dtype: 'F32' as const, shape: [10, 5], data: new Float32Array(50) } };
-    assert.throws(() => loadStateDict(c, bad, 'ckpt.safetensors'), /loadStateDict: ckpt\.safetensors: tensor "2\.weight" has shape \[10, 5\] but the model expects \[10, 4\]/);
+    assert.throws(
+      () => loadStateDict(c, bad, 'ckpt.safetensors'),
+      /loadStateDict: ckpt\.safetensors: tensor "2\.weight" has shape \[10, 5\] but the model expects \[10, 4\]/,
+    );
     assert.deepEqual(evalOutput(c, x), beforeC);
   });
 

@@ -93,7 +93,8 @@ function copyStateDict(where: string, model: Module, tensors: Record<string, Saf
     if (!sameShape(t.shape, dst.shape)) {
       throw new RangeError(`${where}tensor "${name}" has shape ${fmtShape(t.shape)} but the model expects ${fmtShape(dst.shape)}`);
     }
-    if (t.data.length !== dst.data.length) throw new RangeError(`${where}tensor "${name}": shape ${fmtShape(t.shape)} needs ${dst.data.length} values, got ${t.data.length}`);
+    if (t.data.length !== dst.data.length)
+      throw new RangeError(`${where}tensor "${name}": shape ${fmtShape(t.shape)} needs ${dst.data.length} values, got ${t.data.length}`);
   }
   // Copy only after every check passed, so a refused file leaves the model untouched.
   for (const [name, dst] of Object.entries(target)) dst.data.set(tensors[name].data as Float32Array);
@@ -158,7 +159,8 @@ export function readModelJson(dir: string): ModelJson {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new TypeError(`${fn}: expected a JSON object, got ${JSON.stringify(raw)}`);
   const o = raw as Record<string, unknown>;
   if (o.format !== MODEL_FORMAT) throw new TypeError(`${fn}: expected format ${JSON.stringify(MODEL_FORMAT)}, got ${JSON.stringify(o.format)}`);
-  if (o.version !== MODEL_VERSION) throw new RangeError(`${fn}: unsupported version ${JSON.stringify(o.version)}; this latentlab reads version ${MODEL_VERSION}`);
+  if (o.version !== MODEL_VERSION)
+    throw new RangeError(`${fn}: unsupported version ${JSON.stringify(o.version)}; this latentlab reads version ${MODEL_VERSION}`);
   return {
     format: MODEL_FORMAT,
     version: MODEL_VERSION,
@@ -176,7 +178,8 @@ function checkListed(fn: string, key: string, listed: TensorEntry[], actual: Map
   }
   for (const e of listed) {
     const shape = actual.get(e.name)!;
-    if (!sameShape(e.shape, shape)) throw new RangeError(`${fn}: ${key}: "${e.name}" is listed with shape ${fmtShape(e.shape)} but the architecture gives ${fmtShape(shape)}`);
+    if (!sameShape(e.shape, shape))
+      throw new RangeError(`${fn}: ${key}: "${e.name}" is listed with shape ${fmtShape(e.shape)} but the architecture gives ${fmtShape(shape)}`);
   }
 }
 

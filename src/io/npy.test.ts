@@ -72,7 +72,11 @@ for (const c of readable) {
 
 test('numpy arrays that cannot be read as plain C-order numbers are refused with the reason', () => {
   for (const c of cases.filter((k) => k.error !== undefined)) {
-    assert.throws(() => readNpy(join(FIXTURES, c.file)), (e: Error) => e.message.startsWith('parseNpy: ') && e.message.includes(c.error as string), c.file);
+    assert.throws(
+      () => readNpy(join(FIXTURES, c.file)),
+      (e: Error) => e.message.startsWith('parseNpy: ') && e.message.includes(c.error as string),
+      c.file,
+    );
   }
   assert.throws(() => readNpy(join(FIXTURES, 'fortran-f4-2x3.npy')), /save with np\.ascontiguousarray/);
 });
@@ -171,7 +175,10 @@ test('damaged or unsupported .npy bytes are refused with an error naming the fil
     [npyBytes("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }"), /dtype '\|O': object arrays are not supported/],
     [npyBytes("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }"), /structured array/],
     [npyBytes("{'descr': '|f4', 'fortran_order': False, 'shape': (2,), }", data8), /byte order '\|' is only valid for 1-byte types/],
-    [npyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", new Uint8Array(16)), /Fortran-order arrays are not supported; save with np\.ascontiguousarray/],
+    [
+      npyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", new Uint8Array(16)),
+      /Fortran-order arrays are not supported; save with np\.ascontiguousarray/,
+    ],
     [npyBytes("{'descr': '<f4', 'fortran_order': 0, 'shape': (2,), }", data8), /fortran_order number 0; expected True or False/],
     [npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': [2], }", data8), /shape a list; expected a tuple of integers/],
     [npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -1), }", data8), /shape \[2, -1\]; expected non-negative integers/],
@@ -203,10 +210,16 @@ test('a header length beyond the limit is refused before the header is read', ()
 });
 
 test('encodeNpy refuses data whose type or length does not match dtype and shape', () => {
-  assert.throws(() => encodeNpy({ dtype: 'f4', shape: [2], data: new Float64Array(2) }), /encodeNpy: dtype 'f4' needs data as a Float32Array, got Float64Array/);
+  assert.throws(
+    () => encodeNpy({ dtype: 'f4', shape: [2], data: new Float64Array(2) }),
+    /encodeNpy: dtype 'f4' needs data as a Float32Array, got Float64Array/,
+  );
   assert.throws(() => encodeNpy({ dtype: 'i4', shape: [2, 3], data: new Int32Array(5) }), /encodeNpy: shape \[2, 3\] needs 6 elements, data has 5/);
   assert.throws(() => encodeNpy({ dtype: 'c8' as 'f4', shape: [1], data: new Float32Array(1) }), /encodeNpy: dtype "c8" is not supported/);
-  assert.throws(() => encodeNpy({ dtype: 'u1', shape: [1.5], data: new Uint8Array(1) }), /encodeNpy: the array has shape \[1\.5\]; expected non-negative integers/);
+  assert.throws(
+    () => encodeNpy({ dtype: 'u1', shape: [1.5], data: new Uint8Array(1) }),
+    /encodeNpy: the array has shape \[1\.5\]; expected non-negative integers/,
+  );
 });
 
 test('writeNpy replaces the file atomically and leaves no temporary file behind', (t) => {

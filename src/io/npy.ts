@@ -217,19 +217,22 @@ interface Descr {
 }
 
 function parseDescr(fn: string, source: string, descr: PyValue): Descr {
-  if (Array.isArray(descr)) throw new Error(`${fn}: ${source} holds a structured array (descr is a list of fields); only plain ${SUPPORTED.join(', ')} arrays are supported`);
+  if (Array.isArray(descr))
+    throw new Error(`${fn}: ${source} holds a structured array (descr is a list of fields); only plain ${SUPPORTED.join(', ')} arrays are supported`);
   if (typeof descr !== 'string') throw new Error(`${fn}: ${source} has descr ${describe(descr)}; expected a dtype string such as '<f4'`);
   const m = /^([<>|=]?)([A-Za-z])(\d*)$/.exec(descr);
   if (m === null) throw new Error(`${fn}: ${source} has dtype '${descr}', which is not a simple dtype; supported: ${SUPPORTED.join(', ')}`);
   const [, order, kind, size] = m;
-  if (kind === 'O') throw new Error(`${fn}: ${source} has dtype '${descr}': object arrays are not supported (they hold pickled Python objects); save a numeric array`);
+  if (kind === 'O')
+    throw new Error(`${fn}: ${source} has dtype '${descr}': object arrays are not supported (they hold pickled Python objects); save a numeric array`);
   const code = kind + size;
   if (!(SUPPORTED as readonly string[]).includes(code)) {
     const name = DTYPE_NAMES[code] ?? DTYPE_NAMES[kind];
     throw new Error(`${fn}: ${source} has dtype '${descr}'${name === undefined ? '' : ` (${name})`}; supported: ${SUPPORTED.join(', ')}`);
   }
   const dtype = code as NpyDtype;
-  if (order === '|' && ITEMSIZE[dtype] > 1) throw new Error(`${fn}: ${source} has dtype '${descr}': byte order '|' is only valid for 1-byte types; expected '<' or '>'`);
+  if (order === '|' && ITEMSIZE[dtype] > 1)
+    throw new Error(`${fn}: ${source} has dtype '${descr}': byte order '|' is only valid for 1-byte types; expected '<' or '>'`);
   // '=' and no prefix both mean the writer's native order; numpy itself never writes them.
   const bigEndian = order === '>' || ((order === '=' || order === '') && !NATIVE_LITTLE);
   return { dtype, bigEndian };
@@ -258,11 +261,14 @@ export function parseNpy(bytes: Uint8Array, source = 'npy data'): NpyArray {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lenBytes = major === 1 ? 2 : 4;
   const prefix = 8 + lenBytes;
-  if (bytes.length < prefix) throw new RangeError(`${fn}: ${source} is truncated: ${bytes.length} bytes, the version ${major}.0 header length field ends at byte ${prefix}`);
+  if (bytes.length < prefix)
+    throw new RangeError(`${fn}: ${source} is truncated: ${bytes.length} bytes, the version ${major}.0 header length field ends at byte ${prefix}`);
   const hlen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  if (hlen > MAX_NPY_HEADER_BYTES) throw new RangeError(`${fn}: ${source} declares a ${hlen}-byte header, more than the ${MAX_NPY_HEADER_BYTES}-byte limit (damaged file?)`);
+  if (hlen > MAX_NPY_HEADER_BYTES)
+    throw new RangeError(`${fn}: ${source} declares a ${hlen}-byte header, more than the ${MAX_NPY_HEADER_BYTES}-byte limit (damaged file?)`);
   const dataStart = prefix + hlen;
-  if (bytes.length < dataStart) throw new RangeError(`${fn}: ${source} is truncated inside its header: the header needs ${dataStart} bytes, the file has ${bytes.length}`);
+  if (bytes.length < dataStart)
+    throw new RangeError(`${fn}: ${source} is truncated inside its header: the header needs ${dataStart} bytes, the file has ${bytes.length}`);
 
   let text: string;
   try {
@@ -305,7 +311,9 @@ export function parseNpy(bytes: Uint8Array, source = 'npy data'): NpyArray {
   const found = bytes.length - dataStart;
   if (found !== need) {
     const what = found < need ? 'truncated' : 'oversized';
-    throw new RangeError(`${fn}: ${source} is ${what}: shape [${shape.join(', ')}] of '${header.get('descr') as string}' needs ${need} data bytes, found ${found}`);
+    throw new RangeError(
+      `${fn}: ${source} is ${what}: shape [${shape.join(', ')}] of '${header.get('descr') as string}' needs ${need} data bytes, found ${found}`,
+    );
   }
   // Copy into a fresh buffer: the data offset need not be aligned for the typed array (and
   // Buffer#slice would return a view into node's shared pool, not a copy).
@@ -329,7 +337,8 @@ export function readNpy(path: string): NpyArray {
 export function encodeNpy(arr: NpyArray): Uint8Array {
   const fn = 'encodeNpy';
   const { dtype, shape, data } = arr;
-  if (!(SUPPORTED as readonly string[]).includes(dtype)) throw new Error(`${fn}: dtype ${JSON.stringify(dtype)} is not supported; supported: ${SUPPORTED.join(', ')}`);
+  if (!(SUPPORTED as readonly string[]).includes(dtype))
+    throw new Error(`${fn}: dtype ${JSON.stringify(dtype)} is not supported; supported: ${SUPPORTED.join(', ')}`);
   const Ctor = ARRAY_TYPES[dtype];
   if (!(data instanceof Ctor)) throw new TypeError(`${fn}: dtype '${dtype}' needs data as a ${Ctor.name}, got ${data?.constructor?.name ?? typeof data}`);
   const size = checkedSize(fn, 'the array', shape);

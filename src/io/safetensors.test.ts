@@ -185,10 +185,22 @@ describe('round trips', () => {
 describe('encodeSafetensors refuses bad input', () => {
   test('data of the wrong kind or length, bad shapes, unknown dtypes, reserved names, non-string metadata', () => {
     const bad = (t: unknown): Record<string, SafeTensor> => ({ t: t as SafeTensor });
-    assert.throws(() => encodeSafetensors(bad({ dtype: 'F32', shape: [2], data: Float64Array.of(1, 2) })), /encodeSafetensors: tensor "t": dtype F32 needs its data in a Float32Array, got Float64Array/);
-    assert.throws(() => encodeSafetensors(bad({ dtype: 'F32', shape: [2, 2], data: Float32Array.of(1, 2) })), /encodeSafetensors: tensor "t": shape \[2, 2\] needs 4 values, got 2/);
-    assert.throws(() => encodeSafetensors(bad({ dtype: 'F32', shape: [-1], data: new Float32Array(0) })), /encodeSafetensors: tensor "t": expected shape to be an array of non-negative integers, got \[-1\]/);
-    assert.throws(() => encodeSafetensors(bad({ dtype: 'F16', shape: [1], data: new Uint16Array(1) })), /encodeSafetensors: tensor "t": unsupported dtype "F16"; expected one of/);
+    assert.throws(
+      () => encodeSafetensors(bad({ dtype: 'F32', shape: [2], data: Float64Array.of(1, 2) })),
+      /encodeSafetensors: tensor "t": dtype F32 needs its data in a Float32Array, got Float64Array/,
+    );
+    assert.throws(
+      () => encodeSafetensors(bad({ dtype: 'F32', shape: [2, 2], data: Float32Array.of(1, 2) })),
+      /encodeSafetensors: tensor "t": shape \[2, 2\] needs 4 values, got 2/,
+    );
+    assert.throws(
+      () => encodeSafetensors(bad({ dtype: 'F32', shape: [-1], data: new Float32Array(0) })),
+      /encodeSafetensors: tensor "t": expected shape to be an array of non-negative integers, got \[-1\]/,
+    );
+    assert.throws(
+      () => encodeSafetensors(bad({ dtype: 'F16', shape: [1], data: new Uint16Array(1) })),
+      /encodeSafetensors: tensor "t": unsupported dtype "F16"; expected one of/,
+    );
     assert.throws(() => encodeSafetensors(Object.fromEntries([f32('__metadata__', [1], [1])])), /encodeSafetensors: "__metadata__" is reserved/);
     assert.throws(() => encodeSafetensors({}, { epoch: 3 as unknown as string }), /encodeSafetensors: metadata "epoch": expected a string value, got number 3/);
   });
@@ -218,7 +230,10 @@ describe('decodeSafetensors refuses damaged or invalid files with a clear reason
   });
 
   test('a file truncated inside its data', () => {
-    assert.throws(() => decodeSafetensors(good.subarray(0, good.length - 2)), /tensor "b": data_offsets \[8, 12\] reach past the end of the 10-byte data buffer \(truncated file\?\)/);
+    assert.throws(
+      () => decodeSafetensors(good.subarray(0, good.length - 2)),
+      /tensor "b": data_offsets \[8, 12\] reach past the end of the 10-byte data buffer \(truncated file\?\)/,
+    );
   });
 
   test('headers that are not UTF-8, not JSON, or not an object', () => {
@@ -234,8 +249,14 @@ describe('decodeSafetensors refuses damaged or invalid files with a clear reason
       () => decodeSafetensors(craft({ a: entry('F32', [2], [0, 8]), b: entry('F32', [2], [4, 12]) }, data(12))),
       /tensor "b": data_offsets \[4, 12\] overlap tensor "a" at \[0, 8\]/,
     );
-    assert.throws(() => decodeSafetensors(craft({ a: entry('F32', [1], [0, 4]), b: entry('F32', [1], [8, 12]) }, data(12))), /data buffer has a hole: bytes \[4, 8\) belong to no tensor \(next is "b"\)/);
-    assert.throws(() => decodeSafetensors(craft({ a: entry('F32', [1], [0, 4]) }, data(7))), /tensors cover 4 bytes but the data buffer has 7 \(3 trailing bytes\)/);
+    assert.throws(
+      () => decodeSafetensors(craft({ a: entry('F32', [1], [0, 4]), b: entry('F32', [1], [8, 12]) }, data(12))),
+      /data buffer has a hole: bytes \[4, 8\) belong to no tensor \(next is "b"\)/,
+    );
+    assert.throws(
+      () => decodeSafetensors(craft({ a: entry('F32', [1], [0, 4]) }, data(7))),
+      /tensors cover 4 bytes but the data buffer has 7 \(3 trailing bytes\)/,
+    );
     assert.throws(() => decodeSafetensors(craft({ a: entry('F32', [1], [4, 8]) }, data(8))), /hole: bytes \[0, 4\)/);
   });
 
@@ -247,15 +268,24 @@ describe('decodeSafetensors refuses damaged or invalid files with a clear reason
   });
 
   test('unknown and unsupported dtypes', () => {
-    assert.throws(() => decodeSafetensors(craft({ w: entry('Q8', [1], [0, 1]) }, data(1))), /tensor "w": unknown dtype "Q8"; expected one of U8, I32, F32, F64, I64/);
+    assert.throws(
+      () => decodeSafetensors(craft({ w: entry('Q8', [1], [0, 1]) }, data(1))),
+      /tensor "w": unknown dtype "Q8"; expected one of U8, I32, F32, F64, I64/,
+    );
     assert.throws(() => decodeSafetensors(craft({ w: entry('F16', [1], [0, 2]) }, data(2))), /tensor "w": unsupported dtype F16; latentlab reads/);
     assert.throws(() => decodeSafetensors(craft({ w: entry('BF16', [1], [0, 2]) }, data(2))), /tensor "w": unsupported dtype BF16/);
   });
 
   test('malformed entries: shapes, offsets, extra fields, metadata values', () => {
-    assert.throws(() => decodeSafetensors(craft({ w: entry('F32', [1.5], [0, 4]) }, data(4))), /tensor "w": expected shape to be an array of non-negative integers, got \[1.5\]/);
+    assert.throws(
+      () => decodeSafetensors(craft({ w: entry('F32', [1.5], [0, 4]) }, data(4))),
+      /tensor "w": expected shape to be an array of non-negative integers, got \[1.5\]/,
+    );
     assert.throws(() => decodeSafetensors(craft({ w: entry('F32', '3', [0, 4]) }, data(4))), /tensor "w": expected shape to be an array/);
-    assert.throws(() => decodeSafetensors(craft({ w: entry('F32', [1], [0, 4, 8]) }, data(4))), /tensor "w": expected data_offsets to be \[begin, end\] with non-negative integers, got \[0,4,8\]/);
+    assert.throws(
+      () => decodeSafetensors(craft({ w: entry('F32', [1], [0, 4, 8]) }, data(4))),
+      /tensor "w": expected data_offsets to be \[begin, end\] with non-negative integers, got \[0,4,8\]/,
+    );
     assert.throws(() => decodeSafetensors(craft({ w: entry('F32', [1], [-4, 0]) }, data(4))), /expected data_offsets to be \[begin, end\]/);
     assert.throws(() => decodeSafetensors(craft({ w: entry('F32', [0], [4, 0]) }, data(4))), /tensor "w": data_offsets \[4, 0\] end before they begin/);
     assert.throws(() => decodeSafetensors(craft({ w: { ...entry('F32', [1], [0, 4]), order: 'F' } }, data(4))), /tensor "w": unexpected field "order"/);
@@ -275,7 +305,10 @@ describe('decodeSafetensors refuses damaged or invalid files with a clear reason
     }
     // Brackets inside strings do not count; eight levels still get the specific complaint.
     assert.throws(() => decodeSafetensors(craft({ w: { ...entry('F32', [1], [0, 4]), '[[[[[[[[[': 1 } }, data(4))), /unexpected field "\[\[\[\[\[\[\[\[\["/);
-    assert.throws(() => decodeSafetensors(craft({ w: [[[[[[[1]]]]]]] }, data(0))), /tensor "w": expected an object \{dtype, shape, data_offsets\}, got \[\[\[\[\[\[\[1\]\]\]\]\]\]\]/);
+    assert.throws(
+      () => decodeSafetensors(craft({ w: [[[[[[[1]]]]]]] }, data(0))),
+      /tensor "w": expected an object \{dtype, shape, data_offsets\}, got \[\[\[\[\[\[\[1\]\]\]\]\]\]\]/,
+    );
   });
 
   test('values quoted in errors are cut short, however large the damaged header', () => {

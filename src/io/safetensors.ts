@@ -73,7 +73,8 @@ function nestsDeeperThan(text: string, limit: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -149,12 +150,15 @@ export function encodeSafetensors(tensors: Record<string, SafeTensor>, metadata?
   const entries = Object.entries(tensors).map(([name, t]) => {
     if (name === METADATA_KEY) throw new RangeError(`${fn}: "${METADATA_KEY}" is reserved for metadata and cannot name a tensor`);
     if (t === null || typeof t !== 'object') throw new TypeError(`${fn}: tensor "${name}": expected {dtype, shape, data}, got ${String(t)}`);
-    if (!isDtype(t.dtype)) throw new RangeError(`${fn}: tensor "${name}": unsupported dtype ${JSON.stringify(t.dtype)}; expected one of ${Object.keys(DTYPES).join(', ')}`);
+    if (!isDtype(t.dtype))
+      throw new RangeError(`${fn}: tensor "${name}": unsupported dtype ${JSON.stringify(t.dtype)}; expected one of ${Object.keys(DTYPES).join(', ')}`);
     const count = shapeCount(t.shape);
     if (typeof count === 'string') throw new RangeError(`${fn}: tensor "${name}": ${count}`);
     const Expected = DTYPES[t.dtype].array;
     if (!(t.data instanceof Expected)) {
-      throw new TypeError(`${fn}: tensor "${name}": dtype ${t.dtype} needs its data in a ${Expected.name}, got ${(t.data as object | null)?.constructor?.name ?? String(t.data)}`);
+      throw new TypeError(
+        `${fn}: tensor "${name}": dtype ${t.dtype} needs its data in a ${Expected.name}, got ${(t.data as object | null)?.constructor?.name ?? String(t.data)}`,
+      );
     }
     if (t.data.length !== count) throw new RangeError(`${fn}: tensor "${name}": shape ${fmtShape(t.shape)} needs ${count} values, got ${t.data.length}`);
     return { name, t };
@@ -256,7 +260,8 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
     fail('header is not valid UTF-8');
   }
   if (!text.startsWith('{')) fail(`header does not start with "{" (got ${show(text.slice(0, 20))})`);
-  if (nestsDeeperThan(text, MAX_HEADER_DEPTH)) fail(`header nests objects/arrays more than ${MAX_HEADER_DEPTH} deep (a safetensors header needs 3; damaged file?)`);
+  if (nestsDeeperThan(text, MAX_HEADER_DEPTH))
+    fail(`header nests objects/arrays more than ${MAX_HEADER_DEPTH} deep (a safetensors header needs 3; damaged file?)`);
   let header: unknown;
   try {
     header = JSON.parse(text);

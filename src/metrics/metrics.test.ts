@@ -4,7 +4,18 @@ import { describe, test } from 'node:test';
 import { Rng } from '../random.js';
 import { withBackend } from '../tensor/registry.js';
 import { Tensor } from '../tensor/tensor.js';
-import { accuracy, ari, contingencyTable, entropyOfCounts, mutualInfo, nmi, prototypeKmeansAccuracy, purity, unsupervisedAccuracy, type NmiAverage } from './index.js';
+import {
+  accuracy,
+  ari,
+  contingencyTable,
+  entropyOfCounts,
+  mutualInfo,
+  nmi,
+  prototypeKmeansAccuracy,
+  purity,
+  unsupervisedAccuracy,
+  type NmiAverage,
+} from './index.js';
 
 interface MetricsFixture {
   name: string;
@@ -94,20 +105,42 @@ test('metrics reject labelings of different lengths, empty ones and plain arrays
   const unique = Int32Array.from({ length: 12000 }, (_, i) => i);
   assert.throws(() => ari(unique, unique), /ari: 12000 classes × 12000 clusters = 144000000 cells, more than the 134217728 a dense table may hold/);
   assert.throws(() => accuracy([0, 1] as unknown as Int32Array, labels(0, 1)), /accuracy: expected labelsTrue as an Int32Array, got Array/);
-  assert.throws(() => nmi(labels(0, 1), labels(0, 1), { average: 'harmonic' as NmiAverage }), /nmi: expected average 'arithmetic', 'geometric', 'min' or 'max', got "harmonic"/);
+  assert.throws(
+    () => nmi(labels(0, 1), labels(0, 1), { average: 'harmonic' as NmiAverage }),
+    /nmi: expected average 'arithmetic', 'geometric', 'min' or 'max', got "harmonic"/,
+  );
 });
 
 test('prototype k-means accuracy labels samples through their BMU cluster', () => {
   // Six prototypes in two well-separated groups; samples of class 5 sit on units 0–2, class 8 on units 3–5.
-  const protos = Tensor.fromRows([[0, 0], [0.1, 0], [0, 0.1], [10, 10], [10.1, 10], [10, 10.1]]);
+  const protos = Tensor.fromRows([
+    [0, 0],
+    [0.1, 0],
+    [0, 0.1],
+    [10, 10],
+    [10.1, 10],
+    [10, 10.1],
+  ]);
   const bmus = labels(0, 1, 2, 3, 4, 5, 0, 5);
   const truth = labels(5, 5, 5, 8, 8, 8, 5, 8);
   for (const be of ['js', 'native'] as const) {
-    assert.equal(withBackend(be, () => prototypeKmeansAccuracy(protos, bmus, truth, 2, { rng: new Rng(0) })), 1);
+    assert.equal(
+      withBackend(be, () => prototypeKmeansAccuracy(protos, bmus, truth, 2, { rng: new Rng(0) })),
+      1,
+    );
   }
   const wrong = labels(5, 5, 8, 8, 8, 8, 5, 8); // one sample on a class-5 unit is labelled 8
   assert.equal(prototypeKmeansAccuracy(protos, bmus, wrong, 2, { rng: new Rng(0), restarts: 2 }), 7 / 8);
-  assert.throws(() => prototypeKmeansAccuracy(protos, labels(6), labels(0), 2, { rng: new Rng(0) }), /prototypeKmeansAccuracy: expected BMU indices in \[0, 6\), got 6 at sample 0/);
-  assert.throws(() => prototypeKmeansAccuracy(protos, bmus, truth, 7, { rng: new Rng(0) }), /expected nClasses between 1 and 6 \(the number of prototypes\), got 7/);
-  assert.throws(() => prototypeKmeansAccuracy(protos, bmus, labels(5, 8), 2, { rng: new Rng(0) }), /prototypeKmeansAccuracy: expected 8 labelsTrue \(one per BMU\), got 2/);
+  assert.throws(
+    () => prototypeKmeansAccuracy(protos, labels(6), labels(0), 2, { rng: new Rng(0) }),
+    /prototypeKmeansAccuracy: expected BMU indices in \[0, 6\), got 6 at sample 0/,
+  );
+  assert.throws(
+    () => prototypeKmeansAccuracy(protos, bmus, truth, 7, { rng: new Rng(0) }),
+    /expected nClasses between 1 and 6 \(the number of prototypes\), got 7/,
+  );
+  assert.throws(
+    () => prototypeKmeansAccuracy(protos, bmus, labels(5, 8), 2, { rng: new Rng(0) }),
+    /prototypeKmeansAccuracy: expected 8 labelsTrue \(one per BMU\), got 2/,
+  );
 });

@@ -89,7 +89,8 @@ export class BatchNorm1d extends Module {
   backward(dy: Tensor): Tensor {
     const xhat = this.xhat;
     if (xhat === null) throw new Error('BatchNorm1d.backward: called before forward');
-    if (dy.size !== xhat.size) throw new RangeError(`BatchNorm1d.backward: expected a gradient of shape [${xhat.shape.join(', ')}], got [${dy.shape.join(', ')}]`);
+    if (dy.size !== xhat.size)
+      throw new RangeError(`BatchNorm1d.backward: expected a gradient of shape [${xhat.shape.join(', ')}], got [${dy.shape.join(', ')}]`);
     const n = xhat.rows;
     const f = this.features;
     const dx = (this.dx = ensureBuffer(this.dx, xhat.shape));

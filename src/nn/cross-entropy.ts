@@ -19,7 +19,8 @@ export class CrossEntropyLoss extends Loss {
     if (target instanceof Int32Array) {
       if (target.length !== rows) throw new RangeError(`CrossEntropyLoss.forward: expected ${rows} class indices, got ${target.length}`);
       for (let r = 0; r < rows; r++) {
-        if (!(target[r] >= 0 && target[r] < cols)) throw new RangeError(`CrossEntropyLoss.forward: expected class indices in [0, ${cols}), got ${target[r]} at row ${r}`);
+        if (!(target[r] >= 0 && target[r] < cols))
+          throw new RangeError(`CrossEntropyLoss.forward: expected class indices in [0, ${cols}), got ${target[r]} at row ${r}`);
       }
     } else {
       sameShape('CrossEntropyLoss.forward', logits, target);

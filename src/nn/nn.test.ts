@@ -45,9 +45,15 @@ describe('bad input is refused with an error naming the function, the value and 
     const p = Tensor.zeros([2, 3]);
     assert.throws(() => new MSELoss().forward(p, Tensor.zeros([2, 2])), /MSELoss.forward: expected a target of shape \[2, 3\], got \[2, 2\]/);
     assert.throws(() => new MSELoss().forward(p, new Int32Array(2)), /MSELoss.forward: expected a target tensor of shape \[2, 3\], got class indices/);
-    assert.throws(() => new CrossEntropyLoss().forward(p, Int32Array.from([0, 3])), /CrossEntropyLoss.forward: expected class indices in \[0, 3\), got 3 at row 1/);
+    assert.throws(
+      () => new CrossEntropyLoss().forward(p, Int32Array.from([0, 3])),
+      /CrossEntropyLoss.forward: expected class indices in \[0, 3\), got 3 at row 1/,
+    );
     assert.throws(() => new CrossEntropyLoss().forward(p, new Int32Array(3)), /expected 2 class indices, got 3/);
-    assert.throws(() => new BCELoss().forward(Tensor.from([0.5, 1.5], [2, 1]), Tensor.zeros([2, 1])), /BCELoss.forward: expected probabilities in \[0, 1\], got 1.5 at index 1/);
+    assert.throws(
+      () => new BCELoss().forward(Tensor.from([0.5, 1.5], [2, 1]), Tensor.zeros([2, 1])),
+      /BCELoss.forward: expected probabilities in \[0, 1\], got 1.5 at index 1/,
+    );
     assert.throws(() => new MSELoss().backward(), /MSELoss.backward: called before forward/);
   });
 });
@@ -113,7 +119,9 @@ test('the fused and unfused Sequential compute the same outputs and gradients on
     withBackend(b, () => {
       const outs = [true, false].map((fuse) => {
         const rng = new Rng(11);
-        const m = new Sequential([new Linear(6, 8, { rng }), new Sigmoid(), new Linear(8, 5, { rng }), new LeakyReLU(0.05), new Linear(5, 2, { rng })], { fuse });
+        const m = new Sequential([new Linear(6, 8, { rng }), new Sigmoid(), new Linear(8, 5, { rng }), new LeakyReLU(0.05), new Linear(5, 2, { rng })], {
+          fuse,
+        });
         const x = Tensor.zeros([7, 6]);
         new Rng(3).fillNormal(x.data);
         const y = m.forward(x).clone();

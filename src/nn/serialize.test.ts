@@ -43,7 +43,9 @@ const everyLayerSpec: ModuleSpec = {
 };
 
 function shapes(m: Module): [string, number[]][] {
-  return [...m.namedParameters()].map(([k, p]) => [k, [...p.value.shape]] as [string, number[]]).concat([...m.namedBuffers()].map(([k, b]) => [k, [...b.shape]]));
+  return [...m.namedParameters()]
+    .map(([k, p]) => [k, [...p.value.shape]] as [string, number[]])
+    .concat([...m.namedBuffers()].map(([k, b]) => [k, [...b.shape]]));
 }
 
 describe('describeModule', () => {
@@ -127,16 +129,31 @@ describe('buildModule', () => {
 
   test('each kind of mistake gets its own message', () => {
     const bad = (spec: unknown) => () => buildModule(spec, new Rng(0));
-    assert.throws(bad({ type: 'conv2d' }), /^TypeError: buildModule: type: unknown layer type "conv2d"; expected one of sequential, linear, relu, leaky_relu, tanh, sigmoid, softmax, identity, batchnorm1d, dropout$/);
+    assert.throws(
+      bad({ type: 'conv2d' }),
+      /^TypeError: buildModule: type: unknown layer type "conv2d"; expected one of sequential, linear, relu, leaky_relu, tanh, sigmoid, softmax, identity, batchnorm1d, dropout$/,
+    );
     assert.throws(bad({ layers: [] }), /buildModule: type: missing \(expected one of sequential, /);
     assert.throws(bad({ type: 'linear', in: 3 }), /buildModule: out: missing \(expected a positive integer\)$/);
-    assert.throws(bad({ type: 'linear', in: 2.5, out: '3' }), /buildModule: in: expected a positive integer, got 2.5; out: expected a positive integer, got "3"$/);
-    assert.throws(bad({ type: 'linear', in: 3, out: 2, init: 'xavier' }), /buildModule: init: expected one of glorot_uniform, glorot_normal, he_uniform, he_normal, torch_default, zeros, got "xavier"/);
+    assert.throws(
+      bad({ type: 'linear', in: 2.5, out: '3' }),
+      /buildModule: in: expected a positive integer, got 2.5; out: expected a positive integer, got "3"$/,
+    );
+    assert.throws(
+      bad({ type: 'linear', in: 3, out: 2, init: 'xavier' }),
+      /buildModule: init: expected one of glorot_uniform, glorot_normal, he_uniform, he_normal, torch_default, zeros, got "xavier"/,
+    );
     assert.throws(bad({ type: 'linear', in: 3, out: 2, bias: 'yes' }), /buildModule: bias: expected a boolean, got "yes"/);
     assert.throws(bad({ type: 'relu', slope: 0.1 }), /buildModule: unexpected key "slope"$/);
     assert.throws(bad({ type: 'leaky_relu', slope: 0 }), /buildModule: slope: expected a positive finite slope, got 0/);
-    assert.throws(bad({ type: 'batchnorm1d', features: 4, eps: 0, momentum: 1.5 }), /buildModule: eps: expected eps > 0, got 0; momentum: expected 0 ≤ momentum ≤ 1, got 1.5$/);
-    assert.throws(bad({ type: 'sequential', layers: [{ type: 'relu' }, { type: 'sequential', layers: [{ type: 'dropout', p: 1 }] }] }), /buildModule: layers\[1\]\.layers\[0\]\.p: expected 0 ≤ p < 1, got 1$/);
+    assert.throws(
+      bad({ type: 'batchnorm1d', features: 4, eps: 0, momentum: 1.5 }),
+      /buildModule: eps: expected eps > 0, got 0; momentum: expected 0 ≤ momentum ≤ 1, got 1.5$/,
+    );
+    assert.throws(
+      bad({ type: 'sequential', layers: [{ type: 'relu' }, { type: 'sequential', layers: [{ type: 'dropout', p: 1 }] }] }),
+      /buildModule: layers\[1\]\.layers\[0\]\.p: expected 0 ≤ p < 1, got 1$/,
+    );
     assert.throws(bad({ type: 'sequential', layers: 'relu' }), /buildModule: layers: expected an array of layer specs, got "relu"/);
     assert.throws(bad({ type: 'sequential', layers: [5] }), /buildModule: layers\[0\]: expected an object, got 5/);
     assert.throws(bad(null), /^TypeError: buildModule: expected an object, got null$/);

@@ -30,7 +30,8 @@ export abstract class Optimizer {
 
   constructor(params: readonly Parameter[], lr: number) {
     const fn = `${this.constructor.name}`;
-    if (!Array.isArray(params) || params.length === 0) throw new RangeError(`${fn}: expected a non-empty array of parameters, got ${Array.isArray(params) ? 'an empty array' : typeof params}`);
+    if (!Array.isArray(params) || params.length === 0)
+      throw new RangeError(`${fn}: expected a non-empty array of parameters, got ${Array.isArray(params) ? 'an empty array' : typeof params}`);
     if (new Set(params).size !== params.length) throw new RangeError(`${fn}: a parameter appears more than once`);
     this.params = Array.from<Parameter>(params);
     checkNonNegative(fn, 'lr', lr);

@@ -16,7 +16,8 @@ export function checkSchedule(s: LrSchedule): LrSchedule {
     case 'constant':
       return s;
     case 'step':
-      if (!Number.isInteger(s.stepSize) || s.stepSize < 1) throw new RangeError(`LrSchedule(step): expected stepSize to be a positive integer, got ${s.stepSize}`);
+      if (!Number.isInteger(s.stepSize) || s.stepSize < 1)
+        throw new RangeError(`LrSchedule(step): expected stepSize to be a positive integer, got ${s.stepSize}`);
       if (!(s.gamma > 0 && Number.isFinite(s.gamma))) throw new RangeError(`LrSchedule(step): expected gamma > 0, got ${s.gamma}`);
       return s;
     case 'exponential':

@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { withBackend } from '../tensor/registry.js';
 import { Tensor } from '../tensor/tensor.js';
-import { bestMatchingUnits, cellLabels, cellMembers, hitMap, quantizationError, quantize, secondBestMatchingUnits, topographicError, uMatrix } from './analysis.js';
+import {
+  bestMatchingUnits,
+  cellLabels,
+  cellMembers,
+  hitMap,
+  quantizationError,
+  quantize,
+  secondBestMatchingUnits,
+  topographicError,
+  uMatrix,
+} from './analysis.js';
 import { SOM } from './som.js';
 import { Topology } from './topology.js';
 
@@ -62,7 +72,12 @@ test('quantization error is the mean Euclidean (not squared) distance to the BMU
   const qe = (2 * Math.sqrt(0.05) + Math.sqrt(0.4625) + Math.sqrt(0.2)) / 4;
   assert.ok(Math.abs(quantizationError(som, x) - qe) < 1e-6, `${quantizationError(som, x)} vs ${qe}`);
   assert.ok(Math.abs(quantizationError(som, x, { squared: true }) - 0.190625) < 1e-6);
-  assert.ok(Math.abs(quantizationError(som, x, { bmus: Int32Array.from([0, 0, 0, 0]) }) - (Math.sqrt(0.05) + Math.hypot(1.9, 0.8) + Math.hypot(0.6, 1.55) + Math.hypot(2.6, 0.3)) / 4) < 1e-6);
+  assert.ok(
+    Math.abs(
+      quantizationError(som, x, { bmus: Int32Array.from([0, 0, 0, 0]) }) -
+        (Math.sqrt(0.05) + Math.hypot(1.9, 0.8) + Math.hypot(0.6, 1.55) + Math.hypot(2.6, 0.3)) / 4,
+    ) < 1e-6,
+  );
 });
 
 test('topographic error counts p2 (diagonal) and p3 (two rows apart) with edge adjacency, only p3 with vertex adjacency', () => {

@@ -147,7 +147,8 @@ export function cellLabels(bmus: Int32Array, labels: Int32Array, k: number): Cel
   if (labels.length !== bmus.length) throw new RangeError(`${fn}: expected ${bmus.length} labels (one per BMU), got ${labels.length}`);
   let classes = 0;
   for (let i = 0; i < labels.length; i++) {
-    if (!(Number.isInteger(labels[i]) && labels[i] >= 0)) throw new RangeError(`${fn}: expected non-negative integer labels, got ${labels[i]} at position ${i}`);
+    if (!(Number.isInteger(labels[i]) && labels[i] >= 0))
+      throw new RangeError(`${fn}: expected non-negative integer labels, got ${labels[i]} at position ${i}`);
     classes = Math.max(classes, labels[i] + 1);
   }
   const table = new Int32Array(k * classes);

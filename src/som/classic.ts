@@ -54,7 +54,8 @@ function resolve(som: SOM, x: Tensor, o: ClassicSomOptions) {
   const fn = 'classicSteps';
   expect2d(fn, x, som.dim);
   if (x.rows === 0) throw new RangeError(`${fn}: expected at least one sample, got 0`);
-  if (o.epochs !== undefined && o.iterations !== undefined) throw new RangeError(`${fn}: expected epochs or iterations, not both (got ${o.epochs} and ${o.iterations})`);
+  if (o.epochs !== undefined && o.iterations !== undefined)
+    throw new RangeError(`${fn}: expected epochs or iterations, not both (got ${o.epochs} and ${o.iterations})`);
   checkCount(fn, 'epochs', o.epochs);
   checkCount(fn, 'iterations', o.iterations);
   checkCount(fn, 'qeEvery', o.qeEvery);
@@ -72,7 +73,16 @@ function resolve(som: SOM, x: Tensor, o: ClassicSomOptions) {
     'lr/lrMin',
   );
   if (!(lr.start >= 0)) throw new RangeError(`${fn}: expected lr ≥ 0, got ${lr.start}`);
-  return { order, total, start, neighborhood, T, lr, qeEvery: o.qeEvery ?? CLASSIC_DEFAULTS.qeEvery, reportEvery: o.reportEvery ?? Math.max(256, Math.ceil(total / 1000)) };
+  return {
+    order,
+    total,
+    start,
+    neighborhood,
+    T,
+    lr,
+    qeEvery: o.qeEvery ?? CLASSIC_DEFAULTS.qeEvery,
+    reportEvery: o.reportEvery ?? Math.max(256, Math.ceil(total / 1000)),
+  };
 }
 
 /**
@@ -235,7 +245,14 @@ export function* classicSteps(som: SOM, x: Tensor, options: ClassicSomOptions): 
   const coef = (k: number): number => flushNegligible(lr * h(dist[row + k], T));
   try {
     // One presentation a step: batches of one row, in a fresh permutation each pass ('random').
-    for (const mb of minibatches({ rows: n, batchSize: 1, steps: total, order: order === 'random' ? 'shuffle' : 'sequential', rng: options.rng, startStep: start })) {
+    for (const mb of minibatches({
+      rows: n,
+      batchSize: 1,
+      steps: total,
+      order: order === 'random' ? 'shuffle' : 'sequential',
+      rng: options.rng,
+      startStep: start,
+    })) {
       const { step: t, start: pos, epoch } = mb;
       if (pos === 0) epochStart = performance.now();
       const i = mb.order === null ? pos : mb.order[pos];

@@ -27,7 +27,9 @@ export function somSteps(som: SOM, x: Tensor, options: SomTrainOptions): Generat
       return gradientSteps(som, x, options);
     default: {
       const never: never = options;
-      throw new RangeError(`somSteps: expected algorithm to be one of ${SOM_ALGORITHMS.join(', ')}, got ${JSON.stringify((never as { algorithm: unknown }).algorithm)}`);
+      throw new RangeError(
+        `somSteps: expected algorithm to be one of ${SOM_ALGORITHMS.join(', ')}, got ${JSON.stringify((never as { algorithm: unknown }).algorithm)}`,
+      );
     }
   }
 }

@@ -205,7 +205,22 @@ for (const be of BACKENDS) {
 
 interface GradientFixture {
   loss: { n: number; k: number; d: number; z: number[]; prototypes: number[]; w: number[]; loss: number; dprotos: number[]; dz: number[] };
-  train: { rows: number; cols: number; n: number; d: number; batchSize: number; iterations: number; lr: number; eps: number; Tmax: number; Tmin: number; x: number[]; initial: number[]; losses: number[]; final: number[] };
+  train: {
+    rows: number;
+    cols: number;
+    n: number;
+    d: number;
+    batchSize: number;
+    iterations: number;
+    lr: number;
+    eps: number;
+    Tmax: number;
+    Tmin: number;
+    x: number[];
+    initial: number[];
+    losses: number[];
+    final: number[];
+  };
 }
 
 for (const be of BACKENDS) {

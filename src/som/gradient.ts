@@ -47,7 +47,15 @@ export interface GradientSomOptions extends SomRadiusOptions {
   startIteration?: number;
 }
 
-export const GRADIENT_DEFAULTS = Object.freeze({ iterations: 10000, batchSize: 256, order: 'sequential' as const, lr: 1e-3, eps: 1e-7, qeEvery: 0, reportEvery: 1 });
+export const GRADIENT_DEFAULTS = Object.freeze({
+  iterations: 10000,
+  batchSize: 256,
+  order: 'sequential' as const,
+  lr: 1e-3,
+  eps: 1e-7,
+  qeEvery: 0,
+  reportEvery: 1,
+});
 
 /** Trains `som` in place by gradient steps on Lsom, yielding a step event per step and an epoch event per pass. */
 export function* gradientSteps(som: SOM, x: Tensor, options: GradientSomOptions = {}): Generator<SomEvent, void, undefined> {
@@ -72,7 +80,8 @@ export function* gradientSteps(som: SOM, x: Tensor, options: GradientSomOptions 
   const reportEvery = options.reportEvery ?? GRADIENT_DEFAULTS.reportEvery;
   const param = som.parameter;
   const opt = options.optimizer ?? new Adam([param], { lr: options.lr ?? GRADIENT_DEFAULTS.lr, eps: GRADIENT_DEFAULTS.eps });
-  if (!opt.params.includes(param)) throw new RangeError(`${fn}: the optimizer must hold som.parameter (the prototypes), got one over ${opt.params.length} other parameter(s)`);
+  if (!opt.params.includes(param))
+    throw new RangeError(`${fn}: the optimizer must hold som.parameter (the prototypes), got one over ${opt.params.length} other parameter(s)`);
 
   const K = som.size;
   const d = som.dim;
@@ -113,7 +122,18 @@ export function* gradientSteps(som: SOM, x: Tensor, options: GradientSomOptions 
     if (mb.endOfEpoch) {
       const qe = wantsQe(qeEvery, epoch, epoch === epochs - 1) ? quantizationError(som, x) : undefined;
       const now = performance.now();
-      yield { type: 'epoch', algorithm: 'gradient', epoch, iteration: done, totalIterations: total, T, lr: opt.lr, qe, loss: epochLoss / epochSteps, ms: now - epochStart };
+      yield {
+        type: 'epoch',
+        algorithm: 'gradient',
+        epoch,
+        iteration: done,
+        totalIterations: total,
+        T,
+        lr: opt.lr,
+        qe,
+        loss: epochLoss / epochSteps,
+        ms: now - epochStart,
+      };
       last = now;
     }
   }

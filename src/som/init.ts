@@ -52,7 +52,8 @@ export function principalComponents(x: Tensor, count: number, options: PcaOption
   expect2d(fn, x);
   const d = x.cols;
   const maxSamples = options.maxSamples ?? 5000;
-  if (!Number.isInteger(count) || count < 1 || count > d) throw new RangeError(`${fn}: expected count between 1 and ${d} (the number of features), got ${count}`);
+  if (!Number.isInteger(count) || count < 1 || count > d)
+    throw new RangeError(`${fn}: expected count between 1 and ${d} (the number of features), got ${count}`);
   if (!Number.isInteger(maxSamples) || maxSamples < 2) throw new RangeError(`${fn}: expected maxSamples to be an integer ≥ 2, got ${maxSamples}`);
   if (x.rows < 2) throw new RangeError(`${fn}: expected at least 2 rows, got ${x.rows}`);
   const tol = options.tol ?? 1e-10;

@@ -21,7 +21,14 @@ import type { SOM } from './som.js';
 export const PROTOTYPE_KMEANS_RESTARTS = 10;
 
 /** BMUs of x and the SOM metrics (qe, te, purity, nmi, ari, accuracy, prototype_kmeans_accuracy) with a prefix. */
-export function somMetrics(som: SOM, x: Tensor, labels: Int32Array, nClasses: number, seed: number, prefix = ''): { bmus: Int32Array; metrics: Record<string, number> } {
+export function somMetrics(
+  som: SOM,
+  x: Tensor,
+  labels: Int32Array,
+  nClasses: number,
+  seed: number,
+  prefix = '',
+): { bmus: Int32Array; metrics: Record<string, number> } {
   const { bmu, second } = som.secondBmus(x);
   const metrics: Record<string, number> = {
     [`${prefix}qe`]: quantizationError(som, x, { bmus: bmu }),
@@ -30,7 +37,10 @@ export function somMetrics(som: SOM, x: Tensor, labels: Int32Array, nClasses: nu
   };
   // k-means on K prototypes needs k ≤ K; a map smaller than the number of classes has no such score.
   if (nClasses >= 1 && nClasses <= som.size) {
-    metrics[`${prefix}prototype_kmeans_accuracy`] = prototypeKmeansAccuracy(som.prototypes, bmu, labels, nClasses, { rng: new Rng(seed), restarts: PROTOTYPE_KMEANS_RESTARTS });
+    metrics[`${prefix}prototype_kmeans_accuracy`] = prototypeKmeansAccuracy(som.prototypes, bmu, labels, nClasses, {
+      rng: new Rng(seed),
+      restarts: PROTOTYPE_KMEANS_RESTARTS,
+    });
   }
   return { bmus: bmu, metrics };
 }

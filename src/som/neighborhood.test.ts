@@ -51,5 +51,8 @@ test('decays: exponential Tmax·(Tmin/Tmax)^(t/total), linear, constant, asympto
   near(decayValue({ decay: 'asymptotic', start: 0.5, end: 0 }, 50, 100), 0.25);
   near(decayValue({ decay: 'asymptotic', start: 0.5, end: 0 }, 100, 100), 0.5 / 3);
   assert.throws(() => checkDecay('f', { decay: 'exponential', start: 1, end: 0 }, 'Tmax/Tmin'), /f: exponential decay needs Tmax\/Tmin > 0, got 1\/0/);
-  assert.throws(() => checkDecay('f', { decay: 'cosine' as 'linear', start: 1, end: 0 }), /f: expected decay to be one of 'exponential', 'linear', 'constant', 'asymptotic', got "cosine"/);
+  assert.throws(
+    () => checkDecay('f', { decay: 'cosine' as 'linear', start: 1, end: 0 }),
+    /f: expected decay to be one of 'exponential', 'linear', 'constant', 'asymptotic', got "cosine"/,
+  );
 });

@@ -27,9 +27,7 @@ export function neighborhoodFunction(kind: NeighborhoodKind): (d: number, T: num
     case 'triangle':
       return (d, T) => Math.max(0, 1 - d / T);
     default:
-      throw new RangeError(
-        `neighborhood: expected one of ${NEIGHBORHOOD_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(kind)}`,
-      );
+      throw new RangeError(`neighborhood: expected one of ${NEIGHBORHOOD_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(kind)}`);
   }
 }
 

@@ -24,8 +24,15 @@ export interface SomRadiusOptions {
   reachEnd?: boolean;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the casts widen the frozen literals to the option unions (the rule only checks Object.freeze accepts the literal)
-export const RADIUS_DEFAULTS = Object.freeze({ neighborhood: 'gaussian' as NeighborhoodKind, Tmax: 8, Tmin: 0.1, decay: 'exponential' as DecayKind, reachEnd: false });
+/* eslint-disable @typescript-eslint/no-unnecessary-type-assertion -- the casts widen the frozen literals to the option unions (the rule only checks Object.freeze accepts the literal) */
+export const RADIUS_DEFAULTS = Object.freeze({
+  neighborhood: 'gaussian' as NeighborhoodKind,
+  Tmax: 8,
+  Tmin: 0.1,
+  decay: 'exponential' as DecayKind,
+  reachEnd: false,
+});
+/* eslint-enable @typescript-eslint/no-unnecessary-type-assertion */
 
 /** Progress after some iterations (classic: samples presented; gradient: minibatch steps). */
 export interface SomStepEvent {
@@ -77,9 +84,16 @@ export interface SomFitResult {
 export function resolveRadius(fn: string, o: SomRadiusOptions): { neighborhood: NeighborhoodKind; T: DecaySchedule } {
   const neighborhood = o.neighborhood ?? RADIUS_DEFAULTS.neighborhood;
   if (!NEIGHBORHOOD_KINDS.includes(neighborhood)) {
-    throw new RangeError(`${fn}: expected neighborhood to be one of ${NEIGHBORHOOD_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(neighborhood)}`);
+    throw new RangeError(
+      `${fn}: expected neighborhood to be one of ${NEIGHBORHOOD_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(neighborhood)}`,
+    );
   }
-  const T: DecaySchedule = { decay: o.decay ?? RADIUS_DEFAULTS.decay, start: o.Tmax ?? RADIUS_DEFAULTS.Tmax, end: o.Tmin ?? RADIUS_DEFAULTS.Tmin, reachEnd: o.reachEnd ?? false };
+  const T: DecaySchedule = {
+    decay: o.decay ?? RADIUS_DEFAULTS.decay,
+    start: o.Tmax ?? RADIUS_DEFAULTS.Tmax,
+    end: o.Tmin ?? RADIUS_DEFAULTS.Tmin,
+    reachEnd: o.reachEnd ?? false,
+  };
   checkDecay(fn, T, 'Tmax/Tmin');
   if (!(T.start > 0)) throw new RangeError(`${fn}: expected Tmax > 0, got ${T.start}`);
   if (!(T.end > 0) && T.decay !== 'constant' && T.decay !== 'asymptotic') throw new RangeError(`${fn}: expected Tmin > 0, got ${T.end}`);

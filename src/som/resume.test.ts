@@ -65,13 +65,26 @@ test('batch SOM resumed with startIteration ends with the same prototypes', () =
 });
 
 test('gradient SOM (shuffled batches, Adam) resumed with startIteration ends with the same prototypes', () => {
-  compare((_s, startIteration, rng, optimizer) => ({ algorithm: 'gradient', order: 'shuffle', rng, iterations: 60, batchSize: 32, optimizer, startIteration }), 23, true);
+  compare(
+    (_s, startIteration, rng, optimizer) => ({ algorithm: 'gradient', order: 'shuffle', rng, iterations: 60, batchSize: 32, optimizer, startIteration }),
+    23,
+    true,
+  );
 });
 
 test('startIteration beyond the end is refused, naming the total', () => {
   const x = data();
   const som = freshSom(x);
-  assert.throws(() => somSteps(som, x, { algorithm: 'batch', epochs: 3, startIteration: 4 }).next(), /batchSteps: expected startIteration ≤ 3 \(the number of epochs\), got 4/);
-  assert.throws(() => somSteps(som, x, { algorithm: 'classic', rng: new Rng(0), epochs: 1, startIteration: 151 }).next(), /classicSteps: expected startIteration ≤ 150/);
-  assert.throws(() => somSteps(som, x, { algorithm: 'gradient', iterations: 5, startIteration: -1 }).next(), /gradientSteps: expected startIteration to be an integer ≥ 0, got -1/);
+  assert.throws(
+    () => somSteps(som, x, { algorithm: 'batch', epochs: 3, startIteration: 4 }).next(),
+    /batchSteps: expected startIteration ≤ 3 \(the number of epochs\), got 4/,
+  );
+  assert.throws(
+    () => somSteps(som, x, { algorithm: 'classic', rng: new Rng(0), epochs: 1, startIteration: 151 }).next(),
+    /classicSteps: expected startIteration ≤ 150/,
+  );
+  assert.throws(
+    () => somSteps(som, x, { algorithm: 'gradient', iterations: 5, startIteration: -1 }).next(),
+    /gradientSteps: expected startIteration to be an integer ≥ 0, got -1/,
+  );
 });

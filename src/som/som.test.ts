@@ -27,7 +27,10 @@ test("init 'samples' takes K distinct rows, deterministically from the seed", ()
   const picked = a.toRows().map((r) => r.join(','));
   assert.equal(new Set(picked).size, 12);
   for (const p of picked) assert.ok(rows.includes(p));
-  assert.throws(() => initPrototypes(randomData(1, 5, 3), t, { rng: new Rng(1) }), /initPrototypes: 'samples' needs at least as many rows as cells \(12\), got 5/);
+  assert.throws(
+    () => initPrototypes(randomData(1, 5, 3), t, { rng: new Rng(1) }),
+    /initPrototypes: 'samples' needs at least as many rows as cells \(12\), got 5/,
+  );
 });
 
 test("init 'uniform' stays inside the data's bounding box and 'pca' centres the grid on the mean", () => {
@@ -43,7 +46,10 @@ test("init 'uniform' stays inside the data's bounding box and 'pca' centres the 
   const mean = [0, 1, 2, 3].map((q) => x.toRows().reduce((s, r) => s + r[q], 0) / 200);
   const rows = p.toRows();
   for (let q = 0; q < 4; q++) assert.ok(Math.abs((rows[0][q] + rows[19][q]) / 2 - mean[q]) < 1e-5);
-  assert.throws(() => initPrototypes(x, t, { init: 'kmeans' as 'pca', rng: new Rng(1) }), /initPrototypes: expected init to be one of 'samples', 'pca', 'uniform', got "kmeans"/);
+  assert.throws(
+    () => initPrototypes(x, t, { init: 'kmeans' as 'pca', rng: new Rng(1) }),
+    /initPrototypes: expected init to be one of 'samples', 'pca', 'uniform', got "kmeans"/,
+  );
 });
 
 for (const be of ['js', 'native'] as const) {
@@ -96,7 +102,13 @@ test('SOM.fromJSON and the constructor name the bad field', () => {
   const json = new SOM(new Topology({ rows: 2, cols: 2 }), Tensor.zeros([4, 3])).toJSON();
   assert.throws(() => SOM.fromJSON({ ...json, format: 'other' }), /SOM.fromJSON: expected format 'latentlab-som', got "other"/);
   assert.throws(() => SOM.fromJSON({ ...json, size: 5 }), /SOM.fromJSON: expected size 4 \(rows·cols\), got 5/);
-  assert.throws(() => SOM.fromJSON({ ...json, prototypes: [1, 2] }), /SOM.fromJSON: expected prototypes to be an array of 12 numbers \(4×3\), got an array of 2/);
-  assert.throws(() => SOM.fromJSON({ ...json, topology: { rows: 2, cols: 2, topology: 'rectangular', toroidal: false } }), /SOM.fromJSON: topology.distance is missing/);
+  assert.throws(
+    () => SOM.fromJSON({ ...json, prototypes: [1, 2] }),
+    /SOM.fromJSON: expected prototypes to be an array of 12 numbers \(4×3\), got an array of 2/,
+  );
+  assert.throws(
+    () => SOM.fromJSON({ ...json, topology: { rows: 2, cols: 2, topology: 'rectangular', toroidal: false } }),
+    /SOM.fromJSON: topology.distance is missing/,
+  );
   assert.throws(() => new SOM(new Topology({ rows: 2, cols: 2 }), Tensor.zeros([5, 3])), /SOM: expected 4 prototypes \(2×2 cells\), got 5/);
 });

@@ -117,7 +117,7 @@ export class SOM {
 }
 
 function describe(v: unknown): string {
-  return Array.isArray(v) ? `an array of ${v.length}` : JSON.stringify(v) ?? typeof v;
+  return Array.isArray(v) ? `an array of ${v.length}` : (JSON.stringify(v) ?? typeof v);
 }
 
 /** Validates the spec part of a saved SOM. */
@@ -138,7 +138,8 @@ export function checkSomSpec(fn: string, json: unknown): SomSpec {
     toroidal: t.toroidal as boolean,
     distance: t.distance as TopologySpec['distance'],
   });
-  if (o.size !== topology.rows * topology.cols) throw new RangeError(`${fn}: expected size ${topology.rows * topology.cols} (rows·cols), got ${JSON.stringify(o.size)}`);
+  if (o.size !== topology.rows * topology.cols)
+    throw new RangeError(`${fn}: expected size ${topology.rows * topology.cols} (rows·cols), got ${JSON.stringify(o.size)}`);
   if (!Number.isInteger(o.dim) || (o.dim as number) < 1) throw new RangeError(`${fn}: expected dim to be a positive integer, got ${JSON.stringify(o.dim)}`);
   return { format: SOM_FORMAT, version: SOM_FORMAT_VERSION, topology, size: o.size, dim: o.dim as number };
 }

@@ -94,10 +94,16 @@ test('adjacency counts: rectangular 4 (edge) or 8 (vertex), hexagonal 6, fewer a
 
 test('invalid maps are rejected with the value received', () => {
   assert.throws(() => new Topology({ rows: 0 }), /Topology: expected rows to be a positive integer, got 0/);
-  assert.throws(() => new Topology({ topology: 'square' as 'rectangular' }), /Topology: expected topology to be one of 'rectangular', 'hexagonal', got "square"/);
+  assert.throws(
+    () => new Topology({ topology: 'square' as 'rectangular' }),
+    /Topology: expected topology to be one of 'rectangular', 'hexagonal', got "square"/,
+  );
   assert.throws(() => new Topology({ distance: 'cosine' as 'manhattan' }), /expected distance to be one of/);
   assert.throws(() => new Topology({ rows: 5, topology: 'hexagonal', toroidal: true }), /toroidal hexagonal map needs an even number of rows .* got 5/);
-  assert.throws(() => new Topology({ topology: 'hexagonal', distance: 'desom_reference' }), /'desom_reference' is defined on flat indices of a rectangular, non-toroidal map, got a hexagonal map/);
+  assert.throws(
+    () => new Topology({ topology: 'hexagonal', distance: 'desom_reference' }),
+    /'desom_reference' is defined on flat indices of a rectangular, non-toroidal map, got a hexagonal map/,
+  );
   assert.throws(() => new Topology().neighbors(64), /Topology.neighbors: expected a cell index in \[0, 64\), got 64/);
   assert.throws(() => new Topology().neighbors(0, 'diagonal' as 'edge'), /expected adjacency to be one of 'edge', 'vertex', got "diagonal"/);
 });

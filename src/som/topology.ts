@@ -82,7 +82,9 @@ export function resolveTopology(options: TopologyOptions = {}): TopologySpec {
     throw new RangeError(`${fn}: a toroidal hexagonal map needs an even number of rows (the odd rows are shifted), got ${rows}`);
   }
   if (distance === 'desom_reference' && (topology !== 'rectangular' || toroidal)) {
-    throw new RangeError(`${fn}: distance 'desom_reference' is defined on flat indices of a rectangular, non-toroidal map, got a ${toroidal ? 'toroidal ' : ''}${topology} map`);
+    throw new RangeError(
+      `${fn}: distance 'desom_reference' is defined on flat indices of a rectangular, non-toroidal map, got a ${toroidal ? 'toroidal ' : ''}${topology} map`,
+    );
   }
   return { rows, cols, topology, toroidal, distance };
 }

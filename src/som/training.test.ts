@@ -184,7 +184,10 @@ test('fitSom dispatches on the algorithm name and the trainers validate their op
   fitSom(a, x, { algorithm: 'batch', epochs: 2 });
   fitBatch(b, x, { epochs: 2 });
   assert.deepEqual(a.prototypes.data, b.prototypes.data);
-  assert.throws(() => fitSom(a, x, { algorithm: 'neural-gas' } as unknown as Parameters<typeof fitSom>[2]), /somSteps: expected algorithm to be one of classic, batch, gradient, got "neural-gas"/);
+  assert.throws(
+    () => fitSom(a, x, { algorithm: 'neural-gas' } as unknown as Parameters<typeof fitSom>[2]),
+    /somSteps: expected algorithm to be one of classic, batch, gradient, got "neural-gas"/,
+  );
   assert.throws(() => fitClassic(a, x, { rng: new Rng(1), epochs: 1, iterations: 5 }), /classicSteps: expected epochs or iterations, not both/);
   assert.throws(() => fitClassic(a, x, { rng: new Rng(1), Tmin: 0 }), /classicSteps: exponential decay needs Tmax\/Tmin > 0, got 8\/0/);
   assert.throws(() => fitClassic(a, x, { rng: new Rng(1), neighborhood: 'cone' as 'gaussian' }), /classicSteps: expected neighborhood to be one of/);

@@ -21,7 +21,9 @@ export function expectSample(fn: string, xs: ArrayLike<number>, name = 'xs'): vo
   for (let i = 0; i < xs.length; i++) {
     const v = xs[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new RangeError(`${fn}: expected finite numbers in ${name}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v) ?? typeof v} at index ${i}`);
+      throw new RangeError(
+        `${fn}: expected finite numbers in ${name}, got ${typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? typeof v)} at index ${i}`,
+      );
     }
   }
 }

@@ -7,9 +7,25 @@ import { readFileSync } from 'node:fs';
 import { describe as suite, test } from 'node:test';
 import { describe, logGamma, mean, regularizedIncompleteBeta, sampleStd, sampleVariance, studentTCdf, welchTTest } from './index.js';
 
-interface WelchCase { name: string; a: number[]; b: number[]; t: number; df: number; p: number }
-interface TCdfCase { t: number; df: number; cdf: number }
-interface BetaCase { x: number; a: number; b: number; value: number }
+interface WelchCase {
+  name: string;
+  a: number[];
+  b: number[];
+  t: number;
+  df: number;
+  p: number;
+}
+interface TCdfCase {
+  t: number;
+  df: number;
+  cdf: number;
+}
+interface BetaCase {
+  x: number;
+  a: number;
+  b: number;
+  value: number;
+}
 const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/welch/welch.json', import.meta.url), 'utf8')) as {
   welch: WelchCase[];
   t_cdf: TCdfCase[];
@@ -19,7 +35,10 @@ const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/welch/welch
 /** |actual − expected| ≤ tol·|expected| (an expected 0 must come out as 0 within 1e-15). */
 function rel(actual: number, expected: number, what: string, tol = 1e-9): void {
   const bound = expected === 0 ? 1e-15 : tol * Math.abs(expected);
-  assert.ok(Math.abs(actual - expected) <= bound, `${what}: got ${actual}, expected ${expected} (relative error ${Math.abs(actual - expected) / Math.abs(expected)})`);
+  assert.ok(
+    Math.abs(actual - expected) <= bound,
+    `${what}: got ${actual}, expected ${expected} (relative error ${Math.abs(actual - expected) / Math.abs(expected)})`,
+  );
 }
 
 suite('summary statistics', () => {

@@ -73,18 +73,7 @@ export interface Backend {
    * op(A) is m×k: A is stored m×k, or k×m when transA. op(B) is k×n: B is k×n, or n×k when transB.
    * When beta is 0, C's previous contents are ignored (even NaN).
    */
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float32Array,
-    b: Float32Array,
-    beta: number,
-    c: Float32Array,
-  ): void;
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void;
 
   /** In place over a rows×cols matrix: y[r,c] = act(y[r,c] + bias[c]); bias may be null. */
   biasActivation(kind: ActivationKind, y: Float32Array, bias: Float32Array | null, rows: number, cols: number, slope: number): void;

@@ -2,7 +2,14 @@
  * The smallest and second-smallest entry of each row of an n×k score matrix (ties → lower index;
  * second = −1 when k = 1). Shared by the js backend's `nearest` and the SOM's BMU search.
  */
-export function argmin2Rows(scores: Float32Array, n: number, k: number, best: Int32Array, second: Int32Array | null, bestValue: Float32Array | null = null): void {
+export function argmin2Rows(
+  scores: Float32Array,
+  n: number,
+  k: number,
+  best: Int32Array,
+  second: Int32Array | null,
+  bestValue: Float32Array | null = null,
+): void {
   for (let i = 0; i < n; i++) {
     const o = i * k;
     let b1 = 0;

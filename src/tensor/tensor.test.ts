@@ -44,10 +44,14 @@ test('thread counts are validated and LATENTLAB_BACKEND / LATENTLAB_THREADS choo
   const { spawnSync } = await import('node:child_process');
   const registry = new URL('./registry.ts', import.meta.url).href;
   const run = (env: Record<string, string>): { out: string; err: string; code: number | null } => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import(${JSON.stringify(registry)}).then((m) => console.log(JSON.stringify(m.backend().info())))`], {
-      encoding: 'utf8',
-      env: { ...process.env, ...env },
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '-e', `import(${JSON.stringify(registry)}).then((m) => console.log(JSON.stringify(m.backend().info())))`],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      },
+    );
     return { out: r.stdout, err: r.stderr, code: r.status };
   };
   assert.equal((JSON.parse(run({ LATENTLAB_BACKEND: 'js' }).out) as { name: unknown }).name, 'js');

@@ -41,7 +41,11 @@ test('minibatches: the rows, the draws and the rng state of the per-pass loop, f
       for (let start = 0; start <= steps + 2; start++) {
         const a = new Rng(7);
         const b = new Rng(7);
-        assert.deepEqual(rowsOf(n, bs, steps, order, a, start), reference(n, bs, steps, order, b, start), `${order} n=${n} bs=${bs} steps=${steps} start=${start}`);
+        assert.deepEqual(
+          rowsOf(n, bs, steps, order, a, start),
+          reference(n, bs, steps, order, b, start),
+          `${order} n=${n} bs=${bs} steps=${steps} start=${start}`,
+        );
         assert.deepEqual(a.state(), b.state(), `rng state, ${order} n=${n} bs=${bs} steps=${steps} start=${start}`);
       }
     }
@@ -73,7 +77,10 @@ test('batchRows: a view for sequential batches, a gather into the buffer for shu
   const buf = new Float32Array(8);
   const got = batchRows(data, 2, mb, buf);
   assert.equal(got.buffer, buf.buffer);
-  assert.deepEqual(Array.from(got), Array.from(mb.order!.subarray(0, 4)).flatMap((r) => [2 * r, 2 * r + 1]));
+  assert.deepEqual(
+    Array.from(got),
+    Array.from(mb.order!.subarray(0, 4)).flatMap((r) => [2 * r, 2 * r + 1]),
+  );
 });
 
 test('minibatches: bad options are refused', () => {

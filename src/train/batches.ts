@@ -53,7 +53,8 @@ export function batchesPerEpoch(rows: number, batchSize: number): number {
 }
 
 function checkInt(name: string, v: unknown, min: number): void {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new RangeError(`minibatches: expected ${name} to be an integer ≥ ${min}, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
+    throw new RangeError(`minibatches: expected ${name} to be an integer ≥ ${min}, got ${String(v)}`);
 }
 
 /** Yields the batches of steps startStep … steps−1 (see the file's comment). */
@@ -62,7 +63,8 @@ export function* minibatches(o: MinibatchOptions): Generator<Minibatch, void, un
   checkInt('batchSize', o.batchSize, 1);
   checkInt('steps', o.steps, 0);
   checkInt('startStep', o.startStep ?? 0, 0);
-  if (o.order !== 'sequential' && o.order !== 'shuffle') throw new RangeError(`minibatches: expected order 'sequential' or 'shuffle', got ${JSON.stringify(o.order)}`);
+  if (o.order !== 'sequential' && o.order !== 'shuffle')
+    throw new RangeError(`minibatches: expected order 'sequential' or 'shuffle', got ${JSON.stringify(o.order)}`);
   if (o.order === 'shuffle' && o.rng === undefined) throw new RangeError("minibatches: order 'shuffle' needs an rng");
   const n = o.rows;
   const bs = Math.min(o.batchSize, n);

@@ -33,7 +33,16 @@ function binaryNet(seed: number): Sequential {
 test('the 2-4-1 Tanh/Sigmoid network of seed 003 separates two Gaussian clusters', () => {
   const data = clusters(200, new Rng(1));
   const model = binaryNet(2);
-  const r = fit({ model, loss: new MSELoss(), optimizer: new SGD(model.parameters(), { lr: 0.1 }), x: data.x, y: data.y, batchSize: 8, epochs: 30, rng: new Rng(3) });
+  const r = fit({
+    model,
+    loss: new MSELoss(),
+    optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+    x: data.x,
+    y: data.y,
+    batchSize: 8,
+    epochs: 30,
+    rng: new Rng(3),
+  });
   assert.equal(r.steps, 30 * 25);
   assert.ok(r.epochs[29].loss < r.epochs[0].loss / 2, `loss ${r.epochs[0].loss} → ${r.epochs[29].loss}`);
   const p = model.predict(data.x);
@@ -46,7 +55,16 @@ test('the same seed gives bit-identical weights; another seed gives different on
   const train = (seed: number): Float32Array => {
     const data = clusters(64, new Rng(1));
     const model = binaryNet(2);
-    fit({ model, loss: new MSELoss(), optimizer: new Adam(model.parameters(), { lr: 0.01 }), x: data.x, y: data.y, batchSize: 10, epochs: 3, rng: new Rng(seed) });
+    fit({
+      model,
+      loss: new MSELoss(),
+      optimizer: new Adam(model.parameters(), { lr: 0.01 }),
+      x: data.x,
+      y: data.y,
+      batchSize: 10,
+      epochs: 3,
+      rng: new Rng(seed),
+    });
     return Float32Array.from(model.parameters().flatMap((p) => [...p.value.data]));
   };
   assert.deepEqual(train(5), train(5));
@@ -56,14 +74,37 @@ test('the same seed gives bit-identical weights; another seed gives different on
 test('the loop yields a step event per minibatch and an epoch event per pass, with a short last batch', () => {
   const data = clusters(10, new Rng(1));
   const model = binaryNet(0);
-  const events: TrainEvent[] = [...trainSteps({ model, loss: new MSELoss(), optimizer: new SGD(model.parameters(), { lr: 0.1 }), x: data.x, y: data.y, batchSize: 4, epochs: 2, rng: new Rng(0), validation: data })];
+  const events: TrainEvent[] = [
+    ...trainSteps({
+      model,
+      loss: new MSELoss(),
+      optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+      x: data.x,
+      y: data.y,
+      batchSize: 4,
+      epochs: 2,
+      rng: new Rng(0),
+      validation: data,
+    }),
+  ];
   assert.deepEqual(
     events.map((e) => e.type),
     ['step', 'step', 'step', 'epoch', 'step', 'step', 'step', 'epoch'],
   );
   const ep = events[3];
   assert.ok(ep.type === 'epoch' && ep.validation !== undefined && Number.isFinite(ep.validation.loss));
-  const iter = [...trainSteps({ model, loss: new MSELoss(), optimizer: new SGD(model.parameters(), { lr: 0.1 }), x: data.x, y: data.y, batchSize: 4, iterations: 5, rng: new Rng(0) })];
+  const iter = [
+    ...trainSteps({
+      model,
+      loss: new MSELoss(),
+      optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+      x: data.x,
+      y: data.y,
+      batchSize: 4,
+      iterations: 5,
+      rng: new Rng(0),
+    }),
+  ];
   assert.equal(iter.filter((e) => e.type === 'step').length, 5);
 });
 
@@ -127,7 +168,18 @@ test('an input transform sees each batch with a per-step generator that a resume
       seen.set(ctx.step, ctx.rng.uniform());
       return x;
     };
-    for (const _ of trainSteps({ model, loss: new MSELoss(), optimizer: new SGD(model.parameters(), { lr: 0.1 }), x: data.x, y: data.y, batchSize: 5, epochs: 2, rng: new Rng(4), startStep, inputTransform }));
+    for (const _ of trainSteps({
+      model,
+      loss: new MSELoss(),
+      optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+      x: data.x,
+      y: data.y,
+      batchSize: 5,
+      epochs: 2,
+      rng: new Rng(4),
+      startStep,
+      inputTransform,
+    }));
     return seen;
   };
   const all = draws(0);
@@ -135,6 +187,17 @@ test('an input transform sees each batch with a per-step generator that a resume
   assert.equal(new Set(all.values()).size, 6, 'a fresh generator per step');
   assert.deepEqual([...draws(4)], [...all].slice(4));
   const model = binaryNet(0);
-  const bad = () => fit({ model, loss: new MSELoss(), optimizer: new SGD(model.parameters(), { lr: 0.1 }), x: data.x, y: data.y, batchSize: 5, epochs: 1, rng: new Rng(0), inputTransform: () => Tensor.zeros([5, 3]) });
+  const bad = () =>
+    fit({
+      model,
+      loss: new MSELoss(),
+      optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+      x: data.x,
+      y: data.y,
+      batchSize: 5,
+      epochs: 1,
+      rng: new Rng(0),
+      inputTransform: () => Tensor.zeros([5, 3]),
+    });
   assert.throws(bad, /train: expected inputTransform to return a \[5, 2\] tensor, got \[5, 3\]/);
 });

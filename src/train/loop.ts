@@ -90,7 +90,8 @@ function checkOptions(o: TrainOptions): { steps: number; perEpoch: number } {
   if ((o.epochs === undefined) === (o.iterations === undefined)) {
     throw new RangeError(`train: expected exactly one of epochs or iterations, got epochs=${o.epochs}, iterations=${o.iterations}`);
   }
-  if (o.epochs !== undefined && (!Number.isInteger(o.epochs) || o.epochs < 0)) throw new RangeError(`train: expected epochs to be a non-negative integer, got ${o.epochs}`);
+  if (o.epochs !== undefined && (!Number.isInteger(o.epochs) || o.epochs < 0))
+    throw new RangeError(`train: expected epochs to be a non-negative integer, got ${o.epochs}`);
   if (o.iterations !== undefined && (!Number.isInteger(o.iterations) || o.iterations < 0)) {
     throw new RangeError(`train: expected iterations to be a non-negative integer, got ${o.iterations}`);
   }
@@ -128,7 +129,14 @@ export function* trainSteps(o: TrainOptions): Generator<TrainEvent, void, undefi
   let epochLoss = 0;
   let epochSteps = 0;
   let epochStart = performance.now();
-  for (const mb of minibatches({ rows: n, batchSize: o.batchSize, steps, order: (o.shuffle ?? true) ? 'shuffle' : 'sequential', rng: o.rng, startStep: start })) {
+  for (const mb of minibatches({
+    rows: n,
+    batchSize: o.batchSize,
+    steps,
+    order: (o.shuffle ?? true) ? 'shuffle' : 'sequential',
+    rng: o.rng,
+    startStep: start,
+  })) {
     const { step, epoch, size: rows } = mb;
     if (mb.batch === 0) {
       if (o.schedule !== undefined) o.optimizer.lr = scheduledLr(o.schedule, lr0, epoch);
@@ -142,10 +150,13 @@ export function* trainSteps(o: TrainOptions): Generator<TrainEvent, void, undefi
     if (o.inputTransform !== undefined && stepRng !== undefined) {
       xb = o.inputTransform(xb, { step, epoch, rng: stepRng });
       if (!(xb instanceof Tensor) || xb.shape.length !== 2 || xb.rows !== rows || xb.cols !== d) {
-        throw new RangeError(`train: expected inputTransform to return a [${rows}, ${d}] tensor, got ${xb instanceof Tensor ? `[${xb.shape.join(', ')}]` : String(xb)}`);
+        throw new RangeError(
+          `train: expected inputTransform to return a [${rows}, ${d}] tensor, got ${xb instanceof Tensor ? `[${xb.shape.join(', ')}]` : String(xb)}`,
+        );
       }
     }
-    const yb: Target = o.y instanceof Int32Array ? batchRows(o.y, 1, mb, yBuf as Int32Array) : new Tensor(batchRows(o.y.data, yCols, mb, yBuf as Float32Array), [rows, yCols]);
+    const yb: Target =
+      o.y instanceof Int32Array ? batchRows(o.y, 1, mb, yBuf as Int32Array) : new Tensor(batchRows(o.y.data, yCols, mb, yBuf as Float32Array), [rows, yCols]);
     o.optimizer.zeroGrad();
     const out = o.model.forward(xb);
     const loss = o.loss.forward(out, yb);

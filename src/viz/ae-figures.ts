@@ -34,7 +34,8 @@ export interface NoisePoint {
  */
 export function gridIndices(labels: Int32Array, count: number, classes: number): Int32Array {
   const n = labels.length;
-  if (!Number.isInteger(count) || count < 1 || count > n) throw new RangeError(`gridIndices: expected count between 1 and ${n} (the number of rows), got ${count}`);
+  if (!Number.isInteger(count) || count < 1 || count > n)
+    throw new RangeError(`gridIndices: expected count between 1 and ${n} (the number of rows), got ${count}`);
   if (!Number.isInteger(classes) || classes < 1) throw new RangeError(`gridIndices: expected classes to be a positive integer, got ${classes}`);
   const perClass: number[][] = Array.from({ length: classes }, () => []);
   const need = Math.ceil(count / classes);
@@ -171,7 +172,14 @@ export async function latentSvg(codes: Tensor, o: LatentOptions): Promise<Latent
   if (p === 1) {
     const y = new Float32Array(n);
     for (let i = 0; i < n; i++) y[i] = o.labels[i] + (o.rng.uniform() - 0.5) * 0.6;
-    const svg = await scatterSvg({ ...base, title: o.title ?? `Latent space: the ${n} test codes (p = 1) against their class`, xLabel: 'z₁', yLabel: 'class index (jittered)', x: codes.data, y });
+    const svg = await scatterSvg({
+      ...base,
+      title: o.title ?? `Latent space: the ${n} test codes (p = 1) against their class`,
+      xLabel: 'z₁',
+      yLabel: 'class index (jittered)',
+      x: codes.data,
+      y,
+    });
     return { svg, method: 'codes', indices: all, embedding: null };
   }
   const want = o.umapSample ?? 2000;
@@ -196,6 +204,14 @@ export async function latentSvg(codes: Tensor, o: LatentOptions): Promise<Latent
     y[i] = emb[2 * i + 1];
   }
   const what = k === n ? `the ${n} test codes` : `${k} of the ${n} test codes (seeded sample)`;
-  const svg = await scatterSvg({ ...base, labels, title: o.title ?? `Latent space (p = ${p}): 2-D UMAP of ${what}, by class`, xLabel: 'UMAP 1', yLabel: 'UMAP 2', x, y });
+  const svg = await scatterSvg({
+    ...base,
+    labels,
+    title: o.title ?? `Latent space (p = ${p}): 2-D UMAP of ${what}, by class`,
+    xLabel: 'UMAP 1',
+    yLabel: 'UMAP 2',
+    x,
+    y,
+  });
   return { svg, method: 'umap', indices, embedding: emb };
 }

@@ -49,7 +49,10 @@ test('lineChartSvg rejects non-positive values on a log scale and mismatched ser
     lineChartSvg({ ...loss, yScale: 'log', series: [{ name: 'a', x: [1, 2], y: [1, 0] }] }),
     /lineChartSvg: expected positive y values for yScale 'log', got 0 in series "a" at index 1/,
   );
-  await assert.rejects(lineChartSvg({ ...loss, series: [{ name: 'a', x: [1, 2], y: [1] }] }), /lineChartSvg: expected series "a" x and y of equal length, got 2 and 1/);
+  await assert.rejects(
+    lineChartSvg({ ...loss, series: [{ name: 'a', x: [1, 2], y: [1] }] }),
+    /lineChartSvg: expected series "a" x and y of equal length, got 2 and 1/,
+  );
   await assert.rejects(lineChartSvg({ ...loss, series: [] }), /lineChartSvg: expected at least one series/);
 });
 
@@ -115,14 +118,23 @@ test('heatmapSvg annotates every cell of a confusion matrix with its value', asy
 });
 
 test('barChartSvg draws one bar per category with title and axis titles', async () => {
-  const svg = await barChartSvg({ title: 'Silhouette by k', xLabel: 'k', yLabel: 'silhouette', categories: ['2', '3', '4', '5'], values: [0.21, 0.48, 0.33, 0.3] });
+  const svg = await barChartSvg({
+    title: 'Silhouette by k',
+    xLabel: 'k',
+    yLabel: 'silhouette',
+    categories: ['2', '3', '4', '5'],
+    values: [0.21, 0.48, 0.33, 0.3],
+  });
   assert.equal(svgProblem(svg), null);
   const t = texts(svg);
   for (const s of ['Silhouette by k', 'k', 'silhouette', '2', '3', '4', '5']) assert.ok(t.includes(s), `missing text ${s}`);
   const bars = /<g class="mark-rect role-mark[^>]*>((?:<path [^>]*\/>)*)<\/g>/.exec(svg);
   assert.ok(bars, 'no bar mark group');
   assert.equal(bars[1].match(/<path /g)?.length, 4);
-  await assert.rejects(barChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', categories: ['a'], values: [1, 2] }), /barChartSvg: expected 1 values \(one per category\), got 2/);
+  await assert.rejects(
+    barChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', categories: ['a'], values: [1, 2] }),
+    /barChartSvg: expected 1 values \(one per category\), got 2/,
+  );
 });
 
 test('charts never load data from URLs: a spec pointing at one is rejected', async () => {

@@ -64,8 +64,7 @@ function stableIds(svg: string): string {
 }
 
 /** A vega circle symbol: a path translated to its centre, drawn as two arcs of radius r. */
-const CIRCLE_PATH =
-  /<path transform="translate\((-?[\d.e-]+),(-?[\d.e-]+)\)" d="M(-?[\d.]+),0A\3,\3,0,1,1,-\3,0A\3,\3,0,1,1,\3,0"((?: [a-z-]+="[^"]*")*)\/>/g;
+const CIRCLE_PATH = /<path transform="translate\((-?[\d.e-]+),(-?[\d.e-]+)\)" d="M(-?[\d.]+),0A\3,\3,0,1,1,-\3,0A\3,\3,0,1,1,\3,0"((?: [a-z-]+="[^"]*")*)\/>/g;
 
 function round(v: number, digits: number): string {
   const k = 10 ** digits;
@@ -211,7 +210,8 @@ export async function lineChartSvg(o: {
   checkText(fn, 'title', o.title);
   checkText(fn, 'xLabel', o.xLabel);
   checkText(fn, 'yLabel', o.yLabel);
-  if (!Array.isArray(o.series) || o.series.length === 0) throw new RangeError(`${fn}: expected at least one series, got ${Array.isArray(o.series) ? 0 : String(o.series)}`);
+  if (!Array.isArray(o.series) || o.series.length === 0)
+    throw new RangeError(`${fn}: expected at least one series, got ${Array.isArray(o.series) ? 0 : String(o.series)}`);
   const yScale = o.yScale ?? 'linear';
   if (yScale !== 'linear' && yScale !== 'log') throw new RangeError(`${fn}: expected yScale 'linear' or 'log', got ${String(yScale)}`);
   const rows = seriesRows(fn, o.series, yScale === 'log');
@@ -295,7 +295,13 @@ export async function scatterSvg(o: {
       x: { field: 'x', type: 'quantitative' as const, title: o.xLabel, scale: { zero: false } },
       y: { field: 'y', type: 'quantitative' as const, title: o.yLabel, scale: { zero: false } },
       ...(o.labels
-        ? { color: nominalColor(names, o.legendTitle ?? 'class', classes.map((c) => (c >= 0 ? categoryColor(c) : UNLABELLED))) }
+        ? {
+            color: nominalColor(
+              names,
+              o.legendTitle ?? 'class',
+              classes.map((c) => (c >= 0 ? categoryColor(c) : UNLABELLED)),
+            ),
+          }
         : { color: { value: CATEGORY_SINGLE } }),
     },
   };

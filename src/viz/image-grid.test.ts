@@ -7,7 +7,10 @@ import { pixelAt } from './raster.js';
 /** n images of h×w whose pixel (y, x) of image i is (i·h·w + y·w + x) / (n·h·w − 1). */
 function ramp(n: number, h: number, w: number): Tensor {
   const f = h * w;
-  return Tensor.from(Array.from({ length: n * f }, (_, j) => j / (n * f - 1)), [n, f]);
+  return Tensor.from(
+    Array.from({ length: n * f }, (_, j) => j / (n * f - 1)),
+    [n, f],
+  );
 }
 
 test('imageGrid sizes the raster as cols·w·scale + (cols−1)·pad by rows·h·scale + (rows−1)·pad', () => {
@@ -32,7 +35,13 @@ test('imageGrid puts each value, scaled to 0..255 and replicated scale×scale, a
   const r = imageGrid(ramp(5, 2, 3), { imageShape: [2, 3], cols: 3, scale: 2, pad: 1, background: 77 });
   // Image 2 sits in row 0, column 2 (x0 = 2·(6+1) = 14); its pixel (y 0, x 1) is 13/29.
   const expected = Math.round((255 * 13) / 29);
-  for (const [x, y] of [[16, 0], [17, 0], [16, 1], [17, 1]]) assert.deepEqual(pixelAt(r, x, y), [expected]);
+  for (const [x, y] of [
+    [16, 0],
+    [17, 0],
+    [16, 1],
+    [17, 1],
+  ])
+    assert.deepEqual(pixelAt(r, x, y), [expected]);
   // Image 4 (row 1, column 1, origin (7, 5)), pixel (y 1, x 2) is the last value: 255.
   assert.deepEqual(pixelAt(r, 7 + 4, 5 + 2), [255]);
   // Image 0's first pixel is 0.
@@ -88,8 +97,14 @@ test('imageGrid errors name the function, the shape and the feature count', () =
 test('pairedGrid alternates a row of originals with the same images reconstructed', () => {
   // top image i is all i/10, bottom image i is all (i + 5)/10; 5 images in blocks of 3.
   const n = 5;
-  const top = Tensor.from(Array.from({ length: n * 4 }, (_, j) => Math.floor(j / 4) / 10), [n, 4]);
-  const bottom = Tensor.from(Array.from({ length: n * 4 }, (_, j) => (Math.floor(j / 4) + 5) / 10), [n, 4]);
+  const top = Tensor.from(
+    Array.from({ length: n * 4 }, (_, j) => Math.floor(j / 4) / 10),
+    [n, 4],
+  );
+  const bottom = Tensor.from(
+    Array.from({ length: n * 4 }, (_, j) => (Math.floor(j / 4) + 5) / 10),
+    [n, 4],
+  );
   const r = pairedGrid(top, bottom, { imageShape: [2, 2], cols: 3, scale: 1, pad: 1, background: 9 });
   assert.equal(r.width, 3 * 2 + 2);
   assert.equal(r.height, 4 * 2 + 3);
@@ -110,12 +125,18 @@ test("pairedGrid's 'auto' range spans both tensors and pairGap separates blocks"
   // Rows: top0, bottom0, (2 px gap), top1, bottom1.
   assert.equal(r.height, 4 + 2);
   assert.deepEqual(Array.from(r.data), [0, 255, 50, 50, 0, Math.round(255 / 2)]);
-  assert.throws(() => pairedGrid(top, Tensor.zeros([3, 1]), { imageShape: [1, 1], cols: 1 }), /pairedGrid: expected bottom to have as many images as top \(2\), got 3/);
+  assert.throws(
+    () => pairedGrid(top, Tensor.zeros([3, 1]), { imageShape: [1, 1], cols: 1 }),
+    /pairedGrid: expected bottom to have as many images as top \(2\), got 3/,
+  );
 });
 
 test('mapGrid lays prototypes out row-major on the map and shifts odd rows by half a cell when hexagonal', () => {
   // 2×3 map of 1×1 prototypes valued k/5 for cell k.
-  const protos = Tensor.from([0, 1, 2, 3, 4, 5].map((k) => k / 5), [6, 1]);
+  const protos = Tensor.from(
+    [0, 1, 2, 3, 4, 5].map((k) => k / 5),
+    [6, 1],
+  );
   const rect = mapGrid(protos, 2, 3, { imageShape: [1, 1], scale: 2, pad: 2, background: 33 });
   assert.equal(rect.width, 3 * 2 + 2 * 2);
   assert.equal(rect.height, 2 * 2 + 2);

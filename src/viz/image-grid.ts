@@ -233,12 +233,7 @@ export function pairedGrid(top: Tensor, bottom: Tensor, o: ImageGridOptions & { 
  * Hexagonal maps shift odd rows right by ⌊(w·scale + pad)/2⌋, half a cell, as in the offset
  * layout of the hexagonal topology.
  */
-export function mapGrid(
-  prototypes: Tensor,
-  mapRows: number,
-  mapCols: number,
-  o: ImageGridOptions & { topology?: 'rectangular' | 'hexagonal' },
-): Raster {
+export function mapGrid(prototypes: Tensor, mapRows: number, mapCols: number, o: ImageGridOptions & { topology?: 'rectangular' | 'hexagonal' }): Raster {
   const fn = 'mapGrid';
   checkInt(fn, 'mapRows', mapRows, 1);
   checkInt(fn, 'mapCols', mapCols, 1);

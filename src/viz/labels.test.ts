@@ -33,14 +33,18 @@ test('applicableConfig leaves out the keys that do not apply to a run’s settin
   const mlp = applicableConfig('mlp', { optimizer: 'adam', lr: 0.003, momentum: 0.9, limit: undefined });
   assert.deepEqual(mlp, { shown: { optimizer: 'adam', lr: 0.003 }, omitted: ['momentum'] });
   assert.deepEqual(applicableConfig('mlp', { optimizer: 'sgd', momentum: 0.9 }).omitted, []);
-  assert.deepEqual(applicableConfig('ae', { optimizer: 'adamw', momentum: 0.9, noise: 'none', noise_scale: 0.2, latent: 2, umap_sample: 2000, umap_epochs: 200 }).omitted, [
-    'momentum',
-    'noise_scale',
-    'umap_sample',
-    'umap_epochs',
-  ]);
-  assert.deepEqual(applicableConfig('ae', { optimizer: 'rmsprop', momentum: 0.9, noise: 'gaussian', noise_scale: 0.2, latent: 10, umap_sample: 2000 }).omitted, []);
-  assert.deepEqual(applicableConfig('som', { algorithm: 'batch', lr: 0.5, lr_final: 0.01, lr_decay: 'linear', t_max: 4 }), { shown: { algorithm: 'batch', t_max: 4 }, omitted: ['lr', 'lr_final', 'lr_decay'] });
+  assert.deepEqual(
+    applicableConfig('ae', { optimizer: 'adamw', momentum: 0.9, noise: 'none', noise_scale: 0.2, latent: 2, umap_sample: 2000, umap_epochs: 200 }).omitted,
+    ['momentum', 'noise_scale', 'umap_sample', 'umap_epochs'],
+  );
+  assert.deepEqual(
+    applicableConfig('ae', { optimizer: 'rmsprop', momentum: 0.9, noise: 'gaussian', noise_scale: 0.2, latent: 10, umap_sample: 2000 }).omitted,
+    [],
+  );
+  assert.deepEqual(applicableConfig('som', { algorithm: 'batch', lr: 0.5, lr_final: 0.01, lr_decay: 'linear', t_max: 4 }), {
+    shown: { algorithm: 'batch', t_max: 4 },
+    omitted: ['lr', 'lr_final', 'lr_decay'],
+  });
   assert.deepEqual(applicableConfig('som', { algorithm: 'gradient', lr: 0.001, lr_final: 0.01, batch_size: 256, optimizer: 'adam' }).omitted, ['lr_final']);
   assert.deepEqual(applicableConfig('desom', { prototype_init: 'encoded_samples', som_init_epochs: 10 }).omitted, ['som_init_epochs']);
   assert.deepEqual(applicableConfig('desom', { prototype_init: 'som', som_init_epochs: 10 }).omitted, []);

@@ -173,6 +173,8 @@ export function mapAccuracyNote(o: { cells: number; classes: number; metrics: Re
     `Why accuracy is low next to purity${values}: accuracy matches the ${cells} ${unit} one-to-one to the ${classes} classes (Hungarian algorithm), ` +
     `so at most ${classes} ${unit} count and the rows of the other ${cells - classes} count as errors, however pure those ${unit} are. ` +
     `Purity labels every one of the ${cells} ${unit} with its own majority class, so it does not pay that price` +
-    (Number.isFinite(pk) ? `; accuracy (k-means on prototypes), ${formatNumber(pk)}, first groups the prototypes into ${classes} clusters and is the fairer class-level accuracy of a map.` : '.')
+    (Number.isFinite(pk)
+      ? `; accuracy (k-means on prototypes), ${formatNumber(pk)}, first groups the prototypes into ${classes} clusters and is the fairer class-level accuracy of a map.`
+      : '.')
   );
 }

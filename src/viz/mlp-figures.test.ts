@@ -29,7 +29,10 @@ test('misclassifiedRows takes the first wrong rows of each true class, in row or
 });
 
 test('misclassifiedPng and misclassifiedSvg draw one row per class, each image over the class it was taken for', () => {
-  const x = new Tensor(Float32Array.from({ length: 10 * 16 }, (_, i) => (i % 7) / 7), [10, 16]);
+  const x = new Tensor(
+    Float32Array.from({ length: 10 * 16 }, (_, i) => (i % 7) / 7),
+    [10, 16],
+  );
   const rows = misclassifiedRows(labels, preds, 3, 10);
   const png = misclassifiedPng(x, rows, [4, 4]);
   assert.ok(png !== null);

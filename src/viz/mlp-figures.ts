@@ -26,7 +26,15 @@ export async function mlpLossSvg(points: readonly MlpEpochPoint[], o: { title?: 
   const x = points.map((p) => p.epoch);
   const series = [{ name: 'train', x, y: points.map((p) => p.loss) }];
   if (points.some((p) => p.testLoss !== undefined)) series.push({ name: 'test', x, y: points.map((p) => p.testLoss ?? NaN) });
-  return lineChartSvg({ title: o.title ?? 'Cross-entropy loss per epoch', xLabel: 'epoch', yLabel: 'cross-entropy', series, points: points.length <= 30, legendTitle: 'data', xIntegers: true });
+  return lineChartSvg({
+    title: o.title ?? 'Cross-entropy loss per epoch',
+    xLabel: 'epoch',
+    yLabel: 'cross-entropy',
+    series,
+    points: points.length <= 30,
+    legendTitle: 'data',
+    xIntegers: true,
+  });
 }
 
 /** Test accuracy per epoch (accuracy.svg), in percent. */
@@ -46,7 +54,8 @@ export async function mlpAccuracySvg(points: readonly MlpEpochPoint[], o: { titl
 /** Counts[t][p]: rows of true class t predicted as p (classes 0 … classes−1). */
 export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLike<number>, classes: number): number[][] {
   const fn = 'confusionMatrix';
-  if (labels.length !== predictions.length) throw new RangeError(`${fn}: expected one prediction per label, got ${predictions.length} predictions for ${labels.length} labels`);
+  if (labels.length !== predictions.length)
+    throw new RangeError(`${fn}: expected one prediction per label, got ${predictions.length} predictions for ${labels.length} labels`);
   if (!Number.isInteger(classes) || classes < 1) throw new RangeError(`${fn}: expected classes to be a positive integer, got ${classes}`);
   const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   for (let i = 0; i < labels.length; i++) {
@@ -62,7 +71,15 @@ export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLik
 /** The confusion matrix as a heatmap (confusion.svg): true classes as rows, predictions as columns, counts in the cells. */
 export async function confusionSvg(matrix: readonly (readonly number[])[], classNames: readonly string[], o: { title?: string } = {}): Promise<string> {
   const names = uniqueNames(matrix.map((_, c) => classNames[c] ?? String(c)));
-  return heatmapSvg({ title: o.title ?? 'Confusion matrix, test split', xLabel: 'predicted class', yLabel: 'true class', matrix, rowNames: names, colNames: names, legendTitle: 'test rows' });
+  return heatmapSvg({
+    title: o.title ?? 'Confusion matrix, test split',
+    xLabel: 'predicted class',
+    yLabel: 'true class',
+    matrix,
+    rowNames: names,
+    colNames: names,
+    legendTitle: 'test rows',
+  });
 }
 
 /** One row of the misclassified grid: the first test rows of a true class that were predicted as another. */
@@ -82,7 +99,8 @@ export interface MisclassifiedRow {
  * `perClass` in row order, so the same run always shows the same images.
  */
 export function misclassifiedRows(labels: ArrayLike<number>, predictions: ArrayLike<number>, classes: number, perClass: number): MisclassifiedRow[] {
-  if (labels.length !== predictions.length) throw new RangeError(`misclassifiedRows: expected one prediction per label, got ${predictions.length} predictions for ${labels.length} labels`);
+  if (labels.length !== predictions.length)
+    throw new RangeError(`misclassifiedRows: expected one prediction per label, got ${predictions.length} predictions for ${labels.length} labels`);
   if (!Number.isInteger(perClass) || perClass < 1) throw new RangeError(`misclassifiedRows: expected perClass to be a positive integer, got ${perClass}`);
   const rows: MisclassifiedRow[] = Array.from({ length: classes }, (_, c) => ({ label: c, indices: [], predicted: [], total: 0 }));
   for (let i = 0; i < labels.length; i++) {
@@ -128,7 +146,12 @@ export function misclassifiedPng(x: Tensor, rows: readonly MisclassifiedRow[], i
  * its test rows were wrong at the left of each row, the predicted class under each image. The PNG
  * is embedded (a data: URI), so the file stands alone. Null when there is nothing to show.
  */
-export function misclassifiedSvg(x: Tensor, rows: readonly MisclassifiedRow[], imageShape: readonly [number, number], classNames: readonly string[]): string | null {
+export function misclassifiedSvg(
+  x: Tensor,
+  rows: readonly MisclassifiedRow[],
+  imageShape: readonly [number, number],
+  classNames: readonly string[],
+): string | null {
   const shown = rows.filter((r) => r.indices.length > 0);
   const png = misclassifiedPng(x, shown, imageShape);
   if (png === null) return null;
@@ -155,7 +178,9 @@ export function misclassifiedSvg(x: Tensor, rows: readonly MisclassifiedRow[], i
     out.push(`<text x="0" y="${y + 18}" font-size="15" font-weight="bold" fill="#1d2230">${name(r.label)}</text>`);
     out.push(`<text x="0" y="${y + 34}" font-size="11" fill="#666">${r.total} wrong</text>`);
     r.predicted.forEach((p, j) => {
-      out.push(`<text x="${gutter + j * (cellW + pad) + cellW / 2}" y="${y + cellH + 13}" font-size="11" text-anchor="middle" fill="#b91c1c">→ ${name(p)}</text>`);
+      out.push(
+        `<text x="${gutter + j * (cellW + pad) + cellW / 2}" y="${y + cellH + 13}" font-size="11" text-anchor="middle" fill="#b91c1c">→ ${name(p)}</text>`,
+      );
     });
   });
   out.push('</svg>');

@@ -7,15 +7,20 @@
 
 /** d3's category10 (= matplotlib tab10): 10 distinct colours for classes. */
 export const CATEGORY10: readonly string[] = Object.freeze([
-  '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd',
-  '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf',
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
 ]);
 
 /** The light companions of CATEGORY10 (matplotlib tab20's odd entries), used for classes 10–19. */
-const CATEGORY10_LIGHT: readonly string[] = [
-  '#aec7e8', '#ffbb78', '#98df8a', '#ff9896', '#c5b0d5',
-  '#c49c94', '#f7b6d2', '#c7c7c7', '#dbdb8d', '#9edae5',
-];
+const CATEGORY10_LIGHT: readonly string[] = ['#aec7e8', '#ffbb78', '#98df8a', '#ff9896', '#c5b0d5', '#c49c94', '#f7b6d2', '#c7c7c7', '#dbdb8d', '#9edae5'];
 
 /**
  * Colour of class `i`: CATEGORY10 for 0–9, their light variants for 10–19, then evenly spaced
@@ -34,10 +39,7 @@ export function categoryColors(n: number): string[] {
   return Array.from({ length: n }, (_, i) => categoryColor(i));
 }
 
-const VIRIDIS_STOPS = [
-  '#440154', '#482878', '#3e4989', '#31688e', '#26828e',
-  '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725',
-];
+const VIRIDIS_STOPS = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725'];
 const GREYS_STOPS = ['#ffffff', '#f0f0f0', '#d9d9d9', '#bdbdbd', '#969696', '#737373', '#525252', '#252525', '#000000'];
 const BLUES_STOPS = ['#f7fbff', '#deebf7', '#c6dbef', '#9ecae1', '#6baed6', '#4292c6', '#2171b5', '#08519c', '#08306b'];
 
@@ -55,7 +57,9 @@ const ramps = {
 export type ColorScaleName = keyof typeof ramps;
 
 function hex2(v: number): string {
-  return Math.round(Math.min(255, Math.max(0, v))).toString(16).padStart(2, '0');
+  return Math.round(Math.min(255, Math.max(0, v)))
+    .toString(16)
+    .padStart(2, '0');
 }
 
 /** '#rrggbb' from 0..255 components (rounded, clamped). */
@@ -67,8 +71,7 @@ function hslToHex(h: number, s: number, l: number): string {
   const c = (1 - Math.abs(2 * l - 1)) * s;
   const hp = h / 60;
   const x = c * (1 - Math.abs((hp % 2) - 1));
-  const [r, g, b] =
-    hp < 1 ? [c, x, 0] : hp < 2 ? [x, c, 0] : hp < 3 ? [0, c, x] : hp < 4 ? [0, x, c] : hp < 5 ? [x, 0, c] : [c, 0, x];
+  const [r, g, b] = hp < 1 ? [c, x, 0] : hp < 2 ? [x, c, 0] : hp < 3 ? [0, c, x] : hp < 4 ? [0, x, c] : hp < 5 ? [x, 0, c] : [c, 0, x];
   const m = l - c / 2;
   return rgbToHex((r + m) * 255, (g + m) * 255, (b + m) * 255);
 }

@@ -20,9 +20,7 @@ export function checkRaster(fn: string, r: Raster): void {
   }
   const need = r.width * r.height * r.channels;
   if (!(r.data instanceof Uint8Array) || r.data.length !== need) {
-    throw new RangeError(
-      `${fn}: expected raster data of ${need} bytes (${r.width}×${r.height}×${r.channels}), got ${r.data?.length ?? 'none'}`,
-    );
+    throw new RangeError(`${fn}: expected raster data of ${need} bytes (${r.width}×${r.height}×${r.channels}), got ${r.data?.length ?? 'none'}`);
   }
 }
 

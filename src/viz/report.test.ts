@@ -27,7 +27,16 @@ function sample(): string {
       },
       {
         heading: 'Per-class purity',
-        tables: [{ columns: ['class', 'purity', 'n'], rows: [['0', 0.987654, 980], ['1', null, 1135]], caption: 'test split' }],
+        tables: [
+          {
+            columns: ['class', 'purity', 'n'],
+            rows: [
+              ['0', 0.987654, 980],
+              ['1', null, 1135],
+            ],
+            caption: 'test split',
+          },
+        ],
       },
     ],
   });
@@ -43,7 +52,10 @@ test('renderReport writes a complete HTML document with inline CSS and no extern
   // No http(s) reference anywhere: SVGs are base64 inside data: URIs, so even their xmlns is hidden.
   assert.doesNotMatch(html, /https?:\/\//);
   const refs = Array.from(html.matchAll(/(?:src|href)="([^"]*)"/g), (m) => m[1]);
-  assert.ok(refs.every((r) => r.startsWith('data:') || r.startsWith('#') || r.startsWith('figures/')), refs.join(', '));
+  assert.ok(
+    refs.every((r) => r.startsWith('data:') || r.startsWith('#') || r.startsWith('figures/')),
+    refs.join(', '),
+  );
 });
 
 test('renderReport embeds SVG and PNG figures as base64 data URIs and names their files', () => {
@@ -100,7 +112,10 @@ test('renderReport labels metrics and timings for people, keeps the raw keys bes
   });
   assert.match(html, /<thead><tr><th>measure<\/th><th>training set<\/th><th>test set<\/th><th>summary\.json key<\/th><\/tr><\/thead>/);
   assert.match(html, /<tr><td title="mse, test_mse">MSE<\/td><td class="num">0\.05<\/td><td class="num">0\.06<\/td><td class="raw">mse · test_mse<\/td><\/tr>/);
-  assert.match(html, /<tr><td title="test_mse_mean_image">MSE of the mean image<\/td><td class="missing">—<\/td><td class="num">0\.07<\/td><td class="raw">test_mse_mean_image<\/td><\/tr>/);
+  assert.match(
+    html,
+    /<tr><td title="test_mse_mean_image">MSE of the mean image<\/td><td class="missing">—<\/td><td class="num">0\.07<\/td><td class="raw">test_mse_mean_image<\/td><\/tr>/,
+  );
   assert.match(html, /<td title="nmi_geometric">NMI \(geometric\)<\/td><td class="num">0\.5<\/td><td class="missing">—<\/td>/);
   assert.match(html, /<td title="load_s">loading \(s\)<\/td><td class="num">1\.5<\/td><td class="raw">load_s<\/td>/);
   assert.match(html, /<p class="note">Not shown because it does not apply to these settings: momentum \(config\.json has every key\)\.<\/p>/);

@@ -278,14 +278,20 @@ export function renderReport(o: ReportOptions): string {
       out.push(
         '<div class="cards">',
         ...cards.map(
-          (k) => `<div class="card" title="${escapeHtml(k)}"><div class="k">${escapeHtml(metricLabel(k))}</div><div class="v">${escapeHtml(formatNumber(o.metrics![k]))}</div><div class="raw">${escapeHtml(k)}</div></div>`,
+          (k) =>
+            `<div class="card" title="${escapeHtml(k)}"><div class="k">${escapeHtml(metricLabel(k))}</div><div class="v">${escapeHtml(formatNumber(o.metrics![k]))}</div><div class="raw">${escapeHtml(k)}</div></div>`,
         ),
         '</div>',
       );
     }
     if (metrics.length) out.push(metricsTable(o.metrics!, o.metricColumns ?? ['fitted rows', 'test split']));
     if (timings.length) out.push(timingsTable(o.timings!));
-    out.push(keyValueTable('Configuration', config.map(([k, v]) => [k, configValue(v)])));
+    out.push(
+      keyValueTable(
+        'Configuration',
+        config.map(([k, v]) => [k, configValue(v)]),
+      ),
+    );
     if (o.configNote) out.push(`<p class="note">${escapeHtml(o.configNote)}</p>`);
     out.push('</section>');
   }

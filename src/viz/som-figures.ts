@@ -108,19 +108,41 @@ export async function somFigures(o: SomFigureOptions): Promise<FigureFile[]> {
   figs.push({
     file: 'umatrix.svg',
     title: 'U-matrix',
-    caption: 'Mean Euclidean distance from each prototype to those of its edge neighbours (4 on a rectangular map, 6 on a hexagonal one): bright ridges separate clusters.',
-    svg: cellMapSvg({ title: `U-matrix (${t.rows}×${t.cols})`, rows: t.rows, cols: t.cols, topology, values: umat, colorScale: 'viridis', legendTitle: 'mean distance', cellSize }),
+    caption:
+      'Mean Euclidean distance from each prototype to those of its edge neighbours (4 on a rectangular map, 6 on a hexagonal one): bright ridges separate clusters.',
+    svg: cellMapSvg({
+      title: `U-matrix (${t.rows}×${t.cols})`,
+      rows: t.rows,
+      cols: t.cols,
+      topology,
+      values: umat,
+      colorScale: 'viridis',
+      legendTitle: 'mean distance',
+      cellSize,
+    }),
   });
   const hits = hitMap(bmus, K);
   figs.push({
     file: 'hits.svg',
     title: 'Hit map',
     caption: `Samples of ${o.dataName} won by each cell (${bmus.length} in all; ${Array.from(hits).filter((h) => h === 0).length} empty cells).`,
-    svg: cellMapSvg({ title: `Hits, ${o.dataName}`, rows: t.rows, cols: t.cols, topology, values: hits, colorScale: 'blues', legendTitle: 'samples', text: Array.from(hits, String), cellSize }),
+    svg: cellMapSvg({
+      title: `Hits, ${o.dataName}`,
+      rows: t.rows,
+      cols: t.cols,
+      topology,
+      values: hits,
+      colorScale: 'blues',
+      legendTitle: 'samples',
+      text: Array.from(hits, String),
+      cellSize,
+    }),
   });
   const cl = cellLabels(bmus, labels, K);
   const withPercent = t.cols <= 12;
-  const text = Array.from(cl.label, (c, k) => (c < 0 ? '' : withPercent ? `${shortName(classNames, c)} ${Math.round(cl.purity[k] * 100)}%` : shortName(classNames, c)));
+  const text = Array.from(cl.label, (c, k) =>
+    c < 0 ? '' : withPercent ? `${shortName(classNames, c)} ${Math.round(cl.purity[k] * 100)}%` : shortName(classNames, c),
+  );
   figs.push({
     file: 'classes.svg',
     title: 'Class map',
@@ -223,7 +245,14 @@ export async function kmeansFigures(o: KMeansFigureOptions): Promise<FigureFile[
     file: 'contingency.svg',
     title: 'Clusters × classes',
     caption: `How many rows of each class (columns) each cluster (rows) holds, ${o.dataName}.`,
-    svg: await heatmapSvg({ title: `Clusters × classes, ${o.dataName}`, xLabel: 'class', yLabel: 'cluster', matrix, rowNames: names, colNames: uniqueNames(classes) }),
+    svg: await heatmapSvg({
+      title: `Clusters × classes, ${o.dataName}`,
+      xLabel: 'class',
+      yLabel: 'cluster',
+      matrix,
+      rowNames: names,
+      colNames: uniqueNames(classes),
+    }),
   });
   return figs;
 }
@@ -232,7 +261,14 @@ export async function kmeansFigures(o: KMeansFigureOptions): Promise<FigureFile[
  * One image per cell: a side×side mosaic of samples it won (a seeded random choice when it won
  * more), 1-pixel grey lines between them, empty slots black like the image background.
  */
-export function cellMosaics(x: Tensor, bmus: Int32Array, cells: number, imageShape: readonly [number, number], side: number, rng: Rng): { images: Tensor; shape: [number, number] } {
+export function cellMosaics(
+  x: Tensor,
+  bmus: Int32Array,
+  cells: number,
+  imageShape: readonly [number, number],
+  side: number,
+  rng: Rng,
+): { images: Tensor; shape: [number, number] } {
   const [h, w] = imageShape;
   if (x.cols !== h * w) throw new RangeError(`cellMosaics: expected rows of ${h}×${w} = ${h * w} features, got ${x.cols}`);
   const H = side * h + side - 1;
@@ -248,7 +284,12 @@ export function cellMosaics(x: Tensor, bmus: Int32Array, cells: number, imageSha
     }
     const m = members[k];
     const take = Math.min(m.length, side * side);
-    const picked = m.length <= take ? Array.from(m) : Array.from(rng.sample(m.length, take)).sort((a, b) => a - b).map((i) => m[i]);
+    const picked =
+      m.length <= take
+        ? Array.from(m)
+        : Array.from(rng.sample(m.length, take))
+            .sort((a, b) => a - b)
+            .map((i) => m[i]);
     picked.forEach((row, j) => {
       const r0 = Math.floor(j / side) * (h + 1);
       const c0 = (j % side) * (w + 1);

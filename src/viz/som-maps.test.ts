@@ -57,8 +57,14 @@ test('cellMapSvg colours categories with CATEGORY10, uses alpha as fill opacity 
   });
   assert.equal(svgProblem(svg), null);
   const c = cells(svg);
-  assert.deepEqual(c.map((x) => attr(x.attrs, 'fill')), [CATEGORY10[0], CATEGORY10[3], '#f4f4f4', CATEGORY10[3]]);
-  assert.deepEqual(c.map((x) => attr(x.attrs, 'fill-opacity')), [undefined, '0.5', undefined, '0.25']);
+  assert.deepEqual(
+    c.map((x) => attr(x.attrs, 'fill')),
+    [CATEGORY10[0], CATEGORY10[3], '#f4f4f4', CATEGORY10[3]],
+  );
+  assert.deepEqual(
+    c.map((x) => attr(x.attrs, 'fill-opacity')),
+    [undefined, '0.5', undefined, '0.25'],
+  );
   // Legend lists the classes present, with names escaped.
   assert.match(svg, />T-shirt</);
   assert.match(svg, />Dress &lt;b&gt;</);
@@ -73,7 +79,9 @@ test('cellMapSvg draws hexagons with odd rows shifted right by half a cell', () 
   assert.equal(c.length, 6);
   assert.ok(c.every((x) => x.tag === 'polygon'));
   const centre = (i: number) => {
-    const pts = attr(c[i].attrs, 'points')!.split(' ').map((p) => p.split(',').map(Number));
+    const pts = attr(c[i].attrs, 'points')!
+      .split(' ')
+      .map((p) => p.split(',').map(Number));
     assert.equal(pts.length, 6);
     return [pts.reduce((a, p) => a + p[0], 0) / 6, pts.reduce((a, p) => a + p[1], 0) / 6];
   };
@@ -90,6 +98,9 @@ test('cellMapSvg draws hexagons with odd rows shifted right by half a cell', () 
 });
 
 test('cellMapSvg errors name the option and the expected cell count', () => {
-  assert.throws(() => cellMapSvg({ title: 't', rows: 2, cols: 3, values: [1, 2] }), /cellMapSvg: expected values with 6 entries \(one per cell of the 2×3 map\), got 2/);
+  assert.throws(
+    () => cellMapSvg({ title: 't', rows: 2, cols: 3, values: [1, 2] }),
+    /cellMapSvg: expected values with 6 entries \(one per cell of the 2×3 map\), got 2/,
+  );
   assert.throws(() => cellMapSvg({ title: 't', rows: 0, cols: 3 }), /cellMapSvg: expected rows and cols to be positive integers, got 0×3/);
 });

@@ -144,12 +144,16 @@ export function cellMapSvg(o: CellMapOptions): string {
       } else {
         cx = x0 + c * s + s / 2;
         cy = y0 + r * s + s / 2;
-        body.push(`<rect class="cell" x="${n2(x0 + c * s)}" y="${n2(y0 + r * s)}" width="${n2(s)}" height="${n2(s)}" fill="${fill}"${opacity} stroke="${CELL_STROKE}" stroke-width="0.75">${tip}</rect>`);
+        body.push(
+          `<rect class="cell" x="${n2(x0 + c * s)}" y="${n2(y0 + r * s)}" width="${n2(s)}" height="${n2(s)}" fill="${fill}"${opacity} stroke="${CELL_STROKE}" stroke-width="0.75">${tip}</rect>`,
+        );
       }
       const label = o.text?.[i];
       if (label !== undefined && label !== '') {
         const ink = fill === EMPTY_FILL ? '#555555' : textColorOn(fill, a);
-        body.push(`<text x="${n2(cx)}" y="${n2(cy)}" text-anchor="middle" dominant-baseline="central" font-size="${n2(fontSize)}" fill="${ink}">${escapeHtml(label)}</text>`);
+        body.push(
+          `<text x="${n2(cx)}" y="${n2(cy)}" text-anchor="middle" dominant-baseline="central" font-size="${n2(fontSize)}" fill="${ink}">${escapeHtml(label)}</text>`,
+        );
       }
     }
   }

@@ -30,7 +30,11 @@ export function balancedLabels(n: number): Uint8Array {
 
 /** Raw MNIST-format files (`train-images-idx3-ubyte`, …) with random 28×28 pixels. */
 export function mnistLikeFiles(rng: Rng, train: number, test: number): Record<string, Uint8Array> {
-  const images = (n: number): Uint8Array => idxBytes([n, 28, 28], Uint8Array.from({ length: n * 784 }, () => rng.int(256)));
+  const images = (n: number): Uint8Array =>
+    idxBytes(
+      [n, 28, 28],
+      Uint8Array.from({ length: n * 784 }, () => rng.int(256)),
+    );
   return {
     'train-images-idx3-ubyte': images(train),
     'train-labels-idx1-ubyte': idxBytes([train], balancedLabels(train)),

@@ -63,7 +63,10 @@ export interface FuzzReport {
 
 // --- generic mutations ------------------------------------------------------------------------
 
-const INTERESTING_BYTES = [0x00, 0x01, 0x02, 0x04, 0x08, 0x0a, 0x0d, 0x20, 0x22, 0x27, 0x28, 0x29, 0x2c, 0x2d, 0x2e, 0x30, 0x31, 0x39, 0x3a, 0x5b, 0x5c, 0x5d, 0x7b, 0x7d, 0x7f, 0x80, 0xfe, 0xff];
+const INTERESTING_BYTES = [
+  0x00, 0x01, 0x02, 0x04, 0x08, 0x0a, 0x0d, 0x20, 0x22, 0x27, 0x28, 0x29, 0x2c, 0x2d, 0x2e, 0x30, 0x31, 0x39, 0x3a, 0x5b, 0x5c, 0x5d, 0x7b, 0x7d, 0x7f, 0x80,
+  0xfe, 0xff,
+];
 
 /** A position, biased towards the start (headers) and the end (gzip trailers). */
 function position(rng: Rng, length: number): number {
@@ -142,7 +145,28 @@ const idxHeaderEdit: Mutation = (b, rng) => {
   return out;
 };
 
-const INTERESTING_DECIMALS = ['0', '1', '2', '-1', '-0', '00', '65535', '65536', '4294967295', '4294967296', '9007199254740993', '1' + '0'.repeat(30), '9'.repeat(400), '1L', '3.5', '1e5', '0x10', 'True', 'None', "''"];
+const INTERESTING_DECIMALS = [
+  '0',
+  '1',
+  '2',
+  '-1',
+  '-0',
+  '00',
+  '65535',
+  '65536',
+  '4294967295',
+  '4294967296',
+  '9007199254740993',
+  '1' + '0'.repeat(30),
+  '9'.repeat(400),
+  '1L',
+  '3.5',
+  '1e5',
+  '0x10',
+  'True',
+  'None',
+  "''",
+];
 
 /** Replaces one run of digits inside [start, end) of `text` with an interesting number. */
 function editNumber(text: string, start: number, end: number, rng: Rng): string {
@@ -184,7 +208,8 @@ const npyHeaderEdit: Mutation = (b, rng) => {
   let header = latin1(b.subarray(prefix, prefix + hlen));
   const s = rng.uniform();
   if (s < 0.5) header = editNumber(header, 0, header.length, rng);
-  else if (s < 0.7) header = header.replace(/'[<>|=]?[a-zA-Z]\d*'/, `'${['<f8', '>i4', '|u1', '<c8', '|O', '<U3', 'f4', '=i8', '<i2', '|f4', '>u8', '<f16'][rng.int(12)]}'`);
+  else if (s < 0.7)
+    header = header.replace(/'[<>|=]?[a-zA-Z]\d*'/, `'${['<f8', '>i4', '|u1', '<c8', '|O', '<U3', 'f4', '=i8', '<i2', '|f4', '>u8', '<f16'][rng.int(12)]}'`);
   else if (s < 0.8) header = header.replace('False', rng.uniform() < 0.5 ? 'True' : '0');
   else {
     const depth = 1 << rng.int(16);
@@ -230,7 +255,28 @@ const safetensorsHeaderEdit: Mutation = (b, rng) => {
   return out;
 };
 
-const INTERESTING_TOKENS = ['10', '-1', '9', '1e999', '-1e999', 'NaN', 'Infinity', '.', '+.5e-3', '1.0000001', '-1.0000001', '9'.repeat(400), '0x1', '1,5', '6.0000', '-0', '1.', '.5', 'e5', '\u00a0'];
+const INTERESTING_TOKENS = [
+  '10',
+  '-1',
+  '9',
+  '1e999',
+  '-1e999',
+  'NaN',
+  'Infinity',
+  '.',
+  '+.5e-3',
+  '1.0000001',
+  '-1.0000001',
+  '9'.repeat(400),
+  '0x1',
+  '1,5',
+  '6.0000',
+  '-0',
+  '1.',
+  '.5',
+  'e5',
+  '\u00a0',
+];
 
 /** USPS text: one number replaced, dropped or doubled, or a line break moved. */
 const uspsTokenEdit: Mutation = (b, rng) => {
@@ -301,16 +347,39 @@ function checkUsps(bytes: Uint8Array, source: string): void {
   const u = parseUspsBytes(bytes, source);
   const n = u.labels.length;
   check(n >= 1 && u.x.shape[0] === n && u.x.shape[1] === 256 && u.x.data.length === n * 256, `USPS x ${u.x.shape.join('×')} with ${n} labels`);
-  check(u.labels.every((l) => l >= 0 && l <= 9), 'USPS label outside 0..9');
-  check(u.x.data.every((v) => v >= 0 && v <= 1), 'USPS value outside [0, 1]');
+  check(
+    u.labels.every((l) => l >= 0 && l <= 9),
+    'USPS label outside 0..9',
+  );
+  check(
+    u.x.data.every((v) => v >= 0 && v <= 1),
+    'USPS value outside [0, 1]',
+  );
 }
 
 // --- the readers ------------------------------------------------------------------------------
 
 function idxSeeds(rng: Rng): Uint8Array[] {
-  const random = (dims: number[]): Uint8Array => idxBytes(dims, Uint8Array.from({ length: product(dims) }, () => rng.int(256)));
-  const smooth = (dims: number[]): Uint8Array => idxBytes(dims, Uint8Array.from({ length: product(dims) }, (_, i) => (i % 97 < 60 ? 0 : 255)));
-  return [random([7]), random([3, 4, 5]), random([2, 2, 2, 2]), idxBytes([0], []), random([1, 28, 28]), random([6, 28, 28]), smooth([40, 28, 28]), idxBytes([0, 28, 28], [])];
+  const random = (dims: number[]): Uint8Array =>
+    idxBytes(
+      dims,
+      Uint8Array.from({ length: product(dims) }, () => rng.int(256)),
+    );
+  const smooth = (dims: number[]): Uint8Array =>
+    idxBytes(
+      dims,
+      Uint8Array.from({ length: product(dims) }, (_, i) => (i % 97 < 60 ? 0 : 255)),
+    );
+  return [
+    random([7]),
+    random([3, 4, 5]),
+    random([2, 2, 2, 2]),
+    idxBytes([0], []),
+    random([1, 28, 28]),
+    random([6, 28, 28]),
+    smooth([40, 28, 28]),
+    idxBytes([0, 28, 28], []),
+  ];
 }
 
 function npySeeds(): Uint8Array[] {
@@ -321,7 +390,9 @@ function npySeeds(): Uint8Array[] {
     { dtype: 'f8', shape: [], data: Float64Array.from([0.25]) },
     { dtype: 'i4', shape: [0, 4], data: new Int32Array(0) },
   ];
-  const fixtures = ['be-f4-2x2.npy', 'v2-f4-3.npy', 'v3-i4-2x2.npy', 'f4-2x3x4.npy'].map((f) => new Uint8Array(readFileSync(new URL(`../fixtures/npy/${f}`, import.meta.url))));
+  const fixtures = ['be-f4-2x2.npy', 'v2-f4-3.npy', 'v3-i4-2x2.npy', 'f4-2x3x4.npy'].map(
+    (f) => new Uint8Array(readFileSync(new URL(`../fixtures/npy/${f}`, import.meta.url))),
+  );
   return [...arrays.map(encodeNpy), ...fixtures];
 }
 
@@ -381,7 +452,8 @@ export function getReader(name: string): FuzzReader {
 
 const ALLOWED = new Set<unknown>([Error, RangeError, TypeError]);
 // What a reader must never let through, whatever the class.
-const ACCIDENTS = /Maximum call stack|Invalid typed array length|Array buffer allocation failed|Invalid array length|out of memory|should be a multiple of|out of bounds|Cannot read properties|is not a function|is not iterable/i;
+const ACCIDENTS =
+  /Maximum call stack|Invalid typed array length|Array buffer allocation failed|Invalid array length|out of memory|should be a multiple of|out of bounds|Cannot read properties|is not a function|is not iterable/i;
 
 /** What is wrong with an outcome, or null when it is one of the two acceptable ones. */
 export function judge(reader: FuzzReader, source: string, outcome: { error?: unknown }): string | null {

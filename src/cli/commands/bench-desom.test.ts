@@ -25,7 +25,16 @@ function fakeRun(dir: string, seed: number, purity: number): void {
   writeFileSync(join(run, 'config.json'), JSON.stringify({ kind: 'desom', config: {} }));
   writeFileSync(
     join(run, 'summary.json'),
-    JSON.stringify({ status: 'completed', metrics: { purity, nmi_geometric: 0.6, nmi: 0.58 }, timings: { train_s: 10 + seed }, kind: 'desom', run_id: id, started_at: '', updated_at: '', pid: 0 }),
+    JSON.stringify({
+      status: 'completed',
+      metrics: { purity, nmi_geometric: 0.6, nmi: 0.58 },
+      timings: { train_s: 10 + seed },
+      kind: 'desom',
+      run_id: id,
+      started_at: '',
+      updated_at: '',
+      pid: 0,
+    }),
   );
 }
 
@@ -36,7 +45,10 @@ test('--report-only with no sweep yet says there is nothing to report and where 
   const r = cli(['bench', 'desom', ...SWEEP, '--out', out]);
   assert.equal(r.code, 1, r.stderr);
   const dir = join(out, 'bench-desom');
-  assert.equal(r.stderr.trim(), `latentlab: bench desom --report-only: nothing to report: ${dir} does not exist (looked for the run directories desom-mnist-s0 and desom-mnist-s1). Run \`latentlab bench desom\` first, or point --dir (or --out, with the same --quick, --datasets, --methods and --seeds) at an existing sweep.`);
+  assert.equal(
+    r.stderr.trim(),
+    `latentlab: bench desom --report-only: nothing to report: ${dir} does not exist (looked for the run directories desom-mnist-s0 and desom-mnist-s1). Run \`latentlab bench desom\` first, or point --dir (or --out, with the same --quick, --datasets, --methods and --seeds) at an existing sweep.`,
+  );
   assert.doesNotMatch(r.stderr, /ENOENT|writeFileAtomic|\n\s+at /);
   assert.equal(existsSync(dir), false);
 
@@ -45,7 +57,12 @@ test('--report-only with no sweep yet says there is nothing to report and where 
   mkdirSync(empty);
   const e = cli(['bench', 'desom', ...SWEEP, '--quick', '--dir', empty]);
   assert.equal(e.code, 1, e.stderr);
-  assert.match(e.stderr, new RegExp(`^latentlab: bench desom --report-only: nothing to report: no runs of this sweep in ${empty} \\(looked for .*\\)\\. Run \`latentlab bench desom --quick\` first`));
+  assert.match(
+    e.stderr,
+    new RegExp(
+      `^latentlab: bench desom --report-only: nothing to report: no runs of this sweep in ${empty} \\(looked for .*\\)\\. Run \`latentlab bench desom --quick\` first`,
+    ),
+  );
   assert.deepEqual(readdirSync(empty), []);
 });
 

@@ -11,7 +11,19 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic.js';
 import { buildDesomTable, desomTableMarkdown } from '../../experiments/desom-table.js';
-import { SWEEP_DATASETS, SWEEP_METHODS, SWEEP_MANIFEST, collectRecords, planSweep, readSweepManifest, runSweep, type SweepEvent, type SweepMethod, type SweepOptions, type SweepTask } from '../../experiments/desom-sweep.js';
+import {
+  SWEEP_DATASETS,
+  SWEEP_METHODS,
+  SWEEP_MANIFEST,
+  collectRecords,
+  planSweep,
+  readSweepManifest,
+  runSweep,
+  type SweepEvent,
+  type SweepMethod,
+  type SweepOptions,
+  type SweepTask,
+} from '../../experiments/desom-sweep.js';
 import { parseDecimal } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
@@ -36,7 +48,10 @@ export interface BenchDesomFlags {
 
 function list(flag: string, v: string | undefined, allowed: readonly string[], dflt: readonly string[]): string[] {
   if (v === undefined) return [...dflt];
-  const items = v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const bad = items.filter((s) => !allowed.includes(s));
   if (items.length === 0 || bad.length > 0) throw new UsageError(`bench desom: ${flag}: expected a comma-separated list of ${allowed.join(', ')}, got "${v}"`);
   return [...new Set(items)];
@@ -51,7 +66,8 @@ function posInt(flag: string, v: string | undefined): number | undefined {
 
 function precisionFlag(v: string | undefined): MatmulPrecision {
   if (v === undefined) return 'float32';
-  if (!MATMUL_PRECISIONS.includes(v as MatmulPrecision)) throw new UsageError(`bench desom: --matmul-precision: expected ${MATMUL_PRECISIONS.join(' or ')}, got "${v}"`);
+  if (!MATMUL_PRECISIONS.includes(v as MatmulPrecision))
+    throw new UsageError(`bench desom: --matmul-precision: expected ${MATMUL_PRECISIONS.join(' or ')}, got "${v}"`);
   return v as MatmulPrecision;
 }
 
@@ -64,7 +80,8 @@ export function parseSeeds(v: string | undefined, dflt: number): number[] {
     return Array.from({ length: n }, (_, i) => i);
   }
   const seeds = v.split(',').map((s) => s.trim());
-  if (seeds.some((s) => !/^\d+$/.test(s))) throw new UsageError(`bench desom: --seeds: expected a count or a comma-separated list of non-negative integers, got "${v}"`);
+  if (seeds.some((s) => !/^\d+$/.test(s)))
+    throw new UsageError(`bench desom: --seeds: expected a count or a comma-separated list of non-negative integers, got "${v}"`);
   const out = seeds.map(Number);
   if (new Set(out).size !== out.length) throw new UsageError(`bench desom: --seeds: expected distinct seeds, got "${v}"`);
   return out;
@@ -102,7 +119,9 @@ export async function benchDesom(flags: BenchDesomFlags, out: Output): Promise<n
   let stopped: NodeJS.Signals | null = null;
   let tasks = planSweep(o);
   if (flags.reportOnly !== true) {
-    out.notice(`bench desom: ${tasks.length} runs (${o.methods.join(', ')} × ${o.datasets.join(', ')} × seeds ${o.seeds.join(', ')}${quick ? ', quick' : ''}) in ${dir}, ${o.jobs ?? 1} at a time`);
+    out.notice(
+      `bench desom: ${tasks.length} runs (${o.methods.join(', ')} × ${o.datasets.join(', ')} × seeds ${o.seeds.join(', ')}${quick ? ', quick' : ''}) in ${dir}, ${o.jobs ?? 1} at a time`,
+    );
     let finished = 0;
     const onEvent = (e: SweepEvent): void => {
       switch (e.type) {
@@ -116,8 +135,13 @@ export async function benchDesom(flags: BenchDesomFlags, out: Output): Promise<n
         case 'end': {
           finished++;
           const m = e.metrics;
-          const shown = ['purity', 'nmi_geometric', 'te'].filter((k) => typeof m[k] === 'number').map((k) => `${k} ${m[k].toFixed(4)}`).join(', ');
-          out.notice(`[${finished}/${tasks.length}] ${e.task.id}: ${e.status} in ${e.seconds.toFixed(1)} s${shown ? ` (${shown})` : ''}${e.status === 'completed' ? '' : `, exit code ${e.code}`}`);
+          const shown = ['purity', 'nmi_geometric', 'te']
+            .filter((k) => typeof m[k] === 'number')
+            .map((k) => `${k} ${m[k].toFixed(4)}`)
+            .join(', ');
+          out.notice(
+            `[${finished}/${tasks.length}] ${e.task.id}: ${e.status} in ${e.seconds.toFixed(1)} s${shown ? ` (${shown})` : ''}${e.status === 'completed' ? '' : `, exit code ${e.code}`}`,
+          );
           break;
         }
         case 'blocked':
@@ -161,7 +185,10 @@ export function registerBench(program: Command, hooks: CommandHooks): void {
     .option('--seeds <n|list>', 'number of seeds (0 … n−1) or a list (default 3; quick 2)')
     .option('--jobs <n>', 'commands at once (default 1)')
     .option('--threads <n>', 'BLAS threads per command (default: cores / jobs)')
-    .option('--quick', 'smoke test (checks that everything runs, numbers not comparable with the paper): 1,000 rows, 100 iterations, 1 SOM epoch, 2 k-means restarts, 2 seeds')
+    .option(
+      '--quick',
+      'smoke test (checks that everything runs, numbers not comparable with the paper): 1,000 rows, 100 iterations, 1 SOM epoch, 2 k-means restarts, 2 seeds',
+    )
     .option('--limit <n>', 'rows per dataset (default all; quick 1000)')
     .option('--map <RxC>', 'map size (default 8x8)')
     .option('--matmul-precision <p>', 'GEMM precision of every command: float32 (default) or bfloat16 (CPUs with AVX512-BF16, about twice as fast)')

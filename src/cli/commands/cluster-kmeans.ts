@@ -37,15 +37,29 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
   checkClusters(k, n, fit);
 
   session.writeConfig({
-    dataset: { name: cfg.dataset, source: train.source, split: fit, rows: n, test_rows: test?.x.rows ?? 0, features: train.rawFeatures, classes: train.classNames.length, image_shape: train.imageShape },
+    dataset: {
+      name: cfg.dataset,
+      source: train.source,
+      split: fit,
+      rows: n,
+      test_rows: test?.x.rows ?? 0,
+      features: train.rawFeatures,
+      classes: train.classNames.length,
+      image_shape: train.imageShape,
+    },
     encoder: encoder === undefined ? null : encoderNote(encoder),
     silhouette_sample: SILHOUETTE_SAMPLE,
   });
   session.begin(0, cfg.restarts, { load_s: loadS });
   out.notice(`run ${run.id} → ${run.path}`);
-  out.notice(`${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''}, ${encoder === undefined ? `${train.x.cols} features` : `encoded by ${encoder.runId} to ${encoder.latent} dimensions`}; k = ${k}, ${cfg.restarts} restarts; backend ${info.name}`);
+  out.notice(
+    `${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''}, ${encoder === undefined ? `${train.x.cols} features` : `encoded by ${encoder.runId} to ${encoder.latent} dimensions`}; k = ${k}, ${cfg.restarts} restarts; backend ${info.name}`,
+  );
 
-  const bar = out.progress(cfg.restarts, 'cluster kmeans |{bar}| restart {value}/{total} | iteration {iteration} | inertia {inertia} | best {best} | ETA {eta_formatted}');
+  const bar = out.progress(
+    cfg.restarts,
+    'cluster kmeans |{bar}| restart {value}/{total} | iteration {iteration} | inertia {inertia} | best {best} | ETA {eta_formatted}',
+  );
   bar.update(0, { iteration: 0, inertia: '—', best: '—' });
   const tTrain = performance.now();
   let best = Infinity;
@@ -75,8 +89,15 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
   }
   if (result === null) {
     // k-means is cheap to rerun and keeps no checkpoint: an interrupted run stays interrupted.
-    run.writeSummary({ ...session.summary, status: 'interrupted', step: done, timings: { ...session.summary.timings, train_s: (performance.now() - tTrain) / 1000 } });
-    out.notice(`interrupted by ${session.stopRequested ?? 'a signal'} after ${done} of ${cfg.restarts} restarts; k-means runs do not resume, run the command again`);
+    run.writeSummary({
+      ...session.summary,
+      status: 'interrupted',
+      step: done,
+      timings: { ...session.summary.timings, train_s: (performance.now() - tTrain) / 1000 },
+    });
+    out.notice(
+      `interrupted by ${session.stopRequested ?? 'a signal'} after ${done} of ${cfg.restarts} restarts; k-means runs do not resume, run the command again`,
+    );
     return 130;
   }
   const trainS = (performance.now() - tTrain) / 1000;
@@ -120,7 +141,15 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
   const { kmeansFigures } = await import('../../viz/som-figures.js');
   const { writeFigures, writeRunReport } = await import('../figures-som.js');
   const decode = encoder === undefined ? undefined : (z: Tensor): Tensor => encoder.ae.decode(z);
-  const figures = await kmeansFigures({ centroids, assignments, labels: train.labels, classNames: train.classNames, imageShape: train.imageShape, decode, dataName: `${cfg.dataset} ${fit}` });
+  const figures = await kmeansFigures({
+    centroids,
+    assignments,
+    labels: train.labels,
+    classNames: train.classNames,
+    imageShape: train.imageShape,
+    decode,
+    dataName: `${cfg.dataset} ${fit}`,
+  });
   writeFigures(run, figures);
   const timings = { load_s: loadS, train_s: trainS, eval_s: evalS, figures_s: (performance.now() - tFig) / 1000, total_s: (performance.now() - t0) / 1000 };
   writeRunReport(run, {

@@ -55,7 +55,10 @@ test('data info refuses a label file with a label outside the classes, naming fi
   writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), idxBytes([10000], labels));
   const r = cli(['data', 'info', 'mnist', '--data-dir', dir, '--split', 'test'], {});
   assert.equal(r.code, 1, r.stderr);
-  assert.equal(r.stderr.trim(), `latentlab: loadImageIdx: ${join(dir, 't10k-labels-idx1-ubyte')} has label 200 at row 3 (counting from 0); expected a class 0..9`);
+  assert.equal(
+    r.stderr.trim(),
+    `latentlab: loadImageIdx: ${join(dir, 't10k-labels-idx1-ubyte')} has label 200 at row 3 (counting from 0); expected a class 0..9`,
+  );
   assert.doesNotMatch(r.stderr, /padEnd/);
 });
 
@@ -72,7 +75,10 @@ test('data import copies files whose sha256 matches into the cache, and data ver
   assert.equal(ok.code, 0, ok.stderr);
   const report = JSON.parse(ok.stdout) as { dir: string; source: string; ok: boolean; files: { status: string; path: string }[] };
   assert.deepEqual([report.dir, report.source, report.ok], [dir, 'cache', true]);
-  assert.deepEqual(report.files.map((f) => f.status), ['ok', 'ok', 'ok', 'ok']);
+  assert.deepEqual(
+    report.files.map((f) => f.status),
+    ['ok', 'ok', 'ok', 'ok'],
+  );
 
   // Same size, one byte changed: verify names the file and both checksums, and exits 1.
   const target = join(dir, 't10k-labels-idx1-ubyte');

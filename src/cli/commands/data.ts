@@ -32,7 +32,10 @@ export function notFound(command: 'info' | 'fetch' | 'verify' | 'train', e: Data
   const ways: [string, string][] = [];
   if (e.reason === 'offline' && command !== 'fetch') ways.push([`latentlab data fetch ${d.name}`, 'download it into the cache (checked by sha256)']);
   if (e.reason === 'offline' && command === 'fetch') ways.push(['unset LATENTLAB_OFFLINE', 'to allow the download']);
-  ways.push([command === 'train' ? '--data-dir DIR (or LATENTLAB_DATA_DIR=DIR)' : `latentlab data ${command} ${d.name} --data-dir DIR`, 'use a directory that holds its files']);
+  ways.push([
+    command === 'train' ? '--data-dir DIR (or LATENTLAB_DATA_DIR=DIR)' : `latentlab data ${command} ${d.name} --data-dir DIR`,
+    'use a directory that holds its files',
+  ]);
   const checked = d.files.every((f) => f.sha256 !== null) ? ' after checking their sha256' : '';
   ways.push([`latentlab data import ${d.name} DIR`, `copy files obtained elsewhere into ${e.cacheDir}/${checked}`]);
   const width = Math.max(...ways.map(([c]) => c.length));
@@ -58,10 +61,21 @@ async function orHint<T>(command: 'info' | 'fetch' | 'verify', p: Promise<T>): P
 export function dataList(out: Output): number {
   const names = datasetNames();
   if (out.json) {
-    out.result(names.map((n) => {
-      const d = DATASETS[n];
-      return { name: n, title: d.title, licence: d.licence, classes: d.classNames, image_shape: d.imageShape, splits: d.splits, files: d.files, mirrors: d.mirrors };
-    }));
+    out.result(
+      names.map((n) => {
+        const d = DATASETS[n];
+        return {
+          name: n,
+          title: d.title,
+          licence: d.licence,
+          classes: d.classNames,
+          image_shape: d.imageShape,
+          splits: d.splits,
+          files: d.files,
+          mirrors: d.mirrors,
+        };
+      }),
+    );
     return 0;
   }
   out.line(
@@ -92,9 +106,23 @@ export async function dataInfo(name: string, opts: { dataDir?: string; split?: s
       if (v < min) min = v;
       if (v > max) max = v;
     }
-    result[split] = { rows: data.x.rows, features: data.x.cols, image_shape: data.imageShape, value_range: [min, max], class_histogram: hist, source: data.source };
-    out.line(`${name} ${split}: ${data.x.rows} × ${data.x.cols}${data.imageShape ? ` (${data.imageShape.join('×')} images)` : ''}, values in [${min}, ${max}], from ${data.source}`);
-    out.line(table([['class', ...d.classNames], ['count', ...hist.map(String)]]));
+    result[split] = {
+      rows: data.x.rows,
+      features: data.x.cols,
+      image_shape: data.imageShape,
+      value_range: [min, max],
+      class_histogram: hist,
+      source: data.source,
+    };
+    out.line(
+      `${name} ${split}: ${data.x.rows} × ${data.x.cols}${data.imageShape ? ` (${data.imageShape.join('×')} images)` : ''}, values in [${min}, ${max}], from ${data.source}`,
+    );
+    out.line(
+      table([
+        ['class', ...d.classNames],
+        ['count', ...hist.map(String)],
+      ]),
+    );
   }
   out.result(result);
   return 0;
@@ -103,18 +131,21 @@ export async function dataInfo(name: string, opts: { dataDir?: string; split?: s
 export async function dataFetch(name: string, opts: { dataDir?: string }, out: Output): Promise<number> {
   checkName(name);
   const bars = new Map<string, ReturnType<Output['progress']>>();
-  const r = await orHint('fetch', fetchDataset(name, {
-    dataDir: opts.dataDir,
-    onProgress: (p: { file: string; received: number; total: number | null }) => {
-      let bar = bars.get(p.file);
-      if (bar === undefined) {
-        bar = out.progress(Math.max(1, p.total ?? 0), `${p.file} |{bar}| {percentage}% | ETA {eta_formatted}`);
-        bars.set(p.file, bar);
-      }
-      bar.update(p.received, {});
-      if (p.total !== null && p.received >= p.total) bar.stop();
-    },
-  }));
+  const r = await orHint(
+    'fetch',
+    fetchDataset(name, {
+      dataDir: opts.dataDir,
+      onProgress: (p: { file: string; received: number; total: number | null }) => {
+        let bar = bars.get(p.file);
+        if (bar === undefined) {
+          bar = out.progress(Math.max(1, p.total ?? 0), `${p.file} |{bar}| {percentage}% | ETA {eta_formatted}`);
+          bars.set(p.file, bar);
+        }
+        bar.update(p.received, {});
+        if (p.total !== null && p.received >= p.total) bar.stop();
+      },
+    }),
+  );
   for (const b of bars.values()) b.stop();
   out.line(`${name}: files in ${r.dir} (${r.source})`);
   out.result({ name, dir: r.dir, source: r.source });

@@ -43,7 +43,8 @@ export async function evalSom(ctx: EvalContext, out: Output): Promise<number> {
   const som = loadSom(ctx.run.file('model'));
   const encoder = runEncoder(ctx);
   const data = await loadClusterData({ dataset: ctx.dataset, dataDir: ctx.dataDir, split: ctx.split, limit: splitLimit(ctx), encoder });
-  if (data.x.cols !== som.dim) throw new Error(`eval: the map's prototypes have ${som.dim} features, but the ${ctx.dataset} rows${encoder ? ' (encoded)' : ''} have ${data.x.cols}`);
+  if (data.x.cols !== som.dim)
+    throw new Error(`eval: the map's prototypes have ${som.dim} features, but the ${ctx.dataset} rows${encoder ? ' (encoded)' : ''} have ${data.x.cols}`);
   const seed = typeof ctx.config.seed === 'number' ? ctx.config.seed : 0;
   const { metrics } = somMetrics(som, data.x, data.labels, data.classNames.length, seed, ctx.prefix);
   out.line(`run ${ctx.run.id} on ${ctx.dataset} (${ctx.split}, ${data.x.rows} rows${encoder ? `, encoded by ${encoder.runId}` : ''})`);
@@ -56,7 +57,8 @@ export async function evalSom(ctx: EvalContext, out: Output): Promise<number> {
 export async function evalDesom(ctx: EvalContext, out: Output): Promise<number> {
   const model = loadDesom(ctx.run.file('model'));
   const data = await loadClusterData({ dataset: ctx.dataset, dataDir: ctx.dataDir, split: ctx.split, limit: splitLimit(ctx) });
-  if (data.x.cols !== model.config.input) throw new Error(`eval: the DESOM expects ${model.config.input} input features, but the ${ctx.dataset} rows have ${data.x.cols}`);
+  if (data.x.cols !== model.config.input)
+    throw new Error(`eval: the DESOM expects ${model.config.input} input features, but the ${ctx.dataset} rows have ${data.x.cols}`);
   const seed = typeof ctx.config.seed === 'number' ? ctx.config.seed : 0;
   const { metrics } = somMetrics(model.som, model.encode(data.x), data.labels, data.classNames.length, seed, ctx.prefix);
   metrics[`${ctx.prefix}mse`] = reconstructionMse(model.ae, data.x);
@@ -69,11 +71,13 @@ export async function evalDesom(ctx: EvalContext, out: Output): Promise<number> 
 /** `latentlab eval` for a kmeans run: nearest saved centroid of each row of the split, and the metrics. */
 export async function evalKmeans(ctx: EvalContext, out: Output): Promise<number> {
   const arr = readNpy(ctx.run.file('model', 'centroids.npy'));
-  if (arr.dtype !== 'f4' || arr.shape.length !== 2) throw new Error(`eval: expected model/centroids.npy to be float32 k×d, got ${arr.dtype} [${arr.shape.join(', ')}]`);
+  if (arr.dtype !== 'f4' || arr.shape.length !== 2)
+    throw new Error(`eval: expected model/centroids.npy to be float32 k×d, got ${arr.dtype} [${arr.shape.join(', ')}]`);
   const centroids = new Tensor(arr.data as Float32Array, [arr.shape[0], arr.shape[1]]);
   const encoder = runEncoder(ctx);
   const data = await loadClusterData({ dataset: ctx.dataset, dataDir: ctx.dataDir, split: ctx.split, limit: splitLimit(ctx), encoder });
-  if (data.x.cols !== centroids.cols) throw new Error(`eval: the centroids have ${centroids.cols} features, but the ${ctx.dataset} rows${encoder ? ' (encoded)' : ''} have ${data.x.cols}`);
+  if (data.x.cols !== centroids.cols)
+    throw new Error(`eval: the centroids have ${centroids.cols} features, but the ${ctx.dataset} rows${encoder ? ' (encoded)' : ''} have ${data.x.cols}`);
   const assignments = kmeansPredict(centroids, data.x);
   const seed = typeof ctx.config.seed === 'number' ? ctx.config.seed : 0;
   const metrics = kmeansMetrics(data.x, centroids, assignments, data.labels, seed, ctx.prefix);

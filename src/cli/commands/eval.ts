@@ -62,7 +62,11 @@ export async function evalRun(flags: EvalFlags, out: Output): Promise<number> {
   if (evaluator === undefined) throw new UsageError(`eval: run ${run.id} is a "${saved.kind}" run; eval supports ${Object.keys(EVALUATORS).join(', ')} runs`);
   const split = flags.split ?? 'test';
   if (split !== 'train' && split !== 'test' && split !== 'all') throw new UsageError(`eval: --split expects train, test or all, got "${split}"`);
-  if (run.effectiveStatus() !== 'completed') throw new UsageError(`eval: run ${run.id} is ${run.effectiveStatus()}, not completed; it has no final model to score`);
+  if (run.effectiveStatus() !== 'completed')
+    throw new UsageError(`eval: run ${run.id} is ${run.effectiveStatus()}, not completed; it has no final model to score`);
   const prefix = split === 'train' ? '' : `${split}_`;
-  return evaluator({ run, config: saved.config, split, dataset: flags.dataset ?? saved.config.dataset, dataDir: flags.dataDir ?? saved.config.data_dir, prefix }, out);
+  return evaluator(
+    { run, config: saved.config, split, dataset: flags.dataset ?? saved.config.dataset, dataDir: flags.dataDir ?? saved.config.data_dir, prefix },
+    out,
+  );
 }

@@ -103,13 +103,28 @@ function runRow(r: RunDir): RunRow {
   const kind = s?.kind ?? cfg.kind ?? '?';
   const dataset = typeof cfg.config?.dataset === 'string' ? cfg.config.dataset : typeof cfg.dataset?.name === 'string' ? cfg.dataset.name : '';
   const metrics = s?.metrics ?? {};
-  return { id: r.id, kind, status: r.effectiveStatus(), dataset, step: s?.step ?? 0, total: s?.total_steps ?? 0, metrics, headline: headlineMetric(kind, metrics), started: s?.started_at ?? '' };
+  return {
+    id: r.id,
+    kind,
+    status: r.effectiveStatus(),
+    dataset,
+    step: s?.step ?? 0,
+    total: s?.total_steps ?? 0,
+    metrics,
+    headline: headlineMetric(kind, metrics),
+    started: s?.started_at ?? '',
+  };
 }
 
 export function runsList(root: string, out: Output, filters: RunsListFilters = {}): number {
   const rows = RunDir.list(root)
     .map(runRow)
-    .filter((r) => (filters.kind === undefined || r.kind === filters.kind) && (filters.status === undefined || r.status === filters.status) && (filters.dataset === undefined || r.dataset === filters.dataset));
+    .filter(
+      (r) =>
+        (filters.kind === undefined || r.kind === filters.kind) &&
+        (filters.status === undefined || r.status === filters.status) &&
+        (filters.dataset === undefined || r.dataset === filters.dataset),
+    );
   if (out.json) {
     out.result(rows);
     return 0;
@@ -125,7 +140,16 @@ export function runsList(root: string, out: Output, filters: RunsListFilters = {
   out.line(
     table([
       ['run', 'kind', 'status', 'dataset', 'steps', 'metric', 'value'.padStart(w), 'started'],
-      ...rows.map((r, i) => [r.id, r.kind, r.status, r.dataset, `${r.step}/${r.total}`, r.headline?.name ?? '', values[i].padStart(w), r.started.replace('T', ' ').slice(0, 19)]),
+      ...rows.map((r, i) => [
+        r.id,
+        r.kind,
+        r.status,
+        r.dataset,
+        `${r.step}/${r.total}`,
+        r.headline?.name ?? '',
+        values[i].padStart(w),
+        r.started.replace('T', ' ').slice(0, 19),
+      ]),
     ]),
   );
   return 0;
@@ -138,7 +162,9 @@ export function runsShow(id: string, root: string, out: Output): number {
   const run = RunDir.open(id, root);
   const cfg = run.readConfig();
   const s = run.readSummary();
-  const files = ['model', 'checkpoint', 'arrays', 'figures'].map((d) => [`${d}/`, existsSync(run.file(d)) ? readdirSync(run.file(d)).join(', ') || '(empty)' : '(missing)'] as const);
+  const files = ['model', 'checkpoint', 'arrays', 'figures'].map(
+    (d) => [`${d}/`, existsSync(run.file(d)) ? readdirSync(run.file(d)).join(', ') || '(empty)' : '(missing)'] as const,
+  );
   if (out.json) {
     out.result({ run_id: run.id, path: run.path, status: run.effectiveStatus(), config: cfg, summary: s });
     return 0;

@@ -41,7 +41,6 @@ export function buildAutoencoder(cfg: AeConfig, inputs: number, rng: Rng): Autoe
   });
 }
 
-
 /** The noise scales measured after training: --noise-sweep, or for a denoising run the default sweep plus its own scale. */
 export function sweepScales(cfg: AeConfig): number[] {
   if (cfg.noise_sweep !== undefined) return [...cfg.noise_sweep];
@@ -66,7 +65,9 @@ async function trainAeSession(session: TrainSession<AeConfig>, out: Output, prog
   const train = await loadDataset(cfg.dataset, { split: 'train', dataDir: cfg.data_dir, limit: cfg.limit });
   const test = await loadDataset(cfg.dataset, { split: 'test', dataDir: cfg.data_dir, limit: cfg.test_limit });
   const loadS = (performance.now() - t0) / 1000;
-  checkNeeds(aeNeeds({ features: train.x.cols, hidden: cfg.hidden, latent: cfg.latent, batch: cfg.batch_size, rows: train.x.rows }), { base: (train.x.size + test.x.size) * 4 });
+  checkNeeds(aeNeeds({ features: train.x.cols, hidden: cfg.hidden, latent: cfg.latent, batch: cfg.batch_size, rows: train.x.rows }), {
+    base: (train.x.size + test.x.size) * 4,
+  });
 
   // Forked in a fixed order from the seed, so a resumed run draws exactly what the first one did.
   const root = new Rng(cfg.seed);
@@ -89,7 +90,14 @@ async function trainAeSession(session: TrainSession<AeConfig>, out: Output, prog
     loopRng.setState(st.rng.loop);
   }
   session.writeConfig({
-    dataset: { name: cfg.dataset, source: train.source, train_rows: train.x.rows, test_rows: test.x.rows, features: train.x.cols, classes: train.classNames.length },
+    dataset: {
+      name: cfg.dataset,
+      source: train.source,
+      train_rows: train.x.rows,
+      test_rows: test.x.rows,
+      features: train.x.cols,
+      classes: train.classNames.length,
+    },
     architecture,
     model: ae.toString(),
     parameters: ae.parameterCount(),
@@ -106,7 +114,10 @@ async function trainAeSession(session: TrainSession<AeConfig>, out: Output, prog
   );
   if (startStep > 0) out.notice(`resuming at step ${startStep} of ${totalSteps}`);
 
-  const bar = (progress.bar = out.progress(totalSteps, 'train ae |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}'));
+  const bar = (progress.bar = out.progress(
+    totalSteps,
+    'train ae |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}',
+  ));
   const tTrain = performance.now();
   let lastStep = startStep;
   progress.step = startStep;
@@ -137,7 +148,9 @@ async function trainAeSession(session: TrainSession<AeConfig>, out: Output, prog
         if ((await session.poll()) !== null) break;
       } else {
         run.event({ type: 'epoch', step: e.step + 1, epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms, test_loss: e.validation?.loss });
-        out.notice(`epoch ${e.epoch + 1}/${cfg.epochs}: train ${lossName} ${e.loss.toFixed(5)}${noise ? ' (noisy inputs)' : ''}, test ${lossName} ${(e.validation?.loss ?? NaN).toFixed(5)}`);
+        out.notice(
+          `epoch ${e.epoch + 1}/${cfg.epochs}: train ${lossName} ${e.loss.toFixed(5)}${noise ? ' (noisy inputs)' : ''}, test ${lossName} ${(e.validation?.loss ?? NaN).toFixed(5)}`,
+        );
       }
     }
     bar.stop();
@@ -184,7 +197,11 @@ async function trainAeSession(session: TrainSession<AeConfig>, out: Output, prog
         noisy.set(xs.data, s * g * d);
         noisyRecon.set(ae.reconstruct(xs).data, s * g * d);
       });
-      writeNpy(run.file('arrays', 'noise_sweep.npy'), { dtype: 'f8', shape: [sweep.length, 2], data: Float64Array.from(sweep.flatMap((p) => [p.scale, p.mse])) });
+      writeNpy(run.file('arrays', 'noise_sweep.npy'), {
+        dtype: 'f8',
+        shape: [sweep.length, 2],
+        data: Float64Array.from(sweep.flatMap((p) => [p.scale, p.mse])),
+      });
       writeNpy(run.file('arrays', 'noise_inputs_sample.npy'), { dtype: 'f4', shape: [sweep.length, g, d], data: noisy });
       writeNpy(run.file('arrays', 'noise_reconstructions_sample.npy'), { dtype: 'f4', shape: [sweep.length, g, d], data: noisyRecon });
     }
@@ -218,9 +235,13 @@ async function trainAeSession(session: TrainSession<AeConfig>, out: Output, prog
 
     out.line('');
     out.line(`run ${run.id} completed (${cfg.epochs} epochs, ${totalSteps} steps)`);
-    out.line(`  test MSE       ${metrics.test_mse.toFixed(5)}   (train ${metrics.mse.toFixed(5)}; predicting the mean image: ${metrics.test_mse_mean_image.toFixed(5)})`);
+    out.line(
+      `  test MSE       ${metrics.test_mse.toFixed(5)}   (train ${metrics.mse.toFixed(5)}; predicting the mean image: ${metrics.test_mse_mean_image.toFixed(5)})`,
+    );
     for (const p of sweep) out.line(`  noise c=${String(p.scale).padEnd(6)} ${p.mse.toFixed(5)}   (${sweepKind}, test MSE against the clean images)`);
-    out.line(`  time           ${trainS.toFixed(1)} s training, ${evalS.toFixed(1)} s evaluation, ${figuresS.toFixed(1)} s figures, ${timings.total_s.toFixed(1)} s in all`);
+    out.line(
+      `  time           ${trainS.toFixed(1)} s training, ${evalS.toFixed(1)} s evaluation, ${figuresS.toFixed(1)} s figures, ${timings.total_s.toFixed(1)} s in all`,
+    );
     out.line(`  report         ${reportPath}`);
     out.line(`  figures        ${run.path}/{${figures.files.join(',')}}`);
     out.line(`  files          ${run.path}/{config.json,events.jsonl,summary.json,model/,checkpoint/,arrays/}`);

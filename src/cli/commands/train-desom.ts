@@ -65,9 +65,13 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
   const x = train.x;
   const n = x.rows;
   const K = rows * cols;
-  checkNeeds(desomNeeds({ features: x.cols, hidden: cfg.hidden, latent: cfg.latent, map: cfg.map, cells: K, batch: cfg.batch_size, rows: n }), { base: (x.size + (test?.x.size ?? 0)) * 4 });
+  checkNeeds(desomNeeds({ features: x.cols, hidden: cfg.hidden, latent: cfg.latent, map: cfg.map, cells: K, batch: cfg.batch_size, rows: n }), {
+    base: (x.size + (test?.x.size ?? 0)) * 4,
+  });
   if (n < K && cfg.prototype_init !== 'glorot_uniform') {
-    throw new Error(`train desom: prototype_init '${cfg.prototype_init}' needs at least as many rows as cells (${K}), got ${n}; use a smaller map or --prototype-init glorot_uniform`);
+    throw new Error(
+      `train desom: prototype_init '${cfg.prototype_init}' needs at least as many rows as cells (${K}), got ${n}; use a smaller map or --prototype-init glorot_uniform`,
+    );
   }
 
   // One fork per use, so that changing one (e.g. the evaluation sample) leaves the others alone.
@@ -105,7 +109,16 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
   const evalLabels = sampleLabels(train.labels, n, cfg.eval_sample, evalRng);
 
   session.writeConfig({
-    dataset: { name: cfg.dataset, source: train.source, split: fit, rows: n, test_rows: test?.x.rows ?? 0, features: x.cols, classes: train.classNames.length, image_shape: train.imageShape },
+    dataset: {
+      name: cfg.dataset,
+      source: train.source,
+      split: fit,
+      rows: n,
+      test_rows: test?.x.rows ?? 0,
+      features: x.cols,
+      classes: train.classNames.length,
+      image_shape: train.imageShape,
+    },
     model: { architecture: [x.cols, ...cfg.hidden, cfg.latent], parameters: model.parameters().reduce((s, p) => s + p.value.size, 0) },
     map: { rows, cols, cells: K, dim: cfg.latent, topology: cfg.topology, toroidal: cfg.toroidal, distance: cfg.distance },
     total_iterations: cfg.iterations,
@@ -136,7 +149,10 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
     reachEnd: cfg.reach_end,
   };
 
-  const bar = out.progress(cfg.iterations, 'train desom |{bar}| {percentage}% {value}/{total} it | Lr {lr} | Lsom {lsom} | T {T} | purity {purity} | ETA {eta_formatted}');
+  const bar = out.progress(
+    cfg.iterations,
+    'train desom |{bar}| {percentage}% {value}/{total} it | Lr {lr} | Lsom {lsom} | T {T} | purity {purity} | ETA {eta_formatted}',
+  );
   bar.update(start, { lr: '—', lsom: '—', T: fmt(cfg.t_max), purity: '—' });
   const tTrain = performance.now();
   let last = start;
@@ -145,7 +161,11 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
   let evalS = 0;
   const checkpoint = (it: number): void => {
     session.checkFiniteModel(model, it);
-    saveDesomCheckpoint(run.file('checkpoint'), model, optimizer, { iteration: it, rngStart: trainStart, assignments: cfg.update_interval > 1 ? assignments : undefined });
+    saveDesomCheckpoint(run.file('checkpoint'), model, optimizer, {
+      iteration: it,
+      rngStart: trainStart,
+      assignments: cfg.update_interval > 1 ? assignments : undefined,
+    });
     lastCheckpoint = it;
     session.progress(it);
   };
@@ -172,7 +192,8 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
       }
       const it = e.iteration;
       session.checkFinite('loss', e.loss, it);
-      if (crossed(it, cfg.log_every) || it === cfg.iterations) run.event({ type: 'step', iteration: it, epoch: e.epoch, T: e.T, loss: e.loss, Lr: e.lr, Lsom: e.lsom, learning_rate: e.learningRate, ms: e.ms });
+      if (crossed(it, cfg.log_every) || it === cfg.iterations)
+        run.event({ type: 'step', iteration: it, epoch: e.epoch, T: e.T, loss: e.loss, Lr: e.lr, Lsom: e.lsom, learning_rate: e.learningRate, ms: e.ms });
       if (crossed(it, cfg.eval_every) || it === cfg.iterations) evaluate(it);
       last = it;
       progress.step = it;
@@ -239,7 +260,14 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
     tMax: cfg.t_max,
   });
   writeFigures(run, figures);
-  const timings = { load_s: loadS, train_s: trainS, periodic_eval_s: evalS, eval_s: finalEvalS, figures_s: (performance.now() - tFig) / 1000, total_s: (performance.now() - t0) / 1000 };
+  const timings = {
+    load_s: loadS,
+    train_s: trainS,
+    periodic_eval_s: evalS,
+    eval_s: finalEvalS,
+    figures_s: (performance.now() - tFig) / 1000,
+    total_s: (performance.now() - t0) / 1000,
+  };
   writeRunReport(run, {
     title: `DESOM ${rows}×${cols} on ${cfg.dataset}${cfg.gamma === 0 ? ' (γ = 0: autoencoder only)' : ''}`,
     subtitle: `run ${run.id}`,
@@ -249,19 +277,30 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
     metrics,
     timings,
     text: [
-      `An autoencoder ${[x.cols, ...cfg.hidden, cfg.latent].join('-')} and a ${rows}×${cols} SOM in its ${cfg.latent}-dimensional latent space, trained jointly on Lr + γ·Lsom (γ = ${cfg.gamma}) for ${cfg.iterations} steps on ${fit === 'all' ? `all ${n} rows (train + test)` : `the ${n} ${fit} rows`}; metrics treat each cell as a cluster of the rows whose codes it wins${test ? ' (test_… on the test split)' : ''}.`,
-      'qe: mean Euclidean distance from a code to its best-matching prototype. te: share of rows whose two best-matching cells are not edge neighbours. nmi: arithmetic normalisation (scikit-learn’s default today); nmi_geometric: the normalisation of the DESOM paper’s numbers. accuracy: Hungarian-matched cells (one per class). prototype_kmeans_accuracy: k-means with one cluster per class on the prototypes, each row labelled through its cell (seed 000). mse: reconstruction error (mean over pixels).',
+      `An autoencoder ${[x.cols, ...cfg.hidden, cfg.latent].join('-')} and a ${rows}×${cols} ` +
+        `SOM in its ${cfg.latent}-dimensional latent space, trained jointly on Lr + γ·Lsom (γ = ${cfg.gamma}) for ${cfg.iterations} steps on ${fit === 'all' ? `all ${n} rows (train + test)` : `the ${n} ${fit} rows`}; metrics treat each cell as a cluster of the rows whose codes it wins${test ? ' (test_… on the test split)' : ''}.`,
+      'qe: mean Euclidean distance from a code to its best-matching prototype. te: share of rows whose two best-matching cells are not edge neighbours. ' +
+        'nmi: arithmetic normalisation (scikit-learn’s default today); nmi_geometric: the normalisation of the DESOM paper’s numbers. ' +
+        'accuracy: Hungarian-matched cells (one per class). prototype_kmeans_accuracy: k-means with one cluster per class on the prototypes, ' +
+        'each row labelled through its cell (seed 000). mse: reconstruction error (mean over pixels).',
     ].join('\n\n'),
     figures,
   });
   session.completed(cfg.iterations, metrics, timings);
   run.event({ type: 'final', iteration: cfg.iterations, ...metrics });
-  writeJsonAtomic(run.file('arrays', 'index.json'), { codes: 'codes.npy', bmus: 'bmus.npy', labels: 'labels.npy', prototypes: 'prototypes.npy', decoded_prototypes: 'decoded_prototypes.npy' });
+  writeJsonAtomic(run.file('arrays', 'index.json'), {
+    codes: 'codes.npy',
+    bmus: 'bmus.npy',
+    labels: 'labels.npy',
+    prototypes: 'prototypes.npy',
+    decoded_prototypes: 'decoded_prototypes.npy',
+  });
 
   out.line('');
   out.line(`run ${run.id} completed (DESOM ${rows}×${cols}, ${cfg.iterations} iterations)`);
   const show = (k: string): string => `${fmt(metrics[k])}${metrics[`test_${k}`] === undefined ? '' : `   (test ${fmt(metrics[`test_${k}`])})`}`;
-  for (const k of ['purity', 'nmi', 'nmi_geometric', 'ari', 'accuracy', 'prototype_kmeans_accuracy', 'qe', 'te', 'mse']) if (metrics[k] !== undefined) out.line(`  ${k.padEnd(26)} ${show(k)}`);
+  for (const k of ['purity', 'nmi', 'nmi_geometric', 'ari', 'accuracy', 'prototype_kmeans_accuracy', 'qe', 'te', 'mse'])
+    if (metrics[k] !== undefined) out.line(`  ${k.padEnd(26)} ${show(k)}`);
   out.line(`  time                       ${trainS.toFixed(1)} s training, ${timings.total_s.toFixed(1)} s in all`);
   out.line(`  report                     ${run.file('report.html')}`);
   out.result({ run_id: run.id, path: run.path, status: 'completed', metrics, timings });

@@ -40,7 +40,6 @@ export function buildMlp(cfg: MlpConfig, inputs: number, classes: number, rng: R
   return new Sequential(layers);
 }
 
-
 export async function trainMlp(flags: TrainMlpFlags, out: Output): Promise<number> {
   const session = TrainSession.open('mlp', mlpConfigSchema, flags, 'train mlp');
   return session.execute((progress) => trainMlpSession(session, out, progress));
@@ -54,7 +53,9 @@ async function trainMlpSession(session: TrainSession<MlpConfig>, out: Output, pr
   const test = await loadDataset(cfg.dataset, { split: 'test', dataDir: cfg.data_dir });
   const loadS = (performance.now() - t0) / 1000;
   const classes = train.classNames.length;
-  checkNeeds(mlpNeeds({ features: train.x.cols, hidden: cfg.hidden, classes, batch: cfg.batch_size, rows: train.x.rows }), { base: (train.x.size + test.x.size) * 4 });
+  checkNeeds(mlpNeeds({ features: train.x.cols, hidden: cfg.hidden, classes, batch: cfg.batch_size, rows: train.x.rows }), {
+    base: (train.x.size + test.x.size) * 4,
+  });
 
   const root = new Rng(cfg.seed);
   const initRng = root.fork();
@@ -80,10 +81,15 @@ async function trainMlpSession(session: TrainSession<MlpConfig>, out: Output, pr
   session.begin(startStep, totalSteps, { load_s: loadS });
 
   out.notice(`run ${run.id} → ${run.path}`);
-  out.notice(`${cfg.dataset}: ${train.x.rows} training / ${test.x.rows} test rows (${train.source}); model ${[train.x.cols, ...cfg.hidden, classes].join('-')} ${cfg.activation}, ${model.parameterCount()} parameters; backend ${describeBackend(info)}`);
+  out.notice(
+    `${cfg.dataset}: ${train.x.rows} training / ${test.x.rows} test rows (${train.source}); model ${[train.x.cols, ...cfg.hidden, classes].join('-')} ${cfg.activation}, ${model.parameterCount()} parameters; backend ${describeBackend(info)}`,
+  );
   if (startStep > 0) out.notice(`resuming at step ${startStep} of ${totalSteps}`);
 
-  const bar = (progress.bar = out.progress(totalSteps, 'train mlp |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}'));
+  const bar = (progress.bar = out.progress(
+    totalSteps,
+    'train mlp |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}',
+  ));
   const tTrain = performance.now();
   let lastStep = startStep;
   progress.step = startStep;
@@ -92,7 +98,18 @@ async function trainMlpSession(session: TrainSession<MlpConfig>, out: Output, pr
     saveCheckpoint(run.file('checkpoint'), model, optimizer, { step, rng: { loop: loopStart } });
   };
   {
-    for (const e of trainSteps({ model, loss, optimizer, x: train.x, y: train.labels, batchSize: cfg.batch_size, epochs: cfg.epochs, rng: loopRng, startStep, validation: { x: test.x, y: test.labels } })) {
+    for (const e of trainSteps({
+      model,
+      loss,
+      optimizer,
+      x: train.x,
+      y: train.labels,
+      batchSize: cfg.batch_size,
+      epochs: cfg.epochs,
+      rng: loopRng,
+      startStep,
+      validation: { x: test.x, y: test.labels },
+    })) {
       if (e.type === 'step') {
         lastStep = progress.step = e.step + 1;
         session.checkFinite('loss', e.loss, lastStep);
@@ -101,7 +118,16 @@ async function trainMlpSession(session: TrainSession<MlpConfig>, out: Output, pr
         if (lastStep % cfg.checkpoint_every === 0 && lastStep < totalSteps) checkpoint(lastStep);
         if ((await session.poll()) !== null) break;
       } else {
-        run.event({ type: 'epoch', step: e.step + 1, epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms, test_loss: e.validation?.loss, test_accuracy: e.validation?.accuracy });
+        run.event({
+          type: 'epoch',
+          step: e.step + 1,
+          epoch: e.epoch,
+          loss: e.loss,
+          lr: e.lr,
+          ms: e.ms,
+          test_loss: e.validation?.loss,
+          test_accuracy: e.validation?.accuracy,
+        });
         out.notice(`epoch ${e.epoch + 1}/${cfg.epochs}: train loss ${e.loss.toFixed(4)}, test accuracy ${((e.validation?.accuracy ?? 0) * 100).toFixed(2)}%`);
       }
     }
@@ -146,7 +172,9 @@ async function trainMlpSession(session: TrainSession<MlpConfig>, out: Output, pr
     out.line(`run ${run.id} completed (${cfg.epochs} epochs, ${totalSteps} steps)`);
     out.line(`  test accuracy  ${(metrics.test_accuracy * 100).toFixed(2)}%   (train ${(metrics.accuracy * 100).toFixed(2)}%)`);
     out.line(`  test loss      ${metrics.test_loss.toFixed(4)}`);
-    out.line(`  time           ${trainS.toFixed(1)} s training, ${evalS.toFixed(1)} s evaluation, ${figuresS.toFixed(1)} s figures, ${timings.total_s.toFixed(1)} s in all`);
+    out.line(
+      `  time           ${trainS.toFixed(1)} s training, ${evalS.toFixed(1)} s evaluation, ${figuresS.toFixed(1)} s figures, ${timings.total_s.toFixed(1)} s in all`,
+    );
     out.line(`  report         ${reportPath}`);
     out.line(`  figures        ${run.path}/{${figures.files.join(',')}}`);
     out.line(`  files          ${run.path}/{config.json,events.jsonl,summary.json,model/,checkpoint/,arrays/}`);

@@ -56,7 +56,6 @@ function resolveDefaults(cfg: SomConfig, rows: number, cols: number, n: number):
   return total;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Checkpoints, in src/runs/checkpoint.ts's protocol: checkpoint/step-N/ holds the map (saveSom:
 // som.json + prototypes.npy), the gradient SOM's optimizer (optimizer.safetensors) and state.json.
@@ -112,13 +111,18 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   const loadS = (performance.now() - t0) / 1000;
   const n = train.x.rows;
   const total = resolveDefaults(cfg, rows, cols, n);
-  checkNeeds(somNeeds({ map: cfg.map, cells: rows * cols, dim: train.x.cols, rows: n, algorithm: cfg.algorithm, batch: cfg.batch_size }), { base: (train.x.size + (test?.x.size ?? 0)) * 4 });
+  checkNeeds(somNeeds({ map: cfg.map, cells: rows * cols, dim: train.x.cols, rows: n, algorithm: cfg.algorithm, batch: cfg.batch_size }), {
+    base: (train.x.size + (test?.x.size ?? 0)) * 4,
+  });
 
   const root = new Rng(cfg.seed);
   const initRng = root.fork();
   const loopRng = root.fork();
   const evalRng = root.fork();
-  const optimizerFor = (s: SOM): Optimizer | null => (cfg.algorithm === 'gradient' ? buildOptimizer(cfg.optimizer ?? 'adam', [s.parameter], { lr: cfg.lr!, eps: 1e-7 /* Keras's Adam, as the DESOM reference trains */ }) : null);
+  const optimizerFor = (s: SOM): Optimizer | null =>
+    cfg.algorithm === 'gradient'
+      ? buildOptimizer(cfg.optimizer ?? 'adam', [s.parameter], { lr: cfg.lr!, eps: 1e-7 /* Keras's Adam, as the DESOM reference trains */ })
+      : null;
   let som: SOM;
   let optimizer: Optimizer | null;
   let start = 0;
@@ -137,7 +141,16 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   const evalX = sampleRows(train.x, cfg.eval_sample, evalRng);
 
   session.writeConfig({
-    dataset: { name: cfg.dataset, source: train.source, split: fit, rows: n, test_rows: test?.x.rows ?? 0, features: train.rawFeatures, classes: train.classNames.length, image_shape: train.imageShape },
+    dataset: {
+      name: cfg.dataset,
+      source: train.source,
+      split: fit,
+      rows: n,
+      test_rows: test?.x.rows ?? 0,
+      features: train.rawFeatures,
+      classes: train.classNames.length,
+      image_shape: train.imageShape,
+    },
     encoder: encoder === undefined ? null : encoderNote(encoder),
     map: { rows, cols, cells: rows * cols, dim: som.dim, topology: cfg.topology, toroidal: cfg.toroidal, distance: cfg.distance },
     total_iterations: total,
@@ -146,7 +159,9 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
 
   const where = encoder === undefined ? `${train.x.cols} features` : `encoded by ${encoder.runId} to ${encoder.latent} dimensions`;
   out.notice(`run ${run.id} → ${run.path}`);
-  out.notice(`${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}), ${where}; ${rows}×${cols} ${cfg.topology}${cfg.toroidal ? ' toroidal' : ''} map, ${cfg.algorithm} algorithm, ${total} ${cfg.algorithm === 'batch' ? 'epochs' : 'iterations'}; backend ${describeBackend(info)}`);
+  out.notice(
+    `${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}), ${where}; ${rows}×${cols} ${cfg.topology}${cfg.toroidal ? ' toroidal' : ''} map, ${cfg.algorithm} algorithm, ${total} ${cfg.algorithm === 'batch' ? 'epochs' : 'iterations'}; backend ${describeBackend(info)}`,
+  );
   if (start > 0) out.notice(`resuming at iteration ${start} of ${total}`);
 
   const common = { neighborhood: cfg.neighborhood, Tmax: cfg.t_max!, Tmin: cfg.t_min!, decay: cfg.decay, qeEvery: 0, startIteration: start };
@@ -196,7 +211,8 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
     for (const e of somSteps(som, train.x, opts)) {
       const it = e.iteration;
       if (e.loss !== undefined) session.checkFinite('loss', e.loss, it);
-      if (e.type === 'step' && crossed(it, cfg.log_every!)) run.event({ type: 'step', iteration: it, epoch: e.epoch, T: e.T, lr: e.lr, loss: e.loss, ms: e.ms });
+      if (e.type === 'step' && crossed(it, cfg.log_every!))
+        run.event({ type: 'step', iteration: it, epoch: e.epoch, T: e.T, lr: e.lr, loss: e.loss, ms: e.ms });
       if (e.type === 'epoch') run.event({ type: 'epoch', iteration: it, epoch: e.epoch, T: e.T, lr: e.lr, loss: e.loss, ms: e.ms });
       if (crossed(it, cfg.eval_every!) || it === total) evaluate(it);
       last = it;
@@ -245,7 +261,17 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   const { somFigures } = await import('../../viz/som-figures.js');
   const { evalCurve, writeFigures, writeRunReport } = await import('../figures-som.js');
   const dataName = `${cfg.dataset} ${fit}`;
-  const figures = await somFigures({ som, bmus: fitted.bmus, labels: train.labels, classNames: train.classNames, imageShape: train.imageShape, decode, curve: evalCurve(run.events()), curveRows: evalX.rows, dataName });
+  const figures = await somFigures({
+    som,
+    bmus: fitted.bmus,
+    labels: train.labels,
+    classNames: train.classNames,
+    imageShape: train.imageShape,
+    decode,
+    curve: evalCurve(run.events()),
+    curveRows: evalX.rows,
+    dataName,
+  });
   writeFigures(run, figures);
   const timings = { load_s: loadS, train_s: trainS, eval_s: evalS, figures_s: (performance.now() - tFig) / 1000, total_s: (performance.now() - t0) / 1000 };
   writeRunReport(run, {
@@ -268,7 +294,8 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   out.line('');
   out.line(`run ${run.id} completed (${cfg.algorithm}, ${rows}×${cols}, ${total} ${cfg.algorithm === 'batch' ? 'epochs' : 'iterations'})`);
   const show = (k: string): string => `${fmt(metrics[k])}${metrics[`test_${k}`] === undefined ? '' : `   (test ${fmt(metrics[`test_${k}`])})`}`;
-  for (const k of ['qe', 'te', 'purity', 'nmi', 'ari', 'accuracy', 'prototype_kmeans_accuracy']) if (metrics[k] !== undefined) out.line(`  ${k.padEnd(26)} ${show(k)}`);
+  for (const k of ['qe', 'te', 'purity', 'nmi', 'ari', 'accuracy', 'prototype_kmeans_accuracy'])
+    if (metrics[k] !== undefined) out.line(`  ${k.padEnd(26)} ${show(k)}`);
   out.line(`  time                       ${trainS.toFixed(1)} s training, ${timings.total_s.toFixed(1)} s in all`);
   out.line(`  report                     ${run.file('report.html')}`);
   out.result({ run_id: run.id, path: run.path, status: 'completed', metrics, timings });

@@ -176,7 +176,10 @@ describe('setMatmulPrecision', () => {
   test('the js backend multiplies in float32 only and says so', () => {
     const js = new JsBackend();
     assert.equal(js.matmulPrecisionUnavailable('float32'), null);
-    assert.throws(() => js.setMatmulPrecision('bfloat16'), /setMatmulPrecision: the js backend multiplies in float32 only; 'bfloat16' needs the native backend/);
+    assert.throws(
+      () => js.setMatmulPrecision('bfloat16'),
+      /setMatmulPrecision: the js backend multiplies in float32 only; 'bfloat16' needs the native backend/,
+    );
     assert.equal(js.info().matmulPrecision, 'float32');
   });
 

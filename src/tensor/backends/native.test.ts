@@ -22,13 +22,7 @@ function normal(rng: Rng, n: number, std = 1): Float32Array {
 }
 
 /** Asserts |a−e| ≤ atol(i) + rtol·|e| element-wise (NaN matches NaN); names the first mismatch. */
-function assertClose(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  rtol: number,
-  atol: number | ((i: number) => number),
-  what: string,
-): void {
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number | ((i: number) => number), what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i];
@@ -141,7 +135,35 @@ describe('gemm', () => {
   });
 });
 
-const SPECIAL = [0, -0, 1e-7, -1e-7, 0.624, -0.624, 0.626, -0.626, 9, -9, 10, -10, 20, -20, 50, -50, 87, -87, 88.5, -88.5, 100, -100, 1000, -1000, Infinity, -Infinity, NaN];
+const SPECIAL = [
+  0,
+  -0,
+  1e-7,
+  -1e-7,
+  0.624,
+  -0.624,
+  0.626,
+  -0.626,
+  9,
+  -9,
+  10,
+  -10,
+  20,
+  -20,
+  50,
+  -50,
+  87,
+  -87,
+  88.5,
+  -88.5,
+  100,
+  -100,
+  1000,
+  -1000,
+  Infinity,
+  -Infinity,
+  NaN,
+];
 
 function activationInputs(rng: Rng, n: number): Float32Array {
   const x = normal(rng, n, 4);
@@ -367,8 +389,7 @@ describe('element-wise updates', () => {
         1003,
         2,
         [1, 10],
-        (b, p, g, [m, v], step) =>
-          b.adam(p, g, m, v, p.length, { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, decoupled, step }),
+        (b, p, g, [m, v], step) => b.adam(p, g, m, v, p.length, { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, decoupled, step }),
         1e-5,
         1e-7,
       );
@@ -407,8 +428,7 @@ describe('element-wise updates', () => {
         1003,
         1,
         [1, 2, 11],
-        (b, p, g, [buf], step) =>
-          b.sgd(p, g, c.momentum === 0 ? null : buf, p.length, 0.05, c.momentum, c.dampening, c.weightDecay, c.nesterov, step === 1),
+        (b, p, g, [buf], step) => b.sgd(p, g, c.momentum === 0 ? null : buf, p.length, 0.05, c.momentum, c.dampening, c.weightDecay, c.nesterov, step === 1),
         1e-5,
         1e-6,
       );

@@ -8,7 +8,18 @@ import type { ActivationKind, AdamParams, Backend, BackendInfo, MatmulPrecision 
 
 /** What native/latentlab.cc exports; flags are 0/1, activations ACTIVATION_CODE values. */
 /** gemm and gemmBf16: Backend.gemm with 0/1 flags. */
-type AddonGemm = (transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: Float32Array, b: Float32Array, beta: number, c: Float32Array) => void;
+type AddonGemm = (
+  transA: number,
+  transB: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  b: Float32Array,
+  beta: number,
+  c: Float32Array,
+) => void;
 
 interface NativeAddon {
   gemm: AddonGemm;

@@ -79,6 +79,9 @@ test('nearest names the bad argument', () => {
     assert.throws(() => be.nearest(new Float32Array(4), new Float32Array(2), 2, 0, 2, new Float32Array(4), new Int32Array(2), null), /nearest: .*k ≥ 1/);
   }
   if (!('error' in loaded)) {
-    assert.throws(() => loaded.backend.nearest(new Float32Array(4), new Float32Array(2), 2, 1, 2, new Float32Array(2), new Float32Array(2) as unknown as Int32Array, null), /nearest: expected best to be an Int32Array/);
+    assert.throws(
+      () => loaded.backend.nearest(new Float32Array(4), new Float32Array(2), 2, 1, 2, new Float32Array(2), new Float32Array(2) as unknown as Int32Array, null),
+      /nearest: expected best to be an Int32Array/,
+    );
   }
 });
