@@ -124,3 +124,17 @@ export function fitSplits(command: string, dataset: string, split: 'train' | 'al
   }
   return split === 'train' ? { fit: 'train', heldOut: 'test' } : { fit: 'all', heldOut: null };
 }
+
+/** config.json's `dataset` entry of a run that clusters rows (SOM, k-means): where the rows came from and their shape. */
+export function clusterDatasetNote(name: string, split: string, train: ClusterData, test: ClusterData | null): Record<string, unknown> {
+  return {
+    name,
+    source: train.source,
+    split,
+    rows: train.x.rows,
+    test_rows: test?.x.rows ?? 0,
+    features: train.rawFeatures,
+    classes: train.classNames.length,
+    image_shape: train.imageShape,
+  };
+}

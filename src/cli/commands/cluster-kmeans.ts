@@ -10,7 +10,7 @@ import { writeNpy } from '../../io/npy.js';
 import { writeJsonAtomic } from '../../io/atomic.js';
 import { Rng } from '../../random.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderRun } from '../encoded.js';
+import { clusterDatasetNote, encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderRun } from '../encoded.js';
 import { checkClusters } from '../limits.js';
 import type { Output } from '../output.js';
 import { describeCollapse } from '../../metrics/collapse.js';
@@ -37,16 +37,7 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
   checkClusters(k, n, fit);
 
   session.writeConfig({
-    dataset: {
-      name: cfg.dataset,
-      source: train.source,
-      split: fit,
-      rows: n,
-      test_rows: test?.x.rows ?? 0,
-      features: train.rawFeatures,
-      classes: train.classNames.length,
-      image_shape: train.imageShape,
-    },
+    dataset: clusterDatasetNote(cfg.dataset, fit, train, test),
     encoder: encoder === undefined ? null : encoderNote(encoder),
     silhouette_sample: SILHOUETTE_SAMPLE,
   });

@@ -16,7 +16,7 @@ import { loadSom, saveSom } from '../../som/som-file.js';
 import { optimizerReader, optimizerWriter, readCheckpoint, writeCheckpoint, type CheckpointState } from '../../runs/checkpoint.js';
 import { SOM } from '../../som/som.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderNote, type EncoderRun } from '../encoded.js';
+import { clusterDatasetNote, encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderNote, type EncoderRun } from '../encoded.js';
 import { checkNeeds, somNeeds } from '../limits.js';
 import { describeCollapse } from '../../metrics/collapse.js';
 import type { Output } from '../output.js';
@@ -141,16 +141,7 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   const evalX = sampleRows(train.x, cfg.eval_sample, evalRng);
 
   session.writeConfig({
-    dataset: {
-      name: cfg.dataset,
-      source: train.source,
-      split: fit,
-      rows: n,
-      test_rows: test?.x.rows ?? 0,
-      features: train.rawFeatures,
-      classes: train.classNames.length,
-      image_shape: train.imageShape,
-    },
+    dataset: clusterDatasetNote(cfg.dataset, fit, train, test),
     encoder: encoder === undefined ? null : encoderNote(encoder),
     map: { rows, cols, cells: rows * cols, dim: som.dim, topology: cfg.topology, toroidal: cfg.toroidal, distance: cfg.distance },
     total_iterations: total,
