@@ -17,8 +17,8 @@ import type { Rng } from '../random.js';
 import type { RunDir } from '../runs/run-dir.js';
 import { Tensor } from '../tensor/tensor.js';
 import { latentSvg, lossSvg, noiseGridPng, noiseSvg, reconstructionPng, type AeEpochPoint, type LatentFigure, type NoisePoint } from '../viz/ae-figures.js';
-import { formatNumber, renderReport, type ReportFigure, type ReportSection } from '../viz/report.js';
-import { applicableConfig, omittedConfigNote } from '../viz/labels.js';
+import { formatNumber, type ReportFigure, type ReportSection } from '../viz/report.js';
+import { writeReportHtml } from './report-file.js';
 
 /** config.json of an ae run, as far as the figures need it. */
 interface AeRunConfig {
@@ -215,19 +215,15 @@ export function writeAeRunReport(
       `figures/: ${figures.files.map((f) => f.replace(/^figures\//, '')).join(', ')}.`,
     ].join('\n\n'),
   });
-  const cfg = applicableConfig('ae', o.config);
-  const html = renderReport({
+  return writeReportHtml(run, 'ae', {
     title: `${o.architecture} autoencoder on ${o.dataset}`,
     subtitle: `run ${run.id} · ${o.trainRows} training and ${o.testRows} test images`,
     status: o.status,
-    config: cfg.shown,
-    configNote: omittedConfigNote(cfg.omitted),
+    config: o.config,
     metrics: o.metrics,
     headline: ['test_mse', 'test_mse_mean_image'],
     metricColumns: ['training set', 'test set'],
     timings: o.timings,
     sections,
   });
-  writeFileAtomic(run.file('report.html'), html);
-  return run.file('report.html');
 }

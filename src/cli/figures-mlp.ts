@@ -13,7 +13,6 @@ import { getDataset } from '../data/registry.js';
 import { loadDataset } from '../data/fetch.js';
 import type { RunDir } from '../runs/run-dir.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { applicableConfig, omittedConfigNote } from '../viz/labels.js';
 import {
   confusionMatrix,
   confusionSvg,
@@ -24,7 +23,8 @@ import {
   type MisclassifiedRow,
   type MlpEpochPoint,
 } from '../viz/mlp-figures.js';
-import { formatNumber, renderReport, type ReportFigure, type ReportSection, type ReportTable } from '../viz/report.js';
+import { formatNumber, type ReportFigure, type ReportSection, type ReportTable } from '../viz/report.js';
+import { writeReportHtml } from './report-file.js';
 
 /** config.json of an mlp run, as far as the figures need it. */
 interface MlpRunConfig {
@@ -191,19 +191,15 @@ export function writeMlpRunReport(
       `figures/: ${figures.files.map((f) => f.replace(/^figures\//, '')).join(', ')}.`,
     ].join('\n\n'),
   });
-  const cfg = applicableConfig('mlp', o.config);
-  const html = renderReport({
+  return writeReportHtml(run, 'mlp', {
     title: `${o.architecture} ${o.activation} classifier on ${o.dataset}`,
     subtitle: `run ${run.id} · ${o.trainRows} training and ${o.testRows} test rows`,
     status: o.status,
-    config: cfg.shown,
-    configNote: omittedConfigNote(cfg.omitted),
+    config: o.config,
     metrics: o.metrics,
     headline: ['test_accuracy', 'test_loss'],
     metricColumns: ['training set', 'test set'],
     timings: o.timings,
     sections,
   });
-  writeFileAtomic(run.file('report.html'), html);
-  return run.file('report.html');
 }

@@ -6,8 +6,9 @@
 import { writeFileAtomic } from '../io/atomic.js';
 import type { RunDir } from '../runs/run-dir.js';
 import type { EvalCurve, FigureFile } from '../viz/som-figures.js';
-import { renderReport, type ReportFigure, type ReportSection, type ReportTable } from '../viz/report.js';
-import { applicableConfig, mapAccuracyNote, omittedConfigNote } from '../viz/labels.js';
+import { type ReportFigure, type ReportSection, type ReportTable } from '../viz/report.js';
+import { mapAccuracyNote } from '../viz/labels.js';
+import { writeReportHtml } from './report-file.js';
 
 /** The 'eval' records of events.jsonl as curves. */
 export function evalCurve(events: readonly Record<string, unknown>[]): EvalCurve {
@@ -76,22 +77,17 @@ export function writeRunReport(run: RunDir, o: RunReportOptions): void {
   const text = [o.text, note].filter((t): t is string => t !== undefined && t !== null && t !== '').join('\n\n');
   const sections: ReportSection[] = [{ heading: 'Figures', text: text === '' ? undefined : text, tables: o.tables, figures: maps.map(withPath) }];
   if (curves.length > 0) sections.push({ heading: 'Training', figures: curves.map(withPath) });
-  const cfg = applicableConfig(kind, o.config);
   const all = saved.config?.split === 'all';
-  writeFileAtomic(
-    run.file('report.html'),
-    renderReport({
-      title: o.title,
-      subtitle: o.subtitle,
-      status: o.status,
-      warnings: o.warnings,
-      config: cfg.shown,
-      configNote: omittedConfigNote(cfg.omitted),
-      metrics: o.metrics,
-      headline: HEADLINE[kind],
-      metricColumns: [all ? 'all rows (train + test)' : 'training rows', 'test split'],
-      timings: o.timings,
-      sections,
-    }),
-  );
+  writeReportHtml(run, kind, {
+    title: o.title,
+    subtitle: o.subtitle,
+    status: o.status,
+    warnings: o.warnings,
+    config: o.config,
+    metrics: o.metrics,
+    headline: HEADLINE[kind],
+    metricColumns: [all ? 'all rows (train + test)' : 'training rows', 'test split'],
+    timings: o.timings,
+    sections,
+  });
 }
