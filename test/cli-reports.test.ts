@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { writeRunReport } from '../src/cli/figures-som.js';
-import { desomCurves } from '../src/cli/figures-desom.js';
+import { writeRunReport } from '../src/runs/kinds/som/figures.js';
+import { desomCurves } from '../src/runs/kinds/desom/figures.js';
 import { configText, flattenConfig, headlineMetric } from '../src/cli/commands/runs.js';
 import { RunDir } from '../src/runs/run-dir.js';
 import { svgProblem } from '../src/viz/svg-check.js';

@@ -1,4 +1,2 @@
 /** Errors the CLI maps to exit codes: UsageError → 2 (bad flags, config or names); anything else → 1. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError } from '../runs/errors.js';

@@ -10,13 +10,12 @@ import { registerRuns } from './commands/runs.js';
 import { trainSom } from './commands/train-som.js';
 import { trainDesom } from './commands/train-desom.js';
 import { registerBench } from './commands/bench-desom.js';
-import { trainMlp } from './commands/train-mlp.js';
 import { trainAe } from './commands/train-ae.js';
 import { UsageError } from './errors.js';
 import { DatasetNotFoundError } from '../data/fetch.js';
 import { addRunCommand } from './options.js';
 import { Output } from './output.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../version.js';
 
 interface GlobalOpts {
   json?: boolean;
@@ -85,25 +84,13 @@ export function buildProgram(): Command {
   };
   // The run commands: their flags are generated from their kind's config schema (src/runs/kinds/).
   const train = program.command('train').description('train a model into a run directory');
-  addRunCommand(train, 'mlp', 'a classifier (seed 003 §4: 784-100-10, sigmoid hidden, softmax + cross-entropy)', trainMlp, hooks);
-  addRunCommand(
-    train,
-    'ae',
-    'an autoencoder (seed 001: 784-128-p-128-784, Tanh hidden, Sigmoid output, MSE, Adam lr 0.005, batch 64, 100 epochs) with figures and report.html',
-    trainAe,
-    hooks,
-  );
-  addRunCommand(train, 'som', 'a self-organizing map (classic | batch | gradient) on a dataset, raw or through a saved encoder', trainSom, hooks);
-  addRunCommand(
-    train,
-    'desom',
-    'a Deep Embedded SOM (seed 000): autoencoder + SOM in its latent space, trained jointly; defaults are the paper’s',
-    trainDesom,
-    hooks,
-  );
+  addRunCommand(train, 'mlp', hooks);
+  addRunCommand(train, 'ae', hooks, trainAe);
+  addRunCommand(train, 'som', hooks, trainSom);
+  addRunCommand(train, 'desom', hooks, trainDesom);
   registerBench(program, hooks);
   const cluster = program.command('cluster').description('cluster a dataset into a run directory');
-  addRunCommand(cluster, 'kmeans', 'k-means (k-means++, best of several restarts) on a dataset, raw or through a saved encoder', clusterKmeans, hooks);
+  addRunCommand(cluster, 'kmeans', hooks, clusterKmeans);
 
   program
     .command('eval <run>')

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { KINDS, type KindName } from '../runs/kinds/index.js';
-import { NotANumber, resolveConfig } from './config.js';
+import { NotANumber, resolveConfig } from '../runs/config.js';
 import { UsageError } from './errors.js';
 import { addRunCommand, configOptions, configValues, flagField } from './options.js';
 import type { Output } from './output.js';
@@ -105,13 +105,7 @@ describe('the run commands', () => {
     const root = new Command('latentlab').exitOverride().option('--out <dir>', 'runs folder', 'runs');
     const [group] = KINDS[kind].command.split(' ');
     const calls: { values: Record<string, unknown> }[] = [];
-    const cmd = addRunCommand(
-      root.command(group),
-      kind,
-      'a test',
-      (flags) => (calls.push(flags as { values: Record<string, unknown> }), Promise.resolve(0)),
-      hooks,
-    );
+    const cmd = addRunCommand(root.command(group), kind, hooks, (flags) => (calls.push(flags), Promise.resolve(0)));
     cmd.exitOverride();
     return { root, cmd, calls };
   }

@@ -13,9 +13,10 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { KINDS, type KindName } from '../runs/kinds/index.js';
-import { flagName, num, numList } from './config.js';
+import { flagName, num, numList } from '../runs/config.js';
 import type { Output } from './output.js';
-import type { TrainFlags } from './session.js';
+import { startRun, type TrainRequest } from '../runs/api.js';
+import { drive } from './drive.js';
 
 /** What a config key is, as a flag. */
 export interface FlagField {
@@ -131,15 +132,17 @@ export interface CommandHooks {
   done: (code: number) => void;
 }
 
-/** The function that makes a run of `kind` from the flags. */
-export type RunCommand<K extends KindName> = (flags: TrainFlags<z.infer<(typeof KINDS)[K]['schema']>>, out: Output) => Promise<number>;
+/** A command that makes a run of `kind` from the flags itself, instead of through the runs API. */
+export type RunCommand = (request: TrainRequest & { out: string; values: Record<string, unknown> }, out: Output) => Promise<number>;
 
 /**
  * Registers the command of a run kind (`train som` under `parent`, the `train` command): the
- * shared command options, then one flag per config key, in the schema's order.
+ * shared command options, then one flag per config key, in the schema's order. The command
+ * trains through the runs API (startRun) and shows the training with `drive`.
  */
-export function addRunCommand<K extends KindName>(parent: Command, kind: K, description: string, run: RunCommand<K>, hooks: CommandHooks): Command {
-  const { schema, command, resumable } = KINDS[kind];
+export function addRunCommand(parent: Command, kind: KindName, hooks: CommandHooks, run?: RunCommand): Command {
+  const { schema: kindSchema, command, resumable, description } = KINDS[kind];
+  const schema = kindSchema as unknown as z.ZodObject;
   const [group, name] = command.split(' ');
   if (group !== parent.name() || name === undefined) throw new Error(`addRunCommand: ${kind} runs are made by "${command}", not under "${parent.name()}"`);
   const shape = schema.shape as Record<string, unknown>;
@@ -150,8 +153,9 @@ export function addRunCommand<K extends KindName>(parent: Command, kind: K, desc
   cmd.addOption(COMMAND_OPTIONS.runId(kind));
   for (const option of configOptions(schema)) cmd.addOption(option);
   cmd.action(async (o: { config?: string; resume?: string; runId?: string }, c: Command) => {
-    const flags = { config: o.config, resume: o.resume, runId: o.runId, out: c.optsWithGlobals<{ out: string }>().out, values: configValues(c, schema) };
-    hooks.done(await run(flags as Parameters<RunCommand<K>>[0], hooks.output(c)));
+    const request = { config: o.config, resume: o.resume, runId: o.runId, out: c.optsWithGlobals<{ out: string }>().out, values: configValues(c, schema) };
+    const out = hooks.output(c);
+    hooks.done(run === undefined ? await drive(startRun(kind, request), out) : await run(request, out));
   });
   return cmd;
 }

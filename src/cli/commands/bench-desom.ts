@@ -24,7 +24,7 @@ import {
   type SweepOptions,
   type SweepTask,
 } from '../../experiments/desom-sweep.js';
-import { parseDecimal } from '../config.js';
+import { parseDecimal } from '../../runs/config.js';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import type { CommandHooks } from '../options.js';

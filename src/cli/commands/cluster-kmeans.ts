@@ -10,12 +10,12 @@ import { writeNpy } from '../../io/npy.js';
 import { writeJsonAtomic } from '../../io/atomic.js';
 import { Rng } from '../../random.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { clusterDatasetNote, encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderRun } from '../encoded.js';
-import { checkClusters } from '../limits.js';
+import { clusterDatasetNote, encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderRun } from '../../runs/encoded.js';
+import { checkClusters } from '../../runs/limits.js';
 import type { Output } from '../output.js';
 import { describeCollapse } from '../../metrics/collapse.js';
-import { TrainSession, type TrainFlags } from '../session.js';
-import { kmeansConfigSchema, type KMeansConfig } from '../../runs/kinds/kmeans.js';
+import { TrainSession, type TrainFlags } from '../../runs/session.js';
+import { kmeansConfigSchema, type KMeansConfig } from '../../runs/kinds/kmeans/config.js';
 import { SILHOUETTE_SAMPLE, kmeansMetrics } from '../../metrics/suites.js';
 
 export async function clusterKmeans(flags: TrainFlags<KMeansConfig>, out: Output): Promise<number> {
@@ -130,7 +130,7 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
   }
   // Loaded here: the charts pull in vega, which every other command can start without.
   const { kmeansFigures } = await import('../../viz/som-figures.js');
-  const { writeFigures, writeRunReport } = await import('../figures-som.js');
+  const { writeFigures, writeRunReport } = await import('../../runs/kinds/som/figures.js');
   const decode = encoder === undefined ? undefined : (z: Tensor): Tensor => encoder.ae.decode(z);
   const figures = await kmeansFigures({
     centroids,

@@ -15,12 +15,12 @@ import { writeNpy } from '../../io/npy.js';
 import { takeRows } from '../../data/transforms.js';
 import { Rng } from '../../random.js';
 import { loadCheckpoint, saveCheckpoint } from '../../runs/checkpoint.js';
-import { aeNeeds, checkNeeds } from '../limits.js';
+import { aeNeeds, checkNeeds } from '../../runs/limits.js';
 import type { Output, Progress } from '../output.js';
 import { buildOptimizer } from '../../optim/registry.js';
-import { describeBackend, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
-import { aeConfigSchema, type AeConfig } from '../../runs/kinds/ae.js';
-import type { AeRunFigures } from '../figures-ae.js';
+import { describeBackend, TrainSession, type RunProgress, type TrainFlags } from '../../runs/session.js';
+import { aeConfigSchema, type AeConfig } from '../../runs/kinds/ae/config.js';
+import type { AeRunFigures } from '../../runs/kinds/ae/figures.js';
 
 /** Noise scales of the sweep a denoising run gets when --noise-sweep is not given (seed 003 Figure 20's range). */
 export const DEFAULT_NOISE_SWEEP: readonly number[] = [0, 0.1, 0.2, 0.3, 0.5];
@@ -162,7 +162,7 @@ async function trainAeSession(session: TrainSession<AeConfig>, out: Output, prog
 
     // ---- evaluation and arrays ---------------------------------------------------------------
     // Loaded only now: the figure code pulls in vega and umap-js.
-    const fig = await import('../figures-ae.js');
+    const fig = await import('../../runs/kinds/ae/figures.js');
     const { gridIndices } = await import('../../viz/ae-figures.js');
     const tEval = performance.now();
     const metrics: Record<string, number> = {

@@ -21,13 +21,13 @@ import { loadDesomCheckpoint, saveDesom, saveDesomCheckpoint } from '../../desom
 import { DESOM, desomOptimizer } from '../../desom/model.js';
 import { desomSteps, type DesomTrainOptions } from '../../desom/steps.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { fitSplits, loadClusterData } from '../encoded.js';
-import { checkNeeds, desomNeeds } from '../limits.js';
+import { fitSplits, loadClusterData } from '../../runs/encoded.js';
+import { checkNeeds, desomNeeds } from '../../runs/limits.js';
 import type { Output } from '../output.js';
 import { describeCollapse } from '../../metrics/collapse.js';
-import { describeBackend, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
-import { desomConfigSchema, type DesomRunConfig } from '../../runs/kinds/desom.js';
-import { parseMapSize } from '../../runs/kinds/som.js';
+import { describeBackend, TrainSession, type RunProgress, type TrainFlags } from '../../runs/session.js';
+import { desomConfigSchema, type DesomRunConfig } from '../../runs/kinds/desom/config.js';
+import { parseMapSize } from '../../runs/kinds/som/config.js';
 import { somMetrics, somSampleMetrics } from '../../som/metrics.js';
 import { sampleRows } from './train-som.js';
 
@@ -244,8 +244,8 @@ async function trainDesomSession(session: TrainSession<DesomRunConfig>, out: Out
     writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.x.rows], data: test.labels });
   }
   // Loaded here: the charts pull in vega, which the training loop can start without.
-  const { desomFigures } = await import('../figures-desom.js');
-  const { writeFigures, writeRunReport } = await import('../figures-som.js');
+  const { desomFigures } = await import('../../runs/kinds/desom/figures.js');
+  const { writeFigures, writeRunReport } = await import('../../runs/kinds/som/figures.js');
   const figures = await desomFigures({
     model,
     x,

@@ -16,14 +16,14 @@ import { loadSom, saveSom } from '../../som/som-file.js';
 import { optimizerReader, optimizerWriter, readCheckpoint, writeCheckpoint, type CheckpointState } from '../../runs/checkpoint.js';
 import { SOM } from '../../som/som.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { clusterDatasetNote, encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderNote, type EncoderRun } from '../encoded.js';
-import { checkNeeds, somNeeds } from '../limits.js';
+import { clusterDatasetNote, encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderNote, type EncoderRun } from '../../runs/encoded.js';
+import { checkNeeds, somNeeds } from '../../runs/limits.js';
 import { describeCollapse } from '../../metrics/collapse.js';
 import type { Output } from '../output.js';
 import { buildOptimizer } from '../../optim/registry.js';
 import type { Optimizer } from '../../optim/optimizer.js';
-import { describeBackend, TrainSession, type RunProgress, type TrainFlags } from '../session.js';
-import { parseMapSize, somConfigSchema, somDefaults, type SomConfig } from '../../runs/kinds/som.js';
+import { describeBackend, TrainSession, type RunProgress, type TrainFlags } from '../../runs/session.js';
+import { parseMapSize, somConfigSchema, somDefaults, type SomConfig } from '../../runs/kinds/som/config.js';
 import { somMetrics } from '../../som/metrics.js';
 
 export type TrainSomFlags = TrainFlags<SomConfig>;
@@ -250,7 +250,7 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   }
   // Loaded here: the charts pull in vega, which every other command can start without.
   const { somFigures } = await import('../../viz/som-figures.js');
-  const { evalCurve, writeFigures, writeRunReport } = await import('../figures-som.js');
+  const { evalCurve, writeFigures, writeRunReport } = await import('../../runs/kinds/som/figures.js');
   const dataName = `${cfg.dataset} ${fit}`;
   const figures = await somFigures({
     som,

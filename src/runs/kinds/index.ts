@@ -1,27 +1,27 @@
 /**
- * The run kinds and their configs: for each kind the config schema (zod: every key with its
- * default, help text, choices and range; the single source of the config's keys, which the CLI
- * turns into flags) and the command that makes such runs.
+ * The registry of run kinds: each kind's config schema (zod: every key with its default, help
+ * text, choices and range; the single source of the config's keys, which the CLI turns into
+ * flags), its training, its evaluation and its headline metric. Adding a kind is one folder (or
+ * file) exporting a RunKind and one line here (docs/architecture.md walks through it).
  */
-import { aeConfigSchema } from './ae.js';
-import { desomConfigSchema } from './desom.js';
-import { kmeansConfigSchema } from './kmeans.js';
-import { mlpConfigSchema } from './mlp.js';
-import { somConfigSchema } from './som.js';
+import { aeKind } from './ae/index.js';
+import { desomKind } from './desom/index.js';
+import { kmeansKind } from './kmeans/index.js';
+import { mlpKind } from './mlp/index.js';
+import { somKind } from './som/index.js';
 
-export { aeConfigSchema, type AeConfig } from './ae.js';
-export { desomConfigSchema, type DesomRunConfig } from './desom.js';
-export { kmeansConfigSchema, type KMeansConfig } from './kmeans.js';
-export { mlpConfigSchema, type MlpConfig } from './mlp.js';
-export { somConfigSchema, somDefaults, parseMapSize, type SomConfig } from './som.js';
+export { aeConfigSchema, type AeConfig } from './ae/index.js';
+export { desomConfigSchema, type DesomRunConfig } from './desom/index.js';
+export { kmeansConfigSchema, type KMeansConfig } from './kmeans/index.js';
+export { mlpConfigSchema, type MlpConfig } from './mlp/index.js';
+export { somConfigSchema, somDefaults, parseMapSize, type SomConfig } from './som/index.js';
 
 export const KINDS = {
-  mlp: { schema: mlpConfigSchema, command: 'train mlp', resumable: true },
-  ae: { schema: aeConfigSchema, command: 'train ae', resumable: true },
-  som: { schema: somConfigSchema, command: 'train som', resumable: true },
-  /** k-means keeps no checkpoint: an interrupted run is run again. */
-  kmeans: { schema: kmeansConfigSchema, command: 'cluster kmeans', resumable: false },
-  desom: { schema: desomConfigSchema, command: 'train desom', resumable: true },
+  mlp: mlpKind,
+  ae: aeKind,
+  som: somKind,
+  kmeans: kmeansKind,
+  desom: desomKind,
 } as const;
 
 export type KindName = keyof typeof KINDS;

@@ -1,6 +1,6 @@
 /** report.html at a run's root, the same way for every kind. */
 import { writeFileAtomic } from '../io/atomic.js';
-import type { RunDir } from '../runs/run-dir.js';
+import type { RunDir } from './run-dir.js';
 import { applicableConfig, omittedConfigNote } from '../viz/labels.js';
 import { renderReport, type ReportOptions } from '../viz/report.js';
 

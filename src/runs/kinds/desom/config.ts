@@ -4,10 +4,10 @@
  * (DESOM_DEFAULTS).
  */
 import { z } from 'zod';
-import { AE_ACTIVATIONS } from '../../ae/autoencoder.js';
-import { DESOM_BATCH_ORDERS, DESOM_DEFAULTS, PROTOTYPE_INITS } from '../../desom/model.js';
-import { commonFields, plain, runFields } from './common.js';
-import { mapFields, parseMapSize } from './som.js';
+import { AE_ACTIVATIONS } from '../../../ae/autoencoder.js';
+import { DESOM_BATCH_ORDERS, DESOM_DEFAULTS, PROTOTYPE_INITS } from '../../../desom/model.js';
+import { commonFields, plain, runFields } from '../common.js';
+import { mapFields, parseMapSize } from '../som/config.js';
 
 const D = DESOM_DEFAULTS;
 const common = commonFields(plain);

@@ -4,12 +4,12 @@
  * optionally denoising. Its refusals name the value refused (`explained`).
  */
 import { z } from 'zod';
-import { AE_ACTIVATIONS } from '../../ae/autoencoder.js';
-import { NOISE_KINDS } from '../../ae/noise.js';
-import { AE_LOSSES } from '../../ae/train.js';
-import { INIT_NAMES } from '../../nn/init.js';
-import { OPTIMIZER_NAMES } from '../../optim/registry.js';
-import { commonFields, explained, runFields } from './common.js';
+import { AE_ACTIVATIONS } from '../../../ae/autoencoder.js';
+import { NOISE_KINDS } from '../../../ae/noise.js';
+import { AE_LOSSES } from '../../../ae/train.js';
+import { INIT_NAMES } from '../../../nn/init.js';
+import { OPTIMIZER_NAMES } from '../../../optim/registry.js';
+import { commonFields, explained, runFields } from '../common.js';
 
 const { int, positive, nonNegative, choice } = explained;
 const common = commonFields(explained);

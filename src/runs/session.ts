@@ -1,35 +1,40 @@
 /**
- * What every `latentlab train <kind>` command shares: opening or resuming the run directory,
- * validating the config, the summary's lifecycle (running → completed | failed | interrupted),
- * SIGINT/SIGTERM handling and the event-loop yields that let those signals in during a
- * synchronous training loop.
+ * What every run kind's training shares: opening or resuming the run directory, validating the
+ * config, the summary's lifecycle (running → completed | failed | interrupted), SIGINT/SIGTERM
+ * handling and the event-loop yields that let those signals in during a synchronous training loop.
+ * The runs API (api.ts) opens a session and hands it to the kind's `train`.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { hasCheckpoint, latestCheckpointStep } from '../runs/checkpoint.js';
-import { checkFiniteTensors, checkFiniteValue, DivergenceError } from '../runs/divergence.js';
-import { RunLock, RunLockedError } from '../runs/lock.js';
-import { peakRssMb } from '../runs/peak-rss.js';
-import { RunDir, RunsFolderError, type RunSummary } from '../runs/run-dir.js';
+import { hasCheckpoint, latestCheckpointStep } from './checkpoint.js';
+import { checkFiniteTensors, checkFiniteValue, DivergenceError } from './divergence.js';
+import { RunLock, RunLockedError } from './lock.js';
+import { peakRssMb } from './peak-rss.js';
+import { RunDir, RunsFolderError, type RunSummary } from './run-dir.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Module } from '../nn/module.js';
 import { backend, useBackend } from '../tensor/registry.js';
-import type { BackendInfo, MatmulPrecision } from '../tensor/backend.js';
+import type { BackendInfo } from '../tensor/backend.js';
 import { readConfigFile, resolveConfig } from './config.js';
 import { UsageError } from './errors.js';
-import type { Output, Progress } from './output.js';
-import { packageVersion } from './version.js';
+import type { CommonConfig, TrainEvent, TrainResult } from './kind.js';
+import { packageVersion } from '../version.js';
 
-export interface TrainFlags<C> {
+/** What to train: a new run (config file, then values, over the kind's defaults) or the run `resume` names. */
+export interface TrainRequest<C = Record<string, unknown>> {
+  /** A JSON config file (its keys are the kind's config keys). */
   config?: string;
+  /** A run id under `out`, or a run directory, to continue from its last checkpoint. */
   resume?: string;
-  out: string;
+  /** The runs folder (default 'runs'). */
+  out?: string;
   /** Name of the new run directory (default: <kind>-<date>-<time>). */
   runId?: string;
-  values: Partial<Record<keyof C, unknown>>;
+  /** Config values (over the file's); undefined ones are ignored. */
+  values?: Partial<Record<keyof C, unknown>>;
 }
 
 /** "native (Cooperlake, 2 threads, bfloat16 matmul)": the backend as a training command's first notice names it. */
@@ -39,25 +44,12 @@ export function describeBackend(info: BackendInfo): string {
   return parts.length > 0 ? `${info.name} (${parts.join(', ')})` : info.name;
 }
 
-/** The config keys every training command has. */
-interface CommonConfig {
-  seed: number;
-  backend: 'auto' | 'js' | 'native';
-  threads?: number;
-  /** Absent in configs saved before the key existed: float32. */
-  matmul_precision?: MatmulPrecision;
-}
-
-/** How far a command's body got, for the failure record: the step (or iteration) reached and its progress bar. */
-export interface RunProgress {
-  step: number;
-  bar: Progress | null;
-}
-
 export class TrainSession<C extends CommonConfig> {
   readonly startedAt = new Date().toISOString();
   readonly info: BackendInfo;
   readonly summary: RunSummary;
+  /** How far the training got (step, iteration or epoch: the kind's unit), for the failure record. */
+  step = 0;
   private stopSignal: NodeJS.Signals | null = null;
   private lastYield = performance.now();
   private lock: RunLock | null = null;
@@ -67,6 +59,8 @@ export class TrainSession<C extends CommonConfig> {
 
   private constructor(
     readonly kind: string,
+    /** The CLI command that makes such runs ('train mlp'), for messages. */
+    readonly command: string,
     readonly run: RunDir,
     readonly cfg: C,
     readonly resuming: boolean,
@@ -98,7 +92,8 @@ export class TrainSession<C extends CommonConfig> {
    * A new run (config file + flags, validated by `schema`) or, with `flags.resume`, the run to
    * continue (its saved config; refused when it is of another kind or already completed).
    */
-  static open<C extends CommonConfig>(kind: string, schema: z.ZodType<C>, flags: TrainFlags<C>, command: string): TrainSession<C> {
+  static open<C extends CommonConfig>(kind: string, schema: z.ZodType<C>, request: TrainRequest<C>, command: string): TrainSession<C> {
+    const flags = { out: 'runs', values: {}, ...request };
     if (flags.resume !== undefined) {
       // A resumed run keeps its saved config (exact resume); silently ignoring other flags would mislead.
       const given = Object.entries(flags.values)
@@ -123,7 +118,7 @@ export class TrainSession<C extends CommonConfig> {
         lock.release();
         throw new UsageError(`--resume: run ${run.id} is still training (process ${run.readSummary()?.pid}); wait for it to end or stop it first`);
       }
-      return TrainSession.start(kind, run, () => schema.parse(saved.config), true, flags.out, lock);
+      return TrainSession.start(kind, command, run, () => schema.parse(saved.config), true, flags.out, lock);
     }
     const cfg = resolveConfig(schema, flags.config === undefined ? null : readConfigFile(flags.config), flags.values as Record<string, unknown>, command);
     let run: RunDir;
@@ -134,7 +129,7 @@ export class TrainSession<C extends CommonConfig> {
       if (flags.runId === undefined) throw e;
       throw new UsageError(`--run-id: ${(e as Error).message}`, { cause: e });
     }
-    return TrainSession.start(kind, run, () => cfg, false, flags.out, TrainSession.lock(run));
+    return TrainSession.start(kind, command, run, () => cfg, false, flags.out, TrainSession.lock(run));
   }
 
   private static lock(run: RunDir): RunLock {
@@ -147,32 +142,15 @@ export class TrainSession<C extends CommonConfig> {
   }
 
   /** Builds the session holding `lock`; a run that cannot start gives its lock back (and a new one is removed). */
-  private static start<C extends CommonConfig>(kind: string, run: RunDir, cfg: () => C, resuming: boolean, outRoot: string, lock: RunLock): TrainSession<C> {
+  private static start<C extends CommonConfig>(kind: string, command: string, run: RunDir, cfg: () => C, resuming: boolean, outRoot: string, lock: RunLock): TrainSession<C> {
     try {
-      const session = new TrainSession(kind, run, cfg(), resuming, outRoot);
+      const session = new TrainSession(kind, command, run, cfg(), resuming, outRoot);
       session.lock = lock;
       return session;
     } catch (e) {
       lock.release();
       if (!resuming) rmSync(run.path, { recursive: true, force: true });
       throw e;
-    }
-  }
-
-  /**
-   * Runs a command's body in this session: a failure is recorded (see `failed`: a run that never
-   * started leaves no folder) and rethrown; signals and the run's lock are always released.
-   */
-  async execute(body: (progress: RunProgress) => Promise<number>): Promise<number> {
-    const progress: RunProgress = { step: 0, bar: null };
-    try {
-      return await body(progress);
-    } catch (err) {
-      progress.bar?.stop();
-      this.failed(progress.step, err);
-      throw err;
-    } finally {
-      this.close();
     }
   }
 
@@ -231,12 +209,20 @@ export class TrainSession<C extends CommonConfig> {
     this.run.writeSummary(this.summary);
   }
 
-  /** Records an interruption (the caller has saved its checkpoint) and returns exit code 130. */
-  interrupted(step: number, timings: Record<string, number>, out: Output): number {
-    this.run.writeSummary({ ...this.summary, status: 'interrupted', step, timings: { ...this.summary.timings, ...timings } });
+  /**
+   * Records an interruption (the caller has saved its checkpoint at `step`): tells how to resume,
+   * and returns the interrupted result (`return yield* session.interrupted(…)`).
+   */
+  *interrupted(step: number, timings: Record<string, number>): Generator<TrainEvent, TrainResult> {
+    const all = { ...this.summary.timings, ...timings };
+    this.run.writeSummary({ ...this.summary, status: 'interrupted', step, timings: all });
     const outFlag = this.outRoot === 'runs' ? '' : ` --out ${this.outRoot}`;
-    out.notice(`interrupted by ${this.stopSignal ?? 'a signal'} at step ${step}; resume with: latentlab train ${this.kind} --resume ${this.run.id}${outFlag}`);
-    return 130;
+    yield {
+      type: 'notice',
+      message: `interrupted by ${this.stopSignal ?? 'a signal'} at step ${step}; resume with: latentlab ${this.command} --resume ${this.run.id}${outFlag}`,
+    };
+    const json = { run_id: this.run.id, path: this.run.path, status: 'interrupted', step };
+    return { status: 'interrupted', run_id: this.run.id, path: this.run.path, step, metrics: {}, timings: all, lines: [], json };
   }
 
   completed(step: number, metrics: Record<string, number>, timings: Record<string, number>, extra: Record<string, unknown> = {}): void {
@@ -251,7 +237,7 @@ export class TrainSession<C extends CommonConfig> {
    * load) is removed rather than left as an empty folder; any other is marked failed, with the
    * step and, for a divergence, the last good checkpoint.
    */
-  failed(step: number, err: unknown): void {
+  failed(err: unknown, step = this.step): void {
     if (!this.resuming && !existsSync(this.run.file('config.json'))) {
       this.lock?.release();
       this.lock = null;
@@ -287,10 +273,10 @@ export class TrainSession<C extends CommonConfig> {
     checkFiniteTensors(tensors, step, { lastCheckpointStep: this.lastCheckpointStep(), hint });
   }
 
-  /** A warning about the result (e.g. a collapsed map): printed now, kept in summary.json by `completed`. */
-  warn(code: string, message: string, out: Output): void {
+  /** A warning about the result (e.g. a collapsed map), kept in summary.json by `completed`; yield the event it returns. */
+  warn(code: string, message: string): TrainEvent {
     (this.summary.warnings ??= []).push({ code, message });
-    out.notice(`warning: ${message}`);
+    return { type: 'warning', code, message };
   }
 
   /** Stops listening for signals and gives the run's lock back. */

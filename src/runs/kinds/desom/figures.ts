@@ -6,15 +6,15 @@
  * (temperature.svg), purity and NMI (metrics.svg), QE (qe.svg) and TE on its own axis (te.svg)
  * measured on the evaluation sample.
  */
-import type { DESOM } from '../desom/model.js';
-import type { Rng } from '../random.js';
-import { Tensor } from '../tensor/tensor.js';
-import { lineChartSvg, type Series } from '../viz/charts.js';
-import { mapGrid } from '../viz/image-grid.js';
-import { encodePng } from '../viz/png.js';
-import { gridIndices, reconstructionPng } from '../viz/ae-figures.js';
-import { cellMosaics, somFigures, teFigure, type FigureFile } from '../viz/som-figures.js';
-import { evalCurve } from './figures-som.js';
+import type { DESOM } from '../../../desom/model.js';
+import type { Rng } from '../../../random.js';
+import { Tensor } from '../../../tensor/tensor.js';
+import { lineChartSvg, type Series } from '../../../viz/charts.js';
+import { mapGrid } from '../../../viz/image-grid.js';
+import { encodePng } from '../../../viz/png.js';
+import { gridIndices, reconstructionPng } from '../../../viz/ae-figures.js';
+import { cellMosaics, somFigures, teFigure, type FigureFile } from '../../../viz/som-figures.js';
+import { evalCurve } from '../som/figures.js';
 
 export interface DesomFigureOptions {
   model: DESOM;

@@ -5,13 +5,13 @@
  * DESOM's too.
  */
 import { z } from 'zod';
-import { OPTIMIZER_NAMES } from '../../optim/registry.js';
-import { DECAY_KINDS, type DecayKind } from '../../som/decay.js';
-import { SOM_ALGORITHMS } from '../../som/fit.js';
-import { INIT_KINDS } from '../../som/init.js';
-import { NEIGHBORHOOD_KINDS, type NeighborhoodKind } from '../../som/neighborhood.js';
-import { MAP_DISTANCES, TOPOLOGY_KINDS } from '../../som/topology.js';
-import { commonFields, plain, runFields } from './common.js';
+import { OPTIMIZER_NAMES } from '../../../optim/registry.js';
+import { DECAY_KINDS, type DecayKind } from '../../../som/decay.js';
+import { SOM_ALGORITHMS } from '../../../som/fit.js';
+import { INIT_KINDS } from '../../../som/init.js';
+import { NEIGHBORHOOD_KINDS, type NeighborhoodKind } from '../../../som/neighborhood.js';
+import { MAP_DISTANCES, TOPOLOGY_KINDS } from '../../../som/topology.js';
+import { commonFields, plain, runFields } from '../common.js';
 
 /** "8x8" → [8, 8]; null unless ROWSxCOLS with positive integers and at least 2 cells. */
 export function parseMapSize(s: string): [number, number] | null {

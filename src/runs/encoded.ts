@@ -11,9 +11,10 @@ import { loadAutoencoder } from '../ae/autoencoder-file.js';
 import { DESOM_AE_DIR } from '../desom/file.js';
 import { loadDataset, type DataSource } from '../data/fetch.js';
 import { getDataset, type DataSplit } from '../data/registry.js';
-import { RunDir } from '../runs/run-dir.js';
+import { RunDir } from './run-dir.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { UsageError } from './errors.js';
+import type { EvalRequest } from './kind.js';
 
 /** A saved autoencoder found through its run. */
 export interface EncoderRun {
@@ -137,4 +138,23 @@ export function clusterDatasetNote(name: string, split: string, train: ClusterDa
     classes: train.classNames.length,
     image_shape: train.imageShape,
   };
+}
+
+/**
+ * The row limit of the split a saved run is scored on: the run's own limits apply when it is
+ * scored again on the splits it used, so eval reproduces the summary's metrics (test_limit on the
+ * test split, limit on the split it was fitted on); none on another dataset.
+ */
+export function evalSplitLimit(r: EvalRequest): number | undefined {
+  if (r.dataset !== r.config.dataset) return undefined;
+  const c = r.config;
+  if (r.split === 'test') return typeof c.test_limit === 'number' ? c.test_limit : undefined;
+  const fitted = c.split === 'all' ? 'all' : 'train';
+  return r.split === fitted && typeof c.limit === 'number' ? c.limit : undefined;
+}
+
+/** The encoder recorded in a run's config.json, reopened by its absolute path (undefined: the run works on raw rows). */
+export function recordedEncoder(run: RunDir, flag = 'eval: encoder'): EncoderRun | undefined {
+  const saved = run.readConfig<{ encoder?: EncoderNote | null }>();
+  return saved.encoder ? openEncoderRun(saved.encoder.path, '.', flag) : undefined;
 }

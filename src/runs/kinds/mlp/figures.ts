@@ -7,12 +7,12 @@
  * This module imports the chart renderer (vega): the CLI loads it lazily, after training, so
  * `latentlab --help` stays fast.
  */
-import { writeFileAtomic } from '../io/atomic.js';
-import { readNpy } from '../io/npy.js';
-import { getDataset } from '../data/registry.js';
-import { loadDataset } from '../data/fetch.js';
-import type { RunDir } from '../runs/run-dir.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { writeFileAtomic } from '../../../io/atomic.js';
+import { readNpy } from '../../../io/npy.js';
+import { getDataset } from '../../../data/registry.js';
+import { loadDataset } from '../../../data/fetch.js';
+import type { RunDir } from '../../run-dir.js';
+import type { Tensor } from '../../../tensor/tensor.js';
 import {
   confusionMatrix,
   confusionSvg,
@@ -22,9 +22,9 @@ import {
   mlpLossSvg,
   type MisclassifiedRow,
   type MlpEpochPoint,
-} from '../viz/mlp-figures.js';
-import { formatNumber, type ReportFigure, type ReportSection, type ReportTable } from '../viz/report.js';
-import { writeReportHtml } from './report-file.js';
+} from '../../../viz/mlp-figures.js';
+import { formatNumber, type ReportFigure, type ReportSection, type ReportTable } from '../../../viz/report.js';
+import { writeReportHtml } from '../../report-file.js';
 
 /** config.json of an mlp run, as far as the figures need it. */
 interface MlpRunConfig {

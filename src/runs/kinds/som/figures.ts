@@ -3,12 +3,12 @@
  * them): the figures built by src/viz/som-figures.ts written into the run's figures/, the QE curve
  * read back from events.jsonl, and the report.
  */
-import { writeFileAtomic } from '../io/atomic.js';
-import type { RunDir } from '../runs/run-dir.js';
-import type { EvalCurve, FigureFile } from '../viz/som-figures.js';
-import { type ReportFigure, type ReportSection, type ReportTable } from '../viz/report.js';
-import { mapAccuracyNote } from '../viz/labels.js';
-import { writeReportHtml } from './report-file.js';
+import { writeFileAtomic } from '../../../io/atomic.js';
+import type { RunDir } from '../../run-dir.js';
+import type { EvalCurve, FigureFile } from '../../../viz/som-figures.js';
+import { type ReportFigure, type ReportSection, type ReportTable } from '../../../viz/report.js';
+import { mapAccuracyNote } from '../../../viz/labels.js';
+import { writeReportHtml } from '../../report-file.js';
 
 /** The 'eval' records of events.jsonl as curves. */
 export function evalCurve(events: readonly Record<string, unknown>[]): EvalCurve {

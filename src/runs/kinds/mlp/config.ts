@@ -3,9 +3,9 @@
  * 784-100-10 with a sigmoid hidden layer, softmax and cross-entropy.
  */
 import { z } from 'zod';
-import { INIT_NAMES } from '../../nn/init.js';
-import { OPTIMIZER_NAMES } from '../../optim/registry.js';
-import { commonFields, plain } from './common.js';
+import { INIT_NAMES } from '../../../nn/init.js';
+import { OPTIMIZER_NAMES } from '../../../optim/registry.js';
+import { commonFields, plain } from '../common.js';
 
 const common = commonFields(plain);
 

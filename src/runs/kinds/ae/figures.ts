@@ -9,16 +9,16 @@
  * training, so `latentlab --help` stays fast.
  */
 import { existsSync } from 'node:fs';
-import { writeFileAtomic } from '../io/atomic.js';
-import { readNpy, writeNpy } from '../io/npy.js';
-import { getDataset } from '../data/registry.js';
-import type { NoiseKind } from '../ae/noise.js';
-import type { Rng } from '../random.js';
-import type { RunDir } from '../runs/run-dir.js';
-import { Tensor } from '../tensor/tensor.js';
-import { latentSvg, lossSvg, noiseGridPng, noiseSvg, reconstructionPng, type AeEpochPoint, type LatentFigure, type NoisePoint } from '../viz/ae-figures.js';
-import { formatNumber, type ReportFigure, type ReportSection } from '../viz/report.js';
-import { writeReportHtml } from './report-file.js';
+import { writeFileAtomic } from '../../../io/atomic.js';
+import { readNpy, writeNpy } from '../../../io/npy.js';
+import { getDataset } from '../../../data/registry.js';
+import type { NoiseKind } from '../../../ae/noise.js';
+import type { Rng } from '../../../random.js';
+import type { RunDir } from '../../run-dir.js';
+import { Tensor } from '../../../tensor/tensor.js';
+import { latentSvg, lossSvg, noiseGridPng, noiseSvg, reconstructionPng, type AeEpochPoint, type LatentFigure, type NoisePoint } from '../../../viz/ae-figures.js';
+import { formatNumber, type ReportFigure, type ReportSection } from '../../../viz/report.js';
+import { writeReportHtml } from '../../report-file.js';
 
 /** config.json of an ae run, as far as the figures need it. */
 interface AeRunConfig {

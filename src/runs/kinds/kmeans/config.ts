@@ -3,7 +3,7 @@
  * restarts) on a dataset, raw or through a saved encoder.
  */
 import { z } from 'zod';
-import { commonFields, plain, runFields } from './common.js';
+import { commonFields, plain, runFields } from '../common.js';
 
 const common = commonFields(plain);
 

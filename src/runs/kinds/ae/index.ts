@@ -1,0 +1,22 @@
+/** The ae run kind: autoencoder. */
+import type { RunKind } from '../../kind.js';
+import { evaluateAe } from './evaluate.js';
+import { aeConfigSchema, type AeConfig } from './config.js';
+
+export * from './config.js';
+
+/** Until this kind's training moves here, the CLI trains it through its own command. */
+const notHere = (): never => {
+  throw new Error('aeKind: training and evaluation are still in the CLI command');
+};
+
+export const aeKind: RunKind<AeConfig> = {
+  name: 'ae',
+  command: 'train ae',
+  description: 'an autoencoder (seed 001: 784-128-p-128-784, Tanh hidden, Sigmoid output, MSE, Adam lr 0.005, batch 64, 100 epochs) with figures and report.html',
+  schema: aeConfigSchema,
+  resumable: true,
+  headline: ['test_mse', 'mse'],
+  train: notHere,
+  evaluate: evaluateAe,
+};
