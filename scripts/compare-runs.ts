@@ -35,13 +35,15 @@ const SEED = '7';
 const MAX_TENSORS_SHOWN = 6;
 
 const USAGE = `Usage:
-  node --import tsx scripts/compare-runs.ts make DIR [--bin PATH]
+  node --import tsx scripts/compare-runs.ts make DIR [--bin PATH] [--only KINDS]
       one small fixed-seed run of each kind (mlp, ae, som classic/batch/gradient, som and
       k-means through the ae's encoder, k-means, desom) on the native and js backends, into
       DIR (new or empty). --bin: the latentlab.mjs to drive (default ${join(REPO, 'bin', 'latentlab.mjs')})
-  node --import tsx scripts/compare-runs.ts compare DIR_A DIR_B
+  node --import tsx scripts/compare-runs.ts compare DIR_A DIR_B [--only KINDS]
       sha256 of every file under each run's model/, arrays/ and checkpoint arrays; one line per
-      run; exit 1 when a file differs or a run is missing on one side`;
+      run; exit 1 when a file differs or a run is missing on one side
+  --only mlp,som-batch,…: only those runs (a kind names all its runs: som is som-classic,
+      som-batch, som-gradient, som-encoder; runs through an encoder bring the ae run)`;
 
 class UsageError extends Error {}
 
@@ -151,7 +153,7 @@ function gitCommit(dir: string): string | null {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-function make(dir: string, bin: string): number {
+function make(dir: string, bin: string, only: string[] | null): number {
   if (!existsSync(bin) || !statSync(bin).isFile()) throw new UsageError(`make: --bin ${JSON.stringify(bin)} is not a file`);
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new UsageError(`make: DIR ${JSON.stringify(dir)} exists and is not a directory`);
@@ -170,7 +172,7 @@ function make(dir: string, bin: string): number {
   };
   console.log(`make: ${dir} with ${bin}${manifest.bin_commit === null ? '' : ` (commit ${manifest.bin_commit.slice(0, 12)})`}`);
   const t0 = performance.now();
-  for (const spec of runSpecs()) {
+  for (const spec of runSpecs().filter((sp) => selected(sp.name, only))) {
     const argv = [bin, '--quiet', '--out', dir, ...spec.args, '--run-id', spec.name];
     const t = performance.now();
     const r = spawnSync(process.execPath, argv, {
@@ -346,15 +348,15 @@ async function explain(rel: string, pathA: string, pathB: string): Promise<strin
   return 'contents differ';
 }
 
-async function compareRuns(dirA: string, dirB: string): Promise<number> {
+async function compareRuns(dirA: string, dirB: string, only: string[] | null): Promise<number> {
   for (const [label, d] of [
     ['DIR_A', dirA],
     ['DIR_B', dirB],
   ] as const) {
     if (!existsSync(d) || !statSync(d).isDirectory()) throw new UsageError(`compare: ${label} ${JSON.stringify(d)} is not a directory`);
   }
-  const namesA = runNames(dirA);
-  const namesB = runNames(dirB);
+  const namesA = runNames(dirA).filter((n) => selected(n, only));
+  const namesB = runNames(dirB).filter((n) => selected(n, only));
   const names = [...new Set([...namesA, ...namesB])].sort();
   if (names.length === 0) throw new UsageError(`compare: neither ${JSON.stringify(dirA)} nor ${JSON.stringify(dirB)} holds a run folder`);
   const width = Math.max(...names.map((n) => n.length)) + 2;
@@ -432,10 +434,22 @@ function manifestArgs(dir: string): Map<string, string> | null {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Whether the run `name` (som-encoder-js, …) is among the kinds `--only` lists (null: all). The
+ * runs through an encoder need the ae run, which comes with them.
+ */
+function selected(name: string, only: string[] | null): boolean {
+  if (only === null) return true;
+  const kind = name.replace(/-(native|js)$/, '');
+  const wanted = new Set(only);
+  if (only.some((k) => k === 'som' || k === 'kmeans' || k.endsWith('-encoder'))) wanted.add('ae');
+  return [...wanted].some((k) => kind === k || kind.startsWith(`${k}-`));
+}
+
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { bin: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { bin: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -445,16 +459,17 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const [mode, ...rest] = positionals;
+  const only = values.only === undefined ? null : values.only.split(',').map((k) => k.trim());
   if (mode === 'make') {
     if (rest.length !== 1) throw new UsageError(`make expects one DIR, got ${rest.length === 0 ? 'none' : rest.map((r) => JSON.stringify(r)).join(' ')}`);
     const bin = resolve(values.bin ?? join(REPO, 'bin', 'latentlab.mjs'));
-    return make(resolve(rest[0]), bin);
+    return make(resolve(rest[0]), bin, only);
   }
   if (mode === 'compare') {
     if (values.bin !== undefined) throw new UsageError('compare takes no --bin');
     if (rest.length !== 2)
       throw new UsageError(`compare expects DIR_A DIR_B, got ${rest.length === 0 ? 'none' : rest.map((r) => JSON.stringify(r)).join(' ')}`);
-    return compareRuns(rest[0], rest[1]);
+    return compareRuns(rest[0], rest[1], only);
   }
   throw new UsageError(`unknown mode ${JSON.stringify(mode)} (expected make or compare)`);
 }
