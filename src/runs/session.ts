@@ -64,7 +64,8 @@ export class TrainSession<C extends CommonConfig> {
     readonly run: RunDir,
     readonly cfg: C,
     readonly resuming: boolean,
-    private readonly outRoot: string,
+    /** The runs folder the run is in (resolves run ids such as --encoder). */
+    readonly outRoot: string,
   ) {
     useBackend(cfg.backend);
     if (cfg.threads !== undefined) backend().setThreads(cfg.threads);
