@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { writeRunReport } from '../src/runs/kinds/som/figures.js';
 import { desomCurves } from '../src/runs/kinds/desom/figures.js';
-import { configText, flattenConfig, headlineMetric } from '../src/cli/commands/runs.js';
+import { headlineMetric } from '../src/runs/api.js';
+import { configText, flattenConfig } from '../src/viz/run-text.js';
 import { RunDir } from '../src/runs/run-dir.js';
 import { svgProblem } from '../src/viz/svg-check.js';
 

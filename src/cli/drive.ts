@@ -14,7 +14,8 @@ export async function drive(training: Training, out: Output): Promise<number> {
       if (r.done) {
         const result = r.value;
         for (const l of result.lines) out.line(l);
-        out.result(result.json);
+        // An interrupted run has said how to resume it (a notice); --json prints only results.
+        if (result.status === 'completed') out.result(result.json);
         return result.status === 'completed' ? 0 : 130;
       }
       const e = r.value;

@@ -3,17 +3,15 @@
  * This is the only layer that prints.
  */
 import { Command, CommanderError } from 'commander';
-import { dataFetch, dataImport, dataInfo, dataList, dataVerify, notFound } from './commands/data.js';
+import { dataFetch, dataImport, dataInfo, dataList, dataVerify } from './commands/data.js';
+import { notFound } from './not-found.js';
 import { evalRun } from './commands/eval.js';
-import { clusterKmeans } from './commands/cluster-kmeans.js';
 import { registerRuns } from './commands/runs.js';
-import { trainSom } from './commands/train-som.js';
-import { trainDesom } from './commands/train-desom.js';
 import { registerBench } from './commands/bench-desom.js';
-import { trainAe } from './commands/train-ae.js';
 import { UsageError } from './errors.js';
 import { DatasetNotFoundError } from '../data/fetch.js';
 import { addRunCommand } from './options.js';
+import { KINDS, type KindName } from '../runs/kinds/index.js';
 import { Output } from './output.js';
 import { packageVersion } from '../version.js';
 
@@ -29,6 +27,12 @@ function output(cmd: Command): Output {
 }
 
 let exitCode = 0;
+
+/** What the commands grouping run commands say in --help. */
+const RUN_GROUPS: Record<string, string> = {
+  train: 'train a model into a run directory',
+  cluster: 'cluster a dataset into a run directory',
+};
 
 export function buildProgram(): Command {
   const program = new Command('latentlab')
@@ -82,15 +86,18 @@ export function buildProgram(): Command {
       exitCode = code;
     },
   };
-  // The run commands: their flags are generated from their kind's config schema (src/runs/kinds/).
-  const train = program.command('train').description('train a model into a run directory');
-  addRunCommand(train, 'mlp', hooks);
-  addRunCommand(train, 'ae', hooks, trainAe);
-  addRunCommand(train, 'som', hooks, trainSom);
-  addRunCommand(train, 'desom', hooks, trainDesom);
+  // One run command per registered kind (`train mlp`, `cluster kmeans`, …), its flags generated from the kind's config schema.
+  const groups = new Map<string, Command>();
+  for (const kind of Object.keys(KINDS) as KindName[]) {
+    const [group] = KINDS[kind].command.split(' ');
+    let parent = groups.get(group);
+    if (parent === undefined) {
+      parent = program.command(group).description(RUN_GROUPS[group] ?? `make ${group} runs`);
+      groups.set(group, parent);
+    }
+    addRunCommand(parent, kind, hooks);
+  }
   registerBench(program, hooks);
-  const cluster = program.command('cluster').description('cluster a dataset into a run directory');
-  addRunCommand(cluster, 'kmeans', hooks, clusterKmeans);
 
   program
     .command('eval <run>')

@@ -2,9 +2,13 @@
  * A run command's flags, generated from its kind's config schema (src/runs/kinds/): each key is a
  * flag (`batch_size` → `--batch-size <n>`) whose help is the key's `.describe()` text with its
  * default, whose choices are the key's z.enum values; a boolean key is a bare flag (`--toroidal`),
- * a list of numbers a comma list (`--hidden 256,128`). `configValues` maps the flags given back to
- * config keys, numbers parsed strictly (`num`, `numList`: resolveConfig names a flag that is not a
- * number).
+ * a list of numbers a comma list (`--hidden 256,128`), a list of a z.enum's values a comma list of
+ * names (`--datasets mnist,usps`). `configValues` maps the flags given back to config keys, numbers
+ * parsed strictly (`num`, `numList`: resolveConfig names a flag that is not a number).
+ *
+ * Any command can have its options so: `addOptionsFrom(cmd, schema)` adds a flag per key of an
+ * object schema, `readOptions(cmd, schema)` reads back the values given and the texts they were
+ * read from (`bench desom` does, its schema in src/experiments/desom-bench-options.ts).
  *
  * Defaults are zod's to apply, never commander's: commander is told each default only to show it
  * in --help, and `configValues` drops every value commander filled in from one, so that a
@@ -21,10 +25,11 @@ import { drive } from './drive.js';
 /** What a config key is, as a flag. */
 export interface FlagField {
   key: string;
-  type: 'int' | 'number' | 'numbers' | 'boolean' | 'string' | 'choice';
+  type: 'int' | 'number' | 'numbers' | 'names' | 'boolean' | 'string' | 'choice';
   help: string;
   /** The value placeholder: `<rate>`. */
   arg: string;
+  /** The values of a choice key, or the names a names key lists. */
   choices?: string[];
   /** The default as --help shows it; undefined when the key has none. */
   defaultText?: string;
@@ -61,7 +66,7 @@ function flagType(schema: z.ZodType): FlagField['type'] | null {
   if (d.type === 'enum' && d.entries !== undefined) return 'choice';
   if (d.type === 'array' && d.element !== undefined) {
     const e = flagType(d.element);
-    return e === 'int' || e === 'number' ? 'numbers' : null;
+    return e === 'int' || e === 'number' ? 'numbers' : e === 'choice' ? 'names' : null;
   }
   return null;
 }
@@ -73,8 +78,10 @@ export function flagField(key: string, schema: z.ZodType): FlagField {
   if (type === null) throw new TypeError(`flagField: config key ${key} is a ${defOf(inner).type}, which no flag reads`);
   const help = meta.description;
   if (typeof help !== 'string' || help === '') throw new TypeError(`flagField: config key ${key} has no help text (.describe())`);
-  const choices = type === 'choice' ? Object.values(defOf(inner).entries ?? {}) : undefined;
-  const arg = typeof meta.arg === 'string' ? meta.arg : type === 'choice' ? 'name' : type === 'int' ? 'n' : 'value';
+  const d = defOf(inner);
+  const named = type === 'names' && d.element !== undefined ? defOf(unwrap(d.element).inner) : d; // a names list: its element's enum
+  const choices = type === 'choice' || type === 'names' ? Object.values(named.entries ?? {}) : undefined;
+  const arg = typeof meta.arg === 'string' ? meta.arg : type === 'choice' ? 'name' : type === 'names' ? 'list' : type === 'int' ? 'n' : 'value';
   const defaultText = typeof meta.defaultHelp === 'string' ? meta.defaultHelp : dflt === undefined ? undefined : showDefault(dflt);
   return { key, type, help, arg, choices, defaultText };
 }
@@ -84,39 +91,62 @@ export function flagFields(schema: z.ZodObject): FlagField[] {
   return Object.entries(schema.shape).map(([key, s]) => flagField(key, s as z.ZodType));
 }
 
-/** The commander option of a config key (its default shown, not set: see configValues). */
-export function flagOption(f: FlagField): Option {
+/**
+ * The commander option of a config key (its default shown, not set: see configValues). A choice
+ * key's values are enforced by the flag unless `choices` is false: then the schema refuses a
+ * value outside them, in the words of the command that checks it.
+ */
+export function flagOption(f: FlagField, { choices = true }: { choices?: boolean } = {}): Option {
   const option = new Option(f.type === 'boolean' ? flagName(f.key) : `${flagName(f.key)} <${f.arg}>`, f.help);
-  if (f.choices !== undefined) option.choices(f.choices);
+  if (f.type === 'choice' && f.choices !== undefined && choices) option.choices(f.choices);
   if (f.defaultText !== undefined) option.default(f.type === 'boolean' ? false : f.defaultText, f.defaultText);
   return option;
 }
 
 /** The options of a schema's keys. */
 export function configOptions(schema: z.ZodObject): Option[] {
-  return flagFields(schema).map(flagOption);
+  return flagFields(schema).map((f) => flagOption(f));
+}
+
+/** Adds a flag per key of an object schema to `cmd`, in the schema's order (see flagOption for `choices`). */
+export function addOptionsFrom(cmd: Command, schema: z.ZodObject, how: { choices?: boolean } = {}): Command {
+  for (const f of flagFields(schema)) cmd.addOption(flagOption(f, how));
+  return cmd;
 }
 
 /**
- * The config values of the flags given on the command line, keyed by config key: numbers parsed
- * (a NotANumber for resolveConfig to refuse), a bare flag as true. A flag not given is absent, its
- * shown default included.
+ * The flags given on the command line, keyed by schema key: `values` as the schema reads them —
+ * numbers parsed (a NotANumber for resolveConfig to refuse), a names list split at its commas
+ * (blanks dropped), a bare flag as true — and `texts`, each value's flag text as typed, for a
+ * message that quotes it. A flag not given is absent from both, its shown default included.
  */
-export function configValues(cmd: Command, schema: z.ZodObject): Record<string, unknown> {
+export function readOptions(cmd: Command, schema: z.ZodObject): { values: Record<string, unknown>; texts: Record<string, string> } {
   const values: Record<string, unknown> = {};
+  const texts: Record<string, string> = {};
   for (const f of flagFields(schema)) {
     const option = cmd.options.find((o) => o.long === flagName(f.key));
-    if (option === undefined) throw new Error(`configValues: ${cmd.name()} has no option ${flagName(f.key)}`);
+    if (option === undefined) throw new Error(`readOptions: ${cmd.name()} has no option ${flagName(f.key)}`);
     const name = option.attributeName();
     const source = cmd.getOptionValueSource(name);
     if (source === undefined || source === 'default') continue;
     const v: unknown = cmd.getOptionValue(name);
+    if (typeof v === 'string') texts[f.key] = v;
     if (f.type === 'int' || f.type === 'number') values[f.key] = num(v as string);
     else if (f.type === 'numbers') values[f.key] = numList(v as string);
+    else if (f.type === 'names')
+      values[f.key] = (v as string)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
     else if (f.type === 'boolean') values[f.key] = v === true ? true : undefined;
     else values[f.key] = v;
   }
-  return values;
+  return { values, texts };
+}
+
+/** The config values of the flags given on the command line, keyed by config key (readOptions' values). */
+export function configValues(cmd: Command, schema: z.ZodObject): Record<string, unknown> {
+  return readOptions(cmd, schema).values;
 }
 
 /** The options every run command has besides its config keys (none of them a config key). */
@@ -151,7 +181,7 @@ export function addRunCommand(parent: Command, kind: KindName, hooks: CommandHoo
   const cmd = parent.command(name).description(description).addOption(COMMAND_OPTIONS.config());
   if (resumable) cmd.addOption(COMMAND_OPTIONS.resume());
   cmd.addOption(COMMAND_OPTIONS.runId(kind));
-  for (const option of configOptions(schema)) cmd.addOption(option);
+  addOptionsFrom(cmd, schema);
   cmd.action(async (o: { config?: string; resume?: string; runId?: string }, c: Command) => {
     const request = { config: o.config, resume: o.resume, runId: o.runId, out: c.optsWithGlobals<{ out: string }>().out, values: configValues(c, schema) };
     const out = hooks.output(c);

@@ -185,19 +185,6 @@ export class Progress {
   }
 }
 
-/** Pads cells into aligned columns. */
-export function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 /**
  * Makes a closed stdout (`latentlab runs show ID | head`) end the command quietly, as any Unix tool:
  * without it Node reports "Unhandled 'error' event … EPIPE" with a stack trace.

@@ -247,3 +247,9 @@ export function getDataset(name: string): DatasetInfo {
   }
   return DATASETS[name as DatasetName];
 }
+
+/** A registered dataset as `data list --json` gives it: name, title, licence, classes, image shape, splits, files and mirrors. */
+export function datasetRecord(name: string): Record<string, unknown> {
+  const d = getDataset(name);
+  return { name, title: d.title, licence: d.licence, classes: d.classNames, image_shape: d.imageShape, splits: d.splits, files: d.files, mirrors: d.mirrors };
+}

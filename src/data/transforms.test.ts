@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { addGaussianNoise, flattenImages, kFold, oneHot, scaleToUnit, selectClasses, takeLabels, takeRows, trainTestSplit } from './transforms.js';
+import { addGaussianNoise, flattenImages, kFold, oneHot, sampleRows, scaleToUnit, selectClasses, takeLabels, takeRows, trainTestSplit } from './transforms.js';
 
 /** 2 columns per row: [i, 10·label], so every output row says where it came from. */
 function dataset(labels: number[]): { x: Tensor; labels: Int32Array } {
@@ -41,6 +41,21 @@ test('takeRows and takeLabels copy the indexed rows in the order given, repeats 
   assert.deepEqual(takeRows(Tensor.zeros([3, 2, 2]), Int32Array.from([1])).shape, [1, 2, 2]);
   assert.throws(() => takeRows(x, Int32Array.from([0, 4])), /takeRows: index 4 at position 1 is outside 0\.\.3/);
   assert.throws(() => takeLabels(labels, Int32Array.from([-1])), /takeLabels: index -1 at position 0 is outside 0\.\.3/);
+});
+
+test('sampleRows draws distinct rows in their original order, the same for the same seed, and keeps a small x whole', () => {
+  const { x } = dataset([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const s = sampleRows(x, 4, new Rng(5));
+  const picked = s.toRows().map((r) => r[0]);
+  assert.deepEqual(s.shape, [4, 2]);
+  assert.deepEqual(
+    picked,
+    [...new Set(picked)].sort((a, b) => a - b),
+  );
+  assert.deepEqual(s.toRows(), sampleRows(x, 4, new Rng(5)).toRows());
+  // The rows are those of rng.sample's indices, so a caller can take the matching labels from the same draws.
+  assert.deepEqual(picked, [...new Rng(5).sample(10, 4).sort()]);
+  assert.equal(sampleRows(x, 10, new Rng(5)), x);
 });
 
 test('selectClasses without perClass keeps every row of the chosen classes in the original order', () => {

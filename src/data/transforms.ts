@@ -1,7 +1,7 @@
 /**
  * Dataset transforms used by the seeds: scaling bytes to [0, 1], flattening images, keeping a
  * subset of classes (seed 002's `cut_data`), one-hot targets, Gaussian input noise (seed 003
- * §5.3), and index-based train/test splits and k-fold cross-validation. All randomness comes
+ * §5.3), seeded row samples, and index-based train/test splits and k-fold cross-validation. All randomness comes
  * from the `Rng` passed in, so the same seed gives the same subsets everywhere.
  */
 import type { Rng } from '../random.js';
@@ -42,6 +42,12 @@ export function takeRows(x: Tensor, idx: Int32Array): Tensor {
     out.set(x.data.subarray(i * w, (i + 1) * w), r * w);
   }
   return new Tensor(out, [idx.length, ...x.shape.slice(1)]);
+}
+
+/** A seeded sample of at most `size` rows of `x`, in their original order (all of `x` when it has no more); e.g. the rows training-time QE/TE are measured on. */
+export function sampleRows(x: Tensor, size: number, rng: Rng): Tensor {
+  if (size >= x.rows) return x;
+  return takeRows(x, rng.sample(x.rows, size).sort());
 }
 
 /** Labels `idx`, copied, in the order given. */

@@ -1,43 +1,23 @@
 /**
- * Learning-rate schedules as named strategies: lr(t) for t = completed epochs (or steps).
+ * Learning-rate schedules: the decays of src/schedule/decay.ts that need no end (the training's
+ * length does not fix them), applied to the base rate lr₀ at t = completed epochs (or steps).
  * constant: lr₀; step: lr₀·γ^⌊t/stepSize⌋; exponential: lr₀·γᵗ.
  */
+import { checkDecayOf, decayAt, type Decay } from '../schedule/decay.js';
 
-export type LrSchedule =
-  | { readonly type: 'constant' }
-  | { readonly type: 'step'; readonly stepSize: number; readonly gamma: number }
-  | { readonly type: 'exponential'; readonly gamma: number };
+export type LrSchedule = Extract<Decay, { type: 'constant' } | { type: 'step' } | { type: 'exponential'; gamma: number }>;
 
 export const SCHEDULE_TYPES = ['constant', 'step', 'exponential'] as const;
 
 /** Validates a schedule, naming the bad field. */
 export function checkSchedule(s: LrSchedule): LrSchedule {
-  switch (s.type) {
-    case 'constant':
-      return s;
-    case 'step':
-      if (!Number.isInteger(s.stepSize) || s.stepSize < 1)
-        throw new RangeError(`LrSchedule(step): expected stepSize to be a positive integer, got ${s.stepSize}`);
-      if (!(s.gamma > 0 && Number.isFinite(s.gamma))) throw new RangeError(`LrSchedule(step): expected gamma > 0, got ${s.gamma}`);
-      return s;
-    case 'exponential':
-      if (!(s.gamma > 0 && Number.isFinite(s.gamma))) throw new RangeError(`LrSchedule(exponential): expected gamma > 0, got ${s.gamma}`);
-      return s;
-    default: {
-      const never: never = s;
-      throw new RangeError(`LrSchedule: unknown type ${JSON.stringify((never as { type: unknown }).type)}; expected one of ${SCHEDULE_TYPES.join(', ')}`);
-    }
-  }
+  const fn = `LrSchedule(${String(s.type)})`;
+  if (!(SCHEDULE_TYPES as readonly string[]).includes(s.type) || (s.type === 'exponential' && !('gamma' in s)))
+    throw new RangeError(`${fn}: expected a schedule of type ${SCHEDULE_TYPES.join(', ')} (exponential by gamma), got ${JSON.stringify(s)}`);
+  return checkDecayOf(fn, s, 1) as LrSchedule;
 }
 
 /** The learning rate after t completed epochs (or steps) from base rate lr0. */
 export function scheduledLr(s: LrSchedule, lr0: number, t: number): number {
-  switch (s.type) {
-    case 'constant':
-      return lr0;
-    case 'step':
-      return lr0 * Math.pow(s.gamma, Math.floor(t / s.stepSize));
-    case 'exponential':
-      return lr0 * Math.pow(s.gamma, t);
-  }
+  return decayAt(s, lr0, t);
 }

@@ -22,18 +22,14 @@ export type { EvalResult, RunKind, TrainEvent, Training, TrainResult } from './k
 export type { TrainRequest } from './session.js';
 export { KINDS, type KindName } from './kinds/index.js';
 
-/** A kind of any config (each kind's `train` takes its own config type). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a kind's config type appears in argument position (train's session), so only any accepts every kind
-export type AnyRunKind = RunKind<any>;
-
 /** The registered kind of that name, or undefined. */
 export function registeredKind(name: string): RunKind | undefined {
-  return Object.hasOwn(KINDS, name) ? (KINDS[name as KindName] as unknown as RunKind) : undefined;
+  return Object.hasOwn(KINDS, name) ? KINDS[name as KindName] : undefined;
 }
 
 /** A registered kind by name ('mlp'), or a kind object (one not in the registry, e.g. a user's own). */
-export function runKind(kind: string | AnyRunKind): RunKind {
-  if (typeof kind !== 'string') return kind as RunKind;
+export function runKind(kind: string | RunKind): RunKind {
+  if (typeof kind !== 'string') return kind;
   const k = registeredKind(kind);
   if (k === undefined) throw new UsageError(`runKind: no run kind "${kind}"; expected one of ${Object.keys(KINDS).join(', ')}`);
   return k;
@@ -46,7 +42,7 @@ export function runKind(kind: string | AnyRunKind): RunKind {
  * is marked failed in its summary and the error is thrown. Usage errors (a bad config value, a
  * run that cannot be resumed) are UsageError.
  */
-export async function* startRun(kind: string | AnyRunKind, request: TrainRequest = {}): Training {
+export async function* startRun(kind: string | RunKind, request: TrainRequest = {}): Training {
   const k = runKind(kind);
   const session = TrainSession.open(k.name, k.schema, { out: 'runs', values: {}, ...request }, k.command);
   try {
@@ -60,9 +56,10 @@ export async function* startRun(kind: string | AnyRunKind, request: TrainRequest
 }
 
 /** Continues an interrupted or killed run (its kind read from its config.json) from its last checkpoint. */
-export function resumeRun(ref: string, out = 'runs'): Training {
+export function resumeRun(ref: string, o: { out?: string; kind?: RunKind } = {}): Training {
+  const out = o.out ?? 'runs';
   const run = openRun(ref, out);
-  return startRun(run.kind, { resume: run.path, out });
+  return startRun(o.kind ?? run.kind, { resume: run.path, out });
 }
 
 /** Drives a training to its end without looking at its events; returns its result. */
@@ -106,12 +103,14 @@ export interface EvalOptions {
   dataset?: string;
   dataDir?: string;
   out?: string;
+  /** The kind that scores it, for a run of a kind not in the registry (a user's own). */
+  kind?: RunKind;
 }
 
 /** Scores a completed run's saved model on a split, with the metrics its kind records (named with the split's prefix). */
 export async function evaluateRun(ref: string, o: EvalOptions = {}): Promise<EvalResult> {
   const run = openRun(ref, o.out ?? 'runs');
-  const kind = registeredKind(run.kind);
+  const kind = o.kind ?? registeredKind(run.kind);
   if (kind === undefined) throw new UsageError(`eval: run ${run.id} is a "${run.kind}" run; eval supports ${Object.keys(KINDS).join(', ')} runs`);
   const split = o.split ?? 'test';
   if (split !== 'train' && split !== 'test' && split !== 'all') throw new UsageError(`eval: --split expects train, test or all, got "${split}"`);

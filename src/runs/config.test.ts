@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
 import { NotANumber, flagName, num, numList, parseDecimal, resolveConfig } from './config.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from './errors.js';
 
 describe('parseDecimal', () => {
   test('reads decimal integers and fractions with an optional sign and exponent', () => {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from './errors.js';
 import { checkThreads } from './limits.js';
 
 function describeIssue(issue: z.core.$ZodIssue, source: string): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from './errors.js';
 import {
   MAX_THREADS,
   MAX_TYPED_ARRAY_LENGTH,

@@ -8,7 +8,7 @@
  * state): they exist to refuse the hopeless, not to predict peak memory.
  */
 import { availableParallelism, totalmem } from 'node:os';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from './errors.js';
 
 /** Longest typed array V8 allocates on 64-bit Node 20+ (2^32 values): a longer one throws "Invalid typed array length". */
 export const MAX_TYPED_ARRAY_LENGTH = 2 ** 32;

@@ -1,13 +1,16 @@
 /**
- * Decay schedules for the radius / temperature T and the learning rate, as a function of the
- * iteration t out of `total`. With p = t/total (the paper's Algorithm 1) or p = t/(total − 1)
- * (`reachEnd`, the DESOM reference code, so the last iteration uses exactly `end`):
+ * The SOM's decays of the radius / temperature T and the learning rate over the iterations: the
+ * shapes of src/schedule/decay.ts that run from a start to an end value over the training, named
+ * as the SOM configs name them (`decay: 'exponential'`, with `start` and `end` beside it).
+ * With p = t/total (the paper's Algorithm 1) or p = t/(total − 1) (`reachEnd`, the DESOM
+ * reference code, so the last iteration uses exactly `end`):
  *
- * - exponential  start·(end/start)^p     seed 000: T = Tmax·(Tmin/Tmax)^(t/tmax)
+ * - exponential  start·(end/start)^p     the DESOM paper: T = Tmax·(Tmin/Tmax)^(t/tmax)
  * - linear       start + (end − start)·p
  * - constant     start
  * - asymptotic   start / (1 + 2p)        MiniSom's x/(1 + t/(T/2)); `end` is not used
  */
+import { decayAt, type Decay } from '../schedule/decay.js';
 
 export type DecayKind = 'exponential' | 'linear' | 'constant' | 'asymptotic';
 export const DECAY_KINDS: readonly DecayKind[] = ['exponential', 'linear', 'constant', 'asymptotic'];
@@ -33,22 +36,25 @@ export function checkDecay(fn: string, s: DecaySchedule, what = 'start/end'): De
   return s;
 }
 
-/** The scheduled value at iteration t (0-based) of `total`. */
-export function decayValue(s: DecaySchedule, t: number, total: number): number {
-  const denom = s.reachEnd === true ? total - 1 : total;
-  const p = denom > 0 ? t / denom : 0;
+/** The schedule as a decay of its start value (src/schedule/decay.ts). */
+export function asDecay(s: DecaySchedule): Decay {
   switch (s.decay) {
     case 'exponential':
-      return s.start * Math.pow(s.end / s.start, p);
+      return { type: 'exponential', end: s.end, reachEnd: s.reachEnd };
     case 'linear':
-      return s.start + (s.end - s.start) * p;
+      return { type: 'linear', end: s.end, reachEnd: s.reachEnd };
     case 'constant':
-      return s.start;
+      return { type: 'constant' };
     case 'asymptotic':
-      return s.start / (1 + 2 * p);
+      return { type: 'asymptotic', reachEnd: s.reachEnd };
     default: {
       const never: never = s.decay;
-      throw new RangeError(`decayValue: unknown decay ${JSON.stringify(never)}`);
+      throw new RangeError(`asDecay: unknown decay ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** The scheduled value at iteration t (0-based) of `total`. */
+export function decayValue(s: DecaySchedule, t: number, total: number): number {
+  return decayAt(asDecay(s), s.start, t, total);
 }

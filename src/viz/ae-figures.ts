@@ -140,8 +140,8 @@ export interface LatentOptions {
   umapSample?: number;
   /** UMAP layout epochs (default 200). */
   umapEpochs?: number;
-  /** Called after each UMAP epoch (a progress bar). */
-  onUmapStep?: (epoch: number, nEpochs: number) => void;
+  /** Called after each UMAP epoch (a progress bar); the next epoch waits for what it returns. */
+  onUmapStep?: (epoch: number, nEpochs: number) => void | Promise<void>;
   title?: string;
   /** Legend title (default 'class'). */
   legendTitle?: string;
@@ -193,7 +193,7 @@ export async function latentSvg(codes: Tensor, o: LatentOptions): Promise<Latent
   const steps = umap2dSteps(sample, { rng: o.rng, nNeighbors: Math.min(15, k - 1), nEpochs: o.umapEpochs ?? 200 });
   let r = steps.next();
   while (!r.done) {
-    o.onUmapStep?.(r.value.epoch, r.value.nEpochs);
+    await o.onUmapStep?.(r.value.epoch, r.value.nEpochs);
     r = steps.next();
   }
   const emb = r.value;

@@ -2,84 +2,26 @@
  * `latentlab data list | info NAME | fetch NAME | import NAME DIR | verify NAME`: the dataset
  * registry from the command line.
  */
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import {
-  DatasetNotFoundError,
-  IncompleteDatasetError,
-  fetchDataset,
-  importDataset,
-  loadDataset,
-  resolveDataDir,
-  verifyDataset,
-  type DataSource,
-  type FileCheck,
-} from '../../data/fetch.js';
-import { DATASETS, datasetNames, getDataset } from '../../data/registry.js';
+import { fetchDataset, importDataset, loadDataset, type FileCheck } from '../../data/fetch.js';
+import { describeFileCheck, summarizeSplit, verifyCopy } from '../../data/inspect.js';
+import { datasetNames, datasetRecord, getDataset } from '../../data/registry.js';
 import { UsageError } from '../errors.js';
-import { table, type Output } from '../output.js';
+import { orHint } from '../not-found.js';
+import type { Output } from '../output.js';
+import { textTable } from '../../viz/run-text.js';
 
 function checkName(name: string): void {
   if (!datasetNames().includes(name as never)) throw new UsageError(`unknown dataset "${name}"; expected one of ${datasetNames().join(', ')}`);
 }
 
-/**
- * The library's "not found" in the CLI's words: the commands that provide the dataset (`data
- * fetch`, `--data-dir`, `data import`), then where we looked.
- */
-export function notFound(command: 'info' | 'fetch' | 'verify' | 'train', e: DatasetNotFoundError): Error {
-  const d = getDataset(e.dataset);
-  const ways: [string, string][] = [];
-  if (e.reason === 'offline' && command !== 'fetch') ways.push([`latentlab data fetch ${d.name}`, 'download it into the cache (checked by sha256)']);
-  if (e.reason === 'offline' && command === 'fetch') ways.push(['unset LATENTLAB_OFFLINE', 'to allow the download']);
-  ways.push([
-    command === 'train' ? '--data-dir DIR (or LATENTLAB_DATA_DIR=DIR)' : `latentlab data ${command} ${d.name} --data-dir DIR`,
-    'use a directory that holds its files',
-  ]);
-  const checked = d.files.every((f) => f.sha256 !== null) ? ' after checking their sha256' : '';
-  ways.push([`latentlab data import ${d.name} DIR`, `copy files obtained elsewhere into ${e.cacheDir}/${checked}`]);
-  const width = Math.max(...ways.map(([c]) => c.length));
-  const gz = d.files.some((f) => f.raw) ? ' (gunzipped copies are accepted too)' : '';
-  return new Error(
-    `${command === 'train' ? '' : `data ${command}: `}${d.name} is not on this machine${e.reason === 'manual' ? ' and has no public download' : ''}. Any of these provides it:\n` +
-      ways.map(([c, why]) => `  ${c.padEnd(width)}  ${why}`).join('\n') +
-      `\nIts files: ${d.files.map((f) => f.name).join(', ')}${gz}.` +
-      (e.reason === 'manual' && d.manual ? `\n${d.manual}` : '') +
-      `\nLooked in:\n  - ${e.looked.join('\n  - ')}`,
-    { cause: e },
-  );
-}
-
-async function orHint<T>(command: 'info' | 'fetch' | 'verify', p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    throw e instanceof DatasetNotFoundError ? notFound(command, e) : e;
-  }
-}
-
 export function dataList(out: Output): number {
   const names = datasetNames();
   if (out.json) {
-    out.result(
-      names.map((n) => {
-        const d = DATASETS[n];
-        return {
-          name: n,
-          title: d.title,
-          licence: d.licence,
-          classes: d.classNames,
-          image_shape: d.imageShape,
-          splits: d.splits,
-          files: d.files,
-          mirrors: d.mirrors,
-        };
-      }),
-    );
+    out.result(names.map((n) => datasetRecord(n)));
     return 0;
   }
   out.line(
-    table([
+    textTable([
       ['name', 'image', 'classes', 'licence', 'title'],
       ...names.map((n) => {
         const d = getDataset(n);
@@ -98,27 +40,15 @@ export async function dataInfo(name: string, opts: { dataDir?: string; split?: s
   for (const split of splits) {
     if (split !== 'train' && split !== 'test' && split !== 'all') throw new UsageError(`data info: --split expects train, test or all, got "${split}"`);
     const data = await orHint('info', loadDataset(name, { split, dataDir: opts.dataDir, allowDownload: false }));
-    const hist = new Array<number>(d.classNames.length).fill(0);
-    for (const l of data.labels) hist[l]++;
-    let min = Infinity;
-    let max = -Infinity;
-    for (const v of data.x.data) {
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    result[split] = {
-      rows: data.x.rows,
-      features: data.x.cols,
-      image_shape: data.imageShape,
-      value_range: [min, max],
-      class_histogram: hist,
-      source: data.source,
-    };
+    const summary = summarizeSplit(data);
+    const [min, max] = summary.value_range;
+    const hist = summary.class_histogram;
+    result[split] = summary;
     out.line(
       `${name} ${split}: ${data.x.rows} × ${data.x.cols}${data.imageShape ? ` (${data.imageShape.join('×')} images)` : ''}, values in [${min}, ${max}], from ${data.source}`,
     );
     out.line(
-      table([
+      textTable([
         ['class', ...d.classNames],
         ['count', ...hist.map(String)],
       ]),
@@ -162,54 +92,20 @@ export async function dataImport(name: string, dir: string, out: Output): Promis
   return 0;
 }
 
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function verdict(f: FileCheck, dir: string): string {
-  switch (f.status) {
-    case 'ok':
-      return `${f.path}`;
-    case 'missing':
-      return `${f.file} not in ${dir}`;
-    case 'size-mismatch':
-      return `${f.path}: ${f.actual}, expected ${f.expected}`;
-    case 'sha256-mismatch':
-      return `${f.path}: sha256 ${f.actual}, expected ${f.expected}`;
-    case 'unchecked':
-      return `${f.path}: the registry has no checksum for it (sha256 ${f.actual})`;
-  }
-}
-
 /**
  * `data verify NAME [--data-dir DIR]`: hashes the files the library would read (or those in DIR)
  * against the registry, one line per file; exit 1 when any is missing or different.
  */
 export async function dataVerify(name: string, opts: { dataDir?: string }, out: Output): Promise<number> {
   checkName(name);
-  let dir: string;
-  let source: DataSource | 'incomplete';
-  if (opts.dataDir !== undefined) {
-    dir = resolve(opts.dataDir);
-    if (!isDir(dir)) throw new UsageError(`data verify: --data-dir ${dir} does not exist (or is not a directory)`);
-    source = 'data-dir';
-  } else {
-    try {
-      ({ dir, source } = await orHint('verify', resolveDataDir(name, { allowDownload: false })));
-    } catch (e) {
-      // A cached or LATENTLAB_DATA_DIR copy with a missing or wrong-sized file: report it file by file.
-      if (!(e instanceof IncompleteDatasetError)) throw e;
-      dir = e.dir;
-      source = 'incomplete';
-    }
-  }
-  const report = await verifyDataset(name, dir);
+  const { dir, source, report } = await orHint(
+    'verify',
+    verifyCopy(name, opts.dataDir).catch((e: unknown) => {
+      throw e instanceof RangeError ? new UsageError(`data verify: ${e.message.replace(/^verifyCopy: /, '')}`, { cause: e }) : e;
+    }),
+  );
   const width = Math.max(...report.files.map((f) => f.status.length));
-  for (const f of report.files) out.line(`${f.status.padEnd(width)}  ${verdict(f, dir)}`);
+  for (const f of report.files) out.line(`${f.status.padEnd(width)}  ${describeFileCheck(f, dir)}`);
   const count = (pred: (f: FileCheck) => boolean): number => report.files.filter(pred).length;
   const bad = count((f) => f.status !== 'ok' && f.status !== 'unchecked');
   const unchecked = count((f) => f.status === 'unchecked');

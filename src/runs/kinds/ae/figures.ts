@@ -16,7 +16,7 @@ import type { NoiseKind } from '../../../ae/noise.js';
 import type { Rng } from '../../../random.js';
 import type { RunDir } from '../../run-dir.js';
 import { Tensor } from '../../../tensor/tensor.js';
-import { latentSvg, lossSvg, noiseGridPng, noiseSvg, reconstructionPng, type AeEpochPoint, type LatentFigure, type NoisePoint } from '../../../viz/ae-figures.js';
+import { latentSvg, lossSvg, noiseGridPng, noiseSvg, reconstructionPng, type AeEpochPoint, type LatentFigure, type LatentOptions, type NoisePoint } from '../../../viz/ae-figures.js';
 import { formatNumber, type ReportFigure, type ReportSection } from '../../../viz/report.js';
 import { writeReportHtml } from '../../report-file.js';
 
@@ -74,7 +74,7 @@ function slab(t: Tensor, s: number): Tensor {
  * Draws every figure of the ae run in `run` from its files and writes them into figures/ (the
  * UMAP embedding, when there is one, goes to arrays/latent_umap.npy with its row indices).
  */
-export async function writeAeRunFigures(run: RunDir, o: { rng: Rng; onUmapStep?: (epoch: number, nEpochs: number) => void }): Promise<AeRunFigures> {
+export async function writeAeRunFigures(run: RunDir, o: { rng: Rng; onUmapStep?: LatentOptions['onUmapStep'] }): Promise<AeRunFigures> {
   const saved = run.readConfig<AeRunConfig>();
   if (saved.kind !== 'ae') throw new RangeError(`writeAeRunFigures: expected an "ae" run, got a "${saved.kind}" run (${run.id})`);
   const cfg = saved.config;

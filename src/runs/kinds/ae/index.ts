@@ -2,13 +2,10 @@
 import type { RunKind } from '../../kind.js';
 import { evaluateAe } from './evaluate.js';
 import { aeConfigSchema, type AeConfig } from './config.js';
+import { trainAe } from './train.js';
 
 export * from './config.js';
-
-/** Until this kind's training moves here, the CLI trains it through its own command. */
-const notHere = (): never => {
-  throw new Error('aeKind: training and evaluation are still in the CLI command');
-};
+export { buildAutoencoder } from './train.js';
 
 export const aeKind: RunKind<AeConfig> = {
   name: 'ae',
@@ -17,6 +14,6 @@ export const aeKind: RunKind<AeConfig> = {
   schema: aeConfigSchema,
   resumable: true,
   headline: ['test_mse', 'mse'],
-  train: notHere,
+  train: trainAe,
   evaluate: evaluateAe,
 };

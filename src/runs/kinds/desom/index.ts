@@ -2,13 +2,9 @@
 import type { RunKind } from '../../kind.js';
 import { evaluateDesom } from './evaluate.js';
 import { desomConfigSchema, type DesomRunConfig } from './config.js';
+import { trainDesom } from './train.js';
 
 export * from './config.js';
-
-/** Until this kind's training moves here, the CLI trains it through its own command. */
-const notHere = (): never => {
-  throw new Error('desomKind: training and evaluation are still in the CLI command');
-};
 
 export const desomKind: RunKind<DesomRunConfig> = {
   name: 'desom',
@@ -17,6 +13,6 @@ export const desomKind: RunKind<DesomRunConfig> = {
   schema: desomConfigSchema,
   resumable: true,
   headline: ['purity', 'test_purity'],
-  train: notHere,
+  train: trainDesom,
   evaluate: evaluateDesom,
 };

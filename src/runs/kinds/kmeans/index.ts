@@ -2,13 +2,9 @@
 import type { RunKind } from '../../kind.js';
 import { evaluateKmeans } from './evaluate.js';
 import { kmeansConfigSchema, type KMeansConfig } from './config.js';
+import { trainKmeans } from './train.js';
 
 export * from './config.js';
-
-/** Until this kind's training moves here, the CLI trains it through its own command. */
-const notHere = (): never => {
-  throw new Error('kmeansKind: training and evaluation are still in the CLI command');
-};
 
 export const kmeansKind: RunKind<KMeansConfig> = {
   name: 'kmeans',
@@ -18,6 +14,6 @@ export const kmeansKind: RunKind<KMeansConfig> = {
   resumable: false,
   // k-means keeps no checkpoint: an interrupted run is run again.
   headline: ['purity', 'test_purity'],
-  train: notHere,
+  train: trainKmeans,
   evaluate: evaluateKmeans,
 };

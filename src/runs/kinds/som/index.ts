@@ -2,13 +2,9 @@
 import type { RunKind } from '../../kind.js';
 import { evaluateSom } from './evaluate.js';
 import { somConfigSchema, type SomConfig } from './config.js';
+import { trainSom } from './train.js';
 
 export * from './config.js';
-
-/** Until this kind's training moves here, the CLI trains it through its own command. */
-const notHere = (): never => {
-  throw new Error('somKind: training and evaluation are still in the CLI command');
-};
 
 export const somKind: RunKind<SomConfig> = {
   name: 'som',
@@ -17,6 +13,6 @@ export const somKind: RunKind<SomConfig> = {
   schema: somConfigSchema,
   resumable: true,
   headline: ['purity', 'test_purity'],
-  train: notHere,
+  train: trainSom,
   evaluate: evaluateSom,
 };

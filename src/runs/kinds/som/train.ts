@@ -1,32 +1,31 @@
 /**
- * `latentlab train som`: a self-organizing map (classic online, batch or gradient; seed 000's
+ * Training a som run: a self-organizing map (classic online, batch or gradient; seed 000's
  * minisom / kerasom baselines) on a registered dataset, raw or through a saved encoder, into a run
  * directory: model/ (saveSom), arrays/ (prototypes, BMUs, labels), figures/ (prototype map,
  * U-matrix, hits, class map, QE curve), report.html, and summary metrics qe, te, purity, nmi, ari,
- * accuracy, prototype_kmeans_accuracy (test_… on the test split). `--resume RUN` continues from
+ * accuracy, prototype_kmeans_accuracy (test_… on the test split). A resumed run continues from
  * the last checkpoint (prototypes, optimizer state, RNG, iteration) and ends with exactly the
  * prototypes of the run left alone.
  */
-import { writeNpy } from '../../io/npy.js';
-import { writeJsonAtomic } from '../../io/atomic.js';
-import { Rng } from '../../random.js';
-import { quantizationError, topographicError } from '../../som/analysis.js';
-import { somSteps, type SomTrainOptions } from '../../som/fit.js';
-import { loadSom, saveSom } from '../../som/som-file.js';
-import { optimizerReader, optimizerWriter, readCheckpoint, writeCheckpoint, type CheckpointState } from '../../runs/checkpoint.js';
-import { SOM } from '../../som/som.js';
-import { Tensor } from '../../tensor/tensor.js';
-import { clusterDatasetNote, encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderNote, type EncoderRun } from '../../runs/encoded.js';
-import { checkNeeds, somNeeds } from '../../runs/limits.js';
-import { describeCollapse } from '../../metrics/collapse.js';
-import type { Output } from '../output.js';
-import { buildOptimizer } from '../../optim/registry.js';
-import type { Optimizer } from '../../optim/optimizer.js';
-import { describeBackend, TrainSession, type RunProgress, type TrainFlags } from '../../runs/session.js';
-import { parseMapSize, somConfigSchema, somDefaults, type SomConfig } from '../../runs/kinds/som/config.js';
-import { somMetrics } from '../../som/metrics.js';
-
-export type TrainSomFlags = TrainFlags<SomConfig>;
+import { sampleRows } from '../../../data/transforms.js';
+import { writeJsonAtomic } from '../../../io/atomic.js';
+import { writeNpy } from '../../../io/npy.js';
+import { describeCollapse } from '../../../metrics/collapse.js';
+import type { Optimizer } from '../../../optim/optimizer.js';
+import { buildOptimizer } from '../../../optim/registry.js';
+import { Rng } from '../../../random.js';
+import { quantizationError, topographicError } from '../../../som/analysis.js';
+import { somSteps, type SomTrainOptions } from '../../../som/fit.js';
+import { somMetrics } from '../../../som/metrics.js';
+import { saveSom } from '../../../som/som-file.js';
+import { SOM } from '../../../som/som.js';
+import type { Tensor } from '../../../tensor/tensor.js';
+import { clusterDatasetNote, encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderNote, type EncoderRun } from '../../encoded.js';
+import type { Training } from '../../kind.js';
+import { checkNeeds, somNeeds } from '../../limits.js';
+import { describeBackend, type TrainSession } from '../../session.js';
+import { loadSomCheckpoint, saveSomCheckpoint } from './checkpoint.js';
+import { parseMapSize, somDefaults, type SomConfig } from './config.js';
 
 /** Fills the algorithm's defaults into cfg (in place, so config.json holds the resolved values); returns the total iterations. */
 function resolveDefaults(cfg: SomConfig, rows: number, cols: number, n: number): number {
@@ -56,53 +55,18 @@ function resolveDefaults(cfg: SomConfig, rows: number, cols: number, n: number):
   return total;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Checkpoints, in src/runs/checkpoint.ts's protocol: checkpoint/step-N/ holds the map (saveSom:
-// som.json + prototypes.npy), the gradient SOM's optimizer (optimizer.safetensors) and state.json.
-// ---------------------------------------------------------------------------------------------
-
-function saveSomCheckpoint(dir: string, som: SOM, optimizer: Optimizer | null, state: CheckpointState): void {
-  writeCheckpoint(dir, state, {
-    som: (folder) => void saveSom(som, folder),
-    ...(optimizer === null ? {} : { optimizer: optimizerWriter(optimizer) }),
-  });
-}
-
-function loadSomCheckpoint(dir: string, optimizerFor: (som: SOM) => Optimizer | null): { som: SOM; optimizer: Optimizer | null; state: CheckpointState } {
-  const ck = readCheckpoint(dir);
-  const som = ck.read('som', loadSom);
-  const optimizer = optimizerFor(som);
-  if (optimizer !== null) ck.read('optimizer', optimizerReader(optimizer));
-  return { som, optimizer, state: ck };
-}
-
-/** A seeded sample of at most `size` rows (the rows on which training-time QE/TE are measured). */
-export function sampleRows(x: Tensor, size: number, rng: Rng): Tensor {
-  if (size >= x.rows) return x;
-  const idx = rng.sample(x.rows, size).sort();
-  const d = x.cols;
-  const out = new Float32Array(size * d);
-  idx.forEach((r, i) => out.set(x.data.subarray(r * d, (r + 1) * d), i * d));
-  return new Tensor(out, [size, d]);
-}
-
 function fmt(v: number | null | undefined, digits = 4): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '—' : Number(v.toPrecision(digits)).toString();
 }
 
-export async function trainSom(flags: TrainSomFlags, out: Output): Promise<number> {
-  const session = TrainSession.open('som', somConfigSchema, flags, 'train som');
-  return session.execute((progress) => trainSomSession(session, flags, out, progress));
-}
-
-async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSomFlags, out: Output, progress: RunProgress): Promise<number> {
+export async function* trainSom(session: TrainSession<SomConfig>): Training {
   const { run, cfg, info } = session;
   const [rows, cols] = parseMapSize(cfg.map)!;
   // A resumed run finds its encoder where config.json recorded it (absolute path).
   const savedEncoder = session.resuming ? (run.readConfig<{ encoder?: EncoderNote | null }>().encoder ?? null) : null;
   let encoder: EncoderRun | undefined;
   if (savedEncoder !== null) encoder = openEncoderRun(savedEncoder.path, '.', 'encoder');
-  else if (cfg.encoder !== undefined) encoder = openEncoderRun(cfg.encoder, flags.out);
+  else if (cfg.encoder !== undefined) encoder = openEncoderRun(cfg.encoder, session.outRoot);
   const { fit, heldOut } = fitSplits('train som', cfg.dataset, cfg.split);
 
   const t0 = performance.now();
@@ -136,7 +100,7 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
     optimizer = optimizerFor(som);
   }
   if (som.dim !== train.x.cols) throw new Error(`train som: the checkpoint's prototypes have ${som.dim} features, the data ${train.x.cols}`);
-  progress.step = start;
+  session.step = start;
   const loopStart = loopRng.state();
   const evalX = sampleRows(train.x, cfg.eval_sample, evalRng);
 
@@ -149,11 +113,12 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   session.begin(start, total, { load_s: loadS });
 
   const where = encoder === undefined ? `${train.x.cols} features` : `encoded by ${encoder.runId} to ${encoder.latent} dimensions`;
-  out.notice(`run ${run.id} → ${run.path}`);
-  out.notice(
-    `${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}), ${where}; ${rows}×${cols} ${cfg.topology}${cfg.toroidal ? ' toroidal' : ''} map, ${cfg.algorithm} algorithm, ${total} ${cfg.algorithm === 'batch' ? 'epochs' : 'iterations'}; backend ${describeBackend(info)}`,
-  );
-  if (start > 0) out.notice(`resuming at iteration ${start} of ${total}`);
+  yield { type: 'notice', message: `run ${run.id} → ${run.path}` };
+  yield {
+    type: 'notice',
+    message: `${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}), ${where}; ${rows}×${cols} ${cfg.topology}${cfg.toroidal ? ' toroidal' : ''} map, ${cfg.algorithm} algorithm, ${total} ${cfg.algorithm === 'batch' ? 'epochs' : 'iterations'}; backend ${describeBackend(info)}`,
+  };
+  if (start > 0) yield { type: 'notice', message: `resuming at iteration ${start} of ${total}` };
 
   const common = { neighborhood: cfg.neighborhood, Tmax: cfg.t_max!, Tmin: cfg.t_min!, decay: cfg.decay, qeEvery: 0, startIteration: start };
   let opts: SomTrainOptions;
@@ -180,8 +145,8 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   }
 
   const unit = cfg.algorithm === 'batch' ? 'epochs' : 'it';
-  const bar = out.progress(total, `train som |{bar}| {percentage}% {value}/{total} ${unit} | T {T} | lr {lr} | QE {qe} | ETA {eta_formatted}`);
-  bar.update(start, { T: fmt(cfg.t_max), lr: fmt(cfg.lr), qe: '—' });
+  yield { type: 'progress', total, format: `train som |{bar}| {percentage}% {value}/{total} ${unit} | T {T} | lr {lr} | QE {qe} | ETA {eta_formatted}` };
+  yield { type: 'tick', value: start, payload: { T: fmt(cfg.t_max), lr: fmt(cfg.lr), qe: '—' } };
   const tTrain = performance.now();
   let last = start;
   let lastCheckpoint = start;
@@ -198,27 +163,22 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   };
   if (start === 0) evaluate(0);
   const crossed = (it: number, every: number): boolean => Math.floor(it / every) > Math.floor(last / every);
-  try {
-    for (const e of somSteps(som, train.x, opts)) {
-      const it = e.iteration;
-      if (e.loss !== undefined) session.checkFinite('loss', e.loss, it);
-      if (e.type === 'step' && crossed(it, cfg.log_every!))
-        run.event({ type: 'step', iteration: it, epoch: e.epoch, T: e.T, lr: e.lr, loss: e.loss, ms: e.ms });
-      if (e.type === 'epoch') run.event({ type: 'epoch', iteration: it, epoch: e.epoch, T: e.T, lr: e.lr, loss: e.loss, ms: e.ms });
-      if (crossed(it, cfg.eval_every!) || it === total) evaluate(it);
-      last = it;
-      progress.step = it;
-      bar.update(it, { T: fmt(e.T), lr: fmt(e.lr), qe: fmt(lastQe) });
-      if (it - lastCheckpoint >= cfg.checkpoint_every! && it < total) checkpoint(it);
-      if ((await session.poll()) !== null) break;
-    }
-  } finally {
-    bar.stop();
+  for (const e of somSteps(som, train.x, opts)) {
+    const it = e.iteration;
+    if (e.loss !== undefined) session.checkFinite('loss', e.loss, it);
+    if (e.type === 'step' && crossed(it, cfg.log_every!)) run.event({ type: 'step', iteration: it, epoch: e.epoch, T: e.T, lr: e.lr, loss: e.loss, ms: e.ms });
+    if (e.type === 'epoch') run.event({ type: 'epoch', iteration: it, epoch: e.epoch, T: e.T, lr: e.lr, loss: e.loss, ms: e.ms });
+    if (crossed(it, cfg.eval_every!) || it === total) evaluate(it);
+    last = session.step = it;
+    yield { type: 'tick', value: it, payload: { T: fmt(e.T), lr: fmt(e.lr), qe: fmt(lastQe) } };
+    if (it - lastCheckpoint >= cfg.checkpoint_every! && it < total) checkpoint(it);
+    if ((await session.poll()) !== null) break;
   }
+  yield { type: 'progress-end' };
   if (session.stopRequested !== null) {
     // Breaking out of the generator leaves som.prototypes as they were at the last event.
     checkpoint(last);
-    return session.interrupted(last, { train_s: (performance.now() - tTrain) / 1000 }, out);
+    return yield* session.interrupted(last, { train_s: (performance.now() - tTrain) / 1000 });
   }
   const trainS = (performance.now() - tTrain) / 1000;
 
@@ -227,7 +187,7 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   const nClasses = train.classNames.length;
   const fitted = somMetrics(som, train.x, train.labels, nClasses, cfg.seed);
   const collapse = describeCollapse(fitted.bmus, som.size);
-  if (collapse !== null) session.warn('degenerate', collapse, out);
+  if (collapse !== null) yield session.warn('degenerate', collapse);
   const held = test === null ? null : somMetrics(som, test.x, test.labels, nClasses, cfg.seed, 'test_');
   const metrics = { ...fitted.metrics, ...(held?.metrics ?? {}) };
   const evalS = (performance.now() - tEval) / 1000;
@@ -249,8 +209,8 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
     writeNpy(run.file('arrays', 'decoded_prototypes.npy'), { dtype: 'f4', shape: [K, decoded.cols], data: decoded.data });
   }
   // Loaded here: the charts pull in vega, which every other command can start without.
-  const { somFigures } = await import('../../viz/som-figures.js');
-  const { evalCurve, writeFigures, writeRunReport } = await import('../../runs/kinds/som/figures.js');
+  const { somFigures } = await import('../../../viz/som-figures.js');
+  const { evalCurve, writeFigures, writeRunReport } = await import('./figures.js');
   const dataName = `${cfg.dataset} ${fit}`;
   const figures = await somFigures({
     som,
@@ -282,13 +242,22 @@ async function trainSomSession(session: TrainSession<SomConfig>, flags: TrainSom
   session.completed(total, metrics, timings);
   run.event({ type: 'final', iteration: total, ...metrics });
 
-  out.line('');
-  out.line(`run ${run.id} completed (${cfg.algorithm}, ${rows}×${cols}, ${total} ${cfg.algorithm === 'batch' ? 'epochs' : 'iterations'})`);
   const show = (k: string): string => `${fmt(metrics[k])}${metrics[`test_${k}`] === undefined ? '' : `   (test ${fmt(metrics[`test_${k}`])})`}`;
-  for (const k of ['qe', 'te', 'purity', 'nmi', 'ari', 'accuracy', 'prototype_kmeans_accuracy'])
-    if (metrics[k] !== undefined) out.line(`  ${k.padEnd(26)} ${show(k)}`);
-  out.line(`  time                       ${trainS.toFixed(1)} s training, ${timings.total_s.toFixed(1)} s in all`);
-  out.line(`  report                     ${run.file('report.html')}`);
-  out.result({ run_id: run.id, path: run.path, status: 'completed', metrics, timings });
-  return 0;
+  const headline = ['qe', 'te', 'purity', 'nmi', 'ari', 'accuracy', 'prototype_kmeans_accuracy'].filter((k) => metrics[k] !== undefined);
+  return {
+    status: 'completed',
+    run_id: run.id,
+    path: run.path,
+    step: total,
+    metrics,
+    timings,
+    lines: [
+      '',
+      `run ${run.id} completed (${cfg.algorithm}, ${rows}×${cols}, ${total} ${cfg.algorithm === 'batch' ? 'epochs' : 'iterations'})`,
+      ...headline.map((k) => `  ${k.padEnd(26)} ${show(k)}`),
+      `  time                       ${trainS.toFixed(1)} s training, ${timings.total_s.toFixed(1)} s in all`,
+      `  report                     ${run.file('report.html')}`,
+    ],
+    json: { run_id: run.id, path: run.path, status: 'completed', metrics, timings },
+  };
 }

@@ -1,31 +1,26 @@
 /**
- * `latentlab cluster kmeans`: k-means (scikit-learn's Lloyd iterations and k-means++ restarts,
- * src/cluster/kmeans.ts) on a registered dataset, raw or through a saved encoder, into a run
- * directory of kind "kmeans": model/ (centroids.npy + kmeans.json), arrays/ (centroids, true labels,
- * cluster assignments), figures/ (centroids as images, cluster sizes, clusters × classes),
- * report.html, and metrics inertia, purity, nmi, ari, accuracy, silhouette (test_… on the test split).
+ * Training a kmeans run: k-means (scikit-learn's Lloyd iterations and k-means++ restarts,
+ * src/cluster/kmeans.ts) on a registered dataset, raw or through a saved encoder: model/
+ * (centroids.npy + kmeans.json), arrays/ (centroids, true labels, cluster assignments), figures/
+ * (centroids as images, cluster sizes, clusters × classes), report.html, and metrics inertia,
+ * purity, nmi, ari, accuracy, silhouette (test_… on the test split).
  */
-import { kmeansPredict, kmeansSteps, type KMeansResult } from '../../cluster/kmeans.js';
-import { writeNpy } from '../../io/npy.js';
-import { writeJsonAtomic } from '../../io/atomic.js';
-import { Rng } from '../../random.js';
-import type { Tensor } from '../../tensor/tensor.js';
-import { clusterDatasetNote, encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderRun } from '../../runs/encoded.js';
-import { checkClusters } from '../../runs/limits.js';
-import type { Output } from '../output.js';
-import { describeCollapse } from '../../metrics/collapse.js';
-import { TrainSession, type TrainFlags } from '../../runs/session.js';
-import { kmeansConfigSchema, type KMeansConfig } from '../../runs/kinds/kmeans/config.js';
-import { SILHOUETTE_SAMPLE, kmeansMetrics } from '../../metrics/suites.js';
+import { kmeansPredict, kmeansSteps, type KMeansResult } from '../../../cluster/kmeans.js';
+import { writeJsonAtomic } from '../../../io/atomic.js';
+import { writeNpy } from '../../../io/npy.js';
+import { describeCollapse } from '../../../metrics/collapse.js';
+import { SILHOUETTE_SAMPLE, kmeansMetrics } from '../../../metrics/suites.js';
+import { Rng } from '../../../random.js';
+import type { Tensor } from '../../../tensor/tensor.js';
+import { clusterDatasetNote, encoderNote, fitSplits, loadClusterData, openEncoderRun, type EncoderRun } from '../../encoded.js';
+import type { Training } from '../../kind.js';
+import { checkClusters } from '../../limits.js';
+import type { TrainSession } from '../../session.js';
+import type { KMeansConfig } from './config.js';
 
-export async function clusterKmeans(flags: TrainFlags<KMeansConfig>, out: Output): Promise<number> {
-  const session = TrainSession.open('kmeans', kmeansConfigSchema, flags, 'cluster kmeans');
-  return session.execute(() => kmeansSession(session, flags, out));
-}
-
-async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFlags<KMeansConfig>, out: Output): Promise<number> {
+export async function* trainKmeans(session: TrainSession<KMeansConfig>): Training {
   const { run, cfg, info } = session;
-  const encoder: EncoderRun | undefined = cfg.encoder === undefined ? undefined : openEncoderRun(cfg.encoder, flags.out);
+  const encoder: EncoderRun | undefined = cfg.encoder === undefined ? undefined : openEncoderRun(cfg.encoder, session.outRoot);
   const { fit, heldOut } = fitSplits('cluster kmeans', cfg.dataset, cfg.split);
   const t0 = performance.now();
   const train = await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: fit, limit: cfg.limit, encoder });
@@ -42,54 +37,54 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
     silhouette_sample: SILHOUETTE_SAMPLE,
   });
   session.begin(0, cfg.restarts, { load_s: loadS });
-  out.notice(`run ${run.id} → ${run.path}`);
-  out.notice(
-    `${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''}, ${encoder === undefined ? `${train.x.cols} features` : `encoded by ${encoder.runId} to ${encoder.latent} dimensions`}; k = ${k}, ${cfg.restarts} restarts; backend ${info.name}`,
-  );
+  yield { type: 'notice', message: `run ${run.id} → ${run.path}` };
+  yield {
+    type: 'notice',
+    message: `${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''}, ${encoder === undefined ? `${train.x.cols} features` : `encoded by ${encoder.runId} to ${encoder.latent} dimensions`}; k = ${k}, ${cfg.restarts} restarts; backend ${info.name}`,
+  };
 
-  const bar = out.progress(
-    cfg.restarts,
-    'cluster kmeans |{bar}| restart {value}/{total} | iteration {iteration} | inertia {inertia} | best {best} | ETA {eta_formatted}',
-  );
-  bar.update(0, { iteration: 0, inertia: '—', best: '—' });
+  yield {
+    type: 'progress',
+    total: cfg.restarts,
+    format: 'cluster kmeans |{bar}| restart {value}/{total} | iteration {iteration} | inertia {inertia} | best {best} | ETA {eta_formatted}',
+  };
+  yield { type: 'tick', value: 0, payload: { iteration: '0', inertia: '—', best: '—' } };
   const tTrain = performance.now();
   let best = Infinity;
   let result: KMeansResult | null = null;
   let done = 0;
-  try {
-    const it = kmeansSteps(train.x, k, { rng: new Rng(cfg.seed), restarts: cfg.restarts, maxIter: cfg.max_iter, tol: cfg.tol, init: cfg.init });
-    for (let r = it.next(); ; r = it.next()) {
-      if (r.done === true) {
-        result = r.value;
-        break;
-      }
-      const e = r.value;
-      if (e.kind === 'iteration') {
-        run.event({ type: 'iteration', restart: e.restart, iteration: e.iteration, changed: e.changed, shift: e.shift, inertia: e.inertia });
-        bar.update(done, { iteration: e.iteration, inertia: e.inertia.toExponential(4), best: Number.isFinite(best) ? best.toExponential(4) : '—' });
-      } else if (e.kind === 'restart') {
-        done = e.restart + 1;
-        best = Math.min(best, e.inertia);
-        run.event({ type: 'restart', restart: e.restart, inertia: e.inertia, iterations: e.iterations, converged: e.converged, best: e.best });
-        bar.update(done, { iteration: e.iterations, inertia: e.inertia.toExponential(4), best: best.toExponential(4) });
-      }
-      if ((await session.poll()) !== null) break;
+  const it = kmeansSteps(train.x, k, { rng: new Rng(cfg.seed), restarts: cfg.restarts, maxIter: cfg.max_iter, tol: cfg.tol, init: cfg.init });
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done === true) {
+      result = r.value;
+      break;
     }
-  } finally {
-    bar.stop();
+    const e = r.value;
+    if (e.kind === 'iteration') {
+      run.event({ type: 'iteration', restart: e.restart, iteration: e.iteration, changed: e.changed, shift: e.shift, inertia: e.inertia });
+      yield {
+        type: 'tick',
+        value: done,
+        payload: { iteration: String(e.iteration), inertia: e.inertia.toExponential(4), best: Number.isFinite(best) ? best.toExponential(4) : '—' },
+      };
+    } else if (e.kind === 'restart') {
+      done = e.restart + 1;
+      best = Math.min(best, e.inertia);
+      run.event({ type: 'restart', restart: e.restart, inertia: e.inertia, iterations: e.iterations, converged: e.converged, best: e.best });
+      yield { type: 'tick', value: done, payload: { iteration: String(e.iterations), inertia: e.inertia.toExponential(4), best: best.toExponential(4) } };
+    }
+    if ((await session.poll()) !== null) break;
   }
+  yield { type: 'progress-end' };
   if (result === null) {
     // k-means is cheap to rerun and keeps no checkpoint: an interrupted run stays interrupted.
-    run.writeSummary({
-      ...session.summary,
-      status: 'interrupted',
-      step: done,
-      timings: { ...session.summary.timings, train_s: (performance.now() - tTrain) / 1000 },
-    });
-    out.notice(
-      `interrupted by ${session.stopRequested ?? 'a signal'} after ${done} of ${cfg.restarts} restarts; k-means runs do not resume, run the command again`,
-    );
-    return 130;
+    const timings = { ...session.summary.timings, train_s: (performance.now() - tTrain) / 1000 };
+    run.writeSummary({ ...session.summary, status: 'interrupted', step: done, timings });
+    yield {
+      type: 'notice',
+      message: `interrupted by ${session.stopRequested ?? 'a signal'} after ${done} of ${cfg.restarts} restarts; k-means runs do not resume, run the command again`,
+    };
+    return { status: 'interrupted', run_id: run.id, path: run.path, step: done, metrics: {}, timings, lines: [], json: { run_id: run.id, path: run.path, status: 'interrupted', step: done } };
   }
   const trainS = (performance.now() - tTrain) / 1000;
 
@@ -97,7 +92,7 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
   const { centroids, labels: assignments } = result;
   session.checkFiniteParameters([['centroids', centroids]], cfg.restarts, 'check the data for NaN or infinite values');
   const collapse = describeCollapse(assignments, k, 'clusters');
-  if (collapse !== null) session.warn('degenerate', collapse, out);
+  if (collapse !== null) yield session.warn('degenerate', collapse);
   const metrics: Record<string, number> = { ...kmeansMetrics(train.x, centroids, assignments, train.labels, cfg.seed), inertia: result.inertia };
   let testAssignments: Int32Array | null = null;
   if (test !== null) {
@@ -129,8 +124,8 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
     writeNpy(run.file('arrays', 'test_assignments.npy'), { dtype: 'i4', shape: [test.x.rows], data: testAssignments });
   }
   // Loaded here: the charts pull in vega, which every other command can start without.
-  const { kmeansFigures } = await import('../../viz/som-figures.js');
-  const { writeFigures, writeRunReport } = await import('../../runs/kinds/som/figures.js');
+  const { kmeansFigures } = await import('../../../viz/som-figures.js');
+  const { writeFigures, writeRunReport } = await import('../som/figures.js');
   const decode = encoder === undefined ? undefined : (z: Tensor): Tensor => encoder.ae.decode(z);
   const figures = await kmeansFigures({
     centroids,
@@ -160,15 +155,21 @@ async function kmeansSession(session: TrainSession<KMeansConfig>, flags: TrainFl
   session.completed(cfg.restarts, metrics, timings, { kmeans: { restart: result.restart, iterations: result.iterations, converged: result.converged } });
   run.event({ type: 'final', ...metrics });
 
-  out.line('');
-  out.line(`run ${run.id} completed (k-means, k = ${k}, ${cfg.restarts} restarts; kept restart ${result.restart} after ${result.iterations} iterations)`);
+  const lines = ['', `run ${run.id} completed (k-means, k = ${k}, ${cfg.restarts} restarts; kept restart ${result.restart} after ${result.iterations} iterations)`];
   for (const key of ['inertia', 'purity', 'nmi', 'ari', 'accuracy', 'silhouette']) {
     if (metrics[key] === undefined) continue;
     const v = (x: number): string => (key === 'inertia' ? x.toExponential(5) : x.toFixed(4));
-    out.line(`  ${key.padEnd(11)} ${v(metrics[key])}${metrics[`test_${key}`] === undefined ? '' : `   (test ${v(metrics[`test_${key}`])})`}`);
+    lines.push(`  ${key.padEnd(11)} ${v(metrics[key])}${metrics[`test_${key}`] === undefined ? '' : `   (test ${v(metrics[`test_${key}`])})`}`);
   }
-  out.line(`  time        ${trainS.toFixed(1)} s clustering, ${timings.total_s.toFixed(1)} s in all`);
-  out.line(`  report      ${run.file('report.html')}`);
-  out.result({ run_id: run.id, path: run.path, status: 'completed', metrics, timings });
-  return 0;
+  lines.push(`  time        ${trainS.toFixed(1)} s clustering, ${timings.total_s.toFixed(1)} s in all`, `  report      ${run.file('report.html')}`);
+  return {
+    status: 'completed',
+    run_id: run.id,
+    path: run.path,
+    step: cfg.restarts,
+    metrics,
+    timings,
+    lines,
+    json: { run_id: run.id, path: run.path, status: 'completed', metrics, timings },
+  };
 }

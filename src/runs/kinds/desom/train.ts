@@ -1,0 +1,196 @@
+/**
+ * Training a desom run: the Deep Embedded SOM of seed 000 (an autoencoder and a SOM over its
+ * latent space trained jointly on Lr + γ·Lsom) on a registered dataset, in the paper's
+ * configuration by default (MNIST train + test, 70,000 rows, 784-500-500-2000-10, 8×8 map,
+ * γ 0.001, T 8 → 0.1, 10,000 Adam steps of 256). Every eval_every steps purity, NMI, QE and TE on
+ * a seeded sample go to events.jsonl; checkpoints let a resumed run continue exactly. The final
+ * evaluation and the files of a completed run are finish.ts's.
+ *
+ * With gamma 0 it trains the autoencoder alone (the prototypes get no gradient): the AE of the
+ * AE+SOM baselines, which `train som --encoder RUN` then maps.
+ */
+import { sampleRows, takeLabels } from '../../../data/transforms.js';
+import { loadDesomCheckpoint, saveDesomCheckpoint } from '../../../desom/file.js';
+import { DESOM, desomOptimizer } from '../../../desom/model.js';
+import { desomSteps, type DesomTrainOptions } from '../../../desom/steps.js';
+import { Rng } from '../../../random.js';
+import { somSampleMetrics } from '../../../som/metrics.js';
+import type { Tensor } from '../../../tensor/tensor.js';
+import { fitSplits, loadClusterData } from '../../encoded.js';
+import type { Training } from '../../kind.js';
+import { checkNeeds, desomNeeds } from '../../limits.js';
+import { describeBackend, type TrainSession } from '../../session.js';
+import { parseMapSize } from '../som/config.js';
+import type { DesomRunConfig } from './config.js';
+import { finishDesom, fmt } from './finish.js';
+
+/** Purity, NMI (both averages), QE and TE of the model on rows x (the periodic evaluation), in the latent space. */
+function sampleMetrics(model: DESOM, x: Tensor, labels: Int32Array): Record<string, number> {
+  return somSampleMetrics(model.som, model.encode(x), labels);
+}
+
+/** The labels of the rows sampleRows picked (it sorts the drawn indices; the same draws are repeated here). */
+function sampleLabels(labels: Int32Array, n: number, size: number, rng: Rng): Int32Array {
+  if (size >= n) return labels;
+  return takeLabels(labels, rng.sample(n, size).sort());
+}
+
+export async function* trainDesom(session: TrainSession<DesomRunConfig>): Training {
+  const { run, cfg, info } = session;
+  const [rows, cols] = parseMapSize(cfg.map)!;
+  const { fit, heldOut } = fitSplits('train desom', cfg.dataset, cfg.split);
+
+  const t0 = performance.now();
+  const train = await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: fit, limit: cfg.limit });
+  const test = heldOut === null ? null : await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: heldOut, limit: cfg.test_limit });
+  const loadS = (performance.now() - t0) / 1000;
+  const x = train.x;
+  const n = x.rows;
+  const K = rows * cols;
+  checkNeeds(desomNeeds({ features: x.cols, hidden: cfg.hidden, latent: cfg.latent, map: cfg.map, cells: K, batch: cfg.batch_size, rows: n }), {
+    base: (x.size + (test?.x.size ?? 0)) * 4,
+  });
+  if (n < K && cfg.prototype_init !== 'glorot_uniform') {
+    throw new Error(
+      `train desom: prototype_init '${cfg.prototype_init}' needs at least as many rows as cells (${K}), got ${n}; use a smaller map or --prototype-init glorot_uniform`,
+    );
+  }
+
+  // One fork per use, so that changing one (e.g. the evaluation sample) leaves the others alone.
+  const root = new Rng(cfg.seed);
+  const modelRng = root.fork();
+  const trainRng = root.fork();
+  const evalRng = root.fork();
+  const model = DESOM.create(x, {
+    rng: modelRng,
+    rows,
+    cols,
+    topology: cfg.topology,
+    toroidal: cfg.toroidal,
+    distance: cfg.distance,
+    hidden: cfg.hidden,
+    latent: cfg.latent,
+    activation: cfg.activation,
+    prototypeInit: cfg.prototype_init,
+    somInitEpochs: cfg.som_init_epochs,
+  });
+  const optimizer = desomOptimizer(model, { lr: cfg.lr, eps: cfg.eps });
+  let start = 0;
+  let assignments: Int32Array | undefined = cfg.update_interval > 1 ? new Int32Array(n) : undefined;
+  if (session.canResume) {
+    const ck = loadDesomCheckpoint(run.file('checkpoint'), model, optimizer);
+    start = ck.iteration;
+    trainRng.setState(ck.rngStart);
+    if (ck.assignments !== undefined) assignments = ck.assignments;
+  }
+  session.step = start;
+  const trainStart = trainRng.state();
+  const evalState = evalRng.state();
+  const evalX = sampleRows(x, cfg.eval_sample, evalRng);
+  evalRng.setState(evalState);
+  const evalLabels = sampleLabels(train.labels, n, cfg.eval_sample, evalRng);
+
+  const architecture = [x.cols, ...cfg.hidden, cfg.latent];
+  session.writeConfig({
+    dataset: {
+      name: cfg.dataset,
+      source: train.source,
+      split: fit,
+      rows: n,
+      test_rows: test?.x.rows ?? 0,
+      features: x.cols,
+      classes: train.classNames.length,
+      image_shape: train.imageShape,
+    },
+    model: { architecture, parameters: model.parameters().reduce((s, p) => s + p.value.size, 0) },
+    map: { rows, cols, cells: K, dim: cfg.latent, topology: cfg.topology, toroidal: cfg.toroidal, distance: cfg.distance },
+    total_iterations: cfg.iterations,
+  });
+  session.begin(start, cfg.iterations, { load_s: loadS });
+
+  yield { type: 'notice', message: `run ${run.id} → ${run.path}` };
+  yield {
+    type: 'notice',
+    message: `${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}); DESOM ${architecture.join('-')} ${cfg.activation}, ${rows}×${cols} ${cfg.topology} map, γ ${cfg.gamma}, T ${cfg.t_max} → ${cfg.t_min}, ${cfg.iterations} iterations of ${cfg.batch_size}; backend ${describeBackend(info)}`,
+  };
+  if (start > 0) yield { type: 'notice', message: `resuming at iteration ${start} of ${cfg.iterations}` };
+
+  const opts: DesomTrainOptions = {
+    rng: trainRng,
+    optimizer,
+    iterations: cfg.iterations,
+    batchSize: cfg.batch_size,
+    order: cfg.order,
+    gamma: cfg.gamma,
+    updateInterval: cfg.update_interval,
+    assignments,
+    pretrainEpochs: cfg.pretrain_epochs,
+    startIteration: start,
+    neighborhood: cfg.neighborhood,
+    Tmax: cfg.t_max,
+    Tmin: cfg.t_min,
+    decay: cfg.decay,
+    reachEnd: cfg.reach_end,
+  };
+
+  yield {
+    type: 'progress',
+    total: cfg.iterations,
+    format: 'train desom |{bar}| {percentage}% {value}/{total} it | Lr {lr} | Lsom {lsom} | T {T} | purity {purity} | ETA {eta_formatted}',
+  };
+  yield { type: 'tick', value: start, payload: { lr: '—', lsom: '—', T: fmt(cfg.t_max), purity: '—' } };
+  const tTrain = performance.now();
+  let last = start;
+  let lastCheckpoint = start;
+  let lastPurity: number | null = null;
+  let evalS = 0;
+  const checkpoint = (it: number): void => {
+    session.checkFiniteModel(model, it);
+    saveDesomCheckpoint(run.file('checkpoint'), model, optimizer, {
+      iteration: it,
+      rngStart: trainStart,
+      assignments: cfg.update_interval > 1 ? assignments : undefined,
+    });
+    lastCheckpoint = it;
+    session.progress(it);
+  };
+  const evaluate = (it: number): void => {
+    const te = performance.now();
+    const m = sampleMetrics(model, evalX, evalLabels);
+    lastPurity = m.purity;
+    run.event({ type: 'eval', iteration: it, rows: evalX.rows, ...m });
+    evalS += (performance.now() - te) / 1000;
+  };
+  const crossed = (it: number, every: number): boolean => Math.floor(it / every) > Math.floor(last / every);
+  if (start === 0 && cfg.pretrain_epochs === 0) evaluate(0);
+  for (const e of desomSteps(model, x, opts)) {
+    if (e.type === 'pretrain_epoch') {
+      session.checkFinite('pretraining loss', e.loss, 0);
+      run.event({ type: 'pretrain_epoch', epoch: e.epoch, epochs: e.epochs, loss: e.loss, ms: e.ms });
+      yield { type: 'notice', message: `pretraining epoch ${e.epoch + 1}/${e.epochs}: MSE ${fmt(e.loss)}` };
+      if (e.epoch + 1 === e.epochs) evaluate(0);
+    }
+    if (e.type !== 'step') {
+      if ((await session.poll()) !== null) break;
+      continue;
+    }
+    const it = e.iteration;
+    session.checkFinite('loss', e.loss, it);
+    if (crossed(it, cfg.log_every) || it === cfg.iterations)
+      run.event({ type: 'step', iteration: it, epoch: e.epoch, T: e.T, loss: e.loss, Lr: e.lr, Lsom: e.lsom, learning_rate: e.learningRate, ms: e.ms });
+    if (crossed(it, cfg.eval_every) || it === cfg.iterations) evaluate(it);
+    last = session.step = it;
+    yield { type: 'tick', value: it, payload: { lr: fmt(e.lr), lsom: fmt(e.lsom), T: fmt(e.T), purity: fmt(lastPurity) } };
+    if (it - lastCheckpoint >= cfg.checkpoint_every && it < cfg.iterations) checkpoint(it);
+    if ((await session.poll()) !== null) break;
+  }
+  yield { type: 'progress-end' };
+  if (session.stopRequested !== null) {
+    // A step event comes after the step's update: the model is exactly at iteration `last`.
+    if (last > lastCheckpoint) checkpoint(last);
+    return yield* session.interrupted(last, { train_s: (performance.now() - tTrain) / 1000 - evalS });
+  }
+  // Training time without the periodic evaluations (comparable with methods that have none).
+  const trainS = (performance.now() - tTrain) / 1000 - evalS;
+  return yield* finishDesom(session, { model, train, test, evalRows: evalX.rows, t0, timings: { load_s: loadS, train_s: trainS, periodic_eval_s: evalS } });
+}
