@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { nearestCentroidKind } from '../examples/kinds/nearest-centroid.js';
-import { evaluateRun, listRuns, openRun, readRunArray, readRunEvents, resumeRun, runToEnd, startRun, type RunKind, type TrainEvent } from '../src/runs/api.js';
+import { evaluateRun, listRuns, openRun, readRunArray, readRunEvents, resumeRun, runToEnd, startRun, type RunKind, type RunEvent } from '../src/runs/api.js';
 import { UsageError } from '../src/runs/errors.js';
 
 const out = mkdtempSync(join(tmpdir(), 'latentlab-runs-api-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 
 test('a kind outside the registry trains, lists, reads and evaluates through the API', async () => {
-  const events: TrainEvent[] = [];
+  const events: RunEvent[] = [];
   const result = await runToEnd(startRun(nearestCentroidKind, { out, runId: 'nc', values: { backend: 'js', limit: 600, test_limit: 200 } }), (e) =>
     events.push(e),
   );

@@ -13,7 +13,7 @@ import { loadDataset } from '../../src/data/fetch.js';
 import { readNpy, writeNpy } from '../../src/io/npy.js';
 import { evalSplitLimit } from '../../src/runs/encoded.js';
 import { commonFields, plain, runFields } from '../../src/runs/kinds/common.js';
-import type { EvalRequest, EvalResult, RunKind, Training } from '../../src/runs/kind.js';
+import type { EvalRequest, RunEvaluation, RunKind, Training } from '../../src/runs/kind.js';
 import type { TrainSession } from '../../src/runs/session.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
@@ -79,7 +79,7 @@ async function* train(session: TrainSession<NearestCentroidConfig>): Training {
   };
 }
 
-async function evaluate(r: EvalRequest): Promise<EvalResult> {
+async function evaluate(r: EvalRequest): Promise<RunEvaluation> {
   const m = readNpy(r.run.file('model', 'means.npy'));
   const means = new Tensor(m.data as Float32Array, [m.shape[0], m.shape[1]]);
   const data = await loadDataset(r.dataset, { split: r.split, dataDir: r.dataDir, limit: evalSplitLimit(r) });

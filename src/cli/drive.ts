@@ -3,7 +3,7 @@
  * progress display, then the result's lines (or its JSON with --json). Exit code 0 when the run
  * completed, 130 when a signal interrupted it (it can be resumed).
  */
-import type { EvalResult, Training } from '../runs/api.js';
+import type { RunEvaluation, Training } from '../runs/api.js';
 import type { Output, Progress } from './output.js';
 
 export async function drive(training: Training, out: Output): Promise<number> {
@@ -50,7 +50,7 @@ export function metricValue(v: number): string {
 }
 
 /** `latentlab eval`'s output, the same for every kind: what was scored, then one aligned line per metric. */
-export function printEval(r: EvalResult, out: Output): void {
+export function printEval(r: RunEvaluation, out: Output): void {
   out.line(`run ${r.run_id} on ${r.dataset} (${r.split}, ${r.rows} rows${r.via === null ? '' : `, ${r.via}`})`);
   const w = Math.max(...Object.keys(r.metrics).map((k) => k.length));
   for (const [k, v] of Object.entries(r.metrics)) out.line(`  ${k.padEnd(w)}  ${metricValue(v)}`);

@@ -14,11 +14,11 @@
 import { readNpy, type NpyArray } from '../io/npy.js';
 import { UsageError } from './errors.js';
 import { KINDS, type KindName } from './kinds/index.js';
-import type { EvalResult, RunKind, TrainEvent, Training, TrainResult } from './kind.js';
+import type { RunEvaluation, RunKind, RunEvent, Training, TrainResult } from './kind.js';
 import { RunDir, type RunStatus, type RunSummary } from './run-dir.js';
 import { TrainSession, type TrainRequest } from './session.js';
 
-export type { EvalResult, RunKind, TrainEvent, Training, TrainResult } from './kind.js';
+export type { RunEvaluation, RunKind, RunEvent, Training, TrainResult } from './kind.js';
 export type { TrainRequest } from './session.js';
 export { KINDS, type KindName } from './kinds/index.js';
 
@@ -63,7 +63,7 @@ export function resumeRun(ref: string, o: { out?: string; kind?: RunKind } = {})
 }
 
 /** Drives a training to its end without looking at its events; returns its result. */
-export async function runToEnd(training: Training, onEvent: (e: TrainEvent) => void = () => {}): Promise<TrainResult> {
+export async function runToEnd(training: Training, onEvent: (e: RunEvent) => void = () => {}): Promise<TrainResult> {
   for (;;) {
     const r = await training.next();
     if (r.done) return r.value;
@@ -108,7 +108,7 @@ export interface EvalOptions {
 }
 
 /** Scores a completed run's saved model on a split, with the metrics its kind records (named with the split's prefix). */
-export async function evaluateRun(ref: string, o: EvalOptions = {}): Promise<EvalResult> {
+export async function evaluateRun(ref: string, o: EvalOptions = {}): Promise<RunEvaluation> {
   const run = openRun(ref, o.out ?? 'runs');
   const kind = o.kind ?? registeredKind(run.kind);
   if (kind === undefined) throw new UsageError(`eval: run ${run.id} is a "${run.kind}" run; eval supports ${Object.keys(KINDS).join(', ')} runs`);

@@ -21,7 +21,7 @@ export interface CommonConfig {
  * What a training tells while it runs. A progress display runs from `progress` to `progress-end`
  * (`tick`s between); notices and warnings may come at any time, also while one is shown.
  */
-export type TrainEvent =
+export type RunEvent =
   | { type: 'notice'; message: string }
   | { type: 'warning'; code: string; message: string }
   /** A progress display of `total` units begins; `format` is Output.progress's template (its tokens filled by the ticks' payloads). */
@@ -45,7 +45,7 @@ export interface TrainResult {
 }
 
 /** A training: its events, then its result. */
-export type Training = AsyncGenerator<TrainEvent, TrainResult>;
+export type Training = AsyncGenerator<RunEvent, TrainResult>;
 
 /** What `evaluate` scores a saved run on. */
 export interface EvalRequest {
@@ -61,7 +61,7 @@ export interface EvalRequest {
 }
 
 /** A saved run scored on a split. */
-export interface EvalResult {
+export interface RunEvaluation {
   run_id: string;
   split: 'train' | 'test' | 'all';
   dataset: string;
@@ -88,5 +88,5 @@ export interface RunKind<C extends CommonConfig = CommonConfig> {
   /** Trains the session's run (new or resumed), writing its files; yields what it tells as it goes. */
   train(session: TrainSession<C>): Training;
   /** Scores the saved model of a completed run on a split. */
-  evaluate(request: EvalRequest): Promise<EvalResult>;
+  evaluate(request: EvalRequest): Promise<RunEvaluation>;
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { TrainEvent } from './kind.js';
+import type { RunEvent } from './kind.js';
 import { relay } from './relay.js';
 
-const tick = (value: number): TrainEvent => ({ type: 'tick', value });
+const tick = (value: number): RunEvent => ({ type: 'tick', value });
 
 test('relay yields the events in order, each taken before the task goes on, then returns its result', async () => {
   const log: string[] = [];
@@ -25,7 +25,7 @@ test('relay yields the events in order, each taken before the task goes on, then
 });
 
 test('relay throws the task failure after the events emitted before it', async () => {
-  const seen: TrainEvent[] = [];
+  const seen: RunEvent[] = [];
   const events = relay(async (emit) => {
     await emit(tick(1));
     throw new Error('figure failed');

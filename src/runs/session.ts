@@ -20,7 +20,7 @@ import { backend, useBackend } from '../tensor/registry.js';
 import type { BackendInfo } from '../tensor/backend.js';
 import { readConfigFile, resolveConfig } from './config.js';
 import { UsageError } from './errors.js';
-import type { CommonConfig, TrainEvent, TrainResult } from './kind.js';
+import type { CommonConfig, RunEvent, TrainResult } from './kind.js';
 import { packageVersion } from '../version.js';
 
 /** What to train: a new run (config file, then values, over the kind's defaults) or the run `resume` names. */
@@ -214,7 +214,7 @@ export class TrainSession<C extends CommonConfig> {
    * Records an interruption (the caller has saved its checkpoint at `step`): tells how to resume,
    * and returns the interrupted result (`return yield* session.interrupted(…)`).
    */
-  *interrupted(step: number, timings: Record<string, number>): Generator<TrainEvent, TrainResult> {
+  *interrupted(step: number, timings: Record<string, number>): Generator<RunEvent, TrainResult> {
     const all = { ...this.summary.timings, ...timings };
     this.run.writeSummary({ ...this.summary, status: 'interrupted', step, timings: all });
     const outFlag = this.outRoot === 'runs' ? '' : ` --out ${this.outRoot}`;
@@ -231,6 +231,27 @@ export class TrainSession<C extends CommonConfig> {
     const peakRss = peakRssMb();
     Object.assign(this.summary, { status: 'completed', step, metrics, timings: { ...this.summary.timings, ...timings }, peak_rss_mb: peakRss, ...extra });
     this.run.writeSummary(this.summary);
+  }
+
+  /**
+   * Ends a completed training: summary.json `completed` (with `extra`), the `final` record of
+   * events.jsonl (where it ended, `at`, and the metrics), and the result the kind returns: the
+   * lines a person reads, and `json` (by default the run, its status, metrics and timings).
+   */
+  finish(o: {
+    step: number;
+    at?: Record<string, number>;
+    metrics: Record<string, number>;
+    timings: Record<string, number>;
+    extra?: Record<string, unknown>;
+    lines: string[];
+    json?: Record<string, unknown>;
+  }): TrainResult {
+    this.completed(o.step, o.metrics, o.timings, o.extra);
+    this.run.event({ type: 'final', ...o.at, ...o.metrics });
+    const { id, path } = this.run;
+    const json = o.json ?? { run_id: id, path, status: 'completed', metrics: o.metrics, timings: o.timings };
+    return { status: 'completed', run_id: id, path, step: o.step, metrics: o.metrics, timings: o.timings, lines: o.lines, json };
   }
 
   /**
@@ -275,7 +296,7 @@ export class TrainSession<C extends CommonConfig> {
   }
 
   /** A warning about the result (e.g. a collapsed map), kept in summary.json by `completed`; yield the event it returns. */
-  warn(code: string, message: string): TrainEvent {
+  warn(code: string, message: string): RunEvent {
     (this.summary.warnings ??= []).push({ code, message });
     return { type: 'warning', code, message };
   }

@@ -3,7 +3,7 @@
  * grid (reconstructions.png), the noisy inputs and their reconstructions (noise_reconstructions.png),
  * the loss per epoch (loss.svg), the test MSE against the noise scale (noise.svg) and the latent
  * space by class (latent.svg). `latentlab train ae` draws them from a run's files
- * (src/cli/figures-ae.ts); the examples draw them for runs that have no run directory.
+ * (src/runs/kinds/ae/figures.ts); the examples draw them for runs that have no run directory.
  */
 import type { NoiseKind } from '../ae/noise.js';
 import type { Rng } from '../random.js';

@@ -3,7 +3,7 @@
  * (loss.svg: training and test cross-entropy), the test accuracy per epoch (accuracy.svg), the
  * confusion matrix of the test split (confusion.svg) and a grid of misclassified test images, one
  * row per true class, each image over the class it was taken for (misclassified.svg). `latentlab train mlp` draws them from a run's files
- * (src/cli/figures-mlp.ts).
+ * (src/runs/kinds/mlp/figures.ts).
  */
 import { Tensor } from '../tensor/tensor.js';
 import { heatmapSvg, lineChartSvg } from './charts.js';

@@ -4,7 +4,7 @@
  * space), U-matrix, hit map, class map (majority label and purity per cell), the QE curve; the
  * samples each cell wins as mosaics; for k-means the centroids as images, cluster sizes and the
  * clusters × classes contingency table. The CLI writes them into a run's figures/ and report.html
- * (src/cli/figures-som.ts).
+ * (src/runs/kinds/som/figures.ts).
  */
 import { cellLabels, cellMembers, hitMap, uMatrix } from '../som/analysis.js';
 import type { SOM } from '../som/som.js';

@@ -2,9 +2,9 @@
 import { loadAutoencoder } from '../../../ae/autoencoder-file.js';
 import { reconstructionMse } from '../../../ae/train.js';
 import { loadDataset } from '../../../data/fetch.js';
-import type { EvalRequest, EvalResult } from '../../kind.js';
+import type { EvalRequest, RunEvaluation } from '../../kind.js';
 
-export async function evaluateAe(r: EvalRequest): Promise<EvalResult> {
+export async function evaluateAe(r: EvalRequest): Promise<RunEvaluation> {
   const ae = loadAutoencoder(r.run.file('model'));
   const data = await loadDataset(r.dataset, { split: r.split, dataDir: r.dataDir });
   if (data.x.cols !== ae.options.input) {

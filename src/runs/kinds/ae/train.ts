@@ -227,13 +227,9 @@ export async function* trainAe(session: TrainSession<AeConfig>): Training {
     trainRows: train.x.rows,
     testRows: test.x.rows,
   });
-  session.completed(totalSteps, metrics, timings);
-  run.event({ type: 'final', step: totalSteps, ...metrics });
-  return {
-    status: 'completed',
-    run_id: run.id,
-    path: run.path,
+  return session.finish({
     step: totalSteps,
+    at: { step: totalSteps },
     metrics,
     timings,
     lines: [
@@ -247,5 +243,5 @@ export async function* trainAe(session: TrainSession<AeConfig>): Training {
       `  files          ${run.path}/{config.json,events.jsonl,summary.json,model/,checkpoint/,arrays/}`,
     ],
     json: { run_id: run.id, path: run.path, status: 'completed', metrics, timings, report: reportPath, figures: figures.files.map((f) => run.file(f)) },
-  };
+  });
 }

@@ -3,9 +3,9 @@ import { reconstructionMse } from '../../../ae/train.js';
 import { loadDesom } from '../../../desom/file.js';
 import { somMetrics } from '../../../som/metrics.js';
 import { evalSplitLimit, loadClusterData } from '../../encoded.js';
-import type { EvalRequest, EvalResult } from '../../kind.js';
+import type { EvalRequest, RunEvaluation } from '../../kind.js';
 
-export async function evaluateDesom(r: EvalRequest): Promise<EvalResult> {
+export async function evaluateDesom(r: EvalRequest): Promise<RunEvaluation> {
   const model = loadDesom(r.run.file('model'));
   const data = await loadClusterData({ dataset: r.dataset, dataDir: r.dataDir, split: r.split, limit: evalSplitLimit(r) });
   if (data.x.cols !== model.config.input)

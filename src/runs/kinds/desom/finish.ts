@@ -15,15 +15,11 @@ import { Rng } from '../../../random.js';
 import { somMetrics } from '../../../som/metrics.js';
 import type { Tensor } from '../../../tensor/tensor.js';
 import type { ClusterData } from '../../encoded.js';
-import type { TrainEvent, TrainResult } from '../../kind.js';
+import type { RunEvent, TrainResult } from '../../kind.js';
 import type { TrainSession } from '../../session.js';
 import { parseMapSize } from '../som/config.js';
+import { metricLines } from '../../result-text.js';
 import type { DesomRunConfig } from './config.js';
-
-/** A value for the progress display and the closing lines: 4 significant digits, '—' when there is none yet. */
-export function fmt(v: number | null | undefined, digits = 4): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? '—' : Number(v.toPrecision(digits)).toString();
-}
 
 /** What the training hands over to the end of the run. */
 export interface DesomTrained {
@@ -39,7 +35,7 @@ export interface DesomTrained {
 }
 
 /** Scores the trained model, writes the run's files and marks it completed; yields a warning for a collapsed map. */
-export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: DesomTrained): AsyncGenerator<TrainEvent, TrainResult> {
+export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: DesomTrained): AsyncGenerator<RunEvent, TrainResult> {
   const { run, cfg } = session;
   const { model, train, test } = t;
   const [rows, cols] = parseMapSize(cfg.map)!;
@@ -120,8 +116,13 @@ export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: Des
     ].join('\n\n'),
     figures,
   });
-  session.completed(cfg.iterations, metrics, timings);
-  run.event({ type: 'final', iteration: cfg.iterations, ...metrics });
+  const result = session.finish({
+    step: cfg.iterations,
+    at: { iteration: cfg.iterations },
+    metrics,
+    timings,
+    lines: [] as string[],
+  });
   writeJsonAtomic(run.file('arrays', 'index.json'), {
     codes: 'codes.npy',
     bmus: 'bmus.npy',
@@ -130,24 +131,12 @@ export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: Des
     decoded_prototypes: 'decoded_prototypes.npy',
   });
 
-  const show = (k: string): string => `${fmt(metrics[k])}${metrics[`test_${k}`] === undefined ? '' : `   (test ${fmt(metrics[`test_${k}`])})`}`;
-  const metricLines = ['purity', 'nmi', 'nmi_geometric', 'ari', 'accuracy', 'prototype_kmeans_accuracy', 'qe', 'te', 'mse']
-    .filter((k) => metrics[k] !== undefined)
-    .map((k) => `  ${k.padEnd(26)} ${show(k)}`);
-  return {
-    status: 'completed',
-    run_id: run.id,
-    path: run.path,
-    step: cfg.iterations,
-    metrics,
-    timings,
-    lines: [
+  result.lines.push(
       '',
       `run ${run.id} completed (DESOM ${rows}×${cols}, ${cfg.iterations} iterations)`,
-      ...metricLines,
+      ...metricLines(metrics, ['purity', 'nmi', 'nmi_geometric', 'ari', 'accuracy', 'prototype_kmeans_accuracy', 'qe', 'te', 'mse'], 26),
       `  time                       ${timings.train_s.toFixed(1)} s training, ${timings.total_s.toFixed(1)} s in all`,
       `  report                     ${run.file('report.html')}`,
-    ],
-    json: { run_id: run.id, path: run.path, status: 'completed', metrics, timings },
-  };
+  );
+  return result;
 }

@@ -22,7 +22,8 @@ import { checkNeeds, desomNeeds } from '../../limits.js';
 import { describeBackend, type TrainSession } from '../../session.js';
 import { parseMapSize } from '../som/config.js';
 import type { DesomRunConfig } from './config.js';
-import { finishDesom, fmt } from './finish.js';
+import { finishDesom } from './finish.js';
+import { fmt } from '../../result-text.js';
 
 /** Purity, NMI (both averages), QE and TE of the model on rows x (the periodic evaluation), in the latent space. */
 function sampleMetrics(model: DESOM, x: Tensor, labels: Int32Array): Record<string, number> {

@@ -4,9 +4,9 @@ import { readNpy } from '../../../io/npy.js';
 import { kmeansMetrics } from '../../../metrics/suites.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import { evalSplitLimit, loadClusterData, recordedEncoder } from '../../encoded.js';
-import type { EvalRequest, EvalResult } from '../../kind.js';
+import type { EvalRequest, RunEvaluation } from '../../kind.js';
 
-export async function evaluateKmeans(r: EvalRequest): Promise<EvalResult> {
+export async function evaluateKmeans(r: EvalRequest): Promise<RunEvaluation> {
   const arr = readNpy(r.run.file('model', 'centroids.npy'));
   if (arr.dtype !== 'f4' || arr.shape.length !== 2)
     throw new Error(`eval: expected model/centroids.npy to be float32 k×d, got ${arr.dtype} [${arr.shape.join(', ')}]`);

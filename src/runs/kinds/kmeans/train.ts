@@ -5,6 +5,7 @@
  * (centroids as images, cluster sizes, clusters × classes), report.html, and metrics inertia,
  * purity, nmi, ari, accuracy, silhouette (test_… on the test split).
  */
+import { metricLines } from '../../result-text.js';
 import { kmeansPredict, kmeansSteps, type KMeansResult } from '../../../cluster/kmeans.js';
 import { writeJsonAtomic } from '../../../io/atomic.js';
 import { writeNpy } from '../../../io/npy.js';
@@ -152,24 +153,9 @@ export async function* trainKmeans(session: TrainSession<KMeansConfig>): Trainin
     ].join('\n\n'),
     figures,
   });
-  session.completed(cfg.restarts, metrics, timings, { kmeans: { restart: result.restart, iterations: result.iterations, converged: result.converged } });
-  run.event({ type: 'final', ...metrics });
-
   const lines = ['', `run ${run.id} completed (k-means, k = ${k}, ${cfg.restarts} restarts; kept restart ${result.restart} after ${result.iterations} iterations)`];
-  for (const key of ['inertia', 'purity', 'nmi', 'ari', 'accuracy', 'silhouette']) {
-    if (metrics[key] === undefined) continue;
-    const v = (x: number): string => (key === 'inertia' ? x.toExponential(5) : x.toFixed(4));
-    lines.push(`  ${key.padEnd(11)} ${v(metrics[key])}${metrics[`test_${key}`] === undefined ? '' : `   (test ${v(metrics[`test_${key}`])})`}`);
-  }
+  lines.push(...metricLines(metrics, ['inertia', 'purity', 'nmi', 'ari', 'accuracy', 'silhouette'], 11, (x, key) => (key === 'inertia' ? x.toExponential(5) : x.toFixed(4))));
   lines.push(`  time        ${trainS.toFixed(1)} s clustering, ${timings.total_s.toFixed(1)} s in all`, `  report      ${run.file('report.html')}`);
-  return {
-    status: 'completed',
-    run_id: run.id,
-    path: run.path,
-    step: cfg.restarts,
-    metrics,
-    timings,
-    lines,
-    json: { run_id: run.id, path: run.path, status: 'completed', metrics, timings },
-  };
+  const extra = { kmeans: { restart: result.restart, iterations: result.iterations, converged: result.converged } };
+  return session.finish({ step: cfg.restarts, metrics, timings, extra, lines });
 }

@@ -3,9 +3,9 @@ import { loadDataset } from '../../../data/fetch.js';
 import { loadModel } from '../../../io/model-file.js';
 import { CrossEntropyLoss } from '../../../nn/cross-entropy.js';
 import { evaluate } from '../../../train/loop.js';
-import type { EvalRequest, EvalResult } from '../../kind.js';
+import type { EvalRequest, RunEvaluation } from '../../kind.js';
 
-export async function evaluateMlp(r: EvalRequest): Promise<EvalResult> {
+export async function evaluateMlp(r: EvalRequest): Promise<RunEvaluation> {
   const model = loadModel(r.run.file('model'));
   const data = await loadDataset(r.dataset, { split: r.split, dataDir: r.dataDir });
   const e = evaluate(model, new CrossEntropyLoss(), data.x, data.labels);

@@ -158,13 +158,9 @@ export async function* trainMlp(session: TrainSession<MlpConfig>): Training {
     trainRows: train.x.rows,
     testRows: test.x.rows,
   });
-  session.completed(totalSteps, metrics, timings);
-  run.event({ type: 'final', step: totalSteps, ...metrics });
-  return {
-    status: 'completed',
-    run_id: run.id,
-    path: run.path,
+  return session.finish({
     step: totalSteps,
+    at: { step: totalSteps },
     metrics,
     timings,
     lines: [
@@ -178,5 +174,5 @@ export async function* trainMlp(session: TrainSession<MlpConfig>): Training {
       `  files          ${run.path}/{config.json,events.jsonl,summary.json,model/,checkpoint/,arrays/}`,
     ],
     json: { run_id: run.id, path: run.path, status: 'completed', metrics, timings, report: reportPath, figures: figures.files.map((f) => run.file(f)) },
-  };
+  });
 }

@@ -2,9 +2,9 @@
 import { somMetrics } from '../../../som/metrics.js';
 import { loadSom } from '../../../som/som-file.js';
 import { evalSplitLimit, loadClusterData, recordedEncoder } from '../../encoded.js';
-import type { EvalRequest, EvalResult } from '../../kind.js';
+import type { EvalRequest, RunEvaluation } from '../../kind.js';
 
-export async function evaluateSom(r: EvalRequest): Promise<EvalResult> {
+export async function evaluateSom(r: EvalRequest): Promise<RunEvaluation> {
   const som = loadSom(r.run.file('model'));
   const encoder = recordedEncoder(r.run);
   const data = await loadClusterData({ dataset: r.dataset, dataDir: r.dataDir, split: r.split, limit: evalSplitLimit(r), encoder });

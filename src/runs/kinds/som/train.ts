@@ -7,6 +7,7 @@
  * the last checkpoint (prototypes, optimizer state, RNG, iteration) and ends with exactly the
  * prototypes of the run left alone.
  */
+import { fmt, metricLines } from '../../result-text.js';
 import { sampleRows } from '../../../data/transforms.js';
 import { writeJsonAtomic } from '../../../io/atomic.js';
 import { writeNpy } from '../../../io/npy.js';
@@ -53,10 +54,6 @@ function resolveDefaults(cfg: SomConfig, rows: number, cols: number, n: number):
   }
   cfg.eval_every ??= cfg.algorithm === 'batch' ? 1 : Math.max(1, Math.ceil(total / 50));
   return total;
-}
-
-function fmt(v: number | null | undefined, digits = 4): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? '—' : Number(v.toPrecision(digits)).toString();
 }
 
 export async function* trainSom(session: TrainSession<SomConfig>): Training {
@@ -239,25 +236,17 @@ export async function* trainSom(session: TrainSession<SomConfig>): Training {
     ].join('\n\n'),
     figures,
   });
-  session.completed(total, metrics, timings);
-  run.event({ type: 'final', iteration: total, ...metrics });
-
-  const show = (k: string): string => `${fmt(metrics[k])}${metrics[`test_${k}`] === undefined ? '' : `   (test ${fmt(metrics[`test_${k}`])})`}`;
-  const headline = ['qe', 'te', 'purity', 'nmi', 'ari', 'accuracy', 'prototype_kmeans_accuracy'].filter((k) => metrics[k] !== undefined);
-  return {
-    status: 'completed',
-    run_id: run.id,
-    path: run.path,
+  return session.finish({
     step: total,
+    at: { iteration: total },
     metrics,
     timings,
     lines: [
       '',
       `run ${run.id} completed (${cfg.algorithm}, ${rows}×${cols}, ${total} ${cfg.algorithm === 'batch' ? 'epochs' : 'iterations'})`,
-      ...headline.map((k) => `  ${k.padEnd(26)} ${show(k)}`),
+      ...metricLines(metrics, ['qe', 'te', 'purity', 'nmi', 'ari', 'accuracy', 'prototype_kmeans_accuracy'], 26),
       `  time                       ${trainS.toFixed(1)} s training, ${timings.total_s.toFixed(1)} s in all`,
       `  report                     ${run.file('report.html')}`,
     ],
-    json: { run_id: run.id, path: run.path, status: 'completed', metrics, timings },
-  };
+  });
 }
