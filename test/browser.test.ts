@@ -31,8 +31,8 @@ test('the nn library bundles for the browser and trains there on the js backend'
           // the browser-facing surface: everything but data files, io, runs and the CLI
           b.onResolve({ filter: /browser-entry-check/ }, () => ({ path: 'entry', namespace: 'entry' }));
           b.onLoad({ filter: /.*/, namespace: 'entry' }, () => ({
-            contents: `export * from './src/random.ts.js'; export * from './src/tensor/index.ts.js'; export * from './src/nn/module.ts.js'; export * from './src/nn/linear.ts.js';
-              export * from './src/nn/activation.ts.js'; export * from './src/nn/sequential.ts.js'; export * from './src/nn/mse.ts.js'; export * from './src/optim/sgd.ts.js'; export * from './src/train/loop.ts.js';`,
+            contents: `export * from './src/random.ts'; export * from './src/tensor/index.ts'; export * from './src/nn/module.ts'; export * from './src/nn/linear.ts';
+              export * from './src/nn/activation.ts'; export * from './src/nn/sequential.ts'; export * from './src/nn/mse.ts'; export * from './src/optim/sgd.ts'; export * from './src/train/loop.ts';`,
             resolveDir: new URL('..', import.meta.url).pathname,
             loader: 'ts',
           }));
