@@ -13,3 +13,4 @@ export * from './desom/index.js';
 export * from './cluster/index.js';
 export * from './metrics/index.js';
 export * from './stats/index.js';
+export * from './analysis/index.js';

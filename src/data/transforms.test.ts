@@ -2,7 +2,19 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { addGaussianNoise, flattenImages, kFold, oneHot, sampleRows, scaleToUnit, selectClasses, takeLabels, takeRows, trainTestSplit } from './transforms.js';
+import {
+  addGaussianNoise,
+  classSubset,
+  flattenImages,
+  kFold,
+  oneHot,
+  sampleRows,
+  scaleToUnit,
+  selectClasses,
+  takeLabels,
+  takeRows,
+  trainTestSplit,
+} from './transforms.js';
 
 /** 2 columns per row: [i, 10·label], so every output row says where it came from. */
 function dataset(labels: number[]): { x: Tensor; labels: Int32Array } {
@@ -105,6 +117,79 @@ test('selectClasses refuses classes that are missing, too small, repeated or mis
   assert.throws(() => selectClasses(x, labels, [], undefined, new Rng(0)), /expected at least one class/);
   assert.throws(() => selectClasses(x, labels.subarray(1), [1], undefined, new Rng(0)), /x has shape \[5, 2\] but there are 4 labels/);
   assert.throws(() => selectClasses(x, labels, [1], 1.5, new Rng(0)), /expected perClass to be an integer ≥ 0, got 1\.5/);
+});
+
+/** A tiny labelled dataset with named classes (rows as in `dataset`). */
+function named(labels: number[], classNames = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven']) {
+  return { ...dataset(labels), classNames };
+}
+
+test('classSubset keeps the rows of the classes asked for and renumbers them 0..K−1 in sorted order', () => {
+  const data = named([5, 1, 0, 3, 7, 1, 3, 7, 2]);
+  for (const asked of [
+    [1, 3, 7],
+    [7, 3, 1],
+    [3, 7, 1],
+  ]) {
+    const s = classSubset(data, asked);
+    assert.deepEqual(s.classes, [1, 3, 7]);
+    assert.deepEqual(s.classNames, ['one', 'three', 'seven']);
+    assert.deepEqual(
+      [...s.mapping],
+      [
+        [1, 0],
+        [3, 1],
+        [7, 2],
+      ],
+    );
+    assert.deepEqual([...s.indices], [1, 3, 4, 5, 6, 7]);
+    assert.deepEqual([...s.labels], [0, 1, 2, 0, 1, 2]);
+    // Each row is the input row it says it is, and its new label names its old one.
+    s.indices.forEach((i, r) => {
+      assert.equal(s.x.data[2 * r], i);
+      assert.equal(s.x.data[2 * r + 1], 10 * s.classes[s.labels[r]]);
+    });
+  }
+  // The input is not changed.
+  assert.deepEqual([...data.labels], [5, 1, 0, 3, 7, 1, 3, 7, 2]);
+});
+
+test('classSubset with perClass draws that many rows of each class, the same for the same seed whatever the order of the classes', () => {
+  const labels = Array.from({ length: 400 }, (_, i) => (i * 7) % 8);
+  const data = named(labels);
+  const a = classSubset(data, [6, 2, 4], 9, new Rng(3));
+  const b = classSubset(data, [2, 4, 6], 9, new Rng(3));
+  const c = classSubset(data, [2, 4, 6], 9, new Rng(4));
+  assert.deepEqual(a.indices, b.indices);
+  assert.deepEqual(a.labels, b.labels);
+  assert.notDeepEqual(a.indices, c.indices);
+  assert.equal(a.x.rows, 27);
+  assert.equal(new Set(a.indices).size, 27);
+  for (let k = 0; k < 3; k++) assert.equal(a.labels.filter((l) => l === k).length, 9);
+  a.indices.forEach((i, r) => {
+    assert.equal(labels[i], a.classes[a.labels[r]]);
+    assert.equal(a.x.data[2 * r + 1], 10 * labels[i]);
+  });
+  // Drawn by selectClasses on the sorted classes with the same rng.
+  assert.deepEqual(a.indices, selectClasses(data.x, data.labels, [2, 4, 6], 9, new Rng(3)).indices);
+});
+
+test('classSubset refuses classes the dataset does not have, naming the class and the classes it has', () => {
+  const data = named([0, 1, 2, 1, 0]);
+  assert.throws(() => classSubset(data, [1, 8]), /classSubset: class 8 is not one of the dataset's classes 0\.\.7 \(0 "zero", 1 "one", 2 "two", .*7 "seven"\)/);
+  assert.throws(
+    () => classSubset({ ...dataset([0, 1, 2]), classNames: ['0', '1', '2'] }, [3]),
+    /classSubset: class 3 is not one of the dataset's classes 0\.\.2$/,
+  );
+  assert.throws(() => classSubset(data, [-1]), /class -1 is not one of/);
+  assert.throws(() => classSubset(data, [1.5]), /class 1\.5 is not one of/);
+  // A class the dataset has but these rows do not (selectClasses' check).
+  assert.throws(() => classSubset(data, [1, 5]), /class 5 has no samples/);
+  assert.throws(() => classSubset(data, [1, 1]), /classes \[1, 1\] contain duplicates/);
+  assert.throws(() => classSubset(data, []), /expected at least one class/);
+  assert.throws(() => classSubset(data, [0, 1], 3, new Rng(0)), /class 0 has 2 samples, fewer than the 3 asked for/);
+  assert.throws(() => classSubset(data, [0, 1], 0, new Rng(0)), /classSubset: expected perClass to be an integer ≥ 1, got 0/);
+  assert.throws(() => classSubset(data, [0, 1], 1), /classSubset: perClass 1 draws rows at random, so it needs an rng/);
 });
 
 test('oneHot puts a single 1 in each row at the label column', () => {

@@ -1,10 +1,11 @@
 /**
  * Dataset transforms used by the seeds: scaling bytes to [0, 1], flattening images, keeping a
- * subset of classes (seed 002's `cut_data`), one-hot targets, Gaussian input noise (seed 003
- * §5.3), seeded row samples, and index-based train/test splits and k-fold cross-validation. All randomness comes
- * from the `Rng` passed in, so the same seed gives the same subsets everywhere.
+ * subset of classes (seed 002's `cut_data`; `classSubset` also renumbers their labels 0..K−1),
+ * one-hot targets, Gaussian input noise (seed 003 §5.3), seeded row samples, and index-based
+ * train/test splits and k-fold cross-validation. All randomness comes from the `Rng` passed in, so
+ * the same seed gives the same subsets everywhere.
  */
-import type { Rng } from '../random.js';
+import { Rng } from '../random.js';
 import { Tensor } from '../tensor/tensor.js';
 
 function checkCount(fn: string, name: string, v: number, min = 0): void {
@@ -95,6 +96,60 @@ export function selectClasses(
   }
   const indices = Int32Array.from(chosen).sort();
   return { x: takeRows(x, indices), labels: takeLabels(labels, indices), indices };
+}
+
+/** What `classSubset` reads: rows, their labels and the names of the dataset's classes (a LoadedDataset is one). */
+export interface LabelledRows {
+  readonly x: Tensor;
+  readonly labels: Int32Array;
+  readonly classNames: readonly string[];
+}
+
+/** A class subset with its labels renumbered 0..K−1 (see classSubset). */
+export interface ClassSubset {
+  readonly x: Tensor;
+  /** The new labels, 0..K−1. */
+  readonly labels: Int32Array;
+  /** The rows of the input kept, ascending. */
+  readonly indices: Int32Array;
+  /** The original labels of the classes kept, ascending: new label k is original label classes[k]. */
+  readonly classes: number[];
+  /** The names of the classes kept, in the same order (the new class k's name is classNames[k]). */
+  readonly classNames: string[];
+  /** Original label → new label. */
+  readonly mapping: ReadonlyMap<number, number>;
+}
+
+/** A dataset's classes as messages list them: `0..9`, with the names when they are not the numbers (`0..3 (0 "CCAT", 1 "GCAT", …)`). */
+export function describeClasses(classNames: readonly string[]): string {
+  const range = `0..${classNames.length - 1}`;
+  return classNames.every((name, i) => name === String(i)) ? range : `${range} (${classNames.map((name, i) => `${i} ${JSON.stringify(name)}`).join(', ')})`;
+}
+
+/**
+ * The rows of `classes` only, relabelled 0..K−1 in ascending order of the original labels (keeping
+ * 1, 3, 7 gives 1 → 0, 3 → 1, 7 → 2), as the Cluster Paths project (seed 002) trains its networks
+ * on a few digits. With `perClass`, `rng` draws that many rows of each class (selectClasses);
+ * without it every row of those classes is kept (a test split) and `rng` is not needed. The
+ * classes are sorted before the draws, so the order they are given in changes nothing.
+ */
+export function classSubset(data: LabelledRows, classes: readonly number[], perClass?: number, rng?: Rng): ClassSubset {
+  const fn = 'classSubset';
+  const k = data.classNames.length;
+  for (const c of classes) {
+    if (!Number.isInteger(c) || c < 0 || c >= k)
+      throw new RangeError(`${fn}: class ${c} is not one of the dataset's classes ${describeClasses(data.classNames)}`);
+  }
+  if (perClass !== undefined) {
+    checkCount(fn, 'perClass', perClass, 1);
+    if (rng === undefined) throw new TypeError(`${fn}: perClass ${perClass} draws rows at random, so it needs an rng`);
+  }
+  const sorted = [...classes].sort((a, b) => a - b);
+  // selectClasses refuses an empty list and duplicates; without perClass it draws nothing, so any Rng will do.
+  const s = selectClasses(data.x, data.labels, sorted, perClass, rng ?? new Rng(0));
+  const mapping = new Map(sorted.map((c, i) => [c, i]));
+  const labels = s.labels.map((l) => mapping.get(l) as number);
+  return { x: s.x, labels, indices: s.indices, classes: sorted, classNames: sorted.map((c) => data.classNames[c]), mapping };
 }
 
 /** n × classes one-hot matrix: row i has a 1 in column labels[i]. */

@@ -7,7 +7,16 @@ import { Linear } from '../nn/linear.js';
 import { Adam } from '../optim/adam.js';
 import { Rng } from '../random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { hasCheckpoint, int32Reader, int32Writer, latestCheckpointStep, loadCheckpoint, readCheckpoint, saveCheckpoint, writeCheckpoint } from './checkpoint.js';
+import {
+  hasCheckpoint,
+  int32Reader,
+  int32Writer,
+  latestCheckpointStep,
+  loadCheckpoint,
+  readCheckpoint,
+  saveCheckpoint,
+  writeCheckpoint,
+} from './checkpoint.js';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'latentlab-ckpt-'));
@@ -28,7 +37,12 @@ test('writeCheckpoint: each part writes into step-<n>/, what it returns goes int
     writeCheckpoint(dir, { step: 9, rng: { loop: rng.state() }, extra: { k: 1 } }, parts('second', Int32Array.of(7, 8)));
     assert.deepEqual(readdirSync(dir).sort(), ['latest.json', 'step-9']);
     assert.equal(latestCheckpointStep(dir), 9);
-    assert.deepEqual(Object.keys(JSON.parse(readFileSync(join(dir, 'step-9', 'state.json'), 'utf8')) as Record<string, unknown>), ['step', 'rng', 'extra', 'note']);
+    assert.deepEqual(Object.keys(JSON.parse(readFileSync(join(dir, 'step-9', 'state.json'), 'utf8')) as Record<string, unknown>), [
+      'step',
+      'rng',
+      'extra',
+      'note',
+    ]);
     const ck = readCheckpoint(dir);
     assert.equal(ck.step, 9);
     assert.deepEqual(ck.rng.loop, rng.state());
@@ -60,7 +74,10 @@ test('saveCheckpoint / loadCheckpoint: weights.safetensors and optimizer.safeten
     const opt2 = new Adam(model2.parameters(), { lr: 0.5 });
     assert.equal(hasCheckpoint(dir), true);
     assert.deepEqual(loadCheckpoint(dir, model2, opt2), { step: 1, rng: {}, extra: undefined });
-    assert.deepEqual(model2.parameters().map((p) => Array.from(p.value.data)), model.parameters().map((p) => Array.from(p.value.data)));
+    assert.deepEqual(
+      model2.parameters().map((p) => Array.from(p.value.data)),
+      model.parameters().map((p) => Array.from(p.value.data)),
+    );
     assert.deepEqual(opt2.stateDict(), opt.stateDict());
     assert.throws(() => loadCheckpoint(join(dir, 'none'), model2, opt2), /loadCheckpoint: no checkpoint in .*latest\.json missing/);
   } finally {

@@ -163,7 +163,8 @@ export function optimizerWriter(optimizer: Optimizer): StateWriter {
 export function optimizerReader(optimizer: Optimizer): StateReader<void> {
   return (folder, recorded) => {
     const rec = recorded as OptimizerRecord | undefined;
-    if (rec === undefined || rec === null || typeof rec !== 'object' || typeof rec.present !== 'object') throw new Error(`checkpoint: ${folder} has no optimizer state`);
+    if (rec === undefined || rec === null || typeof rec !== 'object' || typeof rec.present !== 'object')
+      throw new Error(`checkpoint: ${folder} has no optimizer state`);
     const file = readSafetensors(join(folder, OPTIMIZER_FILE));
     const slots: Record<string, (Float32Array | null)[]> = {};
     for (const [slot, present] of Object.entries(rec.present)) {
@@ -192,7 +193,8 @@ export function int32Reader(file: string): StateReader<Int32Array> {
     const path = join(folder, file);
     if (!existsSync(path)) throw new Error(`checkpoint: ${path} is missing`);
     const arr = readNpy(path);
-    if (arr.dtype !== 'i4' || arr.shape.length !== 1) throw new TypeError(`checkpoint: expected ${path} to be a 1-d int32 array, got ${arr.dtype} [${arr.shape.join(', ')}]`);
+    if (arr.dtype !== 'i4' || arr.shape.length !== 1)
+      throw new TypeError(`checkpoint: expected ${path} to be a 1-d int32 array, got ${arr.dtype} [${arr.shape.join(', ')}]`);
     return arr.data as Int32Array;
   };
 }

@@ -24,7 +24,10 @@ test('a lock held by a live process refuses a second writer and names the proces
     await new Promise((r) => setTimeout(r, 50));
     const pid = child.pid as number;
     writeFileSync(join(dir, 'run.lock'), JSON.stringify({ pid, host: hostname(), start: startOf(pid), since: 'then' }));
-    assert.throws(() => RunLock.acquire(dir, 'r1'), (e: unknown) => e instanceof RunLockedError && e.message.includes(`process ${pid}`));
+    assert.throws(
+      () => RunLock.acquire(dir, 'r1'),
+      (e: unknown) => e instanceof RunLockedError && e.message.includes(`process ${pid}`),
+    );
     assert.equal(lockOwner(dir)?.pid, pid);
   } finally {
     child.kill('SIGKILL');

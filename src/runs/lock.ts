@@ -79,7 +79,10 @@ export class RunLock {
           // unreadable or half-written by a writer that died at once: stale
         }
         if (owner !== null && owner.pid !== process.pid && alive(owner)) {
-          throw new RunLockedError(`run ${runId} is being written by process ${owner.pid} on ${owner.host} (since ${owner.since}); wait for it to end or stop it first`, owner);
+          throw new RunLockedError(
+            `run ${runId} is being written by process ${owner.pid} on ${owner.host} (since ${owner.since}); wait for it to end or stop it first`,
+            owner,
+          );
         }
         rmSync(path, { force: true });
         continue;

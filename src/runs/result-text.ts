@@ -9,7 +9,12 @@ export function fmt(v: number | null | undefined, digits = 4): string {
  * One closing line per metric of `keys` the run has: its name padded to `width`, its value, and
  * the value on the test split beside it when there is one ("  purity    0.8123   (test 0.8047)").
  */
-export function metricLines(metrics: Readonly<Record<string, number>>, keys: readonly string[], width: number, format: (v: number, key: string) => string = (v) => fmt(v)): string[] {
+export function metricLines(
+  metrics: Readonly<Record<string, number>>,
+  keys: readonly string[],
+  width: number,
+  format: (v: number, key: string) => string = (v) => fmt(v),
+): string[] {
   return keys
     .filter((k) => metrics[k] !== undefined)
     .map((k) => {

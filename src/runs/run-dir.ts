@@ -56,7 +56,10 @@ export function ensureWritableDir(dir: string, fn = 'RunDir.create'): void {
     try {
       mkdirSync(m);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new RunsFolderError(`${fn}: cannot create ${m} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable folder`, { cause: e });
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new RunsFolderError(`${fn}: cannot create ${m} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable folder`, {
+          cause: e,
+        });
     }
   }
   // access(W_OK) is not enough (root passes it on read-only mounts and under /proc): write a probe.
@@ -66,7 +69,9 @@ export function ensureWritableDir(dir: string, fn = 'RunDir.create'): void {
     writeFileSync(probe, '');
     rmSync(probe, { force: true });
   } catch (e) {
-    throw new RunsFolderError(`${fn}: cannot write in ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable folder`, { cause: e });
+    throw new RunsFolderError(`${fn}: cannot write in ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable folder`, {
+      cause: e,
+    });
   }
 }
 
@@ -90,7 +95,10 @@ export class RunDir {
   static create(root: string, kind: string, id?: string): RunDir {
     ensureWritableDir(root);
     if (id !== undefined) {
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id)) throw new RangeError(`RunDir.create: expected a run id of letters, digits, '.', '_' and '-' (at most 128, not starting with a symbol), got ${JSON.stringify(id)}`);
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id))
+        throw new RangeError(
+          `RunDir.create: expected a run id of letters, digits, '.', '_' and '-' (at most 128, not starting with a symbol), got ${JSON.stringify(id)}`,
+        );
       if (existsSync(join(root, id))) throw new Error(`RunDir.create: run ${id} already exists in ${root}`);
     } else {
       const base = `${kind}-${stamp(new Date())}`;

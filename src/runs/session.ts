@@ -143,7 +143,15 @@ export class TrainSession<C extends CommonConfig> {
   }
 
   /** Builds the session holding `lock`; a run that cannot start gives its lock back (and a new one is removed). */
-  private static start<C extends CommonConfig>(kind: string, command: string, run: RunDir, cfg: () => C, resuming: boolean, outRoot: string, lock: RunLock): TrainSession<C> {
+  private static start<C extends CommonConfig>(
+    kind: string,
+    command: string,
+    run: RunDir,
+    cfg: () => C,
+    resuming: boolean,
+    outRoot: string,
+    lock: RunLock,
+  ): TrainSession<C> {
     try {
       const session = new TrainSession(kind, command, run, cfg(), resuming, outRoot);
       session.lock = lock;

@@ -35,7 +35,8 @@ export interface Checks {
   dataset: () => z.ZodString;
 }
 
-const enumOf = <T extends string>(values: readonly T[], params?: Parameters<typeof z.enum>[1]) => z.enum(values as unknown as [T, ...T[]], params) as unknown as z.ZodEnum<{ [K in T]: K }>;
+const enumOf = <T extends string>(values: readonly T[], params?: Parameters<typeof z.enum>[1]) =>
+  z.enum(values as unknown as [T, ...T[]], params) as unknown as z.ZodEnum<{ [K in T]: K }>;
 
 /** zod's own messages; the key and the value refused are added by the CLI's resolveConfig. */
 export const plain: Checks = {
@@ -66,7 +67,8 @@ export const explained: Checks & { positive: () => z.ZodNumber; nonNegative: () 
 export const BACKEND_NAMES = ['auto', 'js', 'native'] as const;
 
 /** Help of the `matmul_precision` key (`--matmul-precision`), which every kind has. */
-export const MATMUL_PRECISION_HELP = 'GEMM precision: float32, or bfloat16 (operands rounded to bfloat16, sums in float32; about twice as fast on CPUs with AVX512-BF16)';
+export const MATMUL_PRECISION_HELP =
+  'GEMM precision: float32, or bfloat16 (operands rounded to bfloat16, sums in float32; about twice as fast on CPUs with AVX512-BF16)';
 
 /** The config key `matmul_precision` (see MatmulPrecision): float32 unless asked. */
 export const MATMUL_PRECISION_FIELD = z

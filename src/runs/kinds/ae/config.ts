@@ -30,7 +30,11 @@ export const aeConfigSchema = z
     loss: choice(AE_LOSSES).default('mse').describe('reconstruction loss'),
     optimizer: choice(OPTIMIZER_NAMES).default('adam').describe('optimizer'),
     lr: positive().default(0.005).describe('learning rate').meta({ arg: 'rate' }),
-    momentum: nonNegative().max(0.999, { error: (iss) => `expected a number ≤ 0.999, got ${JSON.stringify(iss.input)}` }).default(0.9).describe('momentum (sgd, rmsprop)').meta({ arg: 'm' }),
+    momentum: nonNegative()
+      .max(0.999, { error: (iss) => `expected a number ≤ 0.999, got ${JSON.stringify(iss.input)}` })
+      .default(0.9)
+      .describe('momentum (sgd, rmsprop)')
+      .meta({ arg: 'm' }),
     batch_size: int(1).default(64).describe('minibatch size'),
     // 100 as seed 001: ~1.5 s per epoch of 60,000 MNIST digits for 784-128-2-128-784 on 2 cores (native).
     epochs: int(1).default(100).describe('passes over the training data (as seed 001; ~1.5 s each for the default model on 2 cores)'),
@@ -51,18 +55,25 @@ export const aeConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.loss === 'bce' && c.output_activation !== 'sigmoid') {
-      ctx.addIssue({ code: 'custom', path: ['loss'], message: `bce needs probabilities, i.e. output_activation sigmoid, got output_activation "${c.output_activation}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loss'],
+        message: `bce needs probabilities, i.e. output_activation sigmoid, got output_activation "${c.output_activation}"`,
+      });
     }
     const probability = c.noise === 'masking' || c.noise === 'salt_pepper';
-    if (c.noise !== 'none' && c.noise_scale === 0) ctx.addIssue({ code: 'custom', path: ['noise_scale'], message: `expected a scale > 0 with noise ${c.noise}, got 0` });
-    if (probability && c.noise_scale > 1) ctx.addIssue({ code: 'custom', path: ['noise_scale'], message: `expected a probability between 0 and 1 for ${c.noise} noise, got ${c.noise_scale}` });
+    if (c.noise !== 'none' && c.noise_scale === 0)
+      ctx.addIssue({ code: 'custom', path: ['noise_scale'], message: `expected a scale > 0 with noise ${c.noise}, got 0` });
+    if (probability && c.noise_scale > 1)
+      ctx.addIssue({ code: 'custom', path: ['noise_scale'], message: `expected a probability between 0 and 1 for ${c.noise} noise, got ${c.noise_scale}` });
     if (c.noise_sweep !== undefined) {
       if (c.noise_sweep.length === 0) ctx.addIssue({ code: 'custom', path: ['noise_sweep'], message: 'expected at least one noise scale, got none' });
       const seen = new Set<number>();
       c.noise_sweep.forEach((s, i) => {
         if (seen.has(s)) ctx.addIssue({ code: 'custom', path: ['noise_sweep', i], message: `expected distinct noise scales, got ${s} twice` });
         seen.add(s);
-        if (probability && s > 1) ctx.addIssue({ code: 'custom', path: ['noise_sweep', i], message: `expected a probability between 0 and 1 for ${c.noise} noise, got ${s}` });
+        if (probability && s > 1)
+          ctx.addIssue({ code: 'custom', path: ['noise_sweep', i], message: `expected a probability between 0 and 1 for ${c.noise} noise, got ${s}` });
       });
     }
   });

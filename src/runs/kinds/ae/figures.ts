@@ -16,7 +16,17 @@ import type { NoiseKind } from '../../../ae/noise.js';
 import type { Rng } from '../../../random.js';
 import type { RunDir } from '../../run-dir.js';
 import { Tensor } from '../../../tensor/tensor.js';
-import { latentSvg, lossSvg, noiseGridPng, noiseSvg, reconstructionPng, type AeEpochPoint, type LatentFigure, type LatentOptions, type NoisePoint } from '../../../viz/ae-figures.js';
+import {
+  latentSvg,
+  lossSvg,
+  noiseGridPng,
+  noiseSvg,
+  reconstructionPng,
+  type AeEpochPoint,
+  type LatentFigure,
+  type LatentOptions,
+  type NoisePoint,
+} from '../../../viz/ae-figures.js';
 import { formatNumber, type ReportFigure, type ReportSection } from '../../../viz/report.js';
 import { writeReportHtml } from '../../report-file.js';
 

@@ -108,7 +108,11 @@ export async function* trainAe(session: TrainSession<AeConfig>): Training {
   };
   if (startStep > 0) yield { type: 'notice', message: `resuming at step ${startStep} of ${totalSteps}` };
 
-  yield { type: 'progress', total: totalSteps, format: 'train ae |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}' };
+  yield {
+    type: 'progress',
+    total: totalSteps,
+    format: 'train ae |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}',
+  };
   const tTrain = performance.now();
   let lastStep = startStep;
   session.step = startStep;

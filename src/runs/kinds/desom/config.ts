@@ -27,7 +27,12 @@ const desomConfigObject = z.strictObject({
   t_min: z.number().positive().default(D.Tmin).describe('final temperature').meta({ arg: 'T' }),
   /** T reaches t_min at the last step (the reference code's t/(iterations − 1)) rather than t/iterations (the paper). */
   reach_end: z.boolean().default(D.reachEnd).describe('T reaches t_min at the last step (the reference code)'),
-  hidden: z.array(z.int().positive()).min(1).default([...D.hidden]).describe('encoder hidden sizes, mirrored by the decoder').meta({ arg: 'sizes' }),
+  hidden: z
+    .array(z.int().positive())
+    .min(1)
+    .default([...D.hidden])
+    .describe('encoder hidden sizes, mirrored by the decoder')
+    .meta({ arg: 'sizes' }),
   latent: z.int().positive().default(D.latent).describe('latent size').meta({ arg: 'p' }),
   activation: plain.choice(AE_ACTIVATIONS).default(D.activation).describe('hidden activation'),
   gamma: z.number().nonnegative().default(D.gamma).describe('weight of the SOM loss (0 trains the autoencoder alone)').meta({ arg: 'γ' }),

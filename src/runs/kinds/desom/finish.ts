@@ -132,11 +132,11 @@ export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: Des
   });
 
   result.lines.push(
-      '',
-      `run ${run.id} completed (DESOM ${rows}×${cols}, ${cfg.iterations} iterations)`,
-      ...metricLines(metrics, ['purity', 'nmi', 'nmi_geometric', 'ari', 'accuracy', 'prototype_kmeans_accuracy', 'qe', 'te', 'mse'], 26),
-      `  time                       ${timings.train_s.toFixed(1)} s training, ${timings.total_s.toFixed(1)} s in all`,
-      `  report                     ${run.file('report.html')}`,
+    '',
+    `run ${run.id} completed (DESOM ${rows}×${cols}, ${cfg.iterations} iterations)`,
+    ...metricLines(metrics, ['purity', 'nmi', 'nmi_geometric', 'ari', 'accuracy', 'prototype_kmeans_accuracy', 'qe', 'te', 'mse'], 26),
+    `  time                       ${timings.train_s.toFixed(1)} s training, ${timings.total_s.toFixed(1)} s in all`,
+    `  report                     ${run.file('report.html')}`,
   );
   return result;
 }

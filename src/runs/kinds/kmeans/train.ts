@@ -85,7 +85,16 @@ export async function* trainKmeans(session: TrainSession<KMeansConfig>): Trainin
       type: 'notice',
       message: `interrupted by ${session.stopRequested ?? 'a signal'} after ${done} of ${cfg.restarts} restarts; k-means runs do not resume, run the command again`,
     };
-    return { status: 'interrupted', run_id: run.id, path: run.path, step: done, metrics: {}, timings, lines: [], json: { run_id: run.id, path: run.path, status: 'interrupted', step: done } };
+    return {
+      status: 'interrupted',
+      run_id: run.id,
+      path: run.path,
+      step: done,
+      metrics: {},
+      timings,
+      lines: [],
+      json: { run_id: run.id, path: run.path, status: 'interrupted', step: done },
+    };
   }
   const trainS = (performance.now() - tTrain) / 1000;
 
@@ -153,8 +162,15 @@ export async function* trainKmeans(session: TrainSession<KMeansConfig>): Trainin
     ].join('\n\n'),
     figures,
   });
-  const lines = ['', `run ${run.id} completed (k-means, k = ${k}, ${cfg.restarts} restarts; kept restart ${result.restart} after ${result.iterations} iterations)`];
-  lines.push(...metricLines(metrics, ['inertia', 'purity', 'nmi', 'ari', 'accuracy', 'silhouette'], 11, (x, key) => (key === 'inertia' ? x.toExponential(5) : x.toFixed(4))));
+  const lines = [
+    '',
+    `run ${run.id} completed (k-means, k = ${k}, ${cfg.restarts} restarts; kept restart ${result.restart} after ${result.iterations} iterations)`,
+  ];
+  lines.push(
+    ...metricLines(metrics, ['inertia', 'purity', 'nmi', 'ari', 'accuracy', 'silhouette'], 11, (x, key) =>
+      key === 'inertia' ? x.toExponential(5) : x.toFixed(4),
+    ),
+  );
   lines.push(`  time        ${trainS.toFixed(1)} s clustering, ${timings.total_s.toFixed(1)} s in all`, `  report      ${run.file('report.html')}`);
   const extra = { kmeans: { restart: result.restart, iterations: result.iterations, converged: result.converged } };
   return session.finish({ step: cfg.restarts, metrics, timings, extra, lines });

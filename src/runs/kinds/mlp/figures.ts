@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../../../io/atomic.js';
 import { readNpy } from '../../../io/npy.js';
 import { getDataset } from '../../../data/registry.js';
 import { loadDataset } from '../../../data/fetch.js';
+import { classSubset } from '../../../data/transforms.js';
 import type { RunDir } from '../../run-dir.js';
 import type { Tensor } from '../../../tensor/tensor.js';
 import {
@@ -29,8 +30,9 @@ import { writeReportHtml } from '../../report-file.js';
 /** config.json of an mlp run, as far as the figures need it. */
 interface MlpRunConfig {
   kind: string;
-  config: { dataset: string; data_dir?: string } & Record<string, unknown>;
-  dataset?: { train_rows?: number; test_rows?: number; classes?: number };
+  config: { dataset: string; data_dir?: string; classes?: number[] } & Record<string, unknown>;
+  /** classes: how many the model tells apart; with a class subset, class_names names them (the run's label k is class_names[k]). */
+  dataset?: { train_rows?: number; test_rows?: number; classes?: number; class_names?: string[] };
 }
 
 /** Misclassified images shown per true class. */
@@ -64,6 +66,12 @@ function int32(run: RunDir, name: string): Int32Array {
   const a = readNpy(run.file('arrays', name));
   if (!(a.data instanceof Int32Array)) throw new TypeError(`writeMlpRunFigures: expected ${name} to hold int32 values, got dtype ${a.dtype}`);
   return a.data;
+}
+
+/** The test images of a run, as it was scored on them: only its classes' when it trained on a subset. */
+async function testImages(cfg: MlpRunConfig['config']): Promise<Tensor> {
+  const test = await loadDataset(cfg.dataset, { split: 'test', dataDir: cfg.data_dir });
+  return cfg.classes === undefined ? test.x : classSubset(test, cfg.classes).x;
 }
 
 /**
@@ -107,8 +115,9 @@ export async function writeMlpRunFigures(run: RunDir, o: { testX?: Tensor } = {}
 
   const labels = int32(run, 'test_labels.npy');
   const predictions = int32(run, 'test_predictions.npy');
-  const classes = saved.dataset?.classes ?? info.classNames.length;
-  const classNames = Array.from({ length: classes }, (_, c) => info.classNames[c] ?? String(c));
+  const names = saved.dataset?.class_names ?? info.classNames;
+  const classes = saved.dataset?.classes ?? names.length;
+  const classNames = Array.from({ length: classes }, (_, c) => names[c] ?? String(c));
   const matrix = confusionMatrix(labels, predictions, classes);
   const confSvg = await confusionSvg(matrix, classNames);
   const confusion: ReportFigure = {
@@ -122,7 +131,7 @@ export async function writeMlpRunFigures(run: RunDir, o: { testX?: Tensor } = {}
   if (info.imageShape !== null) {
     const rows = misclassifiedRows(labels, predictions, classes, MISCLASSIFIED_PER_CLASS);
     if (rows.length > 0) {
-      const x = o.testX ?? (await loadDataset(cfg.dataset, { split: 'test', dataDir: cfg.data_dir })).x;
+      const x = o.testX ?? (await testImages(cfg));
       if (x.rows !== labels.length) throw new RangeError(`writeMlpRunFigures: expected ${labels.length} test images (one per prediction), got ${x.rows}`);
       const svg = misclassifiedSvg(x, rows, info.imageShape, classNames);
       if (svg !== null) {

@@ -5,6 +5,7 @@
  * weights of an uninterrupted one.
  */
 import { loadDataset } from '../../../data/fetch.js';
+import { classSubset } from '../../../data/transforms.js';
 import { writeNpy } from '../../../io/npy.js';
 import { saveModel } from '../../../io/model-file.js';
 import { LeakyReLU, ReLU, Sigmoid, Tanh } from '../../../nn/activation.js';
@@ -43,17 +44,23 @@ export async function* trainMlp(session: TrainSession<MlpConfig>): Training {
   const { run, cfg, info } = session;
 
   const t0 = performance.now();
-  const train = await loadDataset(cfg.dataset, { split: 'train', dataDir: cfg.data_dir, limit: cfg.limit });
-  const test = await loadDataset(cfg.dataset, { split: 'test', dataDir: cfg.data_dir });
-  const loadS = (performance.now() - t0) / 1000;
-  const classes = train.classNames.length;
-  checkNeeds(mlpNeeds({ features: train.x.cols, hidden: cfg.hidden, classes, batch: cfg.batch_size, rows: train.x.rows }), {
-    base: (train.x.size + test.x.size) * 4,
-  });
-
   const root = new Rng(cfg.seed);
   const initRng = root.fork();
   const loopRng = root.fork();
+  const trainSplit = await loadDataset(cfg.dataset, { split: 'train', dataDir: cfg.data_dir, limit: cfg.limit });
+  const testSplit = await loadDataset(cfg.dataset, { split: 'test', dataDir: cfg.data_dir });
+  // A class subset (the Cluster Paths project's, seed 002): its rng forked after the others, so a
+  // run without one draws exactly what it did before subsets existed.
+  const subset =
+    cfg.classes === undefined ? null : { train: classSubset(trainSplit, cfg.classes, cfg.per_class, root.fork()), test: classSubset(testSplit, cfg.classes) };
+  const train = subset?.train ?? trainSplit;
+  const test = subset?.test ?? testSplit;
+  const classNames = train.classNames;
+  const loadS = (performance.now() - t0) / 1000;
+  const classes = classNames.length;
+  const loaded = trainSplit.x.size + testSplit.x.size + (subset === null ? 0 : train.x.size + test.x.size);
+  checkNeeds(mlpNeeds({ features: train.x.cols, hidden: cfg.hidden, classes, batch: cfg.batch_size, rows: train.x.rows }), { base: loaded * 4 });
+
   const model = buildMlp(cfg, train.x.cols, classes, initRng);
   const optimizer = buildOptimizer(cfg.optimizer, model.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
   const loss = new CrossEntropyLoss();
@@ -66,22 +73,28 @@ export async function* trainMlp(session: TrainSession<MlpConfig>): Training {
     startStep = st.step;
     loopRng.setState(st.rng.loop);
   }
+  const kept = subset === null ? {} : { kept_classes: subset.train.classes, class_names: classNames };
   session.writeConfig({
-    dataset: { name: cfg.dataset, source: train.source, train_rows: train.x.rows, test_rows: test.x.rows, features: train.x.cols, classes },
+    dataset: { name: cfg.dataset, source: trainSplit.source, train_rows: train.x.rows, test_rows: test.x.rows, features: train.x.cols, classes, ...kept },
     model: model.toString(),
     parameters: model.parameterCount(),
   });
   const loopStart = loopRng.state();
+  const datasetLabel = subset === null ? cfg.dataset : `${cfg.dataset} classes ${subset.train.classes.join(', ')}`;
   session.begin(startStep, totalSteps, { load_s: loadS });
 
   yield { type: 'notice', message: `run ${run.id} → ${run.path}` };
   yield {
     type: 'notice',
-    message: `${cfg.dataset}: ${train.x.rows} training / ${test.x.rows} test rows (${train.source}); model ${[train.x.cols, ...cfg.hidden, classes].join('-')} ${cfg.activation}, ${model.parameterCount()} parameters; backend ${describeBackend(info)}`,
+    message: `${datasetLabel}: ${train.x.rows} training / ${test.x.rows} test rows (${trainSplit.source}); model ${[train.x.cols, ...cfg.hidden, classes].join('-')} ${cfg.activation}, ${model.parameterCount()} parameters; backend ${describeBackend(info)}`,
   };
   if (startStep > 0) yield { type: 'notice', message: `resuming at step ${startStep} of ${totalSteps}` };
 
-  yield { type: 'progress', total: totalSteps, format: 'train mlp |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}' };
+  yield {
+    type: 'progress',
+    total: totalSteps,
+    format: 'train mlp |{bar}| {percentage}% {value}/{total} steps | epoch {epoch} | loss {loss} | ETA {eta_formatted}',
+  };
   const tTrain = performance.now();
   let lastStep = startStep;
   const checkpoint = (step: number): void => {
@@ -154,7 +167,7 @@ export async function* trainMlp(session: TrainSession<MlpConfig>): Training {
     status: 'completed',
     architecture: [train.x.cols, ...cfg.hidden, classes].join('-'),
     activation: cfg.activation,
-    dataset: cfg.dataset,
+    dataset: datasetLabel,
     trainRows: train.x.rows,
     testRows: test.x.rows,
   });

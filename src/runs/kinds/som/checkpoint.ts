@@ -16,7 +16,10 @@ export function saveSomCheckpoint(dir: string, som: SOM, optimizer: Optimizer | 
 }
 
 /** The last checkpoint's map, its optimizer (`optimizerFor` builds it over the map's prototypes; null for none) and state. */
-export function loadSomCheckpoint(dir: string, optimizerFor: (som: SOM) => Optimizer | null): { som: SOM; optimizer: Optimizer | null; state: CheckpointState } {
+export function loadSomCheckpoint(
+  dir: string,
+  optimizerFor: (som: SOM) => Optimizer | null,
+): { som: SOM; optimizer: Optimizer | null; state: CheckpointState } {
   const ck = readCheckpoint(dir);
   const som = ck.read('som', loadSom);
   const optimizer = optimizerFor(som);

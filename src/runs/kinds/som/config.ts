@@ -29,7 +29,8 @@ export const mapFields = {
     z
       .string()
       .superRefine((v, ctx) => {
-        if (parseMapSize(v) === null) ctx.addIssue({ code: 'custom', message: `expected ROWSxCOLS with positive integers and at least 2 cells (e.g. 8x8), got "${v}"` });
+        if (parseMapSize(v) === null)
+          ctx.addIssue({ code: 'custom', message: `expected ROWSxCOLS with positive integers and at least 2 cells (e.g. 8x8), got "${v}"` });
       })
       .describe(help)
       .meta({ arg: 'RxC' }),
@@ -65,19 +66,63 @@ const somConfigObject = z.strictObject({
   neighborhood: mapFields.neighborhood('gaussian'),
   decay: mapFields.decay('exponential'),
   t_max: z.number().positive().optional().describe('initial radius / temperature').meta({ arg: 'T', defaultHelp: "half the map's larger side; gradient: 8" }),
-  t_min: z.number().positive().optional().describe('final radius / temperature').meta({ arg: 'T', defaultHelp: byAlgorithm('t_min') }),
-  lr: z.number().positive().optional().describe('learning rate (classic: initial; gradient: the optimizer’s)').meta({ arg: 'rate', defaultHelp: byAlgorithm('lr') }),
-  lr_final: z.number().positive().optional().describe('final learning rate (classic)').meta({ arg: 'rate', defaultHelp: byAlgorithm('lr_final') }),
-  lr_decay: plain.choice(DECAY_KINDS).optional().describe('learning-rate decay (classic)').meta({ arg: 'kind', defaultHelp: byAlgorithm('lr_decay') }),
-  iterations: z.int().positive().optional().describe('classic: sample presentations; gradient: minibatch steps').meta({ defaultHelp: byAlgorithm('iterations') }),
-  epochs: z.int().positive().optional().describe('passes over the data').meta({ defaultHelp: byAlgorithm('epochs') }),
-  batch_size: z.int().positive().optional().describe('rows per minibatch (gradient)').meta({ defaultHelp: byAlgorithm('batch_size') }),
-  optimizer: plain.choice(OPTIMIZER_NAMES).optional().describe('gradient SOM optimizer').meta({ defaultHelp: byAlgorithm('optimizer') }),
+  t_min: z
+    .number()
+    .positive()
+    .optional()
+    .describe('final radius / temperature')
+    .meta({ arg: 'T', defaultHelp: byAlgorithm('t_min') }),
+  lr: z
+    .number()
+    .positive()
+    .optional()
+    .describe('learning rate (classic: initial; gradient: the optimizer’s)')
+    .meta({ arg: 'rate', defaultHelp: byAlgorithm('lr') }),
+  lr_final: z
+    .number()
+    .positive()
+    .optional()
+    .describe('final learning rate (classic)')
+    .meta({ arg: 'rate', defaultHelp: byAlgorithm('lr_final') }),
+  lr_decay: plain
+    .choice(DECAY_KINDS)
+    .optional()
+    .describe('learning-rate decay (classic)')
+    .meta({ arg: 'kind', defaultHelp: byAlgorithm('lr_decay') }),
+  iterations: z
+    .int()
+    .positive()
+    .optional()
+    .describe('classic: sample presentations; gradient: minibatch steps')
+    .meta({ defaultHelp: byAlgorithm('iterations') }),
+  epochs: z
+    .int()
+    .positive()
+    .optional()
+    .describe('passes over the data')
+    .meta({ defaultHelp: byAlgorithm('epochs') }),
+  batch_size: z
+    .int()
+    .positive()
+    .optional()
+    .describe('rows per minibatch (gradient)')
+    .meta({ defaultHelp: byAlgorithm('batch_size') }),
+  optimizer: plain
+    .choice(OPTIMIZER_NAMES)
+    .optional()
+    .describe('gradient SOM optimizer')
+    .meta({ defaultHelp: byAlgorithm('optimizer') }),
   init: plain.choice(INIT_KINDS).default('samples').describe('prototype initialisation').meta({ arg: 'kind' }),
   split: common.split(['train', 'all']),
   ...runFields(common),
-  checkpoint_every: common.checkpoint_every('iterations (batch: epochs)').optional().meta({ defaultHelp: byAlgorithm('checkpoint_every') }),
-  log_every: common.log_every('iterations').optional().meta({ defaultHelp: byAlgorithm('log_every') }),
+  checkpoint_every: common
+    .checkpoint_every('iterations (batch: epochs)')
+    .optional()
+    .meta({ defaultHelp: byAlgorithm('checkpoint_every') }),
+  log_every: common
+    .log_every('iterations')
+    .optional()
+    .meta({ defaultHelp: byAlgorithm('log_every') }),
   eval_every: common.eval_every('QE/TE').optional().meta({ defaultHelp: 'batch: 1, otherwise a 50th of the iterations' }),
   /** Rows (a seeded sample of the training data) on which eval_every measures QE and TE. */
   eval_sample: common.eval_sample().default(2000),
@@ -98,11 +143,17 @@ const ONLY_FOR: Partial<Record<keyof SomConfigIn, readonly SomConfigIn['algorith
 export const somConfigSchema = somConfigObject.superRefine((c, ctx) => {
   for (const [key, algorithms] of Object.entries(ONLY_FOR) as [keyof SomConfigIn, readonly string[]][]) {
     if (c[key] !== undefined && !algorithms.includes(c.algorithm)) {
-      ctx.addIssue({ code: 'custom', path: [key], message: `applies to the ${algorithms.join(' and ')} algorithm${algorithms.length > 1 ? 's' : ''}, not to ${c.algorithm}${key === 'iterations' ? ' (its iterations are epochs: use epochs)' : ''}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `applies to the ${algorithms.join(' and ')} algorithm${algorithms.length > 1 ? 's' : ''}, not to ${c.algorithm}${key === 'iterations' ? ' (its iterations are epochs: use epochs)' : ''}`,
+      });
     }
   }
-  if (c.iterations !== undefined && c.epochs !== undefined) ctx.addIssue({ code: 'custom', path: ['epochs'], message: `give iterations or epochs, not both (got ${c.iterations} and ${c.epochs})` });
-  if (c.t_max !== undefined && c.t_min !== undefined && c.t_min > c.t_max) ctx.addIssue({ code: 'custom', path: ['t_min'], message: `expected t_min ≤ t_max, got ${c.t_min} > ${c.t_max}` });
+  if (c.iterations !== undefined && c.epochs !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['epochs'], message: `give iterations or epochs, not both (got ${c.iterations} and ${c.epochs})` });
+  if (c.t_max !== undefined && c.t_min !== undefined && c.t_min > c.t_max)
+    ctx.addIssue({ code: 'custom', path: ['t_min'], message: `expected t_min ≤ t_max, got ${c.t_min} > ${c.t_max}` });
   const size = parseMapSize(c.map);
   if (size !== null && c.topology === 'hexagonal' && c.toroidal && size[0] % 2 !== 0) {
     ctx.addIssue({ code: 'custom', path: ['map'], message: `a toroidal hexagonal map needs an even number of rows, got ${c.map}` });
