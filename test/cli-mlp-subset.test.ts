@@ -1,6 +1,6 @@
 /**
  * `train mlp --classes … --per-class …` end to end (the class subsets of the Cluster Paths
- * project, seed 002): a run on two digits, its labels renumbered 0..K−1, its records, `eval`
+ * student project): a run on two digits, its labels renumbered 0..K−1, its records, `eval`
  * reproducing its test accuracy, and the refusals of the two flags.
  */
 import assert from 'node:assert/strict';

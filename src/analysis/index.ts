@@ -1,3 +1,6 @@
-/** Analysis of trained networks: activation capture and per-layer clustering (the activation signatures of Cluster Paths). */
+/** Analysis of trained networks: activation capture, per-layer clustering, cluster paths and their metrics (the activation signatures of Cluster Paths). */
 export * from './capture.js';
 export * from './layer-clusters.js';
+export * from './paths.js';
+export * from './path-metrics.js';
+export * from './path-outliers.js';

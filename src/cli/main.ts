@@ -89,8 +89,9 @@ export function buildProgram(): Command {
   // One run command per registered kind (`train mlp`, `cluster kmeans`, …), its flags generated from the kind's config schema.
   const groups = new Map<string, Command>();
   for (const kind of Object.keys(KINDS) as KindName[]) {
-    const [group] = KINDS[kind].command.split(' ');
-    let parent = groups.get(group);
+    const words = KINDS[kind].command.split(' ');
+    const group = words[0];
+    let parent = words.length === 1 ? program : groups.get(group);
     if (parent === undefined) {
       parent = program.command(group).description(RUN_GROUPS[group] ?? `make ${group} runs`);
       groups.set(group, parent);

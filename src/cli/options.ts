@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { KINDS, type KindName } from '../runs/kinds/index.js';
 import { flagName, num, numList } from '../runs/config.js';
 import type { Output } from './output.js';
-import { startRun, type TrainRequest } from '../runs/api.js';
+import { startRun, type RunKind, type TrainRequest } from '../runs/api.js';
 import { drive } from './drive.js';
 
 /** What a config key is, as a flag. */
@@ -171,19 +171,30 @@ export type RunCommand = (request: TrainRequest & { out: string; values: Record<
  * trains through the runs API (startRun) and shows the training with `drive`.
  */
 export function addRunCommand(parent: Command, kind: KindName, hooks: CommandHooks, run?: RunCommand): Command {
-  const { schema: kindSchema, command, resumable, description } = KINDS[kind];
+  const { schema: kindSchema, command, resumable, description, argument } = KINDS[kind] as RunKind;
   const schema = kindSchema as unknown as z.ZodObject;
-  const [group, name] = command.split(' ');
-  if (group !== parent.name() || name === undefined) throw new Error(`addRunCommand: ${kind} runs are made by "${command}", not under "${parent.name()}"`);
+  // `train som` goes under the `train` command; a one-word command (`signatures`) under the program.
+  const words = command.split(' ');
+  const [group, name] = words.length === 2 ? words : [null, words[0]];
+  if ((group ?? parent.name()) !== parent.name() || (group === null && parent.parent !== null))
+    throw new Error(`addRunCommand: ${kind} runs are made by "${command}", not under "${parent.name()}"`);
   const shape = schema.shape as Record<string, unknown>;
   const clash = ['config', 'resume', 'run_id', 'out', 'json', 'quiet'].filter((k) => k in shape);
   if (clash.length > 0) throw new Error(`addRunCommand: ${kind}'s config key ${clash.join(', ')} clashes with a command option`);
-  const cmd = parent.command(name).description(description).addOption(COMMAND_OPTIONS.config());
+  const cmd = parent.command(name).description(description);
+  if (argument !== undefined) cmd.argument(`<${argument.name}>`, flagField(argument.key, schema.shape[argument.key] as z.ZodType).help);
+  cmd.addOption(COMMAND_OPTIONS.config());
   if (resumable) cmd.addOption(COMMAND_OPTIONS.resume());
   cmd.addOption(COMMAND_OPTIONS.runId(kind));
-  addOptionsFrom(cmd, schema);
-  cmd.action(async (o: { config?: string; resume?: string; runId?: string }, c: Command) => {
-    const request = { config: o.config, resume: o.resume, runId: o.runId, out: c.optsWithGlobals<{ out: string }>().out, values: configValues(c, schema) };
+  // The flags: every key but the argument's (a plain object of the same fields: the schema's refinements stay with the schema).
+  const flags = argument === undefined ? schema : z.object(Object.fromEntries(Object.entries(schema.shape).filter(([k]) => k !== argument.key)));
+  addOptionsFrom(cmd, flags);
+  cmd.action(async (...args: unknown[]) => {
+    const c = args[args.length - 1] as Command;
+    const o = c.opts<{ config?: string; resume?: string; runId?: string }>();
+    const values = configValues(c, flags);
+    if (argument !== undefined) values[argument.key] = args[0];
+    const request = { config: o.config, resume: o.resume, runId: o.runId, out: c.optsWithGlobals<{ out: string }>().out, values };
     const out = hooks.output(c);
     hooks.done(run === undefined ? await drive(startRun(kind, request), out) : await run(request, out));
   });

@@ -81,6 +81,8 @@ export interface RunKind<C extends CommonConfig = CommonConfig> {
   readonly description: string;
   /** The config, an object schema: every key with its default, help text, choices and range (the CLI's flags come from it). */
   readonly schema: z.ZodType<C> & { readonly shape: Readonly<Record<string, z.ZodType>> };
+  /** A config key the command takes as its argument instead of a flag (`latentlab signatures RUN`: `model`). */
+  readonly argument?: { readonly key: string; readonly name: string };
   /** Whether an interrupted run can be resumed (k-means keeps no checkpoint: it is run again). */
   readonly resumable: boolean;
   /** The metrics a run is best known by, in order of preference (`runs list`'s column). */

@@ -10,3 +10,4 @@ export * from './report.js';
 export * from './svg-check.js';
 export * from './ae-figures.js';
 export * from './som-figures.js';
+export * from './sankey.js';

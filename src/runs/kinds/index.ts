@@ -8,6 +8,7 @@ import { aeKind } from './ae/index.js';
 import { desomKind } from './desom/index.js';
 import { kmeansKind } from './kmeans/index.js';
 import { mlpKind } from './mlp/index.js';
+import { signaturesKind } from './signatures/index.js';
 import { somKind } from './som/index.js';
 
 export { aeConfigSchema, type AeConfig } from './ae/index.js';
@@ -22,6 +23,7 @@ export const KINDS = {
   som: somKind,
   kmeans: kmeansKind,
   desom: desomKind,
+  signatures: signaturesKind,
 } as const;
 
 export type KindName = keyof typeof KINDS;

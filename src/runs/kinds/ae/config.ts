@@ -21,7 +21,7 @@ export const aeConfigSchema = z
     dataset: common.dataset,
     data_dir: common.data_dir,
     /** Encoder hidden sizes; the decoder mirrors them. */
-    hidden: z.array(int(1)).default([128]).describe('encoder hidden sizes, mirrored in the decoder (seed 001 also uses 256,128)').meta({ arg: 'sizes' }),
+    hidden: z.array(int(1)).default([128]).describe('encoder hidden sizes, mirrored in the decoder (the autoencoder course also uses 256,128)').meta({ arg: 'sizes' }),
     latent: int(1).default(2).describe('latent size p').meta({ arg: 'p' }),
     activation: choice(AE_ACTIVATIONS).default('tanh').describe('hidden activation'),
     latent_activation: choice(AE_ACTIVATIONS).default('identity').describe('after the latent layer'),
@@ -37,7 +37,7 @@ export const aeConfigSchema = z
       .meta({ arg: 'm' }),
     batch_size: int(1).default(64).describe('minibatch size'),
     // 100 as seed 001: ~1.5 s per epoch of 60,000 MNIST digits for 784-128-2-128-784 on 2 cores (native).
-    epochs: int(1).default(100).describe('passes over the training data (as seed 001; ~1.5 s each for the default model on 2 cores)'),
+    epochs: int(1).default(100).describe('passes over the training data (as the autoencoder course; ~1.5 s each for the default model on 2 cores)'),
     noise: choice(AE_NOISES).default('none').describe('denoising: corrupt each training batch').meta({ arg: 'kind' }),
     noise_scale: nonNegative().default(0.2).describe('gaussian: standard deviation c; masking / salt_pepper: probability').meta({ arg: 'c' }),
     noise_sweep: z

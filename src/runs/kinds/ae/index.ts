@@ -11,7 +11,7 @@ export const aeKind: RunKind<AeConfig> = {
   name: 'ae',
   command: 'train ae',
   description:
-    'an autoencoder (seed 001: 784-128-p-128-784, Tanh hidden, Sigmoid output, MSE, Adam lr 0.005, batch 64, 100 epochs) with figures and report.html',
+    'an autoencoder (the autoencoder course: 784-128-p-128-784, Tanh hidden, Sigmoid output, MSE, Adam lr 0.005, batch 64, 100 epochs) with figures and report.html',
   schema: aeConfigSchema,
   resumable: true,
   headline: ['test_mse', 'mse'],

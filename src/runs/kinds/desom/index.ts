@@ -9,7 +9,7 @@ export * from './config.js';
 export const desomKind: RunKind<DesomRunConfig> = {
   name: 'desom',
   command: 'train desom',
-  description: 'a Deep Embedded SOM (seed 000): autoencoder + SOM in its latent space, trained jointly; defaults are the paper’s',
+  description: 'a Deep Embedded SOM (the DESOM paper): autoencoder + SOM in its latent space, trained jointly; defaults are the paper’s',
   schema: desomConfigSchema,
   resumable: true,
   headline: ['purity', 'test_purity'],

@@ -10,7 +10,7 @@ export { buildMlp } from './train.js';
 export const mlpKind: RunKind<MlpConfig> = {
   name: 'mlp',
   command: 'train mlp',
-  description: 'a classifier (seed 003 §4: 784-100-10, sigmoid hidden, softmax + cross-entropy)',
+  description: 'a classifier (the network-library course: 784-100-10, sigmoid hidden, softmax + cross-entropy)',
   schema: mlpConfigSchema,
   resumable: true,
   headline: ['test_accuracy', 'accuracy'],

@@ -49,7 +49,7 @@ export async function* trainMlp(session: TrainSession<MlpConfig>): Training {
   const loopRng = root.fork();
   const trainSplit = await loadDataset(cfg.dataset, { split: 'train', dataDir: cfg.data_dir, limit: cfg.limit });
   const testSplit = await loadDataset(cfg.dataset, { split: 'test', dataDir: cfg.data_dir });
-  // A class subset (the Cluster Paths project's, seed 002): its rng forked after the others, so a
+  // A class subset (the Cluster Paths project's): its rng forked after the others, so a
   // run without one draws exactly what it did before subsets existed.
   const subset =
     cfg.classes === undefined ? null : { train: classSubset(trainSplit, cfg.classes, cfg.per_class, root.fork()), test: classSubset(testSplit, cfg.classes) };
@@ -151,6 +151,8 @@ export async function* trainMlp(session: TrainSession<MlpConfig>): Training {
   saveModel(run.file('model'), model, { metadata: { kind: 'mlp', dataset: cfg.dataset } });
   writeNpy(run.file('arrays', 'test_predictions.npy'), { dtype: 'i4', shape: [testPred.length], data: testPred });
   writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.labels.length], data: test.labels });
+  // Which training rows a subset kept (indices into the training split, after --limit): an analysis of the run finds them again.
+  if (subset !== null) writeNpy(run.file('arrays', 'train_indices.npy'), { dtype: 'i4', shape: [subset.train.indices.length], data: subset.train.indices });
   const metrics = { accuracy: trainEval.accuracy ?? NaN, loss: trainEval.loss, test_accuracy: testEval.accuracy ?? NaN, test_loss: testEval.loss };
   const evalS = (performance.now() - tEval) / 1000;
 
