@@ -8,6 +8,8 @@ import { desomStepBf16Case, desomStepCase } from './desom-step.js';
 import { desomTrainBf16Case, desomTrainCase } from './desom-train.js';
 import { kmeansMnistCase } from './kmeans-mnist.js';
 import { sgemmCase } from './sgemm.js';
+import { signaturesMnistCase } from './signatures-mnist.js';
+import { umap70kCase } from './umap-70k.js';
 
 export const CASES: readonly BenchCase[] = [
   desomStepCase,
@@ -18,6 +20,8 @@ export const CASES: readonly BenchCase[] = [
   aeEpochCase,
   bmuMnistCase,
   kmeansMnistCase,
+  umap70kCase,
+  signaturesMnistCase,
   desomTrainCase,
   desomTrainBf16Case,
 ];

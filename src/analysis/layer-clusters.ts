@@ -15,11 +15,19 @@
  * exact silhouette of the same s rows drawn once (their labels from the clustering of all n rows),
  * as scikit-learn's `sample_size`; the result's `silhouetteSample` says how many rows were used
  * (n when exact).
+ *
+ * Every k's silhouette needs the same n × n distances, so they come from one pass: the k-means of
+ * every k run first, then each block of distances is computed once (the backend's GEMM) and its
+ * square roots are added into every k's per-cluster sums. The arithmetic is `silhouetteScore`'s
+ * (same centring, same blocks, same float64 sums in the same order), so each silhouette is exactly
+ * `silhouetteScore` of that k's labels; only the GEMM and the square roots are no longer repeated
+ * for each k. So `clusterLayerSteps` yields its per-k events together, after the silhouette pass.
  */
 import { kmeans } from '../cluster/kmeans.js';
 import { uniqueLabels } from '../cluster/labels.js';
 import { silhouetteScore } from '../cluster/silhouette.js';
 import { Rng } from '../random.js';
+import { backend } from '../tensor/registry.js';
 import { Tensor, expect2d } from '../tensor/tensor.js';
 
 /** The default range of k tried by `k: 'auto'` (both ends included). */
@@ -61,7 +69,7 @@ export interface LayerClustering {
   readonly silhouetteSample: number;
 }
 
-/** The progress `clusterLayerSteps` yields: one event per k tried, after its k-means and silhouette. */
+/** The progress `clusterLayerSteps` yields: one event per k tried, after its k-means and silhouette (all k's silhouettes come from one pass, so the events come together at its end). */
 export interface LayerClusterEvent {
   readonly type: 'k';
   readonly k: number;
@@ -74,7 +82,7 @@ export interface LayerClusterEvent {
   /** 1 for the first k tried, up to `total`. */
   readonly step: number;
   readonly total: number;
-  /** Milliseconds this k took. */
+  /** Milliseconds this k took: its k-means plus an equal share of the silhouette pass shared by all k. */
   readonly ms: number;
 }
 
@@ -131,7 +139,7 @@ export function clusterLayer(values: Tensor, o: ClusterLayerOptions): LayerClust
   }
 }
 
-/** Step-wise `clusterLayer`: yields after each k (its k-means and silhouette), returns the clustering of the chosen k. */
+/** Step-wise `clusterLayer`: one event per k (its k-means and silhouette; all of them after the shared silhouette pass), returns the clustering of the chosen k. */
 export function* clusterLayerSteps(values: Tensor, o: ClusterLayerOptions): Generator<LayerClusterEvent, LayerClustering> {
   const fn = 'clusterLayer';
   const { ks, restarts, sample } = resolve(fn, values, o);
@@ -149,11 +157,10 @@ export function* clusterLayerSteps(values: Tensor, o: ClusterLayerOptions): Gene
     silX = new Tensor(sub, [sample, d]);
   }
 
-  const curve: LayerClusterPoint[] = [];
-  let best: { k: number; labels: Int32Array; centroids: Tensor; silhouette: number; inertia: number } | null = null;
-  for (let step = 0; step < ks.length; step++) {
+  // Every k's k-means first; their silhouettes then share one pass over the distances.
+  const runs: { k: number; km: ReturnType<typeof kmeans>; labels: Int32Array; ms: number }[] = [];
+  for (const k of ks) {
     const t0 = performance.now();
-    const k = ks[step];
     const rng = Rng.fromState(base.state());
     for (let j = 0; j < k; j++) rng.fork();
     const km = kmeans(values, k, { rng: rng.fork(), restarts });
@@ -164,7 +171,19 @@ export function* clusterLayerSteps(values: Tensor, o: ClusterLayerOptions): Gene
       if (uniqueLabels(labels).values.length < 2)
         throw new RangeError(`${fn}: the silhouette sample of ${idx.length} rows holds only one of the ${k} clusters; use a larger silhouetteSample`);
     }
-    const silhouette = silhouetteScore(silX, labels);
+    runs.push({ k, km, labels, ms: performance.now() - t0 });
+  }
+  const tSil = performance.now();
+  const silhouettes = sharedSilhouettes(
+    silX,
+    runs.map((r) => r.labels),
+  );
+  const silShare = (performance.now() - tSil) / ks.length;
+
+  const curve: LayerClusterPoint[] = [];
+  let best: { k: number; labels: Int32Array; centroids: Tensor; silhouette: number; inertia: number } | null = null;
+  for (const [step, { k, km, ms }] of runs.entries()) {
+    const silhouette = silhouettes[step];
     curve.push({ k, silhouette, inertia: km.inertia });
     const isBest = best === null || silhouette > best.silhouette; // ties keep the smaller k
     if (isBest) best = { k, labels: km.labels, centroids: km.centroids, silhouette, inertia: km.inertia };
@@ -177,9 +196,98 @@ export function* clusterLayerSteps(values: Tensor, o: ClusterLayerOptions): Gene
       best: isBest,
       step: step + 1,
       total: ks.length,
-      ms: performance.now() - t0,
+      ms: ms + silShare,
     };
   }
   if (best === null) throw new Error(`internal: ${fn} tried no k`);
   return { ...best, curve, silhouetteSample: idx === null ? n : idx.length };
+}
+
+/** Floats in one block of the distance matrix: silhouette.ts's block, so the GEMM calls are the same. */
+const BLOCK_FLOATS = 1 << 22;
+
+/**
+ * `silhouetteScore(x, labels)` for each of several labelings of the same rows, from one pass over
+ * the distances. The arithmetic is silhouette.ts's, step for step (centring on the float64 column
+ * means, the same row blocks through `sqDistances`, the diagonal zeroed, each cluster's sum of
+ * √distance in float64 in row order, a(i), b(i), s(i), the mean summed in row order), so every
+ * value is bitwise the one `silhouetteScore` returns; what is shared is the GEMM and the √.
+ */
+function sharedSilhouettes(x: Tensor, labelings: readonly Int32Array[]): number[] {
+  const n = x.rows;
+  const d = x.cols;
+  const T = labelings.length;
+  // Dense cluster indices per labeling; a labeling silhouetteScore rejects goes to it for its error.
+  const offsets = new Int32Array(T + 1);
+  const inverses: Int32Array[] = [];
+  for (const [t, labels] of labelings.entries()) {
+    const { values, inverse } = uniqueLabels(labels);
+    if (values.length < 2 || values.length > n - 1) silhouetteScore(x, labels); // throws silhouetteScore's error
+    inverses.push(inverse);
+    offsets[t + 1] = offsets[t] + values.length;
+  }
+  const slots = offsets[T];
+  // slot[j·T + t]: row j's cluster in labeling t, as an index into the shared sums.
+  const slot = new Int32Array(n * T);
+  const counts = new Int32Array(slots);
+  for (let t = 0; t < T; t++) {
+    const inv = inverses[t];
+    const off = offsets[t];
+    for (let j = 0; j < n; j++) {
+      slot[j * T + t] = off + inv[j];
+      counts[off + inv[j]]++;
+    }
+  }
+
+  // Centred copy, exactly as silhouette.ts.
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let q = 0; q < d; q++) mean[q] += x.data[i * d + q];
+  for (let q = 0; q < d; q++) {
+    if (!Number.isFinite(mean[q])) throw new RangeError(`silhouetteScore: expected finite values in x, got a non-finite value in column ${q}`);
+    mean[q] /= n;
+  }
+  const xc = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) for (let q = 0; q < d; q++) xc[i * d + q] = x.data[i * d + q] - mean[q];
+
+  const block = Math.max(1, Math.min(n, Math.floor(BLOCK_FLOATS / n)));
+  const dist = new Float32Array(block * n);
+  const sums = new Float64Array(slots);
+  const totals = new Float64Array(T);
+  const be = backend();
+  for (let a0 = 0; a0 < n; a0 += block) {
+    const m = Math.min(block, n - a0);
+    be.sqDistances(xc.subarray(a0 * d, (a0 + m) * d), xc, m, n, d, dist);
+    for (let r = 0; r < m; r++) {
+      const i = a0 + r;
+      const o = r * n;
+      dist[o + i] = 0; // the distance to itself is 0 exactly (scikit-learn zeroes the diagonal too)
+      sums.fill(0);
+      if (T === 1) {
+        for (let j = 0; j < n; j++) sums[slot[j]] += Math.sqrt(dist[o + j]);
+      } else {
+        for (let j = 0, sj = 0; j < n; j++, sj += T) {
+          const v = Math.sqrt(dist[o + j]);
+          for (let t = 0; t < T; t++) sums[slot[sj + t]] += v;
+        }
+      }
+      for (let t = 0; t < T; t++) {
+        const off = offsets[t];
+        const own = slot[i * T + t];
+        let si = 0;
+        if (counts[own] !== 1) {
+          const ai = sums[own] / (counts[own] - 1);
+          let bi = Infinity;
+          for (let l = off; l < offsets[t + 1]; l++) {
+            if (l === own) continue;
+            const v = sums[l] / counts[l];
+            if (v < bi) bi = v;
+          }
+          const den = Math.max(ai, bi);
+          si = den > 0 ? (bi - ai) / den : 0;
+        }
+        totals[t] += si;
+      }
+    }
+  }
+  return Array.from(totals, (total) => total / n);
 }

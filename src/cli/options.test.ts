@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { KINDS, type KindName } from '../runs/kinds/index.js';
+import type { RunKind } from '../runs/kind.js';
 import { NotANumber, resolveConfig } from '../runs/config.js';
 import { UsageError } from './errors.js';
 import { addRunCommand, configOptions, configValues, flagField } from './options.js';
@@ -103,16 +104,22 @@ describe('the run commands', () => {
   /** The run command of a kind, under a program like main.ts's, whose action records the flags it is given. */
   function program(kind: KindName): { root: Command; cmd: Command; calls: { values: Record<string, unknown> }[] } {
     const root = new Command('latentlab').exitOverride().option('--out <dir>', 'runs folder', 'runs');
-    const [group] = KINDS[kind].command.split(' ');
+    const words = KINDS[kind].command.split(' ');
     const calls: { values: Record<string, unknown> }[] = [];
-    const cmd = addRunCommand(root.command(group), kind, hooks, (flags) => (calls.push(flags), Promise.resolve(0)));
+    // `train mlp` under `train`; a one-word command (`signatures RUN`) under the program itself.
+    const parent = words.length === 1 ? root : root.command(words[0]);
+    const cmd = addRunCommand(parent, kind, hooks, (flags) => (calls.push(flags), Promise.resolve(0)));
     cmd.exitOverride();
     return { root, cmd, calls };
   }
 
   for (const kind of Object.keys(KINDS) as KindName[]) {
     const { schema: kindSchema, command } = KINDS[kind];
-    const shape = kindSchema.shape as Record<string, z.ZodType>;
+    // The key a command takes as its argument (signatures RUN: model) is no flag.
+    const argument = (KINDS[kind] as RunKind).argument;
+    const shape = Object.fromEntries(Object.entries(kindSchema.shape as Record<string, z.ZodType>).filter(([k]) => k !== argument?.key));
+    const positional = argument === undefined ? [] : ['the-run'];
+    const given = argument === undefined ? {} : { [argument.key]: 'the-run' };
 
     test(`${command} --help lists every config key as a flag, with its choices and default`, () => {
       const help = program(kind).cmd.helpInformation();
@@ -140,7 +147,7 @@ describe('the run commands', () => {
     test(`${command} hands every flag given to its config key, and none it was not given`, async () => {
       const { root, calls } = program(kind);
       const args: string[] = [];
-      const expected: Record<string, unknown> = {};
+      const expected: Record<string, unknown> = { ...given };
       for (const [key, field] of Object.entries(shape)) {
         const f = flagField(key, field);
         const flag = `--${key.replace(/_/g, '-')}`;
@@ -159,11 +166,11 @@ describe('the run commands', () => {
           expected[key] = v;
         }
       }
-      await root.parseAsync([...KINDS[kind].command.split(' '), ...args], { from: 'user' });
+      await root.parseAsync([...KINDS[kind].command.split(' '), ...positional, ...args], { from: 'user' });
       assert.deepEqual(calls[0].values, expected);
       const { root: root2, calls: calls2 } = program(kind);
-      await root2.parseAsync([...KINDS[kind].command.split(' '), '--config', 'c.json'], { from: 'user' });
-      assert.deepEqual(calls2[0], { config: 'c.json', resume: undefined, runId: undefined, out: 'runs', values: {} });
+      await root2.parseAsync([...KINDS[kind].command.split(' '), ...positional, '--config', 'c.json'], { from: 'user' });
+      assert.deepEqual(calls2[0], { config: 'c.json', resume: undefined, runId: undefined, out: 'runs', values: given });
     });
   }
 });

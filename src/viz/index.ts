@@ -11,3 +11,14 @@ export * from './svg-check.js';
 export * from './ae-figures.js';
 export * from './som-figures.js';
 export * from './sankey.js';
+export {
+  umap,
+  knnExact,
+  smoothKnnDistances,
+  fuzzySimplicialSet,
+  umapCurve,
+  defaultUmapEpochs,
+  type UmapOptions,
+  type KnnResult,
+  type FuzzyGraph,
+} from './umap.js';

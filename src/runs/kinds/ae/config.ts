@@ -21,7 +21,11 @@ export const aeConfigSchema = z
     dataset: common.dataset,
     data_dir: common.data_dir,
     /** Encoder hidden sizes; the decoder mirrors them. */
-    hidden: z.array(int(1)).default([128]).describe('encoder hidden sizes, mirrored in the decoder (the autoencoder course also uses 256,128)').meta({ arg: 'sizes' }),
+    hidden: z
+      .array(int(1))
+      .default([128])
+      .describe('encoder hidden sizes, mirrored in the decoder (the autoencoder course also uses 256,128)')
+      .meta({ arg: 'sizes' }),
     latent: int(1).default(2).describe('latent size p').meta({ arg: 'p' }),
     activation: choice(AE_ACTIVATIONS).default('tanh').describe('hidden activation'),
     latent_activation: choice(AE_ACTIVATIONS).default('identity').describe('after the latent layer'),

@@ -3,6 +3,7 @@
  * class subset), the rows of one split as the classifier saw them (labels renumbered to its
  * classes), and rows of classes it never saw (the anomaly insertion).
  */
+import { existsSync } from 'node:fs';
 import { loadDataset, type LoadedDataset } from '../../../data/fetch.js';
 import { classSubset, selectClasses } from '../../../data/transforms.js';
 import { readNpy } from '../../../io/npy.js';
@@ -64,8 +65,8 @@ export interface Rows {
 
 /**
  * The rows of `split` as the classifier saw them: on train, exactly the rows it was trained on
- * (its limit, then its class subset: arrays/train_indices.npy); on test, every test row of its
- * classes. Then `limit` (the signatures run's own) keeps the first rows.
+ * (its limit, then the rows its class subset drew: arrays/train_indices.npy); on test, every test
+ * row of its classes. Then `limit` (the signatures run's own) keeps the first rows.
  */
 export async function analysedRows(c: ClassifierRun, cfg: SignaturesConfig): Promise<{ rows: Rows; data: LoadedDataset }> {
   const dataDir = cfg.data_dir ?? c.dataDir;
@@ -73,12 +74,13 @@ export async function analysedRows(c: ClassifierRun, cfg: SignaturesConfig): Pro
   c.allClassNames = data.classNames;
   if (c.classNames.length === 0) c.classNames = data.classNames;
   let rows: Rows = { x: data.x, labels: data.labels };
-  const subset = c.classes.length < data.classNames.length;
-  if (subset && cfg.split === 'train') {
-    const idx = readNpy(c.run.dir.file('arrays', 'train_indices.npy')).data as Int32Array;
+  const drawn = c.run.dir.file('arrays', 'train_indices.npy');
+  if (cfg.split === 'train' && existsSync(drawn)) {
+    // The rows a class subset drew (also a draw of every class: --classes 0,…,9 --per-class 100).
+    const idx = readNpy(drawn).data as Int32Array;
     const mapping = new Map(c.classes.map((k, i) => [k, i]));
     rows = { x: takeRows(data.x, idx), labels: takeLabels(data.labels, idx).map((l) => mapping.get(l) ?? -1) };
-  } else if (subset) {
+  } else if (c.classes.length < data.classNames.length) {
     const s = classSubset(data, c.classes);
     rows = { x: s.x, labels: s.labels };
   }
