@@ -25,7 +25,7 @@
  */
 import { kmeans } from '../cluster/kmeans.js';
 import { uniqueLabels } from '../cluster/labels.js';
-import { silhouetteScore } from '../cluster/silhouette.js';
+import { centredRows, silhouetteScore } from '../cluster/silhouette.js';
 import { Rng } from '../random.js';
 import { backend } from '../tensor/registry.js';
 import { Tensor, expect2d } from '../tensor/tensor.js';
@@ -239,15 +239,8 @@ function sharedSilhouettes(x: Tensor, labelings: readonly Int32Array[]): number[
     }
   }
 
-  // Centred copy, exactly as silhouette.ts.
-  const mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let q = 0; q < d; q++) mean[q] += x.data[i * d + q];
-  for (let q = 0; q < d; q++) {
-    if (!Number.isFinite(mean[q])) throw new RangeError(`silhouetteScore: expected finite values in x, got a non-finite value in column ${q}`);
-    mean[q] /= n;
-  }
-  const xc = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) for (let q = 0; q < d; q++) xc[i * d + q] = x.data[i * d + q] - mean[q];
+  // Centred exactly as silhouetteScore centres (its error names silhouetteScore, as before).
+  const xc = centredRows('silhouetteScore', x);
 
   const block = Math.max(1, Math.min(n, Math.floor(BLOCK_FLOATS / n)));
   const dist = new Float32Array(block * n);

@@ -19,6 +19,23 @@ export function silhouetteSamples(x: Tensor, labels: Int32Array): Float64Array {
   return samples('silhouetteSamples', x, labels);
 }
 
+/**
+ * The rows of x minus their column means, as float32: distances are translation-invariant, and
+ * float32 GEMM loses less on centred data. Refuses a non-finite column, naming `fn`.
+ */
+export function centredRows(fn: string, x: Tensor): Float32Array {
+  const [n, d] = x.shape;
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let q = 0; q < d; q++) mean[q] += x.data[i * d + q];
+  for (let q = 0; q < d; q++) {
+    if (!Number.isFinite(mean[q])) throw new RangeError(`${fn}: expected finite values in x, got a non-finite value in column ${q}`);
+    mean[q] /= n;
+  }
+  const xc = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) for (let q = 0; q < d; q++) xc[i * d + q] = x.data[i * d + q] - mean[q];
+  return xc;
+}
+
 function samples(fn: string, x: Tensor, labels: Int32Array): Float64Array {
   expect2d(fn, x);
   const n = x.rows;
@@ -30,15 +47,7 @@ function samples(fn: string, x: Tensor, labels: Int32Array): Float64Array {
   const counts = new Int32Array(u);
   for (let i = 0; i < n; i++) counts[inverse[i]]++;
 
-  // Centred copy: distances are translation-invariant, and float32 GEMM loses less on centred data.
-  const mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let q = 0; q < d; q++) mean[q] += x.data[i * d + q];
-  for (let q = 0; q < d; q++) {
-    if (!Number.isFinite(mean[q])) throw new RangeError(`${fn}: expected finite values in x, got a non-finite value in column ${q}`);
-    mean[q] /= n;
-  }
-  const xc = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) for (let q = 0; q < d; q++) xc[i * d + q] = x.data[i * d + q] - mean[q];
+  const xc = centredRows(fn, x);
 
   const block = Math.max(1, Math.min(n, Math.floor(BLOCK_FLOATS / n)));
   const dist = new Float32Array(block * n);
