@@ -18,16 +18,15 @@
  *
  * Every k's silhouette needs the same n × n distances, so they come from one pass: the k-means of
  * every k run first, then each block of distances is computed once (the backend's GEMM) and its
- * square roots are added into every k's per-cluster sums. The arithmetic is `silhouetteScore`'s
+ * square roots are added into every k's per-cluster sums (`silhouetteScores`). The arithmetic is `silhouetteScore`'s
  * (same centring, same blocks, same float64 sums in the same order), so each silhouette is exactly
  * `silhouetteScore` of that k's labels; only the GEMM and the square roots are no longer repeated
  * for each k. So `clusterLayerSteps` yields its per-k events together, after the silhouette pass.
  */
 import { kmeans } from '../cluster/kmeans.js';
 import { uniqueLabels } from '../cluster/labels.js';
-import { centredRows, silhouetteScore } from '../cluster/silhouette.js';
+import { silhouetteScores } from '../cluster/silhouette.js';
 import { Rng } from '../random.js';
-import { backend } from '../tensor/registry.js';
 import { Tensor, expect2d } from '../tensor/tensor.js';
 
 /** The default range of k tried by `k: 'auto'` (both ends included). */
@@ -174,7 +173,7 @@ export function* clusterLayerSteps(values: Tensor, o: ClusterLayerOptions): Gene
     runs.push({ k, km, labels, ms: performance.now() - t0 });
   }
   const tSil = performance.now();
-  const silhouettes = sharedSilhouettes(
+  const silhouettes = silhouetteScores(
     silX,
     runs.map((r) => r.labels),
   );
@@ -201,86 +200,4 @@ export function* clusterLayerSteps(values: Tensor, o: ClusterLayerOptions): Gene
   }
   if (best === null) throw new Error(`internal: ${fn} tried no k`);
   return { ...best, curve, silhouetteSample: idx === null ? n : idx.length };
-}
-
-/** Floats in one block of the distance matrix: silhouette.ts's block, so the GEMM calls are the same. */
-const BLOCK_FLOATS = 1 << 22;
-
-/**
- * `silhouetteScore(x, labels)` for each of several labelings of the same rows, from one pass over
- * the distances. The arithmetic is silhouette.ts's, step for step (centring on the float64 column
- * means, the same row blocks through `sqDistances`, the diagonal zeroed, each cluster's sum of
- * √distance in float64 in row order, a(i), b(i), s(i), the mean summed in row order), so every
- * value is bitwise the one `silhouetteScore` returns; what is shared is the GEMM and the √.
- */
-function sharedSilhouettes(x: Tensor, labelings: readonly Int32Array[]): number[] {
-  const n = x.rows;
-  const d = x.cols;
-  const T = labelings.length;
-  // Dense cluster indices per labeling; a labeling silhouetteScore rejects goes to it for its error.
-  const offsets = new Int32Array(T + 1);
-  const inverses: Int32Array[] = [];
-  for (const [t, labels] of labelings.entries()) {
-    const { values, inverse } = uniqueLabels(labels);
-    if (values.length < 2 || values.length > n - 1) silhouetteScore(x, labels); // throws silhouetteScore's error
-    inverses.push(inverse);
-    offsets[t + 1] = offsets[t] + values.length;
-  }
-  const slots = offsets[T];
-  // slot[j·T + t]: row j's cluster in labeling t, as an index into the shared sums.
-  const slot = new Int32Array(n * T);
-  const counts = new Int32Array(slots);
-  for (let t = 0; t < T; t++) {
-    const inv = inverses[t];
-    const off = offsets[t];
-    for (let j = 0; j < n; j++) {
-      slot[j * T + t] = off + inv[j];
-      counts[off + inv[j]]++;
-    }
-  }
-
-  // Centred exactly as silhouetteScore centres (its error names silhouetteScore, as before).
-  const xc = centredRows('silhouetteScore', x);
-
-  const block = Math.max(1, Math.min(n, Math.floor(BLOCK_FLOATS / n)));
-  const dist = new Float32Array(block * n);
-  const sums = new Float64Array(slots);
-  const totals = new Float64Array(T);
-  const be = backend();
-  for (let a0 = 0; a0 < n; a0 += block) {
-    const m = Math.min(block, n - a0);
-    be.sqDistances(xc.subarray(a0 * d, (a0 + m) * d), xc, m, n, d, dist);
-    for (let r = 0; r < m; r++) {
-      const i = a0 + r;
-      const o = r * n;
-      dist[o + i] = 0; // the distance to itself is 0 exactly (scikit-learn zeroes the diagonal too)
-      sums.fill(0);
-      if (T === 1) {
-        for (let j = 0; j < n; j++) sums[slot[j]] += Math.sqrt(dist[o + j]);
-      } else {
-        for (let j = 0, sj = 0; j < n; j++, sj += T) {
-          const v = Math.sqrt(dist[o + j]);
-          for (let t = 0; t < T; t++) sums[slot[sj + t]] += v;
-        }
-      }
-      for (let t = 0; t < T; t++) {
-        const off = offsets[t];
-        const own = slot[i * T + t];
-        let si = 0;
-        if (counts[own] !== 1) {
-          const ai = sums[own] / (counts[own] - 1);
-          let bi = Infinity;
-          for (let l = off; l < offsets[t + 1]; l++) {
-            if (l === own) continue;
-            const v = sums[l] / counts[l];
-            if (v < bi) bi = v;
-          }
-          const den = Math.max(ai, bi);
-          si = den > 0 ? (bi - ai) / den : 0;
-        }
-        totals[t] += si;
-      }
-    }
-  }
-  return Array.from(totals, (total) => total / n);
 }

@@ -16,7 +16,23 @@ const BLOCK_FLOATS = 1 << 22;
 
 /** Per-row silhouette s(i) ∈ [−1, 1]; needs 2 … n−1 distinct labels (scikit-learn's rule). */
 export function silhouetteSamples(x: Tensor, labels: Int32Array): Float64Array {
-  return samples('silhouetteSamples', x, labels);
+  return samples('silhouetteSamples', x, [labels])[0];
+}
+
+/**
+ * The mean silhouette of each of several labelings of the same rows (e.g. k-means for every k of a
+ * range), from one pass over the distances: the GEMM and the square roots are shared, and each
+ * value is bitwise the one `silhouetteScore(x, labels)` returns.
+ */
+export function silhouetteScores(x: Tensor, labelings: readonly Int32Array[]): number[] {
+  return samples('silhouetteScores', x, labelings).map((s) => mean(s));
+}
+
+/** The mean of s in row order (as silhouetteScore has always summed it). */
+function mean(s: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < s.length; i++) total += s[i];
+  return total / s.length;
 }
 
 /**
@@ -36,23 +52,38 @@ export function centredRows(fn: string, x: Tensor): Float32Array {
   return xc;
 }
 
-function samples(fn: string, x: Tensor, labels: Int32Array): Float64Array {
+/** Per-row silhouettes of every labeling, from one pass over the distance blocks. */
+function samples(fn: string, x: Tensor, labelings: readonly Int32Array[]): Float64Array[] {
   expect2d(fn, x);
   const n = x.rows;
   const d = x.cols;
-  expectLabels(fn, labels, n, 'labels (one per row)');
-  const { values, inverse } = uniqueLabels(labels);
-  const u = values.length;
-  if (u < 2 || u > n - 1) throw new RangeError(`${fn}: expected between 2 and ${n - 1} distinct labels (n − 1), got ${u}`);
-  const counts = new Int32Array(u);
-  for (let i = 0; i < n; i++) counts[inverse[i]]++;
+  const T = labelings.length;
+  // Every labeling's clusters get their own run of slots in one array of per-cluster sums.
+  const offsets = new Int32Array(T + 1);
+  const slot = new Int32Array(n * T); // slot[j·T + t]: row j's cluster in labeling t
+  const inverses: Int32Array[] = [];
+  for (const [t, labels] of labelings.entries()) {
+    expectLabels(fn, labels, n, 'labels (one per row)');
+    const { values, inverse } = uniqueLabels(labels);
+    const u = values.length;
+    if (u < 2 || u > n - 1) throw new RangeError(`${fn}: expected between 2 and ${n - 1} distinct labels (n − 1), got ${u}`);
+    inverses.push(inverse);
+    offsets[t + 1] = offsets[t] + u;
+  }
+  const counts = new Int32Array(offsets[T]);
+  for (let t = 0; t < T; t++) {
+    for (let j = 0; j < n; j++) {
+      slot[j * T + t] = offsets[t] + inverses[t][j];
+      counts[offsets[t] + inverses[t][j]]++;
+    }
+  }
 
   const xc = centredRows(fn, x);
 
   const block = Math.max(1, Math.min(n, Math.floor(BLOCK_FLOATS / n)));
   const dist = new Float32Array(block * n);
-  const sums = new Float64Array(u);
-  const out = new Float64Array(n);
+  const sums = new Float64Array(offsets[T]);
+  const out = labelings.map(() => new Float64Array(n));
   const be = backend();
   for (let a0 = 0; a0 < n; a0 += block) {
     const m = Math.min(block, n - a0);
@@ -62,18 +93,27 @@ function samples(fn: string, x: Tensor, labels: Int32Array): Float64Array {
       const o = r * n;
       dist[o + i] = 0; // the distance to itself is 0 exactly (scikit-learn zeroes the diagonal too)
       sums.fill(0);
-      for (let j = 0; j < n; j++) sums[inverse[j]] += Math.sqrt(dist[o + j]);
-      const own = inverse[i];
-      if (counts[own] === 1) continue; // out[i] stays 0
-      const ai = sums[own] / (counts[own] - 1);
-      let bi = Infinity;
-      for (let l = 0; l < u; l++) {
-        if (l === own) continue;
-        const v = sums[l] / counts[l];
-        if (v < bi) bi = v;
+      if (T === 1) {
+        for (let j = 0; j < n; j++) sums[slot[j]] += Math.sqrt(dist[o + j]);
+      } else {
+        for (let j = 0, sj = 0; j < n; j++, sj += T) {
+          const v = Math.sqrt(dist[o + j]);
+          for (let t = 0; t < T; t++) sums[slot[sj + t]] += v;
+        }
       }
-      const den = Math.max(ai, bi);
-      out[i] = den > 0 ? (bi - ai) / den : 0;
+      for (let t = 0; t < T; t++) {
+        const own = slot[i * T + t];
+        if (counts[own] === 1) continue; // s(i) stays 0
+        const ai = sums[own] / (counts[own] - 1);
+        let bi = Infinity;
+        for (let l = offsets[t]; l < offsets[t + 1]; l++) {
+          if (l === own) continue;
+          const v = sums[l] / counts[l];
+          if (v < bi) bi = v;
+        }
+        const den = Math.max(ai, bi);
+        out[t][i] = den > 0 ? (bi - ai) / den : 0;
+      }
     }
   }
   return out;
@@ -91,7 +131,7 @@ export function silhouetteScore(x: Tensor, labels: Int32Array, o: { sampleSize?:
   expectLabels(fn, labels, n, 'labels (one per row)');
   let s: Float64Array;
   if (o.sampleSize === undefined) {
-    s = samples(fn, x, labels);
+    s = samples(fn, x, [labels])[0];
   } else {
     const size = o.sampleSize;
     if (!Number.isInteger(size) || size < 3 || size > n)
@@ -105,9 +145,7 @@ export function silhouetteScore(x: Tensor, labels: Int32Array, o: { sampleSize?:
       sub.set(x.data.subarray(idx[t] * d, idx[t] * d + d), t * d);
       subLabels[t] = labels[idx[t]];
     }
-    s = samples(fn, new Tensor(sub, [size, d]), subLabels);
+    s = samples(fn, new Tensor(sub, [size, d]), [subLabels])[0];
   }
-  let total = 0;
-  for (let i = 0; i < s.length; i++) total += s[i];
-  return total / s.length;
+  return mean(s);
 }
