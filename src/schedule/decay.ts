@@ -31,8 +31,8 @@ export type DecayType = Decay['type'];
 export const DECAY_TYPES: readonly DecayType[] = ['constant', 'linear', 'exponential', 'step', 'asymptotic'];
 
 /** The fraction of the span done at t: t/total, or t/(total − 1) when the decay reaches its end at the last unit. */
-function progress(d: { readonly reachEnd?: boolean }, t: number, total: number): number {
-  const denom = d.reachEnd === true ? total - 1 : total;
+export function spanProgress(reachEnd: boolean | undefined, t: number, total: number): number {
+  const denom = reachEnd === true ? total - 1 : total;
   return denom > 0 ? t / denom : 0;
 }
 
@@ -42,17 +42,37 @@ export function decayAt(d: Decay, start: number, t: number, total = Infinity): n
     case 'constant':
       return start;
     case 'linear':
-      return start + (d.end - start) * progress(d, t, total);
+      return towards('linear', start, d.end, spanProgress(d.reachEnd, t, total));
+    case 'asymptotic':
+      return towards('asymptotic', start, start, spanProgress(d.reachEnd, t, total));
     case 'exponential':
-      return 'gamma' in d ? start * Math.pow(d.gamma, t) : start * Math.pow(d.end / start, progress(d, t, total));
+      return 'gamma' in d ? start * Math.pow(d.gamma, t) : towards('exponential', start, d.end, spanProgress(d.reachEnd, t, total));
     case 'step':
       return start * Math.pow(d.gamma, Math.floor(t / d.stepSize));
-    case 'asymptotic':
-      return start / (1 + 2 * progress(d, t, total));
     default: {
       const never: never = d;
       throw new RangeError(`decayAt: unknown decay type ${JSON.stringify((never as { type: unknown }).type)}; expected one of ${DECAY_TYPES.join(', ')}`);
     }
+  }
+}
+
+/** The shapes that run from `start` to an end value over a span. */
+export type EndingDecayType = 'constant' | 'linear' | 'exponential' | 'asymptotic';
+
+/**
+ * `start` decayed towards `end` by an ending shape at the fraction p of its span done: decayAt's
+ * formulas without a Decay object, for callers in a per-sample loop (the classic SOM).
+ */
+export function towards(type: EndingDecayType, start: number, end: number, p: number): number {
+  switch (type) {
+    case 'constant':
+      return start;
+    case 'linear':
+      return start + (end - start) * p;
+    case 'exponential':
+      return start * Math.pow(end / start, p);
+    case 'asymptotic':
+      return start / (1 + 2 * p);
   }
 }
 

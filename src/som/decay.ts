@@ -10,9 +10,10 @@
  * - constant     start
  * - asymptotic   start / (1 + 2p)        MiniSom's x/(1 + t/(T/2)); `end` is not used
  */
-import { decayAt, type Decay } from '../schedule/decay.js';
+import { spanProgress, towards, type EndingDecayType } from '../schedule/decay.js';
 
-export type DecayKind = 'exponential' | 'linear' | 'constant' | 'asymptotic';
+/** The SOM configs' names of the ending shapes. */
+export type DecayKind = EndingDecayType;
 export const DECAY_KINDS: readonly DecayKind[] = ['exponential', 'linear', 'constant', 'asymptotic'];
 
 /** A decaying quantity: from `start` at t = 0 towards `end`. */
@@ -36,25 +37,7 @@ export function checkDecay(fn: string, s: DecaySchedule, what = 'start/end'): De
   return s;
 }
 
-/** The schedule as a decay of its start value (src/schedule/decay.ts). */
-export function asDecay(s: DecaySchedule): Decay {
-  switch (s.decay) {
-    case 'exponential':
-      return { type: 'exponential', end: s.end, reachEnd: s.reachEnd };
-    case 'linear':
-      return { type: 'linear', end: s.end, reachEnd: s.reachEnd };
-    case 'constant':
-      return { type: 'constant' };
-    case 'asymptotic':
-      return { type: 'asymptotic', reachEnd: s.reachEnd };
-    default: {
-      const never: never = s.decay;
-      throw new RangeError(`asDecay: unknown decay ${JSON.stringify(never)}`);
-    }
-  }
-}
-
 /** The scheduled value at iteration t (0-based) of `total`. */
 export function decayValue(s: DecaySchedule, t: number, total: number): number {
-  return decayAt(asDecay(s), s.start, t, total);
+  return towards(s.decay, s.start, s.end, spanProgress(s.reachEnd, t, total));
 }
