@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { kmeansPredict } from '../../src/cluster/kmeans.js';
 import { loadDataset } from '../../src/data/fetch.js';
 import { readNpy, writeNpy } from '../../src/io/npy.js';
+import { accuracy } from '../../src/metrics/accuracy.js';
 import { evalSplitLimit } from '../../src/runs/encoded.js';
 import { commonFields, plain, runFields } from '../../src/runs/kinds/common.js';
 import type { EvalRequest, RunEvaluation, RunKind, Training } from '../../src/runs/kind.js';
@@ -42,12 +43,6 @@ export function classMeans(x: Tensor, labels: Int32Array, classes: number): Tens
   return new Tensor(means, [classes, d]);
 }
 
-function accuracy(pred: Int32Array, labels: Int32Array): number {
-  let hit = 0;
-  for (let i = 0; i < pred.length; i++) if (pred[i] === labels[i]) hit++;
-  return hit / pred.length;
-}
-
 async function* train(session: TrainSession<NearestCentroidConfig>): Training {
   const { run, cfg } = session;
   const t0 = performance.now();
@@ -63,7 +58,7 @@ async function* train(session: TrainSession<NearestCentroidConfig>): Training {
   writeNpy(run.file('model', 'means.npy'), { dtype: 'f4', shape: [classes, means.cols], data: means.data });
   const testPred = kmeansPredict(means, test.x);
   writeNpy(run.file('arrays', 'test_predictions.npy'), { dtype: 'i4', shape: [testPred.length], data: testPred });
-  const metrics = { accuracy: accuracy(kmeansPredict(means, trainSet.x), trainSet.labels), test_accuracy: accuracy(testPred, test.labels) };
+  const metrics = { accuracy: accuracy(trainSet.labels, kmeansPredict(means, trainSet.x)), test_accuracy: accuracy(test.labels, testPred) };
   run.event({ type: 'final', step: 1, ...metrics });
   const timings = { total_s: (performance.now() - t0) / 1000 };
   session.completed(1, metrics, timings);
@@ -83,7 +78,7 @@ async function evaluate(r: EvalRequest): Promise<RunEvaluation> {
   const m = readNpy(r.run.file('model', 'means.npy'));
   const means = new Tensor(m.data as Float32Array, [m.shape[0], m.shape[1]]);
   const data = await loadDataset(r.dataset, { split: r.split, dataDir: r.dataDir, limit: evalSplitLimit(r) });
-  const metrics = { [`${r.prefix}accuracy`]: accuracy(kmeansPredict(means, data.x), data.labels) };
+  const metrics = { [`${r.prefix}accuracy`]: accuracy(data.labels, kmeansPredict(means, data.x)) };
   return { run_id: r.run.id, split: r.split, dataset: r.dataset, rows: data.x.rows, via: null, metrics };
 }
 

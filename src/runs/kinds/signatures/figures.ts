@@ -9,9 +9,10 @@ import type { LayerClustering } from '../../../analysis/layer-clusters.js';
 import type { LayerPathMetrics } from '../../../analysis/path-metrics.js';
 import type { InsertionFlows, PathOutliers } from '../../../analysis/path-outliers.js';
 import { buildPaths, sankeyGraph, type PathLayer, type PathSet, type SankeyGraph } from '../../../analysis/paths.js';
+import { takeRows } from '../../../data/transforms.js';
 import { writeFileAtomic } from '../../../io/atomic.js';
 import type { Rng } from '../../../random.js';
-import { Tensor } from '../../../tensor/tensor.js';
+import type { Tensor } from '../../../tensor/tensor.js';
 import { lineChartSvg, scatterSvg } from '../../../viz/charts.js';
 import { imageGrid, stackRasters } from '../../../viz/image-grid.js';
 import { encodePng } from '../../../viz/png.js';
@@ -123,7 +124,7 @@ export async function* signaturesFigures(o: SignaturesFigureInput): AsyncGenerat
 
   if (o.cfg.projection === 'umap') {
     const shown = n <= PROJECTION_ROWS ? null : Int32Array.from(o.rng.sample(n, PROJECTION_ROWS)).sort();
-    const pick = (values: Tensor): Tensor => (shown === null ? values : takeRowsOf(values, shown));
+    const pick = (values: Tensor): Tensor => (shown === null ? values : takeRows(values, shown));
     const pickLabels = (l: Int32Array): Int32Array => (shown === null ? l : Int32Array.from(shown, (i) => l[i]));
     const note = shown === null ? `all ${n} rows` : `a seeded sample of ${PROJECTION_ROWS} of the ${n} rows`;
     for (const [j, h] of o.clean.entries()) {
@@ -179,7 +180,7 @@ export async function* signaturesFigures(o: SignaturesFigureInput): AsyncGenerat
         .filter((rs) => rs.length > 0)
         .map((rs) =>
           imageGrid(
-            takeRowsOf(
+            takeRows(
               o.rows.x,
               Int32Array.from(rs, (r) => r.row),
             ),
@@ -198,13 +199,6 @@ export async function* signaturesFigures(o: SignaturesFigureInput): AsyncGenerat
 
   for (const f of figs) writeFileAtomic(o.run.file('figures', f.file), (f.svg ?? f.png) as string | Uint8Array);
   return figs;
-}
-
-function takeRowsOf(x: Tensor, idx: Int32Array): Tensor {
-  const d = x.cols;
-  const out = new Float32Array(idx.length * d);
-  idx.forEach((r, i) => out.set(x.data.subarray(r * d, (r + 1) * d), i * d));
-  return new Tensor(out, [idx.length, d]);
 }
 
 export interface SignaturesReportInput {

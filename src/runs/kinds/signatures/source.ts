@@ -5,12 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import { loadDataset, type LoadedDataset } from '../../../data/fetch.js';
-import { classSubset, selectClasses } from '../../../data/transforms.js';
+import { classSubset, selectClasses, takeLabels, takeRows } from '../../../data/transforms.js';
 import { readNpy } from '../../../io/npy.js';
 import { loadModel } from '../../../io/model-file.js';
 import { Sequential } from '../../../nn/sequential.js';
 import type { Rng } from '../../../random.js';
-import { takeLabels, takeRows } from '../../../data/transforms.js';
 import type { Tensor } from '../../../tensor/tensor.js';
 import { openRun, type RunInfo } from '../../api.js';
 import { UsageError } from '../../errors.js';

@@ -13,6 +13,7 @@ import { buildPaths, type PathLayer } from '../../../analysis/paths.js';
 import { clusterLayerSteps, type LayerClustering } from '../../../analysis/layer-clusters.js';
 import { addNoise } from '../../../ae/noise.js';
 import { writeNpy } from '../../../io/npy.js';
+import { accuracy } from '../../../metrics/accuracy.js';
 import { writeJsonAtomic } from '../../../io/atomic.js';
 import { Rng } from '../../../random.js';
 import { Tensor } from '../../../tensor/tensor.js';
@@ -125,7 +126,7 @@ export async function* trainSignatures(session: TrainSession<SignaturesConfig>):
         })();
   const metrics: Record<string, number> = {
     rows: paths.n,
-    accuracy: accuracyOf(rows.labels, clean.predictions),
+    accuracy: accuracy(rows.labels, clean.predictions),
     distinct_paths: pm.distinctPaths,
     distinct_cluster_paths: pm.distinctClusterPaths,
     path_complexity: pm.pathComplexity,
@@ -241,12 +242,6 @@ export async function* trainSignatures(session: TrainSession<SignaturesConfig>):
       `  report         ${run.file('report.html')}`,
     ],
   });
-}
-
-function accuracyOf(labels: Int32Array, predictions: Int32Array): number {
-  let hit = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i] === predictions[i]) hit++;
-  return hit / labels.length;
 }
 
 /** The hidden layers a classifier offers (every captured layer but its output). */
