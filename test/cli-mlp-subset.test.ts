@@ -1,7 +1,8 @@
 /**
  * `train mlp --classes … --per-class …` end to end (the class subsets of the Cluster Paths
  * student project): a run on two digits, its labels renumbered 0..K−1, its records, `eval`
- * reproducing its test accuracy, and the refusals of the two flags.
+ * reproducing its test accuracy, and the refusals of the two flags; `--preset cluster-paths`, the
+ * project's 32-64 model.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,6 +12,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { readNpy } from '../src/io/npy.js';
 import { readSafetensors } from '../src/io/safetensors.js';
+import { resolveConfig } from '../src/runs/config.js';
+import { mlpConfigSchema } from '../src/runs/kinds/index.js';
 import { killAtCheckpoint } from './helpers/kill.js';
 
 const BIN = new URL('../bin/latentlab.mjs', import.meta.url).pathname;
@@ -118,5 +121,43 @@ describe('the subset flags are refused with exit code 2, naming the problem', ()
     const zero = cli(['train', 'mlp', '--classes', '1,7', '--per-class', '0']);
     assert.equal(zero.code, 2);
     assert.match(zero.stderr, /train mlp: per_class: Too small: expected number to be >0 \(got 0\)/);
+  });
+});
+
+describe('--preset cluster-paths: the Cluster Paths project’s 784-32-64-K classifier', () => {
+  test('fills in hidden 32,64, 100 epochs and 100 images per class; what the flags or --config set wins', () => {
+    const resolve = (file: Record<string, unknown> | null, flags: Record<string, unknown>) => resolveConfig(mlpConfigSchema, file, flags, 'train mlp');
+    const preset = resolve(null, { preset: 'cluster-paths', classes: [1, 7] });
+    assert.deepEqual([preset.preset, preset.hidden, preset.epochs, preset.per_class, preset.limit], ['cluster-paths', [32, 64], 100, 100, undefined]);
+    // Without classes the project's all-ten network: the first 1,000 training images (per_class would be refused).
+    const all = resolve(null, { preset: 'cluster-paths' });
+    assert.deepEqual([all.hidden, all.epochs, all.per_class, all.limit], [[32, 64], 100, undefined, 1000]);
+    const overridden = resolve({ epochs: 7, preset: 'cluster-paths' }, { hidden: [16], classes: [1, 7], per_class: 20 });
+    assert.deepEqual([overridden.hidden, overridden.epochs, overridden.per_class], [[16], 7, 20]);
+    // No preset, the defaults as before.
+    const none = resolve(null, { classes: [1, 7] });
+    assert.deepEqual([none.preset, none.hidden, none.epochs, none.per_class], [undefined, [100], 5, undefined]);
+    assert.throws(() => resolve({ preset: 'cluster_paths' }, {}), /train mlp: preset: Invalid input: expected "cluster-paths" \(got "cluster_paths"\)/);
+  });
+
+  test('a run records the preset and the values it resolved to; eval of its training split scores the rows drawn', () => {
+    const r = cli(['train', 'mlp', '--preset', 'cluster-paths', '--classes', '1,7', '--epochs', '2', '--backend', 'js', '--json', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const res = JSON.parse(r.stdout) as { run_id: string; path: string; metrics: Record<string, number> };
+    const config = json<{ config: Record<string, unknown>; dataset: Record<string, unknown>; model: string }>(join(res.path, 'config.json'));
+    assert.equal(config.config.preset, 'cluster-paths');
+    assert.deepEqual(config.config.hidden, [32, 64]);
+    assert.equal(config.config.epochs, 2);
+    assert.equal(config.config.per_class, 100);
+    assert.equal(config.dataset.train_rows, 200);
+    assert.match(config.model, /Linear\(784 → 32\)[\s\S]*Linear\(32 → 64\)[\s\S]*Linear\(64 → 2\)/);
+    assert.equal(readNpy(join(res.path, 'arrays', 'train_indices.npy')).shape[0], 200);
+
+    const ev = cli(['eval', res.run_id, '--split', 'train', '--json']);
+    assert.equal(ev.code, 0, ev.stderr);
+    const evaluated = JSON.parse(ev.stdout) as { rows: number; metrics: Record<string, number> };
+    assert.equal(evaluated.rows, 200);
+    assert.equal(evaluated.metrics.accuracy, res.metrics.accuracy);
+    assert.ok(Math.abs(evaluated.metrics.loss - res.metrics.loss) < 1e-6);
   });
 });

@@ -152,6 +152,30 @@ export function classSubset(data: LabelledRows, classes: readonly number[], perC
   return { x: s.x, labels, indices: s.indices, classes: sorted, classNames: sorted.map((c) => data.classNames[c]), mapping };
 }
 
+/**
+ * The rows `indices` of `data`, relabelled as `classSubset(data, classes, …)` relabels them: a
+ * subset drawn earlier read back from its indices (a run's arrays/train_indices.npy). Every row
+ * taken must be of one of `classes`.
+ */
+export function classRows(data: LabelledRows, classes: readonly number[], indices: Int32Array): ClassSubset {
+  const fn = 'classRows';
+  const k = data.classNames.length;
+  for (const c of classes) {
+    if (!Number.isInteger(c) || c < 0 || c >= k)
+      throw new RangeError(`${fn}: class ${c} is not one of the dataset's classes ${describeClasses(data.classNames)}`);
+  }
+  if (new Set(classes).size !== classes.length) throw new RangeError(`${fn}: classes [${classes.join(', ')}] contain duplicates`);
+  const sorted = [...classes].sort((a, b) => a - b);
+  const mapping = new Map(sorted.map((c, i) => [c, i]));
+  const original = takeLabels(data.labels, indices);
+  const labels = original.map((l, r) => {
+    const m = mapping.get(l);
+    if (m === undefined) throw new RangeError(`${fn}: row ${indices[r]} (position ${r}) is of class ${l}, not one of [${sorted.join(', ')}]`);
+    return m;
+  });
+  return { x: takeRows(data.x, indices), labels, indices, classes: sorted, classNames: sorted.map((c) => data.classNames[c]), mapping };
+}
+
 /** n × classes one-hot matrix: row i has a 1 in column labels[i]. */
 export function oneHot(labels: Int32Array, classes: number): Tensor {
   checkCount('oneHot', 'classes', classes, 1);

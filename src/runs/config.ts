@@ -37,7 +37,25 @@ export function readConfigFile(path: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-/** Merges file config and flags (flags win; undefined flags are ignored) and validates. */
+/**
+ * Fills in a preset's values: for each key of an object schema whose metadata holds `presets`
+ * (a `preset` key), when the config names one of them, the keys it sets that the config leaves
+ * unset. A name that is not a preset is left for the schema to refuse.
+ */
+export function applyPresets(schema: z.ZodType, config: Record<string, unknown>): Record<string, unknown> {
+  const shape = (schema as { shape?: Record<string, z.ZodType> }).shape;
+  if (shape === undefined) return config;
+  const out = { ...config };
+  for (const [key, field] of Object.entries(shape)) {
+    const presets = field.meta()?.presets;
+    const name = config[key];
+    if (presets === undefined || typeof name !== 'string' || !Object.hasOwn(presets, name)) continue;
+    for (const [k, v] of Object.entries(presets[name](config))) if (out[k] === undefined) out[k] = v;
+  }
+  return out;
+}
+
+/** Merges file config and flags (flags win; undefined flags are ignored), fills in a preset's values (applyPresets) and validates. */
 export function resolveConfig<S extends z.ZodType>(
   schema: S,
   file: Record<string, unknown> | null,
@@ -48,7 +66,7 @@ export function resolveConfig<S extends z.ZodType>(
   if (bad.length > 0) throw new UsageError(bad.map(([k, v]) => `${source}: ${flagName(k)}: ${v.expected}, got ${JSON.stringify(v.text)}`).join('\n'));
   const merged: Record<string, unknown> = { ...(file ?? {}) };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) merged[k] = v;
-  const r = schema.safeParse(merged, { reportInput: true });
+  const r = schema.safeParse(applyPresets(schema, merged), { reportInput: true });
   if (!r.success) throw new UsageError(r.error.issues.map((i) => describeIssue(i, source)).join('\n'));
   // Checked here, before the session hands the count to the backend (the native one throws above its ceiling).
   checkThreads((r.data as { threads?: unknown }).threads);

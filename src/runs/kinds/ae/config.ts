@@ -1,7 +1,8 @@
 /**
  * The config of an `ae` run (`latentlab train ae`): by default seed 001's autoencoder
  * (784-128-p-128-784, Tanh hidden, Sigmoid output, MSE, Adam lr 0.005, batch 64, 100 epochs),
- * optionally denoising. Its refusals name the value refused (`explained`).
+ * optionally denoising, optionally on a class subset (`classes`, `per_class`: the labels the figures
+ * colour by renumbered 0..K−1). Its refusals name the value refused (`explained`).
  */
 import { z } from 'zod';
 import { AE_ACTIVATIONS } from '../../../ae/autoencoder.js';
@@ -9,7 +10,7 @@ import { NOISE_KINDS } from '../../../ae/noise.js';
 import { AE_LOSSES } from '../../../ae/train.js';
 import { INIT_NAMES } from '../../../nn/init.js';
 import { OPTIMIZER_NAMES } from '../../../optim/registry.js';
-import { commonFields, explained, runFields } from '../common.js';
+import { classSubsetFields, commonFields, explained, refineClassSubset, runFields } from '../common.js';
 
 const { int, positive, nonNegative, choice } = explained;
 const common = commonFields(explained);
@@ -50,6 +51,7 @@ export const aeConfigSchema = z
       .describe('test MSE for inputs corrupted at these scales, e.g. 0,0.1,0.2,0.3,0.5 (noise.svg; default for denoising runs)')
       .meta({ arg: 'scales' }),
     ...runFields(common),
+    ...classSubsetFields(explained),
     checkpoint_every: common.checkpoint_every('steps', 'steps').default(1000),
     log_every: common.log_every('steps', 'steps').default(100),
     umap_sample: int(3).default(2000).describe('test codes projected in latent.svg when p > 2 (seeded sample)'),
@@ -80,6 +82,7 @@ export const aeConfigSchema = z
           ctx.addIssue({ code: 'custom', path: ['noise_sweep', i], message: `expected a probability between 0 and 1 for ${c.noise} noise, got ${s}` });
       });
     }
-  });
+  })
+  .superRefine(refineClassSubset);
 
 export type AeConfig = z.infer<typeof aeConfigSchema>;

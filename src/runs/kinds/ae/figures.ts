@@ -44,6 +44,8 @@ interface AeRunConfig {
     umap_epochs: number;
   } & Record<string, unknown>;
   architecture?: string;
+  /** With a class subset, the names of the classes kept (the run's label k is class_names[k]). */
+  dataset?: { class_names?: string[] };
 }
 
 /** The figures of a run, ready for its report. */
@@ -123,7 +125,7 @@ export async function writeAeRunFigures(run: RunDir, o: { rng: Rng; onUmapStep?:
     throw new TypeError(`writeAeRunFigures: expected test_labels.npy to hold int32 labels, got dtype ${labelsArr.dtype}`);
   const lat = await latentSvg(codes, {
     labels: labelsArr.data,
-    classNames: info.classNames,
+    classNames: saved.dataset?.class_names ?? info.classNames,
     rng: o.rng,
     umapSample: cfg.umap_sample,
     umapEpochs: cfg.umap_epochs,

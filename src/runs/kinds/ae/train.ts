@@ -2,8 +2,10 @@
  * Training an ae run: seed 001's autoencoder (784-128-p-128-784, Tanh hidden, Sigmoid output, MSE,
  * Adam lr 0.005, batch 64) or any fully connected one, optionally denoising, with checkpoints and
  * events; then the test codes and reconstructions as .npy arrays, the figures (reconstructions,
- * loss, latent space, noise) and report.html. A resumed run ends with exactly the weights of an
- * uninterrupted one.
+ * loss, latent space, noise) and report.html. On a class subset (`classes`, `per_class`) it trains
+ * and is scored on those classes' rows only, their labels renumbered 0..K−1, and
+ * arrays/train_indices.npy holds the training rows drawn. A resumed run ends with exactly the
+ * weights of an uninterrupted one.
  */
 import { Autoencoder } from '../../../ae/autoencoder.js';
 import { saveAutoencoder } from '../../../ae/autoencoder-file.js';
@@ -19,6 +21,7 @@ import type { Training } from '../../kind.js';
 import { aeNeeds, checkNeeds } from '../../limits.js';
 import { relay } from '../../relay.js';
 import { describeBackend, type TrainSession } from '../../session.js';
+import { keepClasses, keptLabel, keptNote, writeTrainIndices } from '../common.js';
 import type { AeConfig } from './config.js';
 
 /** Noise scales of the sweep a denoising run gets when --noise-sweep is not given (seed 003 Figure 20's range). */
@@ -54,19 +57,24 @@ export async function* trainAe(session: TrainSession<AeConfig>): Training {
   const { run, cfg, info } = session;
 
   const t0 = performance.now();
-  const train = await loadDataset(cfg.dataset, { split: 'train', dataDir: cfg.data_dir, limit: cfg.limit });
-  const test = await loadDataset(cfg.dataset, { split: 'test', dataDir: cfg.data_dir, limit: cfg.test_limit });
-  const loadS = (performance.now() - t0) / 1000;
-  checkNeeds(aeNeeds({ features: train.x.cols, hidden: cfg.hidden, latent: cfg.latent, batch: cfg.batch_size, rows: train.x.rows }), {
-    base: (train.x.size + test.x.size) * 4,
-  });
-
   // Forked in a fixed order from the seed, so a resumed run draws exactly what the first one did.
   const root = new Rng(cfg.seed);
   const initRng = root.fork();
   const loopRng = root.fork();
   const evalRng = root.fork();
   const figureRng = root.fork();
+  const trainSplit = await loadDataset(cfg.dataset, { split: 'train', dataDir: cfg.data_dir, limit: cfg.limit });
+  const testSplit = await loadDataset(cfg.dataset, { split: 'test', dataDir: cfg.data_dir, limit: cfg.test_limit });
+  // A class subset: its rng forked after the others, so a run without one draws exactly what it did before subsets existed.
+  const subset =
+    cfg.classes === undefined ? null : { train: keepClasses(trainSplit, cfg.classes, cfg.per_class, root.fork()), test: keepClasses(testSplit, cfg.classes) };
+  const train = subset?.train ?? trainSplit;
+  const test = subset?.test ?? testSplit;
+  const loadS = (performance.now() - t0) / 1000;
+  const loaded = trainSplit.x.size + testSplit.x.size + (subset === null ? 0 : train.x.size + test.x.size);
+  checkNeeds(aeNeeds({ features: train.x.cols, hidden: cfg.hidden, latent: cfg.latent, batch: cfg.batch_size, rows: train.x.rows }), {
+    base: loaded * 4,
+  });
   const ae = buildAutoencoder(cfg, train.x.cols, initRng);
   const optimizer = buildOptimizer(cfg.optimizer, ae.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
   const noise: NoiseOptions | undefined = cfg.noise === 'none' ? undefined : { kind: cfg.noise, scale: cfg.noise_scale };
@@ -84,24 +92,26 @@ export async function* trainAe(session: TrainSession<AeConfig>): Training {
   session.writeConfig({
     dataset: {
       name: cfg.dataset,
-      source: train.source,
+      source: trainSplit.source,
       train_rows: train.x.rows,
       test_rows: test.x.rows,
       features: train.x.cols,
       classes: train.classNames.length,
+      ...keptNote(subset?.train ?? null),
     },
     architecture,
     model: ae.toString(),
     parameters: ae.parameterCount(),
   });
   const loopStart = loopRng.state();
+  const datasetLabel = keptLabel(cfg.dataset, subset?.train ?? null);
   session.begin(startStep, totalSteps, { load_s: loadS });
 
   yield { type: 'notice', message: `run ${run.id} → ${run.path}` };
   yield {
     type: 'notice',
     message:
-      `${cfg.dataset}: ${train.x.rows} training / ${test.x.rows} test rows (${train.source}); autoencoder ${architecture} ${cfg.activation}` +
+      `${datasetLabel}: ${train.x.rows} training / ${test.x.rows} test rows (${trainSplit.source}); autoencoder ${architecture} ${cfg.activation}` +
       `${cfg.latent_activation !== 'identity' ? `, ${cfg.latent_activation} latent` : ''}, ${cfg.output_activation} output, ${cfg.loss}` +
       `${noise ? `, denoising (${noise.kind} ${noise.scale})` : ''}; ${ae.parameterCount()} parameters; ${cfg.optimizer} lr ${cfg.lr}, batch ${cfg.batch_size}, ${cfg.epochs} epochs; ` +
       `backend ${describeBackend(info)}`,
@@ -175,6 +185,7 @@ export async function* trainAe(session: TrainSession<AeConfig>): Training {
   const codes = ae.encode(test.x);
   writeNpy(run.file('arrays', 'test_codes.npy'), { dtype: 'f4', shape: [codes.rows, codes.cols], data: codes.data });
   writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.labels.length], data: test.labels });
+  writeTrainIndices(run, subset?.train ?? null);
   const idx = gridIndices(test.labels, Math.min(cfg.grid, test.x.rows), Math.max(1, test.classNames.length));
   const sample = takeRows(test.x, idx);
   const recon = ae.reconstruct(sample);
@@ -227,7 +238,7 @@ export async function* trainAe(session: TrainSession<AeConfig>): Training {
     timings,
     status: 'completed',
     architecture,
-    dataset: cfg.dataset,
+    dataset: datasetLabel,
     trainRows: train.x.rows,
     testRows: test.x.rows,
   });

@@ -1,12 +1,13 @@
 /**
  * The config of a `desom` run (`latentlab train desom`): the Deep Embedded SOM of seed 000, an
  * autoencoder and a SOM over its latent space trained jointly. The defaults are the paper's
- * (DESOM_DEFAULTS).
+ * (DESOM_DEFAULTS). `classes` and `per_class` train and score it on a class subset, labels
+ * renumbered 0..K−1.
  */
 import { z } from 'zod';
 import { AE_ACTIVATIONS } from '../../../ae/autoencoder.js';
 import { DESOM_BATCH_ORDERS, DESOM_DEFAULTS, PROTOTYPE_INITS } from '../../../desom/model.js';
-import { commonFields, plain, runFields } from '../common.js';
+import { classSubsetFields, commonFields, plain, refineClassSubset, runFields } from '../common.js';
 import { mapFields, parseMapSize } from '../som/config.js';
 
 const D = DESOM_DEFAULTS;
@@ -46,6 +47,7 @@ const desomConfigObject = z.strictObject({
   prototype_init: plain.choice(PROTOTYPE_INITS).default(D.prototypeInit).describe('how the prototypes start').meta({ arg: 'kind' }),
   som_init_epochs: z.int().positive().default(D.somInitEpochs).describe('batch SOM epochs behind --prototype-init som'),
   ...runFields(common, { limit: 'use only the first n rows', testLimit: 'use only the first n test rows (--split train)' }),
+  ...classSubsetFields(plain),
   checkpoint_every: common.checkpoint_every('iterations').default(500),
   log_every: common.log_every('iterations').default(50),
   eval_every: common.eval_every('purity/NMI/QE/TE').default(500),
@@ -59,6 +61,7 @@ export const desomConfigSchema = desomConfigObject.superRefine((c, ctx) => {
   if (size !== null && c.topology === 'hexagonal' && c.toroidal && size[0] % 2 !== 0) {
     ctx.addIssue({ code: 'custom', path: ['map'], message: `a toroidal hexagonal map needs an even number of rows, got ${c.map}` });
   }
+  refineClassSubset(c, ctx);
 });
 
 export type DesomRunConfig = z.infer<typeof desomConfigSchema>;

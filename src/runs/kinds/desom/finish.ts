@@ -19,6 +19,7 @@ import type { RunEvent, TrainResult } from '../../kind.js';
 import type { TrainSession } from '../../session.js';
 import { parseMapSize } from '../som/config.js';
 import { metricLines } from '../../result-text.js';
+import { keptLabel, writeTrainIndices, type Kept } from '../common.js';
 import type { DesomRunConfig } from './config.js';
 
 /** What the training hands over to the end of the run. */
@@ -26,6 +27,8 @@ export interface DesomTrained {
   model: DESOM;
   train: ClusterData;
   test: ClusterData | null;
+  /** The training rows of a class subset (train itself), null without one: train_indices.npy and the titles. */
+  kept: Kept<ClusterData> | null;
   /** Rows of the periodic evaluation's sample (the curves' legend). */
   evalRows: number;
   /** When the run started (performance.now()), for total_s. */
@@ -70,6 +73,7 @@ export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: Des
   writeNpy(run.file('arrays', 'codes.npy'), { dtype: 'f4', shape: [n, cfg.latent], data: codes.data });
   writeNpy(run.file('arrays', 'bmus.npy'), { dtype: 'i4', shape: [n], data: fitted.bmus });
   writeNpy(run.file('arrays', 'labels.npy'), { dtype: 'i4', shape: [n], data: train.labels });
+  writeTrainIndices(run, t.kept);
   if (test !== null && testCodes !== null && testBmus !== null) {
     writeNpy(run.file('arrays', 'test_codes.npy'), { dtype: 'f4', shape: [test.x.rows, cfg.latent], data: testCodes.data });
     writeNpy(run.file('arrays', 'test_bmus.npy'), { dtype: 'i4', shape: [test.x.rows], data: testBmus });
@@ -86,7 +90,7 @@ export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: Des
     classNames: train.classNames,
     imageShape: train.imageShape,
     events: run.events(),
-    dataName: `${cfg.dataset} ${fit}`,
+    dataName: `${keptLabel(cfg.dataset, t.kept)} ${fit}`,
     evalRows: t.evalRows,
     rng: new Rng(cfg.seed),
     tMax: cfg.t_max,
@@ -99,7 +103,7 @@ export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: Des
     total_s: (performance.now() - t.t0) / 1000,
   };
   writeRunReport(run, {
-    title: `DESOM ${rows}×${cols} on ${cfg.dataset}${cfg.gamma === 0 ? ' (γ = 0: autoencoder only)' : ''}`,
+    title: `DESOM ${rows}×${cols} on ${keptLabel(cfg.dataset, t.kept)}${cfg.gamma === 0 ? ' (γ = 0: autoencoder only)' : ''}`,
     subtitle: `run ${run.id}`,
     status: 'completed',
     warnings: session.summary.warnings?.map((w) => w.message),
@@ -129,6 +133,7 @@ export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: Des
     labels: 'labels.npy',
     prototypes: 'prototypes.npy',
     decoded_prototypes: 'decoded_prototypes.npy',
+    ...(t.kept === null ? {} : { train_indices: 'train_indices.npy' }),
   });
 
   result.lines.push(

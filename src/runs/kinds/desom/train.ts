@@ -3,8 +3,9 @@
  * latent space trained jointly on Lr + γ·Lsom) on a registered dataset, in the paper's
  * configuration by default (MNIST train + test, 70,000 rows, 784-500-500-2000-10, 8×8 map,
  * γ 0.001, T 8 → 0.1, 10,000 Adam steps of 256). Every eval_every steps purity, NMI, QE and TE on
- * a seeded sample go to events.jsonl; checkpoints let a resumed run continue exactly. The final
- * evaluation and the files of a completed run are finish.ts's.
+ * a seeded sample go to events.jsonl; checkpoints let a resumed run continue exactly. On a class
+ * subset (`classes`, `per_class`) it trains and scores on those classes' rows only, labels
+ * renumbered 0..K−1. The final evaluation and the files of a completed run are finish.ts's.
  *
  * With gamma 0 it trains the autoencoder alone (the prototypes get no gradient): the AE of the
  * AE+SOM baselines, which `train som --encoder RUN` then maps.
@@ -21,6 +22,7 @@ import type { Training } from '../../kind.js';
 import { checkNeeds, desomNeeds } from '../../limits.js';
 import { describeBackend, type TrainSession } from '../../session.js';
 import { parseMapSize } from '../som/config.js';
+import { keepClasses, keptLabel, keptNote } from '../common.js';
 import type { DesomRunConfig } from './config.js';
 import { finishDesom } from './finish.js';
 import { fmt } from '../../result-text.js';
@@ -42,14 +44,24 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
   const { fit, heldOut } = fitSplits('train desom', cfg.dataset, cfg.split);
 
   const t0 = performance.now();
-  const train = await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: fit, limit: cfg.limit });
-  const test = heldOut === null ? null : await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: heldOut, limit: cfg.test_limit });
+  // One fork per use, so that changing one (e.g. the evaluation sample) leaves the others alone.
+  const root = new Rng(cfg.seed);
+  const modelRng = root.fork();
+  const trainRng = root.fork();
+  const evalRng = root.fork();
+  const fitRows = await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: fit, limit: cfg.limit });
+  const testRows = heldOut === null ? null : await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: heldOut, limit: cfg.test_limit });
+  // A class subset: its rng forked after the others, so a run without one draws exactly what it did before subsets existed.
+  const kept = cfg.classes === undefined ? null : keepClasses(fitRows, cfg.classes, cfg.per_class, root.fork());
+  const train = kept ?? fitRows;
+  const test = cfg.classes === undefined || testRows === null ? testRows : keepClasses(testRows, cfg.classes);
   const loadS = (performance.now() - t0) / 1000;
   const x = train.x;
   const n = x.rows;
   const K = rows * cols;
+  const loaded = fitRows.x.size + (testRows?.x.size ?? 0) + (kept === null ? 0 : x.size + (test?.x.size ?? 0));
   checkNeeds(desomNeeds({ features: x.cols, hidden: cfg.hidden, latent: cfg.latent, map: cfg.map, cells: K, batch: cfg.batch_size, rows: n }), {
-    base: (x.size + (test?.x.size ?? 0)) * 4,
+    base: loaded * 4,
   });
   if (n < K && cfg.prototype_init !== 'glorot_uniform') {
     throw new Error(
@@ -57,11 +69,6 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
     );
   }
 
-  // One fork per use, so that changing one (e.g. the evaluation sample) leaves the others alone.
-  const root = new Rng(cfg.seed);
-  const modelRng = root.fork();
-  const trainRng = root.fork();
-  const evalRng = root.fork();
   const model = DESOM.create(x, {
     rng: modelRng,
     rows,
@@ -102,6 +109,7 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
       features: x.cols,
       classes: train.classNames.length,
       image_shape: train.imageShape,
+      ...keptNote(kept),
     },
     model: { architecture, parameters: model.parameters().reduce((s, p) => s + p.value.size, 0) },
     map: { rows, cols, cells: K, dim: cfg.latent, topology: cfg.topology, toroidal: cfg.toroidal, distance: cfg.distance },
@@ -112,7 +120,7 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
   yield { type: 'notice', message: `run ${run.id} → ${run.path}` };
   yield {
     type: 'notice',
-    message: `${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}); DESOM ${architecture.join('-')} ${cfg.activation}, ${rows}×${cols} ${cfg.topology} map, γ ${cfg.gamma}, T ${cfg.t_max} → ${cfg.t_min}, ${cfg.iterations} iterations of ${cfg.batch_size}; backend ${describeBackend(info)}`,
+    message: `${keptLabel(cfg.dataset, kept)}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}); DESOM ${architecture.join('-')} ${cfg.activation}, ${rows}×${cols} ${cfg.topology} map, γ ${cfg.gamma}, T ${cfg.t_max} → ${cfg.t_min}, ${cfg.iterations} iterations of ${cfg.batch_size}; backend ${describeBackend(info)}`,
   };
   if (start > 0) yield { type: 'notice', message: `resuming at iteration ${start} of ${cfg.iterations}` };
 
@@ -193,5 +201,13 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
   }
   // Training time without the periodic evaluations (comparable with methods that have none).
   const trainS = (performance.now() - tTrain) / 1000 - evalS;
-  return yield* finishDesom(session, { model, train, test, evalRows: evalX.rows, t0, timings: { load_s: loadS, train_s: trainS, periodic_eval_s: evalS } });
+  return yield* finishDesom(session, {
+    model,
+    train,
+    test,
+    kept,
+    evalRows: evalX.rows,
+    t0,
+    timings: { load_s: loadS, train_s: trainS, periodic_eval_s: evalS },
+  });
 }

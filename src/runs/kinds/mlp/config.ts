@@ -3,15 +3,35 @@
  * 784-100-10 with a sigmoid hidden layer, softmax and cross-entropy.
  */
 import { z } from 'zod';
-import { datasetNames, getDataset } from '../../../data/registry.js';
-import { describeClasses } from '../../../data/transforms.js';
 import { INIT_NAMES } from '../../../nn/init.js';
 import { OPTIMIZER_NAMES } from '../../../optim/registry.js';
-import { commonFields, plain } from '../common.js';
+import { classSubsetFields, commonFields, plain, refineClassSubset } from '../common.js';
 
 const common = commonFields(plain);
 
+/**
+ * Presets of `--preset`: the config of a published model, filling in what the config file and the
+ * flags leave unset. cluster-paths: the Cluster Paths student project's 784-32-64-K classifier as
+ * examples/signatures-partitions.ts trains it — hidden 32,64, 100 epochs (each network then fits
+ * its training rows), 100 training images per class (per_class 100 with classes; without them the
+ * first 1,000 training images, limit 1000, about 100 per digit).
+ */
+export const MLP_PRESETS = {
+  'cluster-paths': (given: Readonly<Record<string, unknown>>): Record<string, unknown> => ({
+    hidden: [32, 64],
+    epochs: 100,
+    ...(given.classes !== undefined ? { per_class: 100 } : { limit: 1000 }),
+  }),
+} as const;
+
 const mlpConfigObject = z.strictObject({
+  preset: plain
+    .choice(Object.keys(MLP_PRESETS) as (keyof typeof MLP_PRESETS)[])
+    .optional()
+    .describe(
+      'defaults of a published model, for the keys neither the flags nor the config file set; cluster-paths: the Cluster Paths project’s 784-32-64-K classifier (hidden 32,64, epochs 100, per_class 100 with classes, otherwise limit 1000)',
+    )
+    .meta({ presets: MLP_PRESETS }),
   dataset: common.dataset,
   data_dir: common.data_dir,
   hidden: z.array(z.int().positive()).default([100]).describe('hidden layer sizes, e.g. 100 or 256,128').meta({ arg: 'sizes' }),
@@ -27,34 +47,12 @@ const mlpConfigObject = z.strictObject({
   threads: common.threads,
   matmul_precision: common.matmul_precision,
   limit: common.limit(),
-  classes: z
-    .array(z.int().nonnegative())
-    .optional()
-    .describe('train and test on these classes only (labels renumbered 0..K−1 in sorted order)')
-    .meta({ arg: 'list' }),
-  per_class: z.int().positive().optional().describe('with --classes: this many training images of each, seeded (default all)'),
+  ...classSubsetFields(plain),
   checkpoint_every: common.checkpoint_every('steps', 'steps').default(200),
   log_every: common.log_every('steps', 'steps').default(50),
 });
 
-/** The keys as above; per_class only with classes, and classes distinct, at least 2, and classes of the dataset. */
-export const mlpConfigSchema = mlpConfigObject.superRefine((c, ctx) => {
-  if (c.per_class !== undefined && c.classes === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['per_class'],
-      message: `applies only with classes (--per-class n draws n training images of each class given by --classes), got per_class ${c.per_class} without classes`,
-    });
-  }
-  if (c.classes === undefined) return;
-  const list = `[${c.classes.join(', ')}]`;
-  if (c.classes.length < 2) ctx.addIssue({ code: 'custom', path: ['classes'], message: `expected at least 2 classes to tell apart, got ${list}` });
-  if (new Set(c.classes).size !== c.classes.length) ctx.addIssue({ code: 'custom', path: ['classes'], message: `expected distinct classes, got ${list}` });
-  if (!datasetNames().includes(c.dataset as never)) return; // refused above, under dataset
-  const names = getDataset(c.dataset).classNames;
-  for (const k of c.classes.filter((k) => Number.isInteger(k) && k >= names.length)) {
-    ctx.addIssue({ code: 'custom', path: ['classes'], message: `class ${k} is not one of ${c.dataset}'s classes ${describeClasses(names)}, got ${list}` });
-  }
-});
+/** The keys as above; per_class only with classes, and classes distinct, at least 2, and classes of the dataset (refineClassSubset). */
+export const mlpConfigSchema = mlpConfigObject.superRefine(refineClassSubset);
 
 export type MlpConfig = z.infer<typeof mlpConfigSchema>;

@@ -5,7 +5,6 @@
  * weights of an uninterrupted one.
  */
 import { loadDataset } from '../../../data/fetch.js';
-import { classSubset } from '../../../data/transforms.js';
 import { writeNpy } from '../../../io/npy.js';
 import { saveModel } from '../../../io/model-file.js';
 import { LeakyReLU, ReLU, Sigmoid, Tanh } from '../../../nn/activation.js';
@@ -20,6 +19,7 @@ import { loadCheckpoint, saveCheckpoint } from '../../checkpoint.js';
 import type { Training } from '../../kind.js';
 import { checkNeeds, mlpNeeds } from '../../limits.js';
 import { describeBackend, type TrainSession } from '../../session.js';
+import { keepClasses, keptLabel, keptNote, writeTrainIndices } from '../common.js';
 import type { MlpConfig } from './config.js';
 
 const ACTIVATIONS: Record<MlpConfig['activation'], () => Module> = {
@@ -52,7 +52,7 @@ export async function* trainMlp(session: TrainSession<MlpConfig>): Training {
   // A class subset (the Cluster Paths project's): its rng forked after the others, so a
   // run without one draws exactly what it did before subsets existed.
   const subset =
-    cfg.classes === undefined ? null : { train: classSubset(trainSplit, cfg.classes, cfg.per_class, root.fork()), test: classSubset(testSplit, cfg.classes) };
+    cfg.classes === undefined ? null : { train: keepClasses(trainSplit, cfg.classes, cfg.per_class, root.fork()), test: keepClasses(testSplit, cfg.classes) };
   const train = subset?.train ?? trainSplit;
   const test = subset?.test ?? testSplit;
   const classNames = train.classNames;
@@ -73,14 +73,21 @@ export async function* trainMlp(session: TrainSession<MlpConfig>): Training {
     startStep = st.step;
     loopRng.setState(st.rng.loop);
   }
-  const kept = subset === null ? {} : { kept_classes: subset.train.classes, class_names: classNames };
   session.writeConfig({
-    dataset: { name: cfg.dataset, source: trainSplit.source, train_rows: train.x.rows, test_rows: test.x.rows, features: train.x.cols, classes, ...kept },
+    dataset: {
+      name: cfg.dataset,
+      source: trainSplit.source,
+      train_rows: train.x.rows,
+      test_rows: test.x.rows,
+      features: train.x.cols,
+      classes,
+      ...keptNote(subset?.train ?? null),
+    },
     model: model.toString(),
     parameters: model.parameterCount(),
   });
   const loopStart = loopRng.state();
-  const datasetLabel = subset === null ? cfg.dataset : `${cfg.dataset} classes ${subset.train.classes.join(', ')}`;
+  const datasetLabel = keptLabel(cfg.dataset, subset?.train ?? null);
   session.begin(startStep, totalSteps, { load_s: loadS });
 
   yield { type: 'notice', message: `run ${run.id} → ${run.path}` };
@@ -151,8 +158,7 @@ export async function* trainMlp(session: TrainSession<MlpConfig>): Training {
   saveModel(run.file('model'), model, { metadata: { kind: 'mlp', dataset: cfg.dataset } });
   writeNpy(run.file('arrays', 'test_predictions.npy'), { dtype: 'i4', shape: [testPred.length], data: testPred });
   writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.labels.length], data: test.labels });
-  // Which training rows a subset kept (indices into the training split, after --limit): an analysis of the run finds them again.
-  if (subset !== null) writeNpy(run.file('arrays', 'train_indices.npy'), { dtype: 'i4', shape: [subset.train.indices.length], data: subset.train.indices });
+  writeTrainIndices(run, subset?.train ?? null);
   const metrics = { accuracy: trainEval.accuracy ?? NaN, loss: trainEval.loss, test_accuracy: testEval.accuracy ?? NaN, test_loss: testEval.loss };
   const evalS = (performance.now() - tEval) / 1000;
 

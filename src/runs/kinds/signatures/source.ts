@@ -155,12 +155,15 @@ const concatInts = (a: Int32Array, b: Int32Array): Int32Array => {
 /**
  * The rows of `cfg.split` as the model saw them: train = exactly the rows it was fitted on (its fit
  * split and limit, then the rows its class subset drew: arrays/train_indices.npy); test = every
- * test row of its classes; all = those train rows, then those test rows. Then `cfg.limit` (the
- * signatures run's own) keeps the first rows.
+ * test row of its classes; all = those train rows, then those test rows (for a model fitted on train
+ * + test, its fitting rows). Then `cfg.limit` (the signatures run's own) keeps the first rows.
  */
 export async function analysedRows(c: AnalysedRun, cfg: SignaturesConfig): Promise<AnalysedRows> {
   const dataDir = cfg.data_dir ?? c.dataDir;
-  const parts = cfg.split === 'all' ? [await splitRows(c, dataDir, 'train'), await splitRows(c, dataDir, 'test')] : [await splitRows(c, dataDir, cfg.split)];
+  // A model fitted on train + test (a DESOM's --split all) already has every row in its 'train' rows.
+  const which: ('train' | 'test')[] = cfg.split === 'all' ? (c.fitSplit === 'all' ? ['train'] : ['train', 'test']) : [cfg.split];
+  const parts = [];
+  for (const w of which) parts.push(await splitRows(c, dataDir, w));
   let rows = parts[0].rows;
   let pool = {
     x: parts[0].data.x,

@@ -1,6 +1,7 @@
 /**
  * The config of a `som` run (`latentlab train som`): a self-organizing map (classic online, batch
- * or gradient) on a dataset, raw or through a saved encoder. Several keys default per algorithm
+ * or gradient) on a dataset, raw or through a saved encoder, optionally on a class subset
+ * (`classes`, `per_class`: its purity, NMI and class maps on those classes, renumbered 0..K−1). Several keys default per algorithm
  * (`somDefaults`), filled in once the data is known. The map's own fields (`mapFields`) are
  * DESOM's too.
  */
@@ -11,7 +12,7 @@ import { SOM_ALGORITHMS } from '../../../som/fit.js';
 import { INIT_KINDS } from '../../../som/init.js';
 import { NEIGHBORHOOD_KINDS, type NeighborhoodKind } from '../../../som/neighborhood.js';
 import { MAP_DISTANCES, TOPOLOGY_KINDS } from '../../../som/topology.js';
-import { commonFields, plain, runFields } from '../common.js';
+import { classSubsetFields, commonFields, plain, refineClassSubset, runFields } from '../common.js';
 
 /** "8x8" → [8, 8]; null unless ROWSxCOLS with positive integers and at least 2 cells. */
 export function parseMapSize(s: string): [number, number] | null {
@@ -115,6 +116,7 @@ const somConfigObject = z.strictObject({
   init: plain.choice(INIT_KINDS).default('samples').describe('prototype initialisation').meta({ arg: 'kind' }),
   split: common.split(['train', 'all']),
   ...runFields(common),
+  ...classSubsetFields(plain),
   checkpoint_every: common
     .checkpoint_every('iterations (batch: epochs)')
     .optional()
@@ -158,6 +160,7 @@ export const somConfigSchema = somConfigObject.superRefine((c, ctx) => {
   if (size !== null && c.topology === 'hexagonal' && c.toroidal && size[0] % 2 !== 0) {
     ctx.addIssue({ code: 'custom', path: ['map'], message: `a toroidal hexagonal map needs an even number of rows, got ${c.map}` });
   }
+  refineClassSubset(c, ctx);
 });
 
 export type SomConfig = z.infer<typeof somConfigSchema>;

@@ -3,9 +3,11 @@
  * minisom / kerasom baselines) on a registered dataset, raw or through a saved encoder, into a run
  * directory: model/ (saveSom), arrays/ (prototypes, BMUs, labels), figures/ (prototype map,
  * U-matrix, hits, class map, QE curve), report.html, and summary metrics qe, te, purity, nmi, ari,
- * accuracy, prototype_kmeans_accuracy (test_… on the test split). A resumed run continues from
- * the last checkpoint (prototypes, optimizer state, RNG, iteration) and ends with exactly the
- * prototypes of the run left alone.
+ * accuracy, prototype_kmeans_accuracy (test_… on the test split). On a class subset (`classes`,
+ * `per_class`) it maps and scores those classes' rows only, labels renumbered 0..K−1, and
+ * arrays/train_indices.npy holds the rows drawn. A resumed run continues from the last checkpoint
+ * (prototypes, optimizer state, RNG, iteration) and ends with exactly the prototypes of the run
+ * left alone.
  */
 import { fmt, metricLines } from '../../result-text.js';
 import { sampleRows } from '../../../data/transforms.js';
@@ -25,6 +27,7 @@ import { clusterDatasetNote, encoderNote, fitSplits, loadClusterData, openEncode
 import type { Training } from '../../kind.js';
 import { checkNeeds, somNeeds } from '../../limits.js';
 import { describeBackend, type TrainSession } from '../../session.js';
+import { keepClasses, keptLabel, keptNote, writeTrainIndices } from '../common.js';
 import { loadSomCheckpoint, saveSomCheckpoint } from './checkpoint.js';
 import { parseMapSize, somDefaults, type SomConfig } from './config.js';
 
@@ -67,19 +70,25 @@ export async function* trainSom(session: TrainSession<SomConfig>): Training {
   const { fit, heldOut } = fitSplits('train som', cfg.dataset, cfg.split);
 
   const t0 = performance.now();
-  const train = await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: fit, limit: cfg.limit, encoder });
-  const test = heldOut === null ? null : await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: heldOut, limit: cfg.test_limit, encoder });
-  const loadS = (performance.now() - t0) / 1000;
-  const n = train.x.rows;
-  const total = resolveDefaults(cfg, rows, cols, n);
-  checkNeeds(somNeeds({ map: cfg.map, cells: rows * cols, dim: train.x.cols, rows: n, algorithm: cfg.algorithm, batch: cfg.batch_size }), {
-    base: (train.x.size + (test?.x.size ?? 0)) * 4,
-  });
-
   const root = new Rng(cfg.seed);
   const initRng = root.fork();
   const loopRng = root.fork();
   const evalRng = root.fork();
+  const fitRows = await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: fit, limit: cfg.limit, encoder });
+  const testRows =
+    heldOut === null ? null : await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: heldOut, limit: cfg.test_limit, encoder });
+  // A class subset: its rng forked after the others, so a run without one draws exactly what it did before subsets existed.
+  const kept = cfg.classes === undefined ? null : keepClasses(fitRows, cfg.classes, cfg.per_class, root.fork());
+  const train = kept ?? fitRows;
+  const test = cfg.classes === undefined || testRows === null ? testRows : keepClasses(testRows, cfg.classes);
+  const loadS = (performance.now() - t0) / 1000;
+  const n = train.x.rows;
+  const total = resolveDefaults(cfg, rows, cols, n);
+  const loaded = fitRows.x.size + (testRows?.x.size ?? 0) + (kept === null ? 0 : train.x.size + (test?.x.size ?? 0));
+  checkNeeds(somNeeds({ map: cfg.map, cells: rows * cols, dim: train.x.cols, rows: n, algorithm: cfg.algorithm, batch: cfg.batch_size }), {
+    base: loaded * 4,
+  });
+
   const optimizerFor = (s: SOM): Optimizer | null =>
     cfg.algorithm === 'gradient'
       ? buildOptimizer(cfg.optimizer ?? 'adam', [s.parameter], { lr: cfg.lr!, eps: 1e-7 /* Keras's Adam, as the DESOM reference trains */ })
@@ -102,7 +111,7 @@ export async function* trainSom(session: TrainSession<SomConfig>): Training {
   const evalX = sampleRows(train.x, cfg.eval_sample, evalRng);
 
   session.writeConfig({
-    dataset: clusterDatasetNote(cfg.dataset, fit, train, test),
+    dataset: { ...clusterDatasetNote(cfg.dataset, fit, train, test), ...keptNote(kept) },
     encoder: encoder === undefined ? null : encoderNote(encoder),
     map: { rows, cols, cells: rows * cols, dim: som.dim, topology: cfg.topology, toroidal: cfg.toroidal, distance: cfg.distance },
     total_iterations: total,
@@ -113,7 +122,7 @@ export async function* trainSom(session: TrainSession<SomConfig>): Training {
   yield { type: 'notice', message: `run ${run.id} → ${run.path}` };
   yield {
     type: 'notice',
-    message: `${cfg.dataset}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}), ${where}; ${rows}×${cols} ${cfg.topology}${cfg.toroidal ? ' toroidal' : ''} map, ${cfg.algorithm} algorithm, ${total} ${cfg.algorithm === 'batch' ? 'epochs' : 'iterations'}; backend ${describeBackend(info)}`,
+    message: `${keptLabel(cfg.dataset, kept)}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}), ${where}; ${rows}×${cols} ${cfg.topology}${cfg.toroidal ? ' toroidal' : ''} map, ${cfg.algorithm} algorithm, ${total} ${cfg.algorithm === 'batch' ? 'epochs' : 'iterations'}; backend ${describeBackend(info)}`,
   };
   if (start > 0) yield { type: 'notice', message: `resuming at iteration ${start} of ${total}` };
 
@@ -196,6 +205,7 @@ export async function* trainSom(session: TrainSession<SomConfig>): Training {
   writeNpy(run.file('arrays', 'prototypes.npy'), { dtype: 'f4', shape: [K, som.dim], data: som.prototypes.data });
   writeNpy(run.file('arrays', 'bmus.npy'), { dtype: 'i4', shape: [n], data: fitted.bmus });
   writeNpy(run.file('arrays', 'labels.npy'), { dtype: 'i4', shape: [n], data: train.labels });
+  writeTrainIndices(run, kept);
   if (test !== null && held !== null) {
     writeNpy(run.file('arrays', 'test_bmus.npy'), { dtype: 'i4', shape: [test.x.rows], data: held.bmus });
     writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.x.rows], data: test.labels });
@@ -208,7 +218,7 @@ export async function* trainSom(session: TrainSession<SomConfig>): Training {
   // Loaded here: the charts pull in vega, which every other command can start without.
   const { somFigures } = await import('../../../viz/som-figures.js');
   const { evalCurve, writeFigures, writeRunReport } = await import('./figures.js');
-  const dataName = `${cfg.dataset} ${fit}`;
+  const dataName = `${keptLabel(cfg.dataset, kept)} ${fit}`;
   const figures = await somFigures({
     som,
     bmus: fitted.bmus,
@@ -223,7 +233,7 @@ export async function* trainSom(session: TrainSession<SomConfig>): Training {
   writeFigures(run, figures);
   const timings = { load_s: loadS, train_s: trainS, eval_s: evalS, figures_s: (performance.now() - tFig) / 1000, total_s: (performance.now() - t0) / 1000 };
   writeRunReport(run, {
-    title: `SOM ${rows}×${cols} (${cfg.algorithm}) on ${cfg.dataset}${encoder ? ` through ${encoder.runId}` : ''}`,
+    title: `SOM ${rows}×${cols} (${cfg.algorithm}) on ${keptLabel(cfg.dataset, kept)}${encoder ? ` through ${encoder.runId}` : ''}`,
     subtitle: `run ${run.id}`,
     status: 'completed',
     warnings: session.summary.warnings?.map((w) => w.message),
