@@ -7,6 +7,7 @@ import { dataFetch, dataImport, dataInfo, dataList, dataVerify } from './command
 import { notFound } from './not-found.js';
 import { evalRun } from './commands/eval.js';
 import { registerRuns } from './commands/runs.js';
+import { registerServe } from './commands/serve.js';
 import { registerBench } from './commands/bench-desom.js';
 import { UsageError } from './errors.js';
 import { DatasetNotFoundError } from '../data/fetch.js';
@@ -111,6 +112,7 @@ export function buildProgram(): Command {
     });
 
   registerRuns(program, hooks);
+  registerServe(program, hooks);
   return program;
 }
 

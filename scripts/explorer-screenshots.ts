@@ -1,0 +1,103 @@
+/**
+ * The explorer's screenshots in docs/explorer.md: trains a handful of small runs of each kind into
+ * a temporary folder (one still training in another process), serves them, and photographs the
+ * home page, a DESOM run's page, the live run's page and the compare view with Debian's Chromium.
+ *
+ *   node --import tsx scripts/explorer-screenshots.ts [--out docs/figures]   (~1 min)
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runToEnd, startRun } from '../src/runs/api.js';
+import { startServer } from '../src/serve/server.js';
+import { imagesLoaded, launchChromium, numberIn, waitUntil } from '../test/helpers/chromium.js';
+
+const at = process.argv.indexOf('--out');
+const outDir = resolve(at > 0 ? process.argv[at + 1] : join('docs', 'figures'));
+const root = join(mkdtempSync(join(tmpdir(), 'latentlab-screenshots-')), 'runs');
+
+const train = async (kind: string, runId: string, values: Record<string, unknown>): Promise<void> => {
+  process.stderr.write(`explorer-screenshots: ${kind} ${runId}\n`);
+  await runToEnd(startRun(kind, { out: root, runId, values }));
+};
+
+await train('mlp', 'mlp-sigmoid', { limit: 5000, epochs: 3, log_every: 10 });
+await train('mlp', 'mlp-relu-256-128', { limit: 5000, epochs: 3, hidden: [256, 128], activation: 'relu', log_every: 10 });
+await train('mlp', 'mlp-1-vs-7', { classes: [1, 7], per_class: 100, hidden: [32, 64], epochs: 20, log_every: 5 });
+await train('signatures', 'signatures-1-vs-7', { model: 'mlp-1-vs-7', insert: [4], insert_count: 50, k_range: '2..4', restarts: 3 });
+await train('ae', 'ae-latent-2', { limit: 5000, epochs: 3 });
+await train('som', 'som-10x10', { limit: 3000, map: '10x10' });
+await train('kmeans', 'kmeans-10', { limit: 3000 });
+await train('desom', 'desom-6x6', {
+  limit: 5000,
+  map: '6x6',
+  hidden: [256, 64],
+  latent: 10,
+  iterations: 800,
+  batch_size: 64,
+  eval_every: 100,
+  eval_sample: 2000,
+  log_every: 10,
+});
+
+// Served as `runs`, as `latentlab serve` run beside it would: the page then names no temporary folder.
+process.chdir(join(root, '..'));
+const server = await startServer({ runsDir: 'runs', port: 0 });
+const browser = await launchChromium();
+const bin = new URL('../bin/latentlab.mjs', import.meta.url).pathname;
+const live = spawn(
+  process.execPath,
+  [
+    bin,
+    '--out',
+    root,
+    'train',
+    'mlp',
+    '--limit',
+    '20000',
+    '--epochs',
+    '2',
+    '--batch-size',
+    '16',
+    '--hidden',
+    '256,256',
+    '--log-every',
+    '20',
+    '--run-id',
+    'mlp-live',
+    '--quiet',
+  ],
+  { stdio: 'ignore' },
+);
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 760 }, deviceScaleFactor: 1 });
+  await page.goto(server.url);
+  await page.waitForSelector('tr[data-id="mlp-live"][data-status="running"]', { timeout: 60_000 });
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: join(outDir, 'explorer-home.png') });
+
+  await page.goto(`${server.url}#/run/mlp-live`);
+  await waitUntil(async () => (await numberIn(page, '#progress-step')) > 400, 'the live run past step 400', 60_000);
+  await page.screenshot({ path: join(outDir, 'explorer-live.png') });
+
+  await page.setViewportSize({ width: 1280, height: 1500 });
+  await page.goto(`${server.url}#/run/desom-6x6`);
+  await waitUntil(() => imagesLoaded(page, '#figures img'), 'the figures loaded');
+  // A tooltip on the loss curve, as a reader hovering it sees.
+  const chart = page.locator('#charts .chart[data-type="step"] svg.chart-svg');
+  const box = await chart.boundingBox();
+  if (box !== null) await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5);
+  await page.screenshot({ path: join(outDir, 'explorer-run.png') });
+
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${server.url}#/compare/mlp-sigmoid,mlp-relu-256-128`);
+  await page.waitForSelector('#compare-metrics');
+  await page.screenshot({ path: join(outDir, 'explorer-compare.png') });
+} finally {
+  live.kill('SIGKILL');
+  await browser.close();
+  await server.close();
+  rmSync(join(root, '..'), { recursive: true, force: true });
+}
+process.stderr.write(`explorer-screenshots: written to ${outDir}/explorer-{home,live,run,compare}.png\n`);

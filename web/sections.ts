@@ -1,0 +1,36 @@
+/**
+ * Where run pages grow: a section registered here is added to the page of every run of its kinds
+ * (the latent scatter, the SOM map and the signature Sankey of the linked exploration plug in
+ * this way). A section gets the run's detail, its events and a way to fetch its arrays as typed
+ * arrays; it returns its element, or null when the run has nothing for it.
+ */
+import type { RunDetail } from '../src/serve/types.js';
+import type { NpyArray } from './npy.js';
+
+export interface RunSectionContext {
+  run: RunDetail;
+  records: readonly Record<string, unknown>[];
+  /** One of the run's arrays (arrays/<name>.npy), sent as binary. */
+  array(name: string): Promise<NpyArray>;
+}
+
+export interface RunSection {
+  /** A stable name (the section's element gets data-section="name"). */
+  name: string;
+  title: string;
+  /** The run kinds it applies to, or '*' for all. */
+  kinds: readonly string[] | '*';
+  render(ctx: RunSectionContext): Promise<HTMLElement | null> | HTMLElement | null;
+}
+
+const SECTIONS: RunSection[] = [];
+
+export function registerRunSection(section: RunSection): void {
+  if (SECTIONS.some((s) => s.name === section.name)) throw new Error(`registerRunSection: a section named "${section.name}" is already registered`);
+  SECTIONS.push(section);
+}
+
+/** The sections that apply to runs of `kind`, in registration order. */
+export function sectionsFor(kind: string): RunSection[] {
+  return SECTIONS.filter((s) => s.kinds === '*' || s.kinds.includes(kind));
+}
