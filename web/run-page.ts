@@ -9,7 +9,9 @@ import { fetchArray, fetchEvents, fetchRun, listen, runUrl } from './api.js';
 import { LineChart } from './chart.js';
 import { h, replace, type Child } from './dom.js';
 import { bytes, date, duration, num, value } from './format.js';
+import type { NpyArray } from './npy.js';
 import { sectionsFor } from './sections.js';
+import { Selection } from './selection.js';
 import { chartSeries, chartTypes, seriesPoints, shownFirst, xLabelOf, xOf } from './series.js';
 import { statusBadge } from './status.js';
 
@@ -309,9 +311,18 @@ export function runView(root: HTMLElement, id: string): () => void {
   async function renderSections(d: RunDetail): Promise<void> {
     const box = body.querySelector('#kind-sections');
     if (box === null) return;
+    // One selection for every view of the page, over the rows of the run's per-row arrays.
+    const rows = d.arrays.find((a) => a.name === 'labels' && a.shape !== null)?.shape?.[0];
+    const selection = rows === undefined ? null : new Selection(rows);
+    const cache = new Map<string, Promise<NpyArray>>();
+    const array = (name: string): Promise<NpyArray> => {
+      let p = cache.get(name);
+      if (p === undefined) cache.set(name, (p = fetchArray(d.id, name)));
+      return p;
+    };
     for (const sec of sectionsFor(d.kind)) {
       try {
-        const el = await sec.render({ run: d, records, array: (name) => fetchArray(d.id, name) });
+        const el = await sec.render({ run: d, records, array, selection });
         if (el !== null && !closed) box.append(section(sec.title, `section-${sec.name}`, el));
       } catch (e) {
         box.append(section(sec.title, `section-${sec.name}`, h('div', { class: 'error-panel' }, (e as Error).message)));

@@ -6,12 +6,15 @@
  */
 import type { RunDetail } from '../src/serve/types.js';
 import type { NpyArray } from './npy.js';
+import type { Selection } from './selection.js';
 
 export interface RunSectionContext {
   run: RunDetail;
   records: readonly Record<string, unknown>[];
-  /** One of the run's arrays (arrays/<name>.npy), sent as binary. */
+  /** One of the run's arrays (arrays/<name>.npy), sent as binary; fetched once per page, shared by the sections. */
   array(name: string): Promise<NpyArray>;
+  /** The page's linked selection over the rows of the run's per-row arrays (arrays/labels.npy's length); null for a run without them. */
+  selection: Selection | null;
 }
 
 export interface RunSection {
