@@ -1,14 +1,16 @@
 /**
  * The explorer's screenshots in docs/explorer.md: trains a handful of small runs of each kind into
  * a temporary folder (one still training in another process), serves them, and photographs the
- * home page, a DESOM run's page, the live run's page and the compare view with Debian's Chromium.
+ * home page, a DESOM run's page, the live run's page, the compare view, the DESOM map and a
+ * signatures run's Sankey (each with a selection) with Debian's Chromium.
  *
- *   node --import tsx scripts/explorer-screenshots.ts [--out docs/figures]   (~1 min)
+ *   node --import tsx scripts/explorer-screenshots.ts [--out docs/figures]   (~2 min)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readNpy } from '../src/io/npy.js';
 import { runToEnd, startRun } from '../src/runs/api.js';
 import { startServer } from '../src/serve/server.js';
 import { imagesLoaded, launchChromium, numberIn, waitUntil } from '../test/helpers/chromium.js';
@@ -26,6 +28,7 @@ await train('mlp', 'mlp-sigmoid', { limit: 5000, epochs: 3, log_every: 10 });
 await train('mlp', 'mlp-relu-256-128', { limit: 5000, epochs: 3, hidden: [256, 128], activation: 'relu', log_every: 10 });
 await train('mlp', 'mlp-1-vs-7', { classes: [1, 7], per_class: 100, hidden: [32, 64], epochs: 20, log_every: 5 });
 await train('signatures', 'signatures-1-vs-7', { model: 'mlp-1-vs-7', insert: [4], insert_count: 50, k_range: '2..4', restarts: 3 });
+await train('signatures', 'signatures-relu', { model: 'mlp-relu-256-128', limit: 2000, k_range: '5..8', restarts: 2, projection: 'none' });
 await train('ae', 'ae-latent-2', { limit: 5000, epochs: 3 });
 await train('som', 'som-10x10', { limit: 3000, map: '10x10' });
 await train('kmeans', 'kmeans-10', { limit: 3000 });
@@ -94,10 +97,46 @@ try {
   await page.goto(`${server.url}#/compare/mlp-sigmoid,mlp-relu-256-128`);
   await page.waitForSelector('#compare-metrics');
   await page.screenshot({ path: join(outDir, 'explorer-compare.png') });
+
+  // The map, linked: the rows labelled 7 selected as another view would (a lasso in the scatter),
+  // their cells lit with their counts, the fullest one hovered.
+  const labels = readNpy(join(root, 'som-10x10', 'arrays', 'labels.npy')).data as Int32Array;
+  const sevens = Array.from(labels.keys()).filter((i) => labels[i] === 7);
+  await page.goto(`${server.url}#/run/som-10x10`);
+  await page.waitForSelector('#section-map .map-cell');
+  await page.evaluate(
+    (rows) =>
+      (globalThis as unknown as { __latentlab: { select(r: number[], s: string, l: string): void } }).__latentlab.select(
+        rows,
+        'scatter',
+        `lasso: ${rows.length} points`,
+      ),
+    sevens,
+  );
+  await page.locator('#section-map').scrollIntoViewIfNeeded();
+  const lit = await Promise.all((await page.locator('.map-cell.lit').all()).map(async (l) => ({ l, n: Number(await l.getAttribute('data-count')) })));
+  await lit.sort((x, y) => y.n - x.n)[0]?.l.hover();
+  await page.locator('#section-map').screenshot({ path: join(outDir, 'explorer-map.png') });
+
+  // The Sankey: a node of the first hidden layer clicked, its rows' paths drawn over the faded
+  // diagram, the band most of them take next hovered (at its start, where bands lie side by side).
+  await page.goto(`${server.url}#/run/signatures-relu`);
+  await page.waitForSelector('#section-sankey .flow');
+  await page.locator('.sankey-svg .node[data-column="1"]').nth(1).click();
+  const flows = await Promise.all(
+    (await page.locator('.sankey-svg .flow[data-column="1"]').all()).map(async (l) => ({
+      selected: Number(await l.getAttribute('data-selected')),
+      thickness: Number(await l.getAttribute('data-thickness')),
+      start: ((await l.locator('path').first().getAttribute('d')) ?? 'M0,0C').slice(1).split('C')[0].split(',').map(Number),
+    })),
+  );
+  const next = flows.sort((x, y) => y.selected - x.selected)[0];
+  if (next !== undefined) await page.locator('.sankey-svg').hover({ position: { x: next.start[0] + 4, y: next.start[1] + Math.min(next.thickness / 2, 3) } });
+  await page.locator('#section-sankey').screenshot({ path: join(outDir, 'explorer-sankey.png') });
 } finally {
   live.kill('SIGKILL');
   await browser.close();
   await server.close();
   rmSync(join(root, '..'), { recursive: true, force: true });
 }
-process.stderr.write(`explorer-screenshots: written to ${outDir}/explorer-{home,live,run,compare}.png\n`);
+process.stderr.write(`explorer-screenshots: written to ${outDir}/explorer-{home,live,run,compare,map,sankey}.png\n`);

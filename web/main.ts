@@ -8,6 +8,9 @@ import { homeView } from './home.js';
 import { runView } from './run-page.js';
 
 // Run-page sections (sections.ts) are imported here once they exist, each registering itself.
+import './scatter/index.js';
+import './map.js';
+import './sankey-view.js';
 
 const app = document.getElementById('app');
 if (app === null) throw new Error('explorer: the page has no #app element');

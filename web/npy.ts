@@ -47,3 +47,10 @@ export function parseNpy(buffer: ArrayBuffer, source = 'npy data'): NpyArray {
   }
   return { dtype: h.dtype, shape: h.shape, data: new Type(copy.buffer, 0, h.size) };
 }
+
+/** An integer array (BMUs, labels) as Int32Array: the array itself when it is one. */
+export function int32Of(a: NpyArray, what: string): Int32Array {
+  if (a.data instanceof Int32Array) return a.data;
+  if (a.data instanceof Float32Array || a.data instanceof Float64Array) throw new Error(`int32Of: expected ${what} as integers, got dtype ${a.dtype}`);
+  return Int32Array.from(a.data as ArrayLike<number | bigint>, Number);
+}

@@ -7,6 +7,7 @@
 import type { LiveEvents, LiveSummary, RunDetail, RunListItem } from '../src/serve/types.js';
 import { fetchArray, fetchEvents, fetchRun, listen, runUrl } from './api.js';
 import { LineChart } from './chart.js';
+import { exposeSelection } from './debug-hook.js';
 import { h, replace, type Child } from './dom.js';
 import { bytes, date, duration, num, value } from './format.js';
 import type { NpyArray } from './npy.js';
@@ -314,6 +315,7 @@ export function runView(root: HTMLElement, id: string): () => void {
     // One selection for every view of the page, over the rows of the run's per-row arrays.
     const rows = d.arrays.find((a) => a.name === 'labels' && a.shape !== null)?.shape?.[0];
     const selection = rows === undefined ? null : new Selection(rows);
+    if (selection !== null) exposeSelection(selection);
     const cache = new Map<string, Promise<NpyArray>>();
     const array = (name: string): Promise<NpyArray> => {
       let p = cache.get(name);

@@ -6,6 +6,7 @@ import { bmuMnistCase } from './bmu-mnist.js';
 import { desomStepJsCase } from './desom-step-js.js';
 import { desomStepBf16Case, desomStepCase } from './desom-step.js';
 import { desomTrainBf16Case, desomTrainCase } from './desom-train.js';
+import { explorerScatterCase } from './explorer-scatter.js';
 import { kmeansMnistCase } from './kmeans-mnist.js';
 import { sgemmCase } from './sgemm.js';
 import { signaturesMnistCase } from './signatures-mnist.js';
@@ -24,4 +25,5 @@ export const CASES: readonly BenchCase[] = [
   signaturesMnistCase,
   desomTrainCase,
   desomTrainBf16Case,
+  explorerScatterCase,
 ];

@@ -276,3 +276,27 @@ export function sankeyGraph(paths: PathSet, o: SankeyGraphOptions = {}): SankeyG
     .map(([, l]) => ({ source: l.source, target: l.target, value: l.byClass.reduce((s, v) => s + v, 0), byClass: l.byClass }));
   return { columns: ['class', ...layerNames, 'prediction'], classes, classNames: classes.map(nameOf), nodes, links };
 }
+
+/** Rows of classes a model never saw, assigned to the known rows' clusters: labels are the dataset's class ids. */
+export interface InsertedRows {
+  readonly labels: Int32Array;
+  /** Per layer, in the known path set's layer order: each inserted row's cluster. */
+  readonly clusters: readonly Int32Array[];
+  readonly predictions: Int32Array;
+}
+
+/**
+ * Known and inserted rows in one path set (the known rows first, in order), the inserted classes
+ * renumbered after the K known ones: inserted class `insertedClasses[i]` becomes class K + i.
+ * What the Sankey of inserted classes draws.
+ */
+export function joinInsertedPaths(known: PathSet, inserted: InsertedRows, knownClasses: number): { paths: PathSet; insertedClasses: number[] } {
+  const fn = 'joinInsertedPaths';
+  if (inserted.clusters.length !== known.layers.length)
+    throw new RangeError(`${fn}: expected clusters for ${known.layers.length} layers (as the known paths), got ${inserted.clusters.length}`);
+  const insertedClasses = [...new Set(inserted.labels)].sort((a, b) => a - b);
+  const labels = Int32Array.from([...known.labels, ...Array.from(inserted.labels, (l) => knownClasses + insertedClasses.indexOf(l))]);
+  const layers = known.layers.map((l, j) => ({ name: l.name, k: l.k, clusters: Int32Array.from([...l.clusters, ...inserted.clusters[j]]) }));
+  const paths = buildPaths({ labels, layers, predictions: Int32Array.from([...known.predictions, ...inserted.predictions]) });
+  return { paths, insertedClasses };
+}

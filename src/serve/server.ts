@@ -8,6 +8,7 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseNpyHeader, NPY_HEADER_PROBE_BYTES } from './npy-header.js';
+import { InputsError, RunInputs, type InputsAnswer } from './inputs.js';
 import { FolderWatch, POLL_MS, streamRun } from './live.js';
 import { RunsFolder } from './runs-view.js';
 import { PathRefused, contentType, pathSegments, resolveFileInside } from './safe-path.js';
@@ -133,6 +134,14 @@ function checkNpy(path: string, name: string): void {
   }
 }
 
+/** Answers a request that failed with its error, as JSON (500 unless the error carries a status). */
+function fail(req: IncomingMessage, res: ServerResponse, e: unknown): void {
+  const status = e instanceof HttpError || e instanceof PathRefused || e instanceof InputsError ? e.status : 500;
+  const message = e instanceof Error ? e.message : String(e);
+  if (res.headersSent) res.destroy();
+  else sendJson(req, res, status, { error: message });
+}
+
 /** Starts the explorer's server; resolves once it listens. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
@@ -142,6 +151,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const folder = new RunsFolder(options.runsDir);
   const app = options.app ?? (await loadWebApp());
   const watch = new FolderWatch(folder, pollMs);
+  const inputs = new RunInputs(folder);
   const streams = new Set<EventStream>();
   const local = isLoopback(host);
 
@@ -174,6 +184,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       folder.runPath(id); // 404 / 403 before the stream starts
       if (req.method === 'HEAD') return sendJson(req, res, 200, {});
       return streamRun(folder, id, openStream(res), pollMs);
+    }
+    if (rest[0] === 'inputs') {
+      // The only asynchronous answer (it may read a dataset): its errors are answered here.
+      inputs.answer(id, rest.slice(1), query).then(
+        (a: InputsAnswer) => {
+          res.writeHead(200, { ...a.headers, 'Content-Length': a.body.length });
+          res.end(req.method === 'HEAD' ? undefined : a.body);
+        },
+        (e: unknown) => fail(req, res, e),
+      );
+      return;
     }
     const root = folder.realRoot();
     if (root === null) throw new HttpError(404, `no runs folder ${folder.root}`);
@@ -218,10 +239,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     try {
       handle(req, res);
     } catch (e) {
-      const status = e instanceof HttpError || e instanceof PathRefused ? e.status : 500;
-      const message = e instanceof Error ? e.message : String(e);
-      if (res.headersSent) res.destroy();
-      else sendJson(req, res, status, { error: message });
+      fail(req, res, e);
     }
   });
   // A malformed request never reaches the handler: answer it and go on.

@@ -14,8 +14,9 @@ test('from the source checkout the app is bundled in memory: small, with no inli
   assert.equal(app.source, 'memory');
   assert.deepEqual([...app.files.keys()].sort(), ['app.js', 'app.js.map', 'favicon.svg', 'index.html', 'style.css']);
   const js = app.files.get('app.js') as Uint8Array;
-  // A budget, not a measurement: the app is ~26 KiB minified; vega alone would be ~800 KiB.
-  assert.ok(js.length < 100 * 1024, `app.js is ${js.length} bytes`);
+  // A budget, not a measurement: the app is ~110 KiB minified with its linked views (scatter, map,
+  // Sankey); vega alone would be ~800 KiB.
+  assert.ok(js.length < 160 * 1024, `app.js is ${js.length} bytes`);
   assert.match(Buffer.from(app.files.get('index.html') as Uint8Array).toString(), /<script type="module" src="\/assets\/app\.js"><\/script>/);
 });
 

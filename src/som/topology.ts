@@ -132,6 +132,35 @@ function neighborOffsets(kind: TopologyKind, adjacency: Adjacency, oddRow: boole
   }
 }
 
+/**
+ * The cells adjacent to each cell of a map (sorted, without the cell itself; see `Adjacency`),
+ * from its spec alone: what `Topology.neighbors` returns, without the K×K distance table a
+ * `Topology` builds (the explorer draws maps of any size in the browser with it).
+ */
+export function cellNeighbors(spec: Pick<TopologySpec, 'rows' | 'cols' | 'topology' | 'toroidal'>, adjacency: Adjacency = 'edge'): Int32Array[] {
+  oneOf('Topology.neighbors', 'adjacency', adjacency, ADJACENCIES);
+  const { rows, cols, topology, toroidal } = spec;
+  const lists: Int32Array[] = [];
+  for (let k = 0; k < rows * cols; k++) {
+    const r = Math.floor(k / cols);
+    const c = k % cols;
+    const found = new Set<number>();
+    for (const [dr, dc] of neighborOffsets(topology, adjacency, (r & 1) === 1)) {
+      let rr = r + dr;
+      let cc = c + dc;
+      if (toroidal) {
+        rr = (rr + rows) % rows;
+        cc = (cc + cols) % cols;
+      } else if (rr < 0 || rr >= rows || cc < 0 || cc >= cols) continue;
+      const j = rr * cols + cc;
+      // On tiny tori a neighbour can be reached two ways, or be the cell itself.
+      if (j !== k) found.add(j);
+    }
+    lists.push(Int32Array.from([...found].sort((p, q) => p - q)));
+  }
+  return lists;
+}
+
 export class Topology implements TopologySpec {
   readonly rows: number;
   readonly cols: number;
@@ -243,31 +272,12 @@ export class Topology implements TopologySpec {
   }
 
   private adjacencyData(adjacency: Adjacency): { lists: Int32Array[]; matrix: Uint8Array } {
-    oneOf('Topology.neighbors', 'adjacency', adjacency, ADJACENCIES);
     let data = this.adjacencyCache.get(adjacency);
     if (data === undefined) {
       const K = this.size;
+      const lists = cellNeighbors(this, adjacency);
       const matrix = new Uint8Array(K * K);
-      const lists: Int32Array[] = [];
-      for (let k = 0; k < K; k++) {
-        const r = this.row(k);
-        const c = this.col(k);
-        const found = new Set<number>();
-        for (const [dr, dc] of neighborOffsets(this.topology, adjacency, (r & 1) === 1)) {
-          let rr = r + dr;
-          let cc = c + dc;
-          if (this.toroidal) {
-            rr = (rr + this.rows) % this.rows;
-            cc = (cc + this.cols) % this.cols;
-          } else if (rr < 0 || rr >= this.rows || cc < 0 || cc >= this.cols) continue;
-          const j = this.index(rr, cc);
-          // On tiny tori a neighbour can be reached two ways, or be the cell itself.
-          if (j !== k) found.add(j);
-        }
-        const list = Int32Array.from([...found].sort((p, q) => p - q));
-        for (const j of list) matrix[k * K + j] = 1;
-        lists.push(list);
-      }
+      for (let k = 0; k < K; k++) for (const j of lists[k]) matrix[k * K + j] = 1;
       data = { lists, matrix };
       this.adjacencyCache.set(adjacency, data);
     }

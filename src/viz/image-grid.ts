@@ -109,6 +109,27 @@ function checkImages(fn: string, name: string, t: Tensor, g: Geometry, imageShap
   return n;
 }
 
+/**
+ * The range to draw images of these pixel values in: [0, 1] when they lie about in [0, 1] (decoded
+ * images with a linear output overshoot a little: clipped rather than stretched, which would turn
+ * a black background grey), else their own min and max (a unit range from the value when constant).
+ */
+export function imageRange(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo >= -0.25 && hi <= 1.25 && hi > 0.5) return [0, 1];
+  if (!(lo < hi)) {
+    const base = Number.isFinite(lo) ? lo : 0;
+    return [base, base + 1];
+  }
+  return [lo, hi];
+}
+
 function resolveRange(fn: string, range: ImageGridOptions['range'], tensors: readonly Tensor[]): [number, number] {
   if (range === undefined) return [0, 1];
   if (range === 'auto') {

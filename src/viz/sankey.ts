@@ -5,6 +5,7 @@
  * clusters of hidden layer 1 → … → prediction) but takes plain data. Same input → same SVG string.
  */
 import { sankey, type SankeyLink, type SankeyNode } from 'd3-sankey';
+import type { SankeyGraph } from '../analysis/paths.js';
 import { escapeHtml, formatNumber } from './format.js';
 import { categoryColor } from './palette.js';
 
@@ -19,6 +20,17 @@ export interface SankeyInput {
   /** Names of the input classes (the colour legend; class c gets categoryColor(c)). */
   classNames: string[];
   title?: string;
+}
+
+/** A path set's Sankey graph (src/analysis/paths.ts) as `sankeySvg` takes it, its last column titled `last`; node ids are the graph's ids as strings. */
+export function sankeyInputOf(g: SankeyGraph, title: string, last: string): SankeyInput {
+  return {
+    title,
+    columns: [...g.columns.slice(0, -1), last],
+    classNames: [...g.classNames],
+    nodes: g.nodes.map((nd) => ({ id: String(nd.id), column: nd.column, label: nd.label, count: nd.count })),
+    links: g.links.map((l) => ({ source: String(l.source), target: String(l.target), value: l.value, byClass: [...l.byClass] })),
+  };
 }
 
 /** Options of sankeySvg: overall size in px, the smallest flow drawn, and classes to emphasise (others fade). */
@@ -41,6 +53,8 @@ interface NodeExtra {
 
 interface LinkExtra {
   byClass: number[];
+  /** Position in the input's links (−1 for the phantom chain). */
+  index: number;
 }
 
 type LNode = SankeyNode<NodeExtra, LinkExtra>;
@@ -105,15 +119,82 @@ function checkInput(fn: string, input: SankeyInput): void {
   if (!nodes.some((n) => n.count > 0)) throw new RangeError(`${fn}: expected some node with count > 0`);
 }
 
+/** A node placed by `sankeyLayout`: its rectangle and the text beside it. */
+export interface SankeyLayoutNode {
+  id: string;
+  column: number;
+  label: string;
+  count: number;
+  x: number;
+  y: number;
+  width: number;
+  /** At least 1 px, so an empty node still shows. */
+  height: number;
+  /** 'h1 · c0 (95)': drawn beside the node, at (textX, textY), anchored 'start' or 'end'. */
+  text: string;
+  textX: number;
+  textY: number;
+  textAnchor: 'start' | 'end';
+  /** The tooltip's name: the label, with its column unless the label starts with it. */
+  name: string;
+}
+
+/** One input class's part of a flow: a band `thickness` px thick starting `offset` px below the flow's top. */
+export interface SankeyLayoutBand {
+  cls: number;
+  value: number;
+  offset: number;
+  thickness: number;
+}
+
+/** A flow placed by `sankeyLayout`: from (xs, ys) at the source's right edge to (xt, yt) at the target's left edge (tops of the flow). */
+export interface SankeyLayoutLink {
+  /** Its position in the input's `links`. */
+  index: number;
+  source: string;
+  target: string;
+  value: number;
+  byClass: readonly number[];
+  xs: number;
+  ys: number;
+  xt: number;
+  yt: number;
+  thickness: number;
+  /** Pixels per row (thickness / value): a part of the flow of v rows is v·scale thick. */
+  scale: number;
+  /** Its classes with rows, top to bottom in class order. */
+  bands: SankeyLayoutBand[];
+}
+
+/** A Sankey diagram laid out: what `sankeySvg` draws, and what an interactive view draws its own way. */
+export interface SankeyLayout {
+  width: number;
+  height: number;
+  title: string;
+  columns: { title: string; x: number; y: number; anchor: 'start' | 'middle' | 'end' }[];
+  nodes: SankeyLayoutNode[];
+  /** The flows drawn (value > 0 and ≥ minLinkValue), in input order. */
+  links: SankeyLayoutLink[];
+  legend: { title: string; x: number; y: number; items: { cls: number; name: string; x: number; y: number }[] };
+  /** '12 rows in flows below 5 not drawn', or ''. */
+  footnote: string;
+}
+
 /**
- * A Sankey diagram as a standalone SVG string. Node heights are proportional to `count`; each flow
- * is a stack of bands, one per input class with rows in it, of thickness proportional to those
- * rows (a `<title>` on each band reads "7 → h1 · c2: 95 rows of class 7"). Nodes keep their input
- * order within a column. Throws on unknown node ids, negative or non-finite values, byClass of the
- * wrong length or not summing to value, flows that do not go to a later column, and flows that add
- * up to more than a node's count.
+ * The outline of a band from (xs, ys) to (xt, yt), `b` px thick: two cubic curves with horizontal
+ * tangents at both ends, so the band keeps its thickness where it meets the nodes.
  */
-export function sankeySvg(input: SankeyInput, o: SankeyOptions = {}): string {
+export function sankeyBandPath(xs: number, ys: number, xt: number, yt: number, b: number): string {
+  const xm = (xs + xt) / 2;
+  return `M${n6(xs)},${n6(ys)}C${n6(xm)},${n6(ys)} ${n6(xm)},${n6(yt)} ${n6(xt)},${n6(yt)}L${n6(xt)},${n6(yt + b)}C${n6(xm)},${n6(yt + b)} ${n6(xm)},${n6(ys + b)} ${n6(xs)},${n6(ys + b)}Z`;
+}
+
+/**
+ * Places a Sankey diagram (checks as `sankeySvg` does): nodes in their columns with heights
+ * proportional to `count`, keeping their input order within a column; each flow's classes stacked
+ * in class order; column titles, legend and footnote.
+ */
+export function sankeyLayout(input: SankeyInput, o: SankeyOptions = {}): SankeyLayout {
   const fn = 'sankeySvg';
   checkInput(fn, input);
   const { columns, classNames } = input;
@@ -125,7 +206,6 @@ export function sankeySvg(input: SankeyInput, o: SankeyOptions = {}): string {
     throw new RangeError(`${fn}: expected width and height to be positive numbers, got ${width}×${height}`);
   }
   const minLinkValue = nonNegative(fn, 'minLinkValue', o.minLinkValue ?? 0);
-  const highlight = o.highlightClasses === undefined ? null : new Set(o.highlightClasses);
   for (const c of o.highlightClasses ?? []) {
     if (!Number.isInteger(c) || c < 0 || c >= K) throw new RangeError(`${fn}: expected highlightClasses to be class indices in 0..${K - 1}, got ${c}`);
   }
@@ -169,7 +249,8 @@ export function sankeySvg(input: SankeyInput, o: SankeyOptions = {}): string {
   }
 
   // Flows drawn; the rest are counted in the footnote. Zero flows carry no rows and are dropped silently.
-  const kept = input.links.filter((l) => l.value > 0 && l.value >= minLinkValue);
+  const keptIndex = input.links.flatMap((l, i) => (l.value > 0 && l.value >= minLinkValue ? [i] : []));
+  const kept = keptIndex.map((i) => input.links[i]);
   const droppedRows = input.links.reduce((s, l) => s + (l.value > 0 && l.value < minLinkValue ? l.value : 0), 0);
   const footnote = droppedRows > 0 ? `${rows(droppedRows)} in flows below ${formatNumber(minLinkValue)} not drawn` : '';
 
@@ -195,7 +276,7 @@ export function sankeySvg(input: SankeyInput, o: SankeyOptions = {}): string {
   // Layout. d3-sankey places nodes in layers by graph depth; a chain of empty, invisible nodes (one
   // per column) makes sure there are exactly C layers even when kept flows do not span them all.
   const nodes: LNode[] = input.nodes.map((n) => ({ key: n.id, column: n.column, label: n.label, count: n.count, phantom: false, fixedValue: n.count }));
-  const links: LLink[] = kept.map((l) => ({ source: l.source, target: l.target, value: l.value, byClass: l.byClass.slice() }));
+  const links: LLink[] = kept.map((l, j) => ({ source: l.source, target: l.target, value: l.value, byClass: l.byClass.slice(), index: keptIndex[j] }));
   const depth = new Map<string, number>();
   for (const n of [...input.nodes].sort((a, b) => a.column - b.column)) {
     const d = Math.max(0, ...kept.filter((l) => l.target === n.id).map((l) => (depth.get(l.source) ?? 0) + 1));
@@ -206,7 +287,7 @@ export function sankeySvg(input: SankeyInput, o: SankeyOptions = {}): string {
     while (columns.some((_, c) => byId.has(`${prefix}${c}`))) prefix += '_';
     for (let c = 0; c < C; c++) {
       nodes.push({ key: `${prefix}${c}`, column: c, label: '', count: 0, phantom: true, fixedValue: 0 });
-      if (c > 0) links.push({ source: `${prefix}${c - 1}`, target: `${prefix}${c}`, value: 0, byClass: [] });
+      if (c > 0) links.push({ source: `${prefix}${c - 1}`, target: `${prefix}${c}`, value: 0, byClass: [], index: -1 });
     }
   }
   const maxPerColumn = Math.max(...columns.map((_, c) => input.nodes.filter((n) => n.column === c).length));
@@ -225,71 +306,129 @@ export function sankeySvg(input: SankeyInput, o: SankeyOptions = {}): string {
   const step = C > 1 ? (x1 - x0 - NODE_W) / (C - 1) : 0;
   const colX = (c: number) => (C > 1 ? x0 + c * step : (x0 + x1 - NODE_W) / 2);
 
-  const body: string[] = [];
-  // Bands: each link is a stack of class bands, top to bottom in class order.
+  // Flows: each link is a stack of class bands, top to bottom in class order.
+  const placedLinks: SankeyLayoutLink[] = [];
   for (const l of graph.links) {
     const s = l.source as LNode;
     const t = l.target as LNode;
     if (s.phantom || l.value <= 0) continue;
     const w = l.width ?? 0;
     const k = w / l.value;
-    const xs = colX(s.column) + NODE_W;
-    const xt = colX(t.column);
-    const xm = (xs + xt) / 2;
-    let ys = (l.y0 ?? 0) - w / 2;
-    let yt = (l.y1 ?? 0) - w / 2;
+    const bands: SankeyLayoutBand[] = [];
+    let offset = 0;
     for (let c = 0; c < K; c++) {
       const v = l.byClass[c];
       if (!(v > 0)) continue;
-      const b = v * k;
-      const d = `M${n6(xs)},${n6(ys)}C${n6(xm)},${n6(ys)} ${n6(xm)},${n6(yt)} ${n6(xt)},${n6(yt)}L${n6(xt)},${n6(yt + b)}C${n6(xm)},${n6(yt + b)} ${n6(xm)},${n6(ys + b)} ${n6(xs)},${n6(ys + b)}Z`;
-      const opacity = highlight && !highlight.has(c) ? FADED_OPACITY : BAND_OPACITY;
-      const tip = `${s.label} → ${t.label}: ${rows(v)} of class ${classNames[c]}`;
-      body.push(`<path class="band" d="${d}" fill="${categoryColor(c)}" fill-opacity="${opacity}"><title>${escapeHtml(tip)}</title></path>`);
-      ys += b;
-      yt += b;
+      bands.push({ cls: c, value: v, offset, thickness: v * k });
+      offset += v * k;
     }
+    placedLinks.push({
+      index: l.index,
+      source: s.key,
+      target: t.key,
+      value: l.value,
+      byClass: l.byClass,
+      xs: colX(s.column) + NODE_W,
+      ys: (l.y0 ?? 0) - w / 2,
+      xt: colX(t.column),
+      yt: (l.y1 ?? 0) - w / 2,
+      thickness: w,
+      scale: k,
+      bands,
+    });
   }
-  // Nodes and their labels (drawn after the bands so labels sit on top, with a white halo).
-  const labels: string[] = [];
+  const placedNodes: SankeyLayoutNode[] = [];
   for (const n of graph.nodes) {
     if (n.phantom) continue;
     const x = colX(n.column);
     const top = n.y0 ?? 0;
     const h = Math.max(1, (n.y1 ?? 0) - top);
-    const yc = top + h / 2;
-    // Tooltip name: the label, with its column unless the label already starts with it ('h1 · c0').
-    const name = n.label.startsWith(columns[n.column]) ? n.label : `${n.label} (${columns[n.column]})`;
-    body.push(
-      `<rect class="node" x="${n2(x)}" y="${n2(top)}" width="${NODE_W}" height="${n2(h)}" fill="${NODE_FILL}"><title>${escapeHtml(`${name}: ${rows(n.count)}`)}</title></rect>`,
-    );
     const left = n.column === 0 && C > 1;
-    const lx = left ? x - 5 : x + NODE_W + 5;
+    placedNodes.push({
+      id: n.key,
+      column: n.column,
+      label: n.label,
+      count: n.count,
+      x,
+      y: top,
+      width: NODE_W,
+      height: h,
+      text: nodeText(n),
+      textX: left ? x - 5 : x + NODE_W + 5,
+      textY: top + h / 2,
+      textAnchor: left ? 'end' : 'start',
+      name: n.label.startsWith(columns[n.column]) ? n.label : `${n.label} (${columns[n.column]})`,
+    });
+  }
+  // Column titles above the nodes: the first right-aligned to its nodes, the last left-aligned, the others centred.
+  const ht = y0 - 10;
+  const heads = columns.map((title, c) => {
+    const x = colX(c);
+    const [ax, anchor]: [number, 'start' | 'middle' | 'end'] =
+      C > 1 && c === 0 ? [x + NODE_W, 'end'] : C > 1 && c === C - 1 ? [x, 'start'] : [x + NODE_W / 2, 'middle'];
+    return { title, x: ax, y: ht, anchor };
+  });
+  const items = classNames.map((name, c) => ({ cls: c, name, x: legendX, y: y0 + 14 + c * 18 }));
+  return {
+    width,
+    height,
+    title: input.title ?? '',
+    columns: heads,
+    nodes: placedNodes,
+    links: placedLinks,
+    legend: { title: legendTitle, x: legendX, y: y0 + 4, items },
+    footnote,
+  };
+}
+
+/**
+ * A Sankey diagram as a standalone SVG string. Node heights are proportional to `count`; each flow
+ * is a stack of bands, one per input class with rows in it, of thickness proportional to those
+ * rows (a `<title>` on each band reads "7 → h1 · c2: 95 rows of class 7"). Nodes keep their input
+ * order within a column. Throws on unknown node ids, negative or non-finite values, byClass of the
+ * wrong length or not summing to value, flows that do not go to a later column, and flows that add
+ * up to more than a node's count.
+ */
+export function sankeySvg(input: SankeyInput, o: SankeyOptions = {}): string {
+  const g = sankeyLayout(input, o);
+  const { classNames } = input;
+  const { width, height } = g;
+  const highlight = o.highlightClasses === undefined ? null : new Set(o.highlightClasses);
+  const labelOf = new Map(g.nodes.map((n) => [n.id, n.label]));
+
+  const body: string[] = [];
+  for (const l of g.links) {
+    for (const b of l.bands) {
+      const d = sankeyBandPath(l.xs, l.ys + b.offset, l.xt, l.yt + b.offset, b.thickness);
+      const opacity = highlight && !highlight.has(b.cls) ? FADED_OPACITY : BAND_OPACITY;
+      const tip = `${labelOf.get(l.source)} → ${labelOf.get(l.target)}: ${rows(b.value)} of class ${classNames[b.cls]}`;
+      body.push(`<path class="band" d="${d}" fill="${categoryColor(b.cls)}" fill-opacity="${opacity}"><title>${escapeHtml(tip)}</title></path>`);
+    }
+  }
+  // Nodes and their labels (drawn after the bands so labels sit on top, with a white halo).
+  const labels: string[] = [];
+  for (const n of g.nodes) {
+    body.push(
+      `<rect class="node" x="${n2(n.x)}" y="${n2(n.y)}" width="${NODE_W}" height="${n2(n.height)}" fill="${NODE_FILL}"><title>${escapeHtml(`${n.name}: ${rows(n.count)}`)}</title></rect>`,
+    );
     labels.push(
-      `<text x="${n2(lx)}" y="${n2(yc)}" dominant-baseline="central"${left ? ' text-anchor="end"' : ''} font-size="${FONT}" fill="#000000" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">${escapeHtml(nodeText(n))}</text>`,
+      `<text x="${n2(n.textX)}" y="${n2(n.textY)}" dominant-baseline="central"${n.textAnchor === 'end' ? ' text-anchor="end"' : ''} font-size="${FONT}" fill="#000000" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">${escapeHtml(n.text)}</text>`,
     );
   }
   body.push(...labels);
-
-  // Column titles above the nodes: the first right-aligned to its nodes, the last left-aligned, the others centred.
-  const head: string[] = [];
-  const ht = y0 - 10;
-  columns.forEach((title, c) => {
-    const x = colX(c);
-    const [ax, anchor] = C > 1 && c === 0 ? [x + NODE_W, 'end'] : C > 1 && c === C - 1 ? [x, 'start'] : [x + NODE_W / 2, 'middle'];
-    head.push(`<text x="${n2(ax)}" y="${n2(ht)}" text-anchor="${anchor}" font-size="12" font-weight="bold" fill="#333333">${escapeHtml(title)}</text>`);
-  });
+  const head = g.columns.map(
+    (c) => `<text x="${n2(c.x)}" y="${n2(c.y)}" text-anchor="${c.anchor}" font-size="12" font-weight="bold" fill="#333333">${escapeHtml(c.title)}</text>`,
+  );
 
   // Legend: one swatch per class.
-  const legend: string[] = [`<text x="${n2(legendX)}" y="${n2(y0 + 4)}" font-size="12" font-weight="bold" fill="#000000">${legendTitle}</text>`];
-  classNames.forEach((name, c) => {
-    const y = y0 + 14 + c * 18;
-    const opacity = highlight && !highlight.has(c) ? FADED_OPACITY : BAND_OPACITY;
+  const legend: string[] = [`<text x="${n2(g.legend.x)}" y="${n2(g.legend.y)}" font-size="12" font-weight="bold" fill="#000000">${g.legend.title}</text>`];
+  for (const it of g.legend.items) {
+    const opacity = highlight && !highlight.has(it.cls) ? FADED_OPACITY : BAND_OPACITY;
     legend.push(
-      `<rect class="legend" x="${n2(legendX)}" y="${n2(y)}" width="12" height="12" fill="${categoryColor(c)}" fill-opacity="${opacity}"/>`,
-      `<text x="${n2(legendX + 18)}" y="${n2(y + 10)}" font-size="${FONT}" fill="#000000">${escapeHtml(name)}</text>`,
+      `<rect class="legend" x="${n2(it.x)}" y="${n2(it.y)}" width="12" height="12" fill="${categoryColor(it.cls)}" fill-opacity="${opacity}"/>`,
+      `<text x="${n2(it.x + 18)}" y="${n2(it.y + 10)}" font-size="${FONT}" fill="#000000">${escapeHtml(it.name)}</text>`,
     );
-  });
+  }
 
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${n2(width)}" height="${n2(height)}" viewBox="0 0 ${n2(width)} ${n2(height)}" font-family="sans-serif">`,
@@ -297,7 +436,7 @@ export function sankeySvg(input: SankeyInput, o: SankeyOptions = {}): string {
   ];
   if (input.title) parts.push(`<text x="${PAD}" y="${PAD + 14}" font-size="14" font-weight="bold" fill="#000000">${escapeHtml(input.title)}</text>`);
   parts.push(...head, ...body, ...legend);
-  if (footnote) parts.push(`<text x="${PAD}" y="${n2(height - PAD)}" font-size="${FONT}" fill="#555555">${escapeHtml(footnote)}</text>`);
+  if (g.footnote) parts.push(`<text x="${PAD}" y="${n2(height - PAD)}" font-size="${FONT}" fill="#555555">${escapeHtml(g.footnote)}</text>`);
   parts.push('</svg>');
   return parts.join('\n');
 }

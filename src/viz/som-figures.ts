@@ -11,7 +11,7 @@ import type { SOM } from '../som/som.js';
 import type { Rng } from '../random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { barChartSvg, heatmapSvg, lineChartSvg } from './charts.js';
-import { imageGrid, mapGrid, type ImageGridOptions } from './image-grid.js';
+import { imageGrid, imageRange, mapGrid, type ImageGridOptions } from './image-grid.js';
 import { encodePng } from './png.js';
 import type { ReportFigure } from './report.js';
 import { cellMapSvg } from './som-maps.js';
@@ -37,21 +37,10 @@ export function rowsAsImages(rows: Tensor, imageShape: readonly [number, number]
   return images.cols === imageShape[0] * imageShape[1] ? images : null;
 }
 
-/**
- * Grid options for images of this shape: pixels in [0, 1] drawn as they are (decoded images with a
- * linear output overshoot a little: clipped to [0, 1] rather than stretched, which would turn the
- * black background grey), anything else stretched to its range.
- */
+/** Grid options for images of this shape: drawn in `imageRange` of their pixels, about 56 px wide. */
 function gridLook(images: Tensor, imageShape: readonly [number, number]): ImageGridOptions {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of images.data) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  const unit = lo >= -0.25 && hi <= 1.25 && hi > 0.5;
   // About 56 px per image (MNIST at ×2, USPS at ×4), so maps of either read at the same size.
-  return { imageShape, scale: Math.max(1, Math.round(56 / imageShape[1])), pad: 2, background: 255, range: unit ? [0, 1] : 'auto' };
+  return { imageShape, scale: Math.max(1, Math.round(56 / imageShape[1])), pad: 2, background: 255, range: imageRange(images.data) };
 }
 
 /** Short text for a class in a map cell: its name when short, else its index. */

@@ -52,6 +52,60 @@ function checkLength(fn: string, name: string, a: ArrayLike<unknown> | undefined
   }
 }
 
+/** Where a map's cells are drawn: centres, outlines and the grid's extent. */
+export interface CellLayout {
+  /** Cell centres, K×2 (x, y), row-major cells. */
+  centres: Float64Array;
+  /** Each cell's outline: its 4 (rectangle) or 6 (pointy-top hexagon) corners, x and y interleaved. */
+  outlines: Float64Array[];
+  /** The grid's width and height from (x0, y0). */
+  width: number;
+  height: number;
+}
+
+/**
+ * The drawing of a rows×cols map with cells `s` px across, from (x0, y0): squares, or pointy-top
+ * hexagons with odd rows shifted right by half a cell and neighbours `s` apart (the lattice of
+ * src/som/topology.ts, scaled).
+ */
+export function cellLayout(rows: number, cols: number, topology: 'rectangular' | 'hexagonal', s: number, x0 = 0, y0 = 0): CellLayout {
+  const hex = topology === 'hexagonal';
+  const R = s / Math.sqrt(3); // hexagon circumradius when neighbours are s apart
+  const K = rows * cols;
+  const centres = new Float64Array(2 * K);
+  const outlines: Float64Array[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      if (hex) {
+        const cx = x0 + s / 2 + c * s + (r % 2 === 1 ? s / 2 : 0);
+        const cy = y0 + R + r * 1.5 * R;
+        const pts = new Float64Array(12);
+        for (let j = 0; j < 6; j++) {
+          const ang = (Math.PI / 3) * j + Math.PI / 6;
+          pts[2 * j] = cx + R * Math.cos(ang);
+          pts[2 * j + 1] = cy + R * Math.sin(ang);
+        }
+        centres[2 * i] = cx;
+        centres[2 * i + 1] = cy;
+        outlines.push(pts);
+      } else {
+        const x = x0 + c * s;
+        const y = y0 + r * s;
+        centres[2 * i] = x + s / 2;
+        centres[2 * i + 1] = y + s / 2;
+        outlines.push(Float64Array.from([x, y, x + s, y, x + s, y + s, x, y + s]));
+      }
+    }
+  }
+  return {
+    centres,
+    outlines,
+    width: hex ? cols * s + (rows > 1 ? s / 2 : 0) : cols * s,
+    height: hex ? 2 * R + (rows - 1) * 1.5 * R : rows * s,
+  };
+}
+
 /** A SOM map as SVG: U-matrix, hit map or class map, with a colour bar or category legend. */
 export function cellMapSvg(o: CellMapOptions): string {
   const fn = 'cellMapSvg';
@@ -101,11 +155,11 @@ export function cellMapSvg(o: CellMapOptions): string {
   const toT = (v: number) => (hi > lo ? (v - lo) / (hi - lo) : 0.5);
 
   // Geometry: cell centres and outlines.
-  const R = s / Math.sqrt(3); // hexagon circumradius when neighbours are s apart
-  const gridW = hex ? cols * s + (rows > 1 ? s / 2 : 0) : cols * s;
-  const gridH = hex ? 2 * R + (rows - 1) * 1.5 * R : rows * s;
   const x0 = PAD;
   const y0 = TITLE_H;
+  const geometry = cellLayout(rows, cols, topology, s, x0, y0);
+  const gridW = geometry.width;
+  const gridH = geometry.height;
   const fontSize = Math.max(7, Math.min(14, s * 0.32));
 
   const body: string[] = [];
@@ -130,20 +184,14 @@ export function cellMapSvg(o: CellMapOptions): string {
       const a = o.alpha ? Math.min(1, Math.max(0, Number.isFinite(o.alpha[i]) ? o.alpha[i] : 1)) : 1;
       const opacity = a < 1 ? ` fill-opacity="${n2(a)}"` : '';
       const tip = `<title>${escapeHtml(`(${r}, ${c}) ${what}${o.alpha ? ` · ${formatNumber(a, 3)}` : ''}`)}</title>`;
-      let cx: number;
-      let cy: number;
+      const cx = geometry.centres[2 * i];
+      const cy = geometry.centres[2 * i + 1];
       if (hex) {
-        cx = x0 + s / 2 + c * s + (r % 2 === 1 ? s / 2 : 0);
-        cy = y0 + R + r * 1.5 * R;
+        const o = geometry.outlines[i];
         const pts: string[] = [];
-        for (let j = 0; j < 6; j++) {
-          const ang = (Math.PI / 3) * j + Math.PI / 6;
-          pts.push(`${n2(cx + R * Math.cos(ang))},${n2(cy + R * Math.sin(ang))}`);
-        }
+        for (let j = 0; j < 6; j++) pts.push(`${n2(o[2 * j])},${n2(o[2 * j + 1])}`);
         body.push(`<polygon class="cell" points="${pts.join(' ')}" fill="${fill}"${opacity} stroke="${CELL_STROKE}" stroke-width="0.75">${tip}</polygon>`);
       } else {
-        cx = x0 + c * s + s / 2;
-        cy = y0 + r * s + s / 2;
         body.push(
           `<rect class="cell" x="${n2(x0 + c * s)}" y="${n2(y0 + r * s)}" width="${n2(s)}" height="${n2(s)}" fill="${fill}"${opacity} stroke="${CELL_STROKE}" stroke-width="0.75">${tip}</rect>`,
         );

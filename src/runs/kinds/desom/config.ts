@@ -53,6 +53,8 @@ const desomConfigObject = z.strictObject({
   eval_every: common.eval_every('purity/NMI/QE/TE').default(500),
   /** Rows (a seeded sample of the training data) on which eval_every measures purity, NMI, QE and TE. */
   eval_sample: common.eval_sample().default(10000),
+  /** The explorer's scatter of the codes: a 2-d UMAP saved as arrays/codes_umap.npy at the end of the run. */
+  projection: plain.choice(['umap', 'none']).default('umap').describe('a 2-d UMAP of the codes, saved as arrays/codes_umap.npy (none: skip it)'),
 });
 
 export const desomConfigSchema = desomConfigObject.superRefine((c, ctx) => {

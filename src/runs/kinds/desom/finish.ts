@@ -1,7 +1,8 @@
 /**
  * The end of a completed desom run: the final metrics (qe, te, purity, nmi, nmi_geometric, ari,
  * accuracy, prototype_kmeans_accuracy, mse, and test_… on the held-out split), then its files:
- * model/ (saveDesom), arrays/ (prototypes, decoded prototypes, codes, BMUs, labels), figures/ (the
+ * model/ (saveDesom), arrays/ (prototypes, decoded prototypes, codes, BMUs, labels, and the codes'
+ * 2-d UMAP for the explorer's scatter unless --projection none), figures/ (the
  * decoded prototype map, class map, U-matrix, hits, per-cell samples, reconstructions, loss / T /
  * metric curves) and report.html.
  */
@@ -12,6 +13,7 @@ import { writeJsonAtomic } from '../../../io/atomic.js';
 import { writeNpy } from '../../../io/npy.js';
 import { describeCollapse } from '../../../metrics/collapse.js';
 import { Rng } from '../../../random.js';
+import { umap } from '../../../viz/umap.js';
 import { somMetrics } from '../../../som/metrics.js';
 import type { Tensor } from '../../../tensor/tensor.js';
 import type { ClusterData } from '../../encoded.js';
@@ -31,6 +33,8 @@ export interface DesomTrained {
   kept: Kept<ClusterData> | null;
   /** Rows of the periodic evaluation's sample (the curves' legend). */
   evalRows: number;
+  /** Seeds the codes' UMAP (forked from the run's seed after every other use). */
+  projectionRng: Rng;
   /** When the run started (performance.now()), for total_s. */
   t0: number;
   /** load_s, train_s and periodic_eval_s. */
@@ -65,6 +69,15 @@ export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: Des
   }
   const finalEvalS = (performance.now() - tEval) / 1000;
 
+  // The explorer's scatter of the codes. UMAP needs at least 2 neighbours besides a row itself.
+  const tProjection = performance.now();
+  let codesUmap: Float32Array | null = null;
+  if (cfg.projection === 'umap' && n >= 3) {
+    yield { type: 'notice', message: `projecting the codes: UMAP of ${n} rows × ${cfg.latent}` };
+    codesUmap = umap(codes, { rng: t.projectionRng, nNeighbors: Math.min(15, n - 1) });
+  }
+  const projectionS = (performance.now() - tProjection) / 1000;
+
   const tFig = performance.now();
   saveDesom(run.file('model'), model, { run_id: run.id, dataset: cfg.dataset });
   const decoded = model.decodePrototypes();
@@ -74,6 +87,7 @@ export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: Des
   writeNpy(run.file('arrays', 'bmus.npy'), { dtype: 'i4', shape: [n], data: fitted.bmus });
   writeNpy(run.file('arrays', 'labels.npy'), { dtype: 'i4', shape: [n], data: train.labels });
   writeTrainIndices(run, t.kept);
+  if (codesUmap !== null) writeNpy(run.file('arrays', 'codes_umap.npy'), { dtype: 'f4', shape: [n, 2], data: codesUmap });
   if (test !== null && testCodes !== null && testBmus !== null) {
     writeNpy(run.file('arrays', 'test_codes.npy'), { dtype: 'f4', shape: [test.x.rows, cfg.latent], data: testCodes.data });
     writeNpy(run.file('arrays', 'test_bmus.npy'), { dtype: 'i4', shape: [test.x.rows], data: testBmus });
@@ -99,6 +113,7 @@ export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: Des
   const timings = {
     ...t.timings,
     eval_s: finalEvalS,
+    ...(codesUmap === null ? {} : { projection_s: projectionS }),
     figures_s: (performance.now() - tFig) / 1000,
     total_s: (performance.now() - t.t0) / 1000,
   };
@@ -134,6 +149,7 @@ export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: Des
     prototypes: 'prototypes.npy',
     decoded_prototypes: 'decoded_prototypes.npy',
     ...(t.kept === null ? {} : { train_indices: 'train_indices.npy' }),
+    ...(codesUmap === null ? {} : { codes_umap: 'codes_umap.npy' }),
   });
 
   result.lines.push(

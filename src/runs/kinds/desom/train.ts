@@ -53,6 +53,8 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
   const testRows = heldOut === null ? null : await loadClusterData({ dataset: cfg.dataset, dataDir: cfg.data_dir, split: heldOut, limit: cfg.test_limit });
   // A class subset: its rng forked after the others, so a run without one draws exactly what it did before subsets existed.
   const kept = cfg.classes === undefined ? null : keepClasses(fitRows, cfg.classes, cfg.per_class, root.fork());
+  // The codes' UMAP draws from a fork taken after every other one: adding it changed no other draw.
+  const projectionRng = root.fork();
   const train = kept ?? fitRows;
   const test = cfg.classes === undefined || testRows === null ? testRows : keepClasses(testRows, cfg.classes);
   const loadS = (performance.now() - t0) / 1000;
@@ -108,6 +110,7 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
       test_rows: test?.x.rows ?? 0,
       features: x.cols,
       classes: train.classNames.length,
+      class_names: train.classNames,
       image_shape: train.imageShape,
       ...keptNote(kept),
     },
@@ -207,6 +210,7 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
     test,
     kept,
     evalRows: evalX.rows,
+    projectionRng,
     t0,
     timings: { load_s: loadS, train_s: trainS, periodic_eval_s: evalS },
   });

@@ -7,7 +7,7 @@
 import type { LayerClustering } from '../../../analysis/layer-clusters.js';
 import type { LayerPathMetrics } from '../../../analysis/path-metrics.js';
 import type { InsertionFlows, PathOutliers } from '../../../analysis/path-outliers.js';
-import { buildPaths, sankeyGraph, type PathLayer, type PathSet, type SankeyGraph } from '../../../analysis/paths.js';
+import { joinInsertedPaths, sankeyGraph, type PathLayer, type PathSet } from '../../../analysis/paths.js';
 import { takeRows } from '../../../data/transforms.js';
 import { writeFileAtomic } from '../../../io/atomic.js';
 import type { Rng } from '../../../random.js';
@@ -15,7 +15,7 @@ import { lineChartSvg, scatterSvg } from '../../../viz/charts.js';
 import { imageGrid, stackRasters } from '../../../viz/image-grid.js';
 import { encodePng } from '../../../viz/png.js';
 import type { ReportFigure, ReportTable } from '../../../viz/report.js';
-import { sankeySvg, type SankeyInput } from '../../../viz/sankey.js';
+import { sankeyInputOf, sankeySvg } from '../../../viz/sankey.js';
 import { writeReportHtml } from '../../report-file.js';
 import type { RunDir } from '../../run-dir.js';
 import type { SignaturesConfig } from './config.js';
@@ -43,17 +43,6 @@ export interface SignaturesFigure extends ReportFigure {
   file: string;
 }
 
-/** A path set's Sankey graph as the drawing takes it; the last column is named `last` (the prediction, or the majority class of a model that predicts none). */
-function sankeyInput(g: SankeyGraph, title: string, last: string): SankeyInput {
-  return {
-    title,
-    columns: [...g.columns.slice(0, -1), last],
-    classNames: [...g.classNames],
-    nodes: g.nodes.map((nd) => ({ id: String(nd.id), column: nd.column, label: nd.label, count: nd.count })),
-    links: g.links.map((l) => ({ source: String(l.source), target: String(l.target), value: l.value, byClass: [...l.byClass] })),
-  };
-}
-
 /** The name of the paths' last column: the network's prediction, or the majority class of the last layer's cluster. */
 export function lastColumn(source: AnalysedRun): string {
   return source.predicts ? 'prediction' : 'majority class';
@@ -73,22 +62,23 @@ export async function signaturesFigures(o: SignaturesFigureInput): Promise<Signa
     file: 'sankey.svg',
     title: 'Paths through the layers',
     caption: `Each of the ${n} rows goes from its class through its cluster in every layer to ${ending}; bands are coloured by input class.`,
-    svg: sankeySvg(sankeyInput(sankeyGraph(o.paths, { classNames, layerNames }), `class → clusters per layer → ${last}`, last)),
+    svg: sankeySvg(sankeyInputOf(sankeyGraph(o.paths, { classNames, layerNames }), `class → clusters per layer → ${last}`, last)),
   });
 
   if (o.inserted !== null) {
     // Known rows and inserted rows in one diagram: the inserted classes numbered after the known ones.
     const K = classNames.length;
-    const insertedClasses = [...new Set(o.inserted.rows.labels)].sort((a, b) => a - b);
-    const labels = Int32Array.from([...o.paths.labels, ...Array.from(o.inserted.rows.labels, (l) => K + insertedClasses.indexOf(l))]);
-    const layers = o.paths.layers.map((l, j) => ({ name: l.name, k: l.k, clusters: Int32Array.from([...l.clusters, ...o.inserted!.assigned[j].clusters]) }));
-    const both = buildPaths({ labels, layers, predictions: Int32Array.from([...o.paths.predictions, ...o.inserted.predictions]) });
+    const { paths: both, insertedClasses } = joinInsertedPaths(
+      o.paths,
+      { labels: o.inserted.rows.labels, clusters: o.inserted.assigned.map((l) => l.clusters), predictions: o.inserted.predictions },
+      K,
+    );
     const names = [...classNames, ...insertedClasses.map((c) => `${allClassNames[c] ?? c} (never seen)`)];
     figs.push({
       file: 'sankey_inserted.svg',
       title: 'Where the classes the network never saw go',
       caption: `${o.inserted.rows.labels.length} rows of ${insertedClasses.map((c) => allClassNames[c] ?? c).join(', ')} fed through the network, each assigned to the nearest cluster centroid of the known rows in every layer; the known classes' bands are faded.`,
-      svg: sankeySvg(sankeyInput(sankeyGraph(both, { classNames: names, layerNames }), 'known and inserted classes', last), {
+      svg: sankeySvg(sankeyInputOf(sankeyGraph(both, { classNames: names, layerNames }), 'known and inserted classes', last), {
         highlightClasses: insertedClasses.map((_, i) => K + i),
       }),
     });
