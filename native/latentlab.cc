@@ -42,6 +42,10 @@ char* openblas_get_corename(void);
 char* openblas_get_config(void);
 }
 
+namespace latentlab {
+napi_value umapLayoutEpochFunction(napi_env env);  // native/umap.cc
+}  // namespace latentlab
+
 namespace {
 
 // Threads asked for by setThreads (from Init on: OpenBLAS's default until then). Our own
@@ -356,26 +360,80 @@ void rmspropT(float* __restrict p, const float* __restrict g, float* __restrict 
   }
 }
 
-void sqDistancesK(const float* __restrict x, const float* __restrict mp, int64_t n, int64_t k, int64_t d,
-                  float* __restrict out) {
-  // out = −2·X·Mᵀ, then add ‖x_i‖² and ‖m_j‖² (computed in double) and clamp at 0.
-  sgemmRowMajor(false, true, static_cast<int>(n), static_cast<int>(k), static_cast<int>(d), -2.0f, x, mp, 0.0f, out);
-  thread_local std::vector<double> buf;
-  if (static_cast<int64_t>(buf.size()) < k) buf.resize(static_cast<size_t>(k));
-  double* __restrict mn = buf.data();
-  for (int64_t j = 0; j < k; j++) {
-    const float* __restrict row = mp + j * d;
-    mn[j] = blockedSum(d, [=](int64_t q) { return static_cast<double>(row[q]) * row[q]; });
+// ‖row‖² of each of the n rows of a (d wide), in double: the norms sqDistancesK adds.
+void sqNormsK(const float* __restrict a, int64_t n, int64_t d, double* __restrict out) {
+  for (int64_t i = 0; i < n; i++) {
+    const float* __restrict row = a + i * d;
+    out[i] = blockedSum(d, [=](int64_t q) { return static_cast<double>(row[q]) * row[q]; });
   }
+}
+
+// out (n×k) holds −2·X·Mᵀ: add ‖x_i‖² (xn[xi[i]], or computed when xn is null; xi null = i) and
+// ‖m_j‖² (mn) in double, and clamp at 0.
+void addSqNorms(const float* __restrict x, int64_t n, int64_t k, int64_t d, const double* __restrict xn,
+                const int32_t* __restrict xi, const double* __restrict mn, float* __restrict out) {
   for (int64_t i = 0; i < n; i++) {
     const float* __restrict row = x + i * d;
-    const double xn = blockedSum(d, [=](int64_t q) { return static_cast<double>(row[q]) * row[q]; });
+    const double xni = xn != nullptr ? xn[xi != nullptr ? xi[i] : i]
+                                     : blockedSum(d, [=](int64_t q) { return static_cast<double>(row[q]) * row[q]; });
     float* __restrict o = out + i * k;
     for (int64_t j = 0; j < k; j++) {
-      const float v = static_cast<float>(static_cast<double>(o[j]) + xn + mn[j]);
+      const float v = static_cast<float>(static_cast<double>(o[j]) + xni + mn[j]);
       o[j] = v > 0.0f ? v : 0.0f;  // NaN → 0, as js
     }
   }
+}
+
+// xn / mn: the rows' norms from sqNormsK, or null to compute them here.
+void sqDistancesK(const float* __restrict x, const float* __restrict mp, int64_t n, int64_t k, int64_t d,
+                  float* __restrict out, const double* __restrict xn, const double* __restrict mn) {
+  // out = −2·X·Mᵀ, then add ‖x_i‖² and ‖m_j‖² (computed in double) and clamp at 0.
+  sgemmRowMajor(false, true, static_cast<int>(n), static_cast<int>(k), static_cast<int>(d), -2.0f, x, mp, 0.0f, out);
+  thread_local std::vector<double> buf;
+  if (mn == nullptr) {
+    if (static_cast<int64_t>(buf.size()) < k) buf.resize(static_cast<size_t>(k));
+    sqNormsK(mp, k, d, buf.data());
+    mn = buf.data();
+  }
+  addSqNorms(x, n, k, d, xn, nullptr, mn, out);
+}
+
+// sqDistancesK for the rows x[rows[t]], t < m, without the caller gathering them first (k-means
+// used to copy them into one large buffer in JS, which cost as much as the GEMM): blocks of rows
+// are copied into a per-thread buffer that stays in L2 and go through one single-threaded GEMM
+// each, our worker threads sharing the blocks; even for every row of x this measured no slower
+// than sqDistancesK. OpenBLAS computes a row by its place in a tile of rows (24 rows on Haswell;
+// a row in the tail of a GEMM can differ in the last bit), so a block holds a multiple of 48 rows:
+// all rows but the last block's go through full tiles, as most rows of one long GEMM do.
+// xn: the norms of all rows of x (indexed by row), or null.
+void sqDistancesRowsK(const float* __restrict x, const int32_t* __restrict rows, int64_t m,
+                      const float* __restrict mp, int64_t k, int64_t d, float* __restrict out,
+                      const double* __restrict xn) {
+  if (m == 0 || k == 0) return;
+  std::vector<double> mn(static_cast<size_t>(k));
+  sqNormsK(mp, k, d, mn.data());
+  const int64_t block = std::max<int64_t>(48, 49152 / std::max<int64_t>(d, 1) / 48 * 48);  // ≈ 192 KB
+  const int64_t blocks = (m + block - 1) / block;
+  const int parts = static_cast<int>(std::min<int64_t>(m * k * d >= (int64_t{1} << 18) ? threadsWanted() : 1, blocks));
+  latentlab::parallelFor(parts, [&](int t) {
+    thread_local std::vector<float> buf;
+    if (static_cast<int64_t>(buf.size()) < block * d) buf.resize(static_cast<size_t>(block * d));
+    float* __restrict g = buf.data();
+    for (int64_t b = blocks * t / parts; b < blocks * (t + 1) / parts; b++) {
+      const int64_t lo = b * block, mm = std::min(block, m - lo);
+      float* o = out + lo * k;
+      if (d == 0) {
+        std::fill(o, o + mm * k, 0.0f);  // OpenBLAS rejects lda = 0
+      } else {
+        for (int64_t r = 0; r < mm; r++) {
+          std::memcpy(g + r * d, x + static_cast<int64_t>(rows[lo + r]) * d, static_cast<size_t>(d) * sizeof(float));
+        }
+        cblas_sgemm(kRowMajor, kNoTrans, kTrans, static_cast<int>(mm), static_cast<int>(k), static_cast<int>(d), -2.0f, g,
+                    static_cast<int>(d), mp, static_cast<int>(d), 0.0f, o, static_cast<int>(k));
+      }
+      addSqNorms(g, mm, k, d, xn, rows + lo, mn.data(), o);
+    }
+  });
 }
 
 
@@ -517,6 +575,10 @@ struct Call {
 
   int32_t* i32(size_t i, const char* name, int64_t need, bool nullable = false) {
     return typed<int32_t>(i, name, need, nullable, napi_int32_array, "an Int32Array");
+  }
+
+  double* f64(size_t i, const char* name, int64_t need, bool nullable = false) {
+    return typed<double>(i, name, need, nullable, napi_float64_array, "a Float64Array");
   }
 
   // An activation code in [0, 4].
@@ -807,15 +869,61 @@ napi_value Rmsprop(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// sqDistances(x, mProto, n, k, d, out)
+// sqDistances(x, mProto, n, k, d, out, xNorm2 | null, mNorm2 | null)
 napi_value SqDistances(napi_env env, napi_callback_info info) {
   Call a(env, info, "sqDistances", 6);
   const int64_t n = a.size(2, "n", INT_MAX), k = a.size(3, "k", INT_MAX), d = a.size(4, "d", INT_MAX);
   const float* x = a.f32(0, "x", need(n, d));
   const float* mp = a.f32(1, "mProto", need(k, d));
   float* out = a.f32(5, "out", need(n, k));
+  const double* xn = a.f64(6, "xNorm2", n, true);
+  const double* mn = a.f64(7, "mNorm2", k, true);
   if (!a.ok) return nullptr;
-  sqDistancesK(x, mp, n, k, d, out);
+  sqDistancesK(x, mp, n, k, d, out, xn, mn);
+  return nullptr;
+}
+
+// sqNorms(x, n, d, out)
+napi_value SqNorms(napi_env env, napi_callback_info info) {
+  Call a(env, info, "sqNorms", 4);
+  const int64_t n = a.size(1, "n", INT_MAX), d = a.size(2, "d", INT_MAX);
+  const float* x = a.f32(0, "x", need(n, d));
+  double* out = a.f64(3, "out", n);
+  if (!a.ok) return nullptr;
+  sqNormsK(x, n, d, out);
+  return nullptr;
+}
+
+// sqDistancesRows(x, rows, m, mProto, k, d, out, xNorm2 | null)
+napi_value SqDistancesRows(napi_env env, napi_callback_info info) {
+  Call a(env, info, "sqDistancesRows", 7);
+  const int64_t m = a.size(2, "m", INT_MAX), k = a.size(4, "k", INT_MAX), d = a.size(5, "d", INT_MAX);
+  const float* x = a.f32(0, "x", 0);
+  const int32_t* rows = a.i32(1, "rows", m);
+  const float* mp = a.f32(3, "mProto", need(k, d));
+  float* out = a.f32(6, "out", need(m, k));
+  if (!a.ok) return nullptr;
+  // Every row index must lie within x (and within xNorm2 when given).
+  size_t xlen = 0;
+  napi_get_typedarray_info(env, a.argv[0], nullptr, &xlen, nullptr, nullptr, nullptr);
+  int64_t rowsOfX = d == 0 ? INT_MAX : static_cast<int64_t>(xlen) / d;
+  const double* xn = a.f64(7, "xNorm2", 0, true);
+  if (!a.ok) return nullptr;
+  if (xn != nullptr) {
+    size_t nlen = 0;
+    napi_get_typedarray_info(env, a.argv[7], nullptr, &nlen, nullptr, nullptr, nullptr);
+    rowsOfX = std::min(rowsOfX, static_cast<int64_t>(nlen));
+  }
+  for (int64_t t = 0; t < m; t++) {
+    if (rows[t] < 0 || rows[t] >= rowsOfX) {
+      char msg[192];
+      std::snprintf(msg, sizeof msg, "rows[%lld] is %d, outside the %lld rows of x%s", static_cast<long long>(t), rows[t],
+                    static_cast<long long>(rowsOfX), xn != nullptr ? " and xNorm2" : "");
+      a.fail(msg);
+      return nullptr;
+    }
+  }
+  sqDistancesRowsK(x, rows, m, mp, k, d, out, xn);
   return nullptr;
 }
 
@@ -897,6 +1005,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"sgd", Sgd},
       {"rmsprop", Rmsprop},
       {"sqDistances", SqDistances},
+      {"sqDistancesRows", SqDistancesRows},
+      {"sqNorms", SqNorms},
       {"nearest", Nearest},
       {"setThreads", SetThreads},
       {"getThreads", GetThreads},
@@ -911,6 +1021,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     }
     exports.Set(e.name, Napi::Value(env, fn));
   }
+  exports.Set("umapLayoutEpoch", Napi::Value(env, latentlab::umapLayoutEpochFunction(env)));
   return exports;
 }
 

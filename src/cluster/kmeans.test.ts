@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { Rng } from '../random.js';
 import { withBackend } from '../tensor/registry.js';
 import { Tensor } from '../tensor/tensor.js';
-import { kmeans, kmeansPredict, kmeansSteps, type KMeansEvent } from './kmeans.js';
+import { kmeans, kmeansPredict, kmeansSteps, type KMeansEvent, type KMeansResult } from './kmeans.js';
 import { kmeansPlusPlus, plusPlusTrials } from './kmeans-init.js';
 
 interface KMeansFixture {
@@ -306,4 +306,54 @@ test('each iteration event reports the inertia of its labels against their means
   }
   const r = kmeans(x, 5, { rng: new Rng(1), restarts: 1 });
   assert.ok(Math.abs(last - r.inertia) <= 1e-6 * r.inertia, `${last} vs ${r.inertia}`);
+});
+
+test('Hamerly matches Lloyd bitwise when the active rows span several row blocks, chunks and threads', () => {
+  // sqDistancesRows computes the active rows (up to 90 % of them; above, every row) in blocks of
+  // 49152/d rows rounded down to a multiple of 48 (1536 at d = 32) shared between threads;
+  // chunkRows 1000 splits both algorithms' passes.
+  const rng = new Rng(78);
+  const n = 8000;
+  const d = 32;
+  const data = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) for (let q = 0; q < d; q++) data[i * d + q] = rng.normal() + (i % 9) * 0.35 * (((q * 7 + i) % 3) - 1);
+  const x = new Tensor(data, [n, d]);
+  for (const be of BACKENDS) {
+    withBackend(be, () => {
+      for (const chunkRows of [1000, undefined]) {
+        const lloyd = kmeans(x, 10, { rng: new Rng(6), restarts: 2, algorithm: 'lloyd', chunkRows });
+        const hamerly = kmeans(x, 10, { rng: new Rng(6), restarts: 2, algorithm: 'hamerly', chunkRows });
+        assert.deepEqual(hamerly, lloyd, `${be}, chunkRows ${chunkRows}`);
+        assert.ok(lloyd.iterations > 10, `a test worth having needs many iterations, got ${lloyd.iterations}`);
+      }
+    });
+  }
+  const computed = [...iterate(kmeansSteps(x, 10, { rng: new Rng(6), restarts: 2 }))].flatMap((e) =>
+    e.kind === 'iteration' && e.iteration > 1 ? [e.computed] : [],
+  );
+  assert.ok(
+    computed.some((c) => c > 2 * 1536 && c < n),
+    `some pruned iteration needs more than two blocks of rows: ${computed.join(' ')}`,
+  );
+  assert.ok(Math.min(...computed) < n / 4, `fewest rows computed in an iteration: ${Math.min(...computed)} of ${n}`);
+});
+
+test('calls that reuse (or, running side by side, do not share) the work arrays give the same fits as fresh ones', () => {
+  const rng = new Rng(91);
+  const a = new Tensor(rng.fillNormal(new Float32Array(700 * 6)), [700, 6]);
+  const b = new Tensor(rng.fillNormal(new Float32Array(450 * 9)), [450, 9]);
+  const fitA = (): KMeansResult => kmeans(a, 7, { rng: new Rng(1), restarts: 2 });
+  const fitB = (): KMeansResult => kmeans(b, 4, { rng: new Rng(2), restarts: 2, algorithm: 'lloyd' });
+  const a1 = fitA();
+  const b1 = fitB(); // reuses arrays sized for a
+  const a2 = fitA(); // and for b
+  assert.deepEqual(a2, a1);
+  // A generator holds its arrays while suspended: a call in between gets others.
+  const g = kmeansSteps(a, 7, { rng: new Rng(1), restarts: 2 });
+  for (let i = 0; i < 4; i++) g.next();
+  const b2 = fitB();
+  let r = g.next();
+  while (r.done !== true) r = g.next();
+  assert.deepEqual(r.value, a1);
+  assert.deepEqual(b2, b1);
 });

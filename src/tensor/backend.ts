@@ -147,9 +147,41 @@ export interface Backend {
 
   /**
    * Squared Euclidean distances between the rows of X (n×d) and of M (k×d) into D (n×k):
-   * D = ‖x‖² − 2·X·Mᵀ + ‖m‖², clamped at 0. Goes through gemm.
+   * D = ‖x‖² − 2·X·Mᵀ + ‖m‖², clamped at 0. Goes through gemm. xNorm2 (n) and mNorm2 (k), when
+   * given, are the rows' squared norms as `sqNorms` computes them, used instead of computing them
+   * again (k-means reuses ‖x‖² over its iterations: recomputing it cost a quarter of each call).
    */
-  sqDistances(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, out: Float32Array): void;
+  sqDistances(
+    x: Float32Array,
+    mProto: Float32Array,
+    n: number,
+    k: number,
+    d: number,
+    out: Float32Array,
+    xNorm2?: Float64Array | null,
+    mNorm2?: Float64Array | null,
+  ): void;
+
+  /** ‖xᵢ‖² of each of the n rows of X (n×d), in float64: the norms `sqDistances` adds. */
+  sqNorms(x: Float32Array, n: number, d: number, out: Float64Array): void;
+
+  /**
+   * `sqDistances` for the m rows of X (d wide, any number of rows) listed in `rows`, in that order,
+   * without the caller copying them out: D[t, j] = ‖x_{rows[t]} − mⱼ‖² (m×k). xNorm2, when given,
+   * holds the squared norm of every row of X (indexed by row). Throws on a row index outside X.
+   * As with sqDistances over different row blocks, a row's distances may differ from another
+   * call's in the last bit on the native backend (OpenBLAS computes a row by its place in a tile).
+   */
+  sqDistancesRows(
+    x: Float32Array,
+    rows: Int32Array,
+    m: number,
+    mProto: Float32Array,
+    k: number,
+    d: number,
+    out: Float32Array,
+    xNorm2?: Float64Array | null,
+  ): void;
 
   /**
    * Index of the nearest row of M (k×d) for each row of X (n×d), and optionally the second
@@ -157,4 +189,28 @@ export interface Backend {
    * computing ‖x‖². scratch (n×k) receives those scores. Ties go to the lower index.
    */
   nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void;
+
+  /**
+   * Optional: one epoch of UMAP's layout (src/viz/umap.ts's layoutEpoch, whose TypeScript is the
+   * reference and runs when a backend has none), updating y, nextSample, nextNeg and seed in place.
+   */
+  umapLayoutEpoch?(s: UmapEpochState, epoch: number, alpha: number): void;
+}
+
+/** What a UMAP layout epoch reads and updates (see src/viz/umap.ts). */
+export interface UmapEpochState {
+  readonly y: Float32Array;
+  readonly n: number;
+  readonly head: Int32Array;
+  readonly tail: Int32Array;
+  readonly period: Float64Array;
+  readonly negPeriod: Float64Array;
+  readonly nextSample: Float64Array;
+  readonly nextNeg: Float64Array;
+  readonly a: number;
+  readonly b: number;
+  readonly attraction: Float64Array;
+  readonly repulsion: Float64Array;
+  /** xorshift128 state for the negative samples (4 words). */
+  readonly seed: Int32Array;
 }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../random.js';
 import { backend, useBackend } from '../tensor/registry.js';
+import type { UmapEpochState } from '../tensor/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import {
   attractionCoefficient,
@@ -9,6 +10,8 @@ import {
   defaultUmapEpochs,
   fuzzySimplicialSet,
   knnExact,
+  layoutEdges,
+  layoutEpoch,
   repulsionCoefficient,
   tabulatedCoefficient,
   umap,
@@ -179,6 +182,43 @@ test('umap separates well-separated blobs: ≥ 95% of each point’s 10 nearest 
     for (let t = 0; t < 10; t++) if (labels[d[t][1]] === labels[i]) same++;
   }
   assert.ok(same / (10 * n) >= 0.95, `share of same-blob embedded neighbours ${same / (10 * n)}`);
+});
+
+// The native layout epoch (native/umap.cc) does layoutEpoch's arithmetic step for step: doubles
+// where it computes, float32 where it stores, no fused multiply-adds, the same tables. The one
+// place they may differ is pow outside the tables' range (squared distances below 2⁻²⁴ or from 2¹⁶),
+// which these distinct rows, started within [−10, 10]², never reach; so the bytes must be equal.
+test('the native backend lays UMAP out to the same bytes as the TypeScript epoch', () => {
+  // One graph for both (knnExact on the js backend), then 120 epochs from the same state each way.
+  const { x } = blobs(7, 4, 150);
+  const previous = backend().name;
+  try {
+    useBackend('js');
+    const graph = fuzzySimplicialSet(knnExact(x, 15));
+    const { a, b } = umapCurve(1, 0.1);
+    const { head, tail, period } = layoutEdges(graph, 120);
+    const { attraction, repulsion } = coefficientTables(a, b);
+    const start = (): UmapEpochState => {
+      const rng = new Rng(5);
+      const y = new Float32Array(2 * x.rows);
+      for (let i = 0; i < y.length; i++) y[i] = rng.uniform(-10, 10);
+      const negPeriod = period.map((p) => p / 5);
+      const seed = Int32Array.from([rng.nextU32() | 0, rng.nextU32() | 0, rng.nextU32() | 0, rng.nextU32() | 0]);
+      return { y, n: x.rows, head, tail, period, negPeriod, nextSample: period.slice(), nextNeg: negPeriod.slice(), a, b, attraction, repulsion, seed };
+    };
+    const js = start();
+    for (let e = 0; e < 120; e++) layoutEpoch(js, e, 1 - e / 120);
+    useBackend('native');
+    const be = backend();
+    assert.equal(typeof be.umapLayoutEpoch, 'function');
+    const native = start();
+    for (let e = 0; e < 120; e++) be.umapLayoutEpoch?.(native, e, 1 - e / 120);
+    assert.deepEqual(new Uint8Array(native.y.buffer), new Uint8Array(js.y.buffer));
+    assert.deepEqual(native.seed, js.seed);
+    assert.deepEqual(native.nextNeg, js.nextNeg);
+  } finally {
+    useBackend(previous);
+  }
 });
 
 test('umap calls onEpoch once per epoch and uses umap-js’s default epoch counts', () => {

@@ -28,6 +28,7 @@
  */
 import type { Rng } from '../random.js';
 import { backend } from '../tensor/registry.js';
+import type { UmapEpochState } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** UMAP settings. */
@@ -419,7 +420,7 @@ export function defaultUmapEpochs(n: number): number {
 }
 
 /** Edge list for the layout: edges weaker than w_max / nEpochs dropped; the sampling period w_max / w. */
-function layoutEdges(g: FuzzyGraph, nEpochs: number): { head: Int32Array; tail: Int32Array; period: Float64Array } {
+export function layoutEdges(g: FuzzyGraph, nEpochs: number): { head: Int32Array; tail: Int32Array; period: Float64Array } {
   let wMax = 0;
   for (let e = 0; e < g.weight.length; e++) if (g.weight[e] > wMax) wMax = g.weight[e];
   const cut = wMax / nEpochs;
@@ -494,22 +495,7 @@ export function coefficientTables(a: number, b: number): { attraction: Float64Ar
   };
 }
 
-interface LayoutState {
-  readonly y: Float32Array;
-  readonly n: number;
-  readonly head: Int32Array;
-  readonly tail: Int32Array;
-  readonly period: Float64Array;
-  readonly negPeriod: Float64Array;
-  readonly nextSample: Float64Array;
-  readonly nextNeg: Float64Array;
-  readonly a: number;
-  readonly b: number;
-  readonly attraction: Float64Array;
-  readonly repulsion: Float64Array;
-  /** xorshift128 state for the negative samples (4 words). */
-  readonly seed: Int32Array;
-}
+type LayoutState = UmapEpochState;
 
 /**
  * One layout epoch (0-based `epoch`) at learning rate alpha, as umap-learn's
@@ -517,7 +503,7 @@ interface LayoutState {
  * together, then pushes its head away from the negative samples that fell due, each gradient
  * component clipped at ±4. The coefficients come from the tables (inlined lookups).
  */
-function layoutEpoch(st: LayoutState, epoch: number, alpha: number): void {
+export function layoutEpoch(st: LayoutState, epoch: number, alpha: number): void {
   const { y, n, head, tail, period, negPeriod, nextSample, nextNeg, a, b, attraction, repulsion, seed } = st;
   const m = head.length;
   const f32 = F32;
@@ -635,8 +621,11 @@ export function umap(x: Tensor, options: UmapOptions): Float32Array {
   if ((seed[0] | seed[1] | seed[2] | seed[3]) === 0) seed[0] = 1;
   const { attraction, repulsion } = coefficientTables(a, b);
   const st: LayoutState = { y, n, head, tail, period, negPeriod, nextSample: period.slice(), nextNeg: negPeriod.slice(), a, b, attraction, repulsion, seed };
+  // The native backend runs the same epoch in C++ (native/umap.cc: the same bytes, ~3× faster).
+  const be = backend();
+  const epochOf = be.umapLayoutEpoch === undefined ? layoutEpoch : be.umapLayoutEpoch.bind(be);
   for (let epoch = 0; epoch < o.nEpochs; epoch++) {
-    layoutEpoch(st, epoch, o.learningRate * (1 - epoch / o.nEpochs));
+    epochOf(st, epoch, o.learningRate * (1 - epoch / o.nEpochs));
     options.onEpoch?.(epoch + 1, o.nEpochs);
   }
   return y;

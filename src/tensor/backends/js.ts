@@ -39,6 +39,7 @@ function actGrad(kind: ActivationKind, y: number, slope: number): number {
 export class JsBackend implements Backend {
   readonly name = 'js' as const;
   private acc = new Float64Array(0);
+  private rowsBuf = new Float32Array(0);
 
   info(): BackendInfo {
     return { name: 'js', threads: 1, blasCore: null, matmulPrecision: 'float32' };
@@ -248,23 +249,65 @@ export class JsBackend implements Backend {
     }
   }
 
-  sqDistances(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, out: Float32Array): void {
+  sqDistances(
+    x: Float32Array,
+    mProto: Float32Array,
+    n: number,
+    k: number,
+    d: number,
+    out: Float32Array,
+    xNorm2: Float64Array | null = null,
+    mNorm2: Float64Array | null = null,
+  ): void {
     this.gemm(false, true, n, k, d, -2, x, mProto, 0, out);
-    const mn = new Float64Array(k);
-    for (let j = 0; j < k; j++) {
-      let s = 0;
-      for (let q = 0; q < d; q++) s += mProto[j * d + q] * mProto[j * d + q];
-      mn[j] = s;
+    let mn = mNorm2;
+    if (mn === null) {
+      mn = new Float64Array(k);
+      this.sqNorms(mProto, k, d, mn);
     }
     for (let i = 0; i < n; i++) {
       let s = 0;
-      for (let q = 0; q < d; q++) s += x[i * d + q] * x[i * d + q];
+      if (xNorm2 !== null) s = xNorm2[i];
+      else for (let q = 0; q < d; q++) s += x[i * d + q] * x[i * d + q];
       const o = i * k;
       for (let j = 0; j < k; j++) {
         const v = out[o + j] + s + mn[j];
         out[o + j] = v > 0 ? v : 0;
       }
     }
+  }
+
+  sqNorms(x: Float32Array, n: number, d: number, out: Float64Array): void {
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let q = 0; q < d; q++) s += x[i * d + q] * x[i * d + q];
+      out[i] = s;
+    }
+  }
+
+  sqDistancesRows(
+    x: Float32Array,
+    rows: Int32Array,
+    m: number,
+    mProto: Float32Array,
+    k: number,
+    d: number,
+    out: Float32Array,
+    xNorm2: Float64Array | null = null,
+  ): void {
+    // Gathered, then sqDistances: the js gemm computes each row on its own, so the result is the same.
+    const rowsOfX = Math.min(d === 0 ? Infinity : Math.floor(x.length / d), xNorm2 === null ? Infinity : xNorm2.length);
+    if (this.rowsBuf.length < m * d) this.rowsBuf = new Float32Array(m * d);
+    const g = this.rowsBuf;
+    const gn = xNorm2 === null ? null : new Float64Array(m);
+    for (let t = 0; t < m; t++) {
+      const r = rows[t];
+      if (!(r >= 0 && r < rowsOfX))
+        throw new RangeError(`sqDistancesRows: rows[${t}] is ${r}, outside the ${rowsOfX} rows of x${xNorm2 === null ? '' : ' and xNorm2'}`);
+      g.set(x.subarray(r * d, r * d + d), t * d);
+      if (gn !== null && xNorm2 !== null) gn[t] = xNorm2[r];
+    }
+    this.sqDistances(g, mProto, m, k, d, out, gn, null);
   }
 
   nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void {

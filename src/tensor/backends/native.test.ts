@@ -65,6 +65,8 @@ describe('the native addon', () => {
     const o: AdamParams = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1 };
     assert.throws(() => b.adam(p, p, p, new Float32Array(4), 5, o), /adam: v has 4 elements/);
     assert.throws(() => b.sqDistances(s, s, 2, 1, 2, new Float32Array(2)), /sqDistances: x has 3 elements/);
+    assert.throws(() => b.sqDistances(s, s, 1, 1, 2, new Float32Array(1), new Float64Array(0)), /sqDistances: xNorm2 has 0 elements/);
+    assert.throws(() => b.sqNorms(s, 2, 2, new Float64Array(2)), /sqNorms: x has 3 elements/);
     assert.throws(() => b.scale(-1, 2, s), /scale: expected n to be a non-negative integer/);
     assert.throws(() => b.colSum(s, 2 ** 40, 2 ** 40, s, false), /colSum: a has 3 elements/);
   });
@@ -314,6 +316,86 @@ describe('reductions', () => {
     assertClose(dn, dj, 0, (i) => 3e-7 * (d + 2) * (sq(x, Math.floor(i / k)) + sq(protos, i % k)), 'D');
     assert.ok(dn.every((v) => v >= 0));
     assert.ok(dn[0] < 1e-4 && dn[5 * k + 3] < 1e-4, `self distances ${dn[0]}, ${dn[5 * k + 3]}`);
+  });
+
+  test('sqNorms are the norms sqDistances adds: passing them in changes nothing, on either backend', () => {
+    const rng = new Rng(32);
+    const [n, k, d] = [53, 9, 37];
+    const x = normal(rng, n * d, 2);
+    const protos = normal(rng, k * d, 2);
+    for (const b of [js, nat()]) {
+      const xn = new Float64Array(n);
+      const mn = new Float64Array(k);
+      b.sqNorms(x, n, d, xn);
+      b.sqNorms(protos, k, d, mn);
+      const plain = new Float32Array(n * k);
+      const given = new Float32Array(n * k);
+      b.sqDistances(x, protos, n, k, d, plain);
+      b.sqDistances(x, protos, n, k, d, given, xn, mn);
+      assert.deepEqual(given, plain, b.name);
+    }
+    const xj = new Float64Array(n);
+    const xNat = new Float64Array(n);
+    js.sqNorms(x, n, d, xj);
+    nat().sqNorms(x, n, d, xNat);
+    assertClose(xNat, xj, 1e-12, 0, 'sqNorms');
+  });
+
+  test('sqDistancesRows gives the distances of the listed rows, in their order, as sqDistances over those rows', () => {
+    const rng = new Rng(33);
+    const [nx, k, d] = [60, 7, 33];
+    const x = normal(rng, nx * d, 2);
+    const protos = normal(rng, k * d, 2);
+    const rows = Int32Array.from([5, 0, 59, 5, 17, 42, 3, 8, 30, 31, 2, 44]);
+    const m = rows.length;
+    const gathered = new Float32Array(m * d);
+    for (let t = 0; t < m; t++) gathered.set(x.subarray(rows[t] * d, rows[t] * d + d), t * d);
+    const xn = new Float64Array(nx);
+    for (const b of [js, nat()]) {
+      // Fewer rows than one block, small enough for one single-threaded GEMM: the same call as sqDistances'.
+      const want = new Float32Array(m * k);
+      b.sqDistances(gathered, protos, m, k, d, want);
+      const got = new Float32Array(m * k).fill(NaN);
+      b.sqDistancesRows(x, rows, m, protos, k, d, got);
+      assert.deepEqual(got, want, b.name);
+      b.sqNorms(x, nx, d, xn);
+      b.sqDistancesRows(x, rows, m, protos, k, d, got.fill(NaN), xn);
+      assert.deepEqual(got, want, `${b.name}, with the norms given`);
+      assert.throws(() => b.sqDistancesRows(x, Int32Array.from([0, nx]), 2, protos, k, d, got), /sqDistancesRows: rows\[1\] is 60, outside the 60 rows of x/);
+      assert.throws(() => b.sqDistancesRows(x, Int32Array.from([-1]), 1, protos, k, d, got), /sqDistancesRows: rows\[0\] is -1/);
+      assert.throws(() => b.sqDistancesRows(x, Int32Array.from([20]), 1, protos, k, d, got, xn.subarray(0, 20)), /outside the 20 rows of x and xNorm2/);
+    }
+  });
+
+  test('sqDistancesRows over many rows matches js and does not depend on the thread count', () => {
+    const rng = new Rng(34);
+    const [nx, k, d] = [3000, 10, 64];
+    const x = normal(rng, nx * d, 2);
+    const protos = normal(rng, k * d, 2);
+    const m = 2500;
+    const rows = new Int32Array(m);
+    for (let t = 0; t < m; t++) rows[t] = rng.int(nx);
+    const dj = new Float32Array(m * k);
+    js.sqDistancesRows(x, rows, m, protos, k, d, dj);
+    const b = nat();
+    const before = b.info().threads;
+    const one = new Float32Array(m * k);
+    const two = new Float32Array(m * k);
+    try {
+      b.setThreads(1);
+      b.sqDistancesRows(x, rows, m, protos, k, d, one);
+      b.setThreads(2);
+      b.sqDistancesRows(x, rows, m, protos, k, d, two);
+    } finally {
+      b.setThreads(before);
+    }
+    assert.deepEqual(two, one);
+    const sq = (a: Float32Array, r: number): number => {
+      let s = 0;
+      for (let q = 0; q < d; q++) s += a[r * d + q] ** 2;
+      return s;
+    };
+    assertClose(one, dj, 0, (i) => 3e-7 * (d + 2) * (sq(x, rows[Math.floor(i / k)]) + sq(protos, i % k)), 'D');
   });
 });
 

@@ -4,7 +4,7 @@
  * flags and activation names to integers, the addon checks that lengths cover the sizes given.
  */
 import { ACTIVATION_CODE, checkMatmulPrecision } from '../backend.js';
-import type { ActivationKind, AdamParams, Backend, BackendInfo, MatmulPrecision } from '../backend.js';
+import type { ActivationKind, AdamParams, Backend, BackendInfo, MatmulPrecision, UmapEpochState } from '../backend.js';
 
 /** What native/latentlab.cc exports; flags are 0/1, activations ACTIVATION_CODE values. */
 /** gemm and gemmBf16: Backend.gemm with 0/1 flags. */
@@ -72,12 +72,49 @@ interface NativeAddon {
     weightDecay: number,
     momentum: number,
   ): void;
-  sqDistances(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, out: Float32Array): void;
+  sqDistances(
+    x: Float32Array,
+    mProto: Float32Array,
+    n: number,
+    k: number,
+    d: number,
+    out: Float32Array,
+    xNorm2: Float64Array | null,
+    mNorm2: Float64Array | null,
+  ): void;
+  sqNorms(x: Float32Array, n: number, d: number, out: Float64Array): void;
+  sqDistancesRows(
+    x: Float32Array,
+    rows: Int32Array,
+    m: number,
+    mProto: Float32Array,
+    k: number,
+    d: number,
+    out: Float32Array,
+    xNorm2: Float64Array | null,
+  ): void;
   nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void;
   setThreads(n: number): void;
   getThreads(): number;
   coreName(): string | null;
   config(): string | null;
+  umapLayoutEpoch(
+    y: Float32Array,
+    head: Int32Array,
+    tail: Int32Array,
+    period: Float64Array,
+    negPeriod: Float64Array,
+    nextSample: Float64Array,
+    nextNeg: Float64Array,
+    attraction: Float64Array,
+    repulsion: Float64Array,
+    seed: Int32Array,
+    n: number,
+    epoch: number,
+    alpha: number,
+    a: number,
+    b: number,
+  ): void;
 }
 
 const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
@@ -96,11 +133,14 @@ const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'sgd',
   'rmsprop',
   'sqDistances',
+  'sqNorms',
+  'sqDistancesRows',
   'nearest',
   'setThreads',
   'getThreads',
   'coreName',
   'config',
+  'umapLayoutEpoch',
 ];
 
 /** Where `npm run build:native` puts the addon (repo root, from src/ or dist/ alike). */
@@ -237,12 +277,58 @@ export class NativeBackend implements Backend {
     this.addon.rmsprop(p, g, sq, gAvg, buf, n, lr, alpha, eps, weightDecay, momentum);
   }
 
-  sqDistances(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, out: Float32Array): void {
-    this.addon.sqDistances(x, mProto, n, k, d, out);
+  sqDistances(
+    x: Float32Array,
+    mProto: Float32Array,
+    n: number,
+    k: number,
+    d: number,
+    out: Float32Array,
+    xNorm2: Float64Array | null = null,
+    mNorm2: Float64Array | null = null,
+  ): void {
+    this.addon.sqDistances(x, mProto, n, k, d, out, xNorm2, mNorm2);
+  }
+
+  sqNorms(x: Float32Array, n: number, d: number, out: Float64Array): void {
+    this.addon.sqNorms(x, n, d, out);
+  }
+
+  sqDistancesRows(
+    x: Float32Array,
+    rows: Int32Array,
+    m: number,
+    mProto: Float32Array,
+    k: number,
+    d: number,
+    out: Float32Array,
+    xNorm2: Float64Array | null = null,
+  ): void {
+    this.addon.sqDistancesRows(x, rows, m, mProto, k, d, out, xNorm2);
   }
 
   nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void {
     this.addon.nearest(x, mProto, n, k, d, scratch, best, second);
+  }
+
+  umapLayoutEpoch(s: UmapEpochState, epoch: number, alpha: number): void {
+    this.addon.umapLayoutEpoch(
+      s.y,
+      s.head,
+      s.tail,
+      s.period,
+      s.negPeriod,
+      s.nextSample,
+      s.nextNeg,
+      s.attraction,
+      s.repulsion,
+      s.seed,
+      s.n,
+      epoch,
+      alpha,
+      s.a,
+      s.b,
+    );
   }
 }
 
