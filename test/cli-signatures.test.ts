@@ -221,7 +221,22 @@ test('signatures of an autoencoder and of a DESOM: encoder, code, decoder and ma
     '--quiet',
   ]);
   assert.equal(desom.code, 0, desom.stderr);
-  const d = cli(['signatures', 'de', '--k', '2', '--noise', '0.1', '--projection', 'none', '--backend', 'js', '--run-id', 'sde', '--quiet']);
+  const d = cli([
+    'signatures',
+    'de',
+    '--k',
+    '2',
+    '--noise',
+    '0.1',
+    '--projection',
+    'none',
+    '--save-activations',
+    '--backend',
+    'js',
+    '--run-id',
+    'sde',
+    '--quiet',
+  ]);
   assert.equal(d.code, 0, d.stderr);
   const dcfg = json<{ layers: string[] }>(join(work, 'sde', 'config.json'));
   assert.deepEqual(dcfg.layers, ['h1', 'code', 'map']);
@@ -230,6 +245,10 @@ test('signatures of an autoencoder and of a DESOM: encoder, code, decoder and ma
   const cells = readNpy(join(work, 'sde', 'arrays', 'clusters_map.npy')).data as Int32Array;
   assert.ok(cells.every((c) => c >= 0 && c < 9));
   assert.ok(!existsSync(join(work, 'sde', 'arrays', 'centroids_map.npy')), 'the map layer has cells, not centroids');
+  // --save-activations: each activation layer's outputs (h1: 32 wide, code: 4), none for the map.
+  assert.deepEqual(readNpy(join(work, 'sde', 'arrays', 'activations_h1.npy')).shape, [300, 32]);
+  assert.deepEqual(readNpy(join(work, 'sde', 'arrays', 'activations_code.npy')).shape, [300, 4]);
+  assert.ok(!existsSync(join(work, 'sde', 'arrays', 'activations_map.npy')));
 });
 
 test('bad requests exit 2 and name what is wrong, leaving no run folder', () => {

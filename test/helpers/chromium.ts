@@ -44,3 +44,13 @@ export async function imagesLoaded(page: Page, selector: string): Promise<boolea
 export async function numberIn(page: Page, selector: string): Promise<number> {
   return Number((await page.textContent(selector)) ?? NaN);
 }
+
+/** A page of `browser` (1280 × 900) whose console errors and uncaught exceptions are collected into `problems`: a test fails on any of them (a CSP violation logs one). */
+export async function watchedPage(browser: Browser, problems: string[]): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  return page;
+}

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
-import { imagesLoaded, launchChromium, numberIn, waitUntil } from '../helpers/chromium.js';
+import { imagesLoaded, launchChromium, numberIn, waitUntil, watchedPage } from '../helpers/chromium.js';
 import { makeMalformed, makeMlp, makeSignatures } from './runs.js';
 
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'latentlab-serve-browser-')));
@@ -34,11 +34,7 @@ before(async () => {
   makeMalformed(root);
   server = await startServer({ runsDir: root, port: 0, pollMs: 250 });
   browser = await launching;
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
+  page = await watchedPage(browser, problems);
 });
 after(async () => {
   trainer?.kill('SIGKILL');
@@ -156,7 +152,8 @@ test('a run trained by another process: the page follows its steps live and sees
   let stderr = '';
   trainer.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   // The home page sees it appear and run.
-  await page.waitForSelector('tr[data-id="live"][data-status="running"]', { timeout: 30_000 });
+  // Generous bounds: the trainer shares the CPU with the other test files (these are not speed checks).
+  await page.waitForSelector('tr[data-id="live"][data-status="running"]', { timeout: 60_000 });
   await page.click('tr[data-id="live"] td.id a');
   await page.waitForSelector('#run-status[data-status="running"]');
   const step = (): Promise<number> => numberIn(page, '#progress-step');
@@ -164,7 +161,7 @@ test('a run trained by another process: the page follows its steps live and sees
   const first = await step();
   await waitUntil(async () => (await step()) > first, `the step counter passing ${first}`);
   assert.equal(await page.textContent('#progress-total'), '750');
-  await page.waitForSelector('#run-status[data-status="completed"]', { timeout: 30_000 });
+  await page.waitForSelector('#run-status[data-status="completed"]', { timeout: 120_000 });
   assert.equal(await page.isHidden('#live'), true, 'the progress panel goes once it is done');
   await page.waitForSelector('#figures img');
   assert.match((await page.textContent('#metrics-table')) ?? '', /test_accuracy/);

@@ -16,7 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { readNpy } from '../../src/io/npy.js';
 import { runToEnd, startRun } from '../../src/runs/api.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
-import { launchChromium, waitUntil } from '../helpers/chromium.js';
+import { launchChromium, waitUntil, watchedPage } from '../helpers/chromium.js';
 import { makeDesom } from './runs.js';
 
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'latentlab-map-sankey-')));
@@ -43,11 +43,7 @@ before(async () => {
   );
   server = await startServer({ runsDir: root, port: 0, pollMs: 250 });
   browser = await launching;
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
+  page = await watchedPage(browser, problems);
 });
 after(async () => {
   await browser?.close();

@@ -17,7 +17,7 @@ import { runToEnd, startRun } from '../../src/runs/api.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
 import { parseNpy } from '../../web/npy.js';
 import { pointsInPolygon } from '../../web/scatter/geometry.js';
-import { launchChromium, waitUntil } from '../helpers/chromium.js';
+import { launchChromium, waitUntil, watchedPage } from '../helpers/chromium.js';
 import { raw } from './http.js';
 import { makeDesom, makeMalformed } from './runs.js';
 
@@ -45,11 +45,7 @@ before(async () => {
   makeMalformed(root);
   server = await startServer({ runsDir: root, port: 0, pollMs: 250 });
   browser = await launching;
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
+  page = await watchedPage(browser, problems);
 });
 after(async () => {
   await browser?.close();

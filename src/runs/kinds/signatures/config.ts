@@ -70,6 +70,7 @@ export const signaturesConfigSchema = z
       .describe('standard deviation of the Gaussian input noise of the path-agreement metric (0: not measured)')
       .meta({ arg: 'std' }),
     outliers: plain.int(0).default(16).describe('images per class in the outlier galleries'),
+    save_activations: z.boolean().default(false).describe("also save each analysed layer's outputs (arrays/activations_<layer>.npy, rows × width float32)"),
     projection: plain.choice(['umap', 'none']).default('umap').describe("each layer's 2-d projection (arrays/umap_<layer>.npy and its figures)"),
     projection_pca: plain
       .int(0)

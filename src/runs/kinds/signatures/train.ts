@@ -258,6 +258,9 @@ export async function* trainSignatures(session: TrainSession<SignaturesConfig>):
     const c = l.clustering?.centroids;
     if (c !== undefined) writeNpy(run.file('arrays', `centroids_${l.name}.npy`), { dtype: 'f4', shape: [c.rows, c.cols], data: c.data });
   }
+  if (cfg.save_activations)
+    for (const h of clean.layers)
+      if (h.kind === 'activations') writeNpy(run.file('arrays', `activations_${h.name}.npy`), { dtype: 'f4', shape: [n, h.values.cols], data: h.values.data });
   for (const p of projections) {
     writeNpy(run.file('arrays', `umap_${p.layer}.npy`), { dtype: 'f4', shape: [p.embedding.length / 2, 2], data: p.embedding });
     if (p.rows !== null) writeNpy(run.file('arrays', `umap_${p.layer}_rows.npy`), { dtype: 'i4', shape: [p.rows.length], data: p.rows });
