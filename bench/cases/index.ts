@@ -7,6 +7,7 @@ import { desomStepJsCase } from './desom-step-js.js';
 import { desomStepBf16Case, desomStepCase } from './desom-step.js';
 import { desomTrainBf16Case, desomTrainCase } from './desom-train.js';
 import { explorerScatterCase } from './explorer-scatter.js';
+import { explorerLoadCase } from './explorer-load.js';
 import { kmeansMnistCase } from './kmeans-mnist.js';
 import { sgemmCase } from './sgemm.js';
 import { signaturesMnistCase } from './signatures-mnist.js';
@@ -26,4 +27,5 @@ export const CASES: readonly BenchCase[] = [
   desomTrainCase,
   desomTrainBf16Case,
   explorerScatterCase,
+  explorerLoadCase,
 ];
