@@ -97,6 +97,15 @@ def setup_threads(torch, threads, blas_threads):
             log("warning: could not set OpenBLAS threads (library not found)")
 
 
+def set_pool_sizes(omp_threads, blas_threads):
+    """OMP_NUM_THREADS / OPENBLAS_NUM_THREADS for the libraries loaded afterwards (both pools read
+    their size when they load, so call this before importing numpy); None leaves a size as it is."""
+    if omp_threads is not None:
+        os.environ["OMP_NUM_THREADS"] = str(omp_threads)
+    if blas_threads is not None:
+        os.environ["OPENBLAS_NUM_THREADS"] = str(blas_threads)
+
+
 def median(xs):
     s = sorted(xs)
     n = len(s)

@@ -39,14 +39,10 @@ ap.add_argument("--blas-threads", type=int, default=None, help="OPENBLAS_NUM_THR
 ap.add_argument("--repeats", type=int, default=1)
 ap.add_argument("--out", default=None, help="write the best run's centroids (float32 .npy)")
 args = ap.parse_args()
-# Both pools read their size when the libraries load, so set them before importing numpy.
-if args.omp_threads is not None:
-    os.environ["OMP_NUM_THREADS"] = str(args.omp_threads)
-if args.blas_threads is not None:
-    os.environ["OPENBLAS_NUM_THREADS"] = str(args.blas_threads)
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import CpuContention, log, median, openblas_info  # noqa: E402
+from _common import CpuContention, log, median, openblas_info, set_pool_sizes  # noqa: E402
+
+set_pool_sizes(args.omp_threads, args.blas_threads)  # before numpy loads
 
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402

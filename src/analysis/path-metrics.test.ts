@@ -21,10 +21,11 @@ import {
   pathMetrics,
   weightedPathPurity,
 } from './path-metrics.js';
-import { buildPaths, clusterPathKeys, type BuildPathsInput } from './paths.js';
+import { buildPaths, clusterPathKeys } from './paths.js';
+import { tinyPaths } from '../../test/helpers/tiny-paths.js';
 
 /**
- * 8 rows, 2 classes, 2 layers (h1: k = 2, h2: k = 3), as in paths.test.ts:
+ * 8 rows, 2 classes, 2 layers (h1: k = 2, h2: k = 3): tinyPaths() of test/helpers/tiny-paths.ts:
  *
  * | row | class | h1 | h2 | pred | cluster key |
  * |-----|-------|----|----|------|-------------|
@@ -34,16 +35,7 @@ import { buildPaths, clusterPathKeys, type BuildPathsInput } from './paths.js';
  * | 6   | 1     | 1  | 2  | 1    | 1|2         |
  * | 7   | 1     | 0  | 1  | 0    | 0|1         |
  */
-function tiny(): BuildPathsInput {
-  return {
-    labels: Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1]),
-    layers: [
-      { name: 'h1', clusters: Int32Array.from([0, 0, 0, 1, 1, 1, 1, 0]), k: 2 },
-      { name: 'h2', clusters: Int32Array.from([1, 1, 1, 0, 0, 0, 2, 1]), k: 3 },
-    ],
-    predictions: Int32Array.from([0, 0, 0, 1, 1, 1, 1, 0]),
-  };
-}
+const tiny = tinyPaths;
 
 function close(actual: number, expected: number, what: string, tol = 1e-12): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected}`);

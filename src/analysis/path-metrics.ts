@@ -24,17 +24,7 @@ import { expectLabels } from '../cluster/labels.js';
 import { nmi } from '../metrics/nmi.js';
 import { purity } from '../metrics/purity.js';
 import { Tensor, expect2d } from '../tensor/tensor.js';
-import type { PathLayer } from './paths.js';
-
-/** Array.isArray without narrowing a typed array parameter to any[]. */
-function isList(v: unknown): boolean {
-  return Array.isArray(v);
-}
-
-/** What a wrong argument is, for messages: 'Array', 'Object', 'Null', 'Number' … */
-function kindOf(v: unknown): string {
-  return Object.prototype.toString.call(v).slice(8, -1);
-}
+import { isList, kindOf, type PathLayer } from './paths.js';
 
 /** Checks an array of n ≥ 1 string keys (n given: exactly n). */
 function expectKeys(fn: string, keys: readonly string[], what: string, n?: number, nWhat = ''): void {

@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { insertionFlows, pathOutliers } from './path-outliers.js';
-import { buildPaths, type BuildPathsInput } from './paths.js';
+import { buildPaths } from './paths.js';
+import { tinyPaths } from '../../test/helpers/tiny-paths.js';
 
 /**
- * 8 rows, 2 classes, 2 layers (h1: k = 2, h2: k = 3), as in paths.test.ts. Paths without the class
+ * 8 rows, 2 classes, 2 layers (h1: k = 2, h2: k = 3): tinyPaths() of test/helpers/tiny-paths.ts. Paths without the class
  * (h1, h2, prediction):
  *
  * | row | class | path    |
@@ -16,16 +17,7 @@ import { buildPaths, type BuildPathsInput } from './paths.js';
  * | 6   | 1     | (1,2,1) |
  * | 7   | 1     | (0,1,0) |  class 0's majority path
  */
-function tiny(): BuildPathsInput {
-  return {
-    labels: Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1]),
-    layers: [
-      { name: 'h1', clusters: Int32Array.from([0, 0, 0, 1, 1, 1, 1, 0]), k: 2 },
-      { name: 'h2', clusters: Int32Array.from([1, 1, 1, 0, 0, 0, 2, 1]), k: 3 },
-    ],
-    predictions: Int32Array.from([0, 0, 0, 1, 1, 1, 1, 0]),
-  };
-}
+const tiny = tinyPaths;
 
 describe('pathOutliers', () => {
   test('majority paths and the rows that leave them', () => {

@@ -10,17 +10,7 @@
  * by): column j < L is layer j's cluster, column L the predicted class.
  */
 import { expectLabels } from '../cluster/labels.js';
-import { expectPathLayers, type DistinctPath, type PathLayer, type PathSet } from './paths.js';
-
-/** Array.isArray without narrowing a typed array parameter to any[]. */
-function isList(v: unknown): boolean {
-  return Array.isArray(v);
-}
-
-/** What a wrong argument is, for messages: 'Array', 'Object', 'Null', 'Number' … */
-function kindOf(v: unknown): string {
-  return Object.prototype.toString.call(v).slice(8, -1);
-}
+import { expectPathLayers, isList, kindOf, type DistinctPath, type PathLayer, type PathSet } from './paths.js';
 
 /** A class's most common path. */
 export interface ClassMajorityPath {

@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildPaths, clusterPathKeys, sankeyGraph, type BuildPathsInput } from './paths.js';
+import { tinyPaths } from '../../test/helpers/tiny-paths.js';
 
 /**
- * 8 rows, 2 classes, 2 layers (h1: k = 2, h2: k = 3):
+ * 8 rows, 2 classes, 2 layers (h1: k = 2, h2: k = 3), tinyPaths() of test/helpers/tiny-paths.ts:
  *
  * | row | class | h1 | h2 | pred |
  * |-----|-------|----|----|------|
@@ -20,16 +21,7 @@ import { buildPaths, clusterPathKeys, sankeyGraph, type BuildPathsInput } from '
  * | 6   | 1     | 1  | 2  | 1    |  a 1 in a cluster of its own at h2
  * | 7   | 1     | 0  | 1  | 0    |  a 1 on the 0s' route, predicted 0
  */
-function tiny(): BuildPathsInput {
-  return {
-    labels: Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1]),
-    layers: [
-      { name: 'h1', clusters: Int32Array.from([0, 0, 0, 1, 1, 1, 1, 0]), k: 2 },
-      { name: 'h2', clusters: Int32Array.from([1, 1, 1, 0, 0, 0, 2, 1]), k: 3 },
-    ],
-    predictions: Int32Array.from([0, 0, 0, 1, 1, 1, 1, 0]),
-  };
-}
+const tiny = tinyPaths;
 
 describe('buildPaths', () => {
   test('keys per row, distinct paths by count then path order', () => {

@@ -14,12 +14,12 @@
 import { expectLabels } from '../cluster/labels.js';
 
 /** Array.isArray without narrowing a typed array parameter to any[]. */
-function isList(v: unknown): boolean {
+export function isList(v: unknown): boolean {
   return Array.isArray(v);
 }
 
 /** What a wrong argument is, for messages: 'Array', 'Object', 'Null', 'Number' … */
-function kindOf(v: unknown): string {
+export function kindOf(v: unknown): string {
   return Object.prototype.toString.call(v).slice(8, -1);
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Tensor } from '../tensor/tensor.js';
 import { loadImageIdx, mnistPackageDir } from './mnist.js';
 import { loadReuters10k } from './reuters.js';
+import { stackRows } from './transforms.js';
 import { loadUsps } from './usps.js';
 
 export type DatasetName = 'mnist' | 'fashion-mnist' | 'usps' | 'reuters10k';
@@ -64,17 +65,6 @@ function take(rows: LoadedRows, limit: number | undefined): LoadedRows {
   return { x: rows.x.sliceRows(0, limit).clone(), labels: rows.labels.slice(0, limit) };
 }
 
-function concat(a: LoadedRows, b: LoadedRows): LoadedRows {
-  if (a.x.cols !== b.x.cols) throw new Error(`internal: cannot stack ${a.x.cols}-column and ${b.x.cols}-column rows`);
-  const x = new Float32Array(a.x.size + b.x.size);
-  x.set(a.x.data, 0);
-  x.set(b.x.data, a.x.size);
-  const labels = new Int32Array(a.labels.length + b.labels.length);
-  labels.set(a.labels, 0);
-  labels.set(b.labels, a.labels.length);
-  return { x: new Tensor(x, [labels.length, a.x.cols]), labels };
-}
-
 /**
  * IDX datasets: 'all' reads train then only as many test rows as the limit still allows. Labels
  * are checked against the class count, naming the file and row of a stray one.
@@ -85,7 +75,7 @@ function idxLoader(classes: number): DatasetInfo['load'] {
     const train = loadImageIdx(dir, 'train', limit, classes);
     const rest = limit === undefined ? undefined : limit - train.labels.length;
     if (rest === 0) return train;
-    return concat(train, loadImageIdx(dir, 'test', rest, classes));
+    return stackRows(train, loadImageIdx(dir, 'test', rest, classes));
   };
 }
 

@@ -51,6 +51,18 @@ export function sampleRows(x: Tensor, size: number, rng: Rng): Tensor {
   return takeRows(x, rng.sample(x.rows, size).sort());
 }
 
+/** The rows of a, then those of b (same column count), with their labels: a fresh copy. */
+export function stackRows(a: { x: Tensor; labels: Int32Array }, b: { x: Tensor; labels: Int32Array }): { x: Tensor; labels: Int32Array } {
+  if (a.x.cols !== b.x.cols) throw new RangeError(`stackRows: expected rows of the same width, got ${a.x.cols} and ${b.x.cols} columns`);
+  const x = new Float32Array(a.x.size + b.x.size);
+  x.set(a.x.data, 0);
+  x.set(b.x.data, a.x.size);
+  const labels = new Int32Array(a.labels.length + b.labels.length);
+  labels.set(a.labels, 0);
+  labels.set(b.labels, a.labels.length);
+  return { x: new Tensor(x, [labels.length, a.x.cols]), labels };
+}
+
 /** Labels `idx`, copied, in the order given. */
 export function takeLabels(labels: Int32Array, idx: Int32Array): Int32Array {
   const out = new Int32Array(idx.length);

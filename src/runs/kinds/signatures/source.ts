@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { loadAutoencoder } from '../../../ae/autoencoder-file.js';
 import { captureLayers, type CaptureModel } from '../../../analysis/capture.js';
 import { loadDataset, type LoadedDataset } from '../../../data/fetch.js';
-import { classRows, classSubset, selectClasses, takeLabels, takeRows } from '../../../data/transforms.js';
+import { classRows, classSubset, selectClasses, stackRows, takeLabels, takeRows } from '../../../data/transforms.js';
 import { loadDesom } from '../../../desom/file.js';
 import { readNpy } from '../../../io/npy.js';
 import { loadModel } from '../../../io/model-file.js';
@@ -105,7 +105,14 @@ export interface AnalysedRows {
 }
 
 /** The rows of one split file as the model saw them, with the pool of every row of that file. */
-async function splitRows(c: AnalysedRun, dataDir: string | undefined, which: 'train' | 'test'): Promise<{ rows: Rows; data: LoadedDataset; code: number }> {
+/** One split file's analysed rows, the file itself, and its index in ORIGIN_SPLITS. */
+interface SplitRows {
+  rows: Rows;
+  data: LoadedDataset;
+  code: number;
+}
+
+async function splitRows(c: AnalysedRun, dataDir: string | undefined, which: 'train' | 'test'): Promise<SplitRows> {
   // 'train' means the rows the model was fitted on: its fit split (train, or all for a DESOM fitted on everything), up to its limit.
   const split = which === 'train' ? c.fitSplit : 'test';
   const code = ORIGIN_SPLITS.indexOf(split);
@@ -138,19 +145,13 @@ function originOf(code: number, idx: Int32Array): Int32Array {
   return o;
 }
 
-function concatRows(a: Tensor, b: Tensor): Tensor {
-  const out = new Float32Array(a.data.length + b.data.length);
-  out.set(a.data);
-  out.set(b.data, a.data.length);
-  return new Tensor(out, [a.rows + b.rows, a.cols]);
-}
-
-const concatInts = (a: Int32Array, b: Int32Array): Int32Array => {
+/** a then b (the origins, n × 2, of stacked rows). */
+function concatInts(a: Int32Array, b: Int32Array): Int32Array {
   const out = new Int32Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);
   return out;
-};
+}
 
 /**
  * The rows of `cfg.split` as the model saw them: train = exactly the rows it was fitted on (its fit
@@ -162,24 +163,22 @@ export async function analysedRows(c: AnalysedRun, cfg: SignaturesConfig): Promi
   const dataDir = cfg.data_dir ?? c.dataDir;
   // A model fitted on train + test (a DESOM's --split all) already has every row in its 'train' rows.
   const which: ('train' | 'test')[] = cfg.split === 'all' ? (c.fitSplit === 'all' ? ['train'] : ['train', 'test']) : [cfg.split];
-  const parts = [];
+  const parts: SplitRows[] = [];
   for (const w of which) parts.push(await splitRows(c, dataDir, w));
-  let rows = parts[0].rows;
-  let pool = {
-    x: parts[0].data.x,
-    labels: parts[0].data.labels,
+  const poolOf = (p: SplitRows): AnalysedRows['pool'] => ({
+    x: p.data.x,
+    labels: p.data.labels,
     origin: originOf(
-      parts[0].code,
-      Int32Array.from({ length: parts[0].data.labels.length }, (_, i) => i),
-    ),
-  };
-  for (const p of parts.slice(1)) {
-    rows = { x: concatRows(rows.x, p.rows.x), labels: concatInts(rows.labels, p.rows.labels), origin: concatInts(rows.origin, p.rows.origin) };
-    const po = originOf(
       p.code,
       Int32Array.from({ length: p.data.labels.length }, (_, i) => i),
-    );
-    pool = { x: concatRows(pool.x, p.data.x), labels: concatInts(pool.labels, p.data.labels), origin: concatInts(pool.origin, po) };
+    ),
+  });
+  let rows = parts[0].rows;
+  let pool = poolOf(parts[0]);
+  for (const p of parts.slice(1)) {
+    rows = { ...stackRows(rows, p.rows), origin: concatInts(rows.origin, p.rows.origin) };
+    const more = poolOf(p);
+    pool = { ...stackRows(pool, more), origin: concatInts(pool.origin, more.origin) };
   }
   if (cfg.limit !== undefined && cfg.limit < rows.labels.length) {
     const idx = Int32Array.from({ length: cfg.limit }, (_, i) => i);
