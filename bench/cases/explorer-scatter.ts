@@ -216,7 +216,9 @@ export const explorerScatterCase: BenchCase = {
     const given = process.env.LATENTLAB_BENCH_SCATTER_RUN;
     const id = given !== undefined && given !== '' ? copyRun(given, runsDir) : syntheticRun(runsDir);
     const data =
-      given !== undefined && given !== '' ? `run ${id} (from LATENTLAB_BENCH_SCATTER_RUN, copied)` : `synthetic: ${N} points in 10 Gaussian blobs, a DESOM-like run (8×8 map)`;
+      given !== undefined && given !== ''
+        ? `run ${id} (from LATENTLAB_BENCH_SCATTER_RUN, copied)`
+        : `synthetic: ${N} points in 10 Gaussian blobs, a DESOM-like run (8×8 map)`;
     ctx.log(`explorer-scatter: ${data}`);
     const server = await startServer({ runsDir, port: 0 });
     const browser = await launchChromium();
