@@ -1,8 +1,9 @@
 /**
  * The explorer's screenshots in docs/explorer.md: trains a handful of small runs of each kind into
  * a temporary folder (one still training in another process), serves them, and photographs the
- * home page, a DESOM run's page, the live run's page, the compare view, the DESOM map and a
- * signatures run's Sankey (each with a selection) with Debian's Chromium.
+ * home page, a DESOM run's page, the live run's page, the compare view, the DESOM map, a
+ * signatures run's Sankey (each with a selection) and a digit drawn in the draw panel with
+ * Debian's Chromium.
  *
  *   node --import tsx scripts/explorer-screenshots.ts [--out docs/figures]   (~2 min)
  */
@@ -29,6 +30,7 @@ await train('mlp', 'mlp-relu-256-128', { limit: 5000, epochs: 3, hidden: [256, 1
 await train('mlp', 'mlp-1-vs-7', { classes: [1, 7], per_class: 100, hidden: [32, 64], epochs: 20, log_every: 5 });
 await train('signatures', 'signatures-1-vs-7', { model: 'mlp-1-vs-7', insert: [4], insert_count: 50, k_range: '2..4', restarts: 3 });
 await train('signatures', 'signatures-relu', { model: 'mlp-relu-256-128', limit: 2000, k_range: '5..8', restarts: 2, projection: 'none' });
+await train('signatures', 'signatures-draw', { model: 'mlp-relu-256-128', limit: 2000, k_range: '5..8', restarts: 2 });
 await train('ae', 'ae-latent-2', { limit: 5000, epochs: 3 });
 await train('som', 'som-10x10', { limit: 3000, map: '10x10' });
 await train('kmeans', 'kmeans-10', { limit: 3000 });
@@ -133,10 +135,38 @@ try {
   const next = flows.sort((x, y) => y.selected - x.selected)[0];
   if (next !== undefined) await page.locator('.sankey-svg').hover({ position: { x: next.start[0] + 4, y: next.start[1] + Math.min(next.thickness / 2, 3) } });
   await page.locator('#section-sankey').screenshot({ path: join(outDir, 'explorer-sankey.png') });
+
+  // A 7 drawn in the draw panel of a signatures run with projections: the prediction, its marks in
+  // both layers' UMAP and its path over the Sankey, the three views in one picture.
+  await page.setViewportSize({ width: 1280, height: 2000 });
+  await page.goto(`${server.url}#/run/signatures-draw`);
+  await page.waitForSelector('#section-sankey .flow');
+  await page.waitForSelector('[data-scatter] .scatter-stage');
+  const canvas = page.locator('.draw-canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  const cb = await canvas.boundingBox();
+  if (cb !== null) {
+    const at = (x: number, y: number): [number, number] => [cb.x + cb.width * x, cb.y + cb.height * y];
+    await page.mouse.move(...at(0.25, 0.22));
+    await page.mouse.down();
+    for (let i = 1; i <= 12; i++) await page.mouse.move(...at(0.25 + (0.5 * i) / 12, 0.22));
+    for (let i = 1; i <= 16; i++) await page.mouse.move(...at(0.75 - (0.3 * i) / 16, 0.22 + (0.6 * i) / 16));
+    await page.mouse.up();
+  }
+  await waitUntil(async () => (await page.locator('.draw').getAttribute('data-prediction')) !== null, 'the drawn 7 run', 60_000);
+  await page.waitForTimeout(500);
+  const top = await page.locator('#section-draw').boundingBox();
+  const bottom = await page.locator('#section-sankey').boundingBox();
+  if (top !== null && bottom !== null)
+    await page.screenshot({
+      path: join(outDir, 'explorer-draw.png'),
+      fullPage: true,
+      clip: { x: 0, y: top.y, width: 1280, height: bottom.y + bottom.height - top.y + 8 },
+    });
 } finally {
   live.kill('SIGKILL');
   await browser.close();
   await server.close();
   rmSync(join(root, '..'), { recursive: true, force: true });
 }
-process.stderr.write(`explorer-screenshots: written to ${outDir}/explorer-{home,live,run,compare,map,sankey}.png\n`);
+process.stderr.write(`explorer-screenshots: written to ${outDir}/explorer-{home,live,run,compare,map,sankey,draw}.png\n`);

@@ -43,7 +43,9 @@ test('train mlp writes loss, accuracy, confusion and misclassified figures and a
   }
   const html = readFileSync(join(path, 'report.html'), 'utf8');
   assert.equal((html.match(/<img [^>]*src="data:image\/svg\+xml;base64,/g) ?? []).length, 4);
-  assert.doesNotMatch(html, /<script|<link|src="(?!data:)/);
+  // Its one script is inline (the interactive charts); nothing is loaded from elsewhere.
+  assert.doesNotMatch(html, /<script[^>]*\bsrc=|<link|src="(?!data:)/);
+  assert.match(html, /<script type="application\/json" class="latentlab-chart">/);
   assert.match(html, /784-100-10 sigmoid classifier on mnist/);
   assert.match(html, /<div class="k">test accuracy<\/div>/);
   assert.match(html, /<td class="raw">accuracy · test_accuracy<\/td>/);

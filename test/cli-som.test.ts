@@ -82,7 +82,7 @@ function assertSvg(file: string, title: RegExp): void {
 /** report.html embeds every figure and loads nothing from elsewhere. */
 function assertReport(path: string, figures: number): void {
   const html = readFileSync(join(path, 'report.html'), 'utf8');
-  assert.doesNotMatch(html, /<script|<link|src="(?!data:)/);
+  assert.doesNotMatch(html, /<script[^>]*\bsrc=|<link|src="(?!data:)/);
   assert.equal((html.match(/<img [^>]*src="data:image\/(png|svg\+xml);base64,/g) ?? []).length, figures);
 }
 

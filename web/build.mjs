@@ -10,8 +10,8 @@ const WEB = fileURLToPath(new URL('.', import.meta.url));
 const STATIC = ['index.html', 'style.css', 'favicon.svg'];
 
 /**
- * Builds the app; returns its files by name (app.js, app.js.map, index.html, style.css,
- * favicon.svg). With `outdir`, also writes them there.
+ * Builds the app; returns its files by name (app.js, chunk-*.js, their .map files, index.html,
+ * style.css, favicon.svg). With `outdir`, also writes them there.
  * @param {{ outdir?: string, minify?: boolean }} [options]
  * @returns {Promise<Record<string, Uint8Array>>}
  */
@@ -21,6 +21,10 @@ export async function buildWeb({ outdir, minify = true } = {}) {
     entryPoints: { app: join(WEB, 'main.ts') },
     bundle: true,
     format: 'esm',
+    // Code the first view does not need (the model run in the browser by the draw panel) is
+    // split into chunks loaded on demand: chunk-<hash>.js beside app.js.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     platform: 'browser',
     target: 'es2022',
     minify,
@@ -39,4 +43,37 @@ export async function buildWeb({ outdir, minify = true } = {}) {
     for (const [name, bytes] of Object.entries(files)) writeFileSync(join(outdir, name), bytes);
   }
   return files;
+}
+
+/** The name of report.html's chart script in dist/web/. */
+export const REPORT_SCRIPT = 'report-charts.js';
+
+/**
+ * Bundles report.html's chart script (web/report-charts.ts with LineChart) into one
+ * self-contained IIFE: no imports, no chunks, no source map, ASCII only, so src/viz/report.ts can
+ * inline it in a <script> element. With `outdir`, also writes it there as report-charts.js.
+ * @param {{ outdir?: string, minify?: boolean }} [options]
+ * @returns {Promise<Uint8Array>}
+ */
+export async function buildReportScript({ outdir, minify = true } = {}) {
+  const { build } = await import('esbuild');
+  const out = await build({
+    entryPoints: [join(WEB, 'report-charts.ts')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    minify,
+    charset: 'ascii',
+    write: false,
+    logLevel: 'silent',
+    legalComments: 'none',
+  });
+  if (out.outputFiles.length !== 1) throw new Error(`buildReportScript: expected one output file, got ${out.outputFiles.length}`);
+  const code = out.outputFiles[0].contents;
+  if (outdir !== undefined) {
+    mkdirSync(outdir, { recursive: true });
+    writeFileSync(join(outdir, REPORT_SCRIPT), code);
+  }
+  return code;
 }

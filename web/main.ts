@@ -8,6 +8,7 @@ import { homeView } from './home.js';
 import { runView } from './run-page.js';
 
 // Run-page sections (sections.ts) are imported here once they exist, each registering itself.
+import './draw/panel.js';
 import './scatter/index.js';
 import './map.js';
 import './sankey-view.js';

@@ -2,7 +2,8 @@
  * What the map view knows about a SOM or DESOM run, without the DOM: the map's shape from the
  * run's config.json, which rows each cell holds (its BMU rows), per-cell counts of a selection, and
  * the layers' values — U-matrix, hits, majority class and purity (the same functions the run's
- * figures use, src/som/cells.ts), component planes, prototypes as grey pixels.
+ * figures use, src/som/cells.ts), component planes, prototypes as grey pixels. A running DESOM's
+ * live snapshot has no rows: its hits and classes come from per-cell counts.
  */
 import { cellLabels, cellMembers, hitMap, uMatrixOf, type CellLabels } from '../src/som/cells.js';
 import type { TopologyKind } from '../src/som/topology.js';
@@ -50,6 +51,40 @@ export function matrixOf(a: NpyArray, rows: number, what: string): { data: Float
   return { data: a.data, dim: a.shape[1] };
 }
 
+/**
+ * Per-cell counts given as they are (a live snapshot holds no per-row BMUs): the hits, and each
+ * cell's majority class and purity (null without classes).
+ */
+export interface GivenCells {
+  hits: Int32Array;
+  classes: CellLabels | null;
+}
+
+/**
+ * Majority class and purity per cell from a K × C table of rows per cell and class (a live
+ * snapshot's live_class_counts.npy); as cellLabels: ties go to the smaller class, an empty cell is
+ * labelled −1 with purity NaN.
+ */
+export function cellLabelsOfCounts(counts: ArrayLike<number>, cells: number, classes: number): CellLabels {
+  if (!(Number.isInteger(classes) && classes > 0) || counts.length !== cells * classes)
+    throw new RangeError(`cellLabelsOfCounts: expected ${cells} cells × ${classes} classes of counts, got ${counts.length} values`);
+  const label = new Int32Array(cells).fill(-1);
+  const purity = new Float64Array(cells).fill(NaN);
+  const count = new Int32Array(cells);
+  for (let k = 0; k < cells; k++) {
+    let best = 0;
+    for (let c = 0; c < classes; c++) {
+      const v = counts[k * classes + c];
+      count[k] += v;
+      if (v > counts[k * classes + best]) best = c;
+    }
+    if (count[k] === 0) continue;
+    label[k] = best;
+    purity[k] = counts[k * classes + best] / count[k];
+  }
+  return { label, purity, count };
+}
+
 /** The cells' rows, counts and layers of one run's map. */
 export class MapModel {
   /** Number of cells. */
@@ -61,15 +96,19 @@ export class MapModel {
 
   /**
    * `bmus`: each row's cell; `labels`: each row's class (or null); `prototypes`: the map's
-   * prototypes, one row of `dim` values per cell (or null).
+   * prototypes, one row of `dim` values per cell (or null); `given`: the cells' hits and classes
+   * when there are no rows to count them from (then `bmus` is empty and no cell holds a row).
    */
   constructor(
     readonly shape: MapShape,
     readonly bmus: Int32Array,
     readonly labels: Int32Array | null,
     readonly prototypes: { data: Float32Array | Float64Array; dim: number } | null,
+    private readonly given: GivenCells | null = null,
   ) {
     this.size = shape.rows * shape.cols;
+    if (given !== null && (given.hits.length !== this.size || (given.classes !== null && given.classes.label.length !== this.size)))
+      throw new RangeError(`MapModel: expected the given hits and classes of ${this.size} cells, got ${given.hits.length}`);
     for (let i = 0; i < bmus.length; i++)
       if (!(bmus[i] >= 0 && bmus[i] < this.size)) throw new RangeError(`MapModel: row ${i}'s BMU is ${bmus[i]}; expected a cell in 0..${this.size - 1}`);
     if (labels !== null && labels.length !== bmus.length) throw new RangeError(`MapModel: expected ${bmus.length} labels (one per BMU), got ${labels.length}`);
@@ -90,11 +129,12 @@ export class MapModel {
   }
 
   get hits(): Int32Array {
-    return (this.hitsCache ??= hitMap(this.bmus, this.size));
+    return (this.hitsCache ??= this.given?.hits ?? hitMap(this.bmus, this.size));
   }
 
   /** Majority class and purity per cell (null without labels). */
   get classes(): CellLabels | null {
+    if (this.given !== null) return this.given.classes;
     if (this.labels === null) return null;
     return (this.classesCache ??= cellLabels(this.bmus, this.labels, this.size));
   }

@@ -4,16 +4,20 @@
  * the U-matrix, the hits, the class map, a component plane. Clicking a cell selects the rows it
  * wins (shift-click adds cells); a selection made elsewhere lights the cells holding its rows, with
  * their counts. The layer is painted on a canvas; the cells are SVG shapes over it, which take the
- * clicks and show the selection.
+ * clicks and show the selection. A DESOM without its final arrays yet (still training, or stopped)
+ * is drawn from the snapshot of its latest evaluation, redrawn in place as the next one arrives.
  */
+import type { CellLabels } from '../src/som/cells.js';
 import type { RunDetail } from '../src/serve/types.js';
 import { categoryColor, colorAt, textColorOn, type ColorScaleName } from '../src/viz/palette.js';
 import { cellLayout, type CellLayout } from '../src/viz/som-maps.js';
 import { h, replace, s } from './dom.js';
 import { num } from './format.js';
-import { MapModel, extent, greyLevels, imageShapeOf, mapShapeOf, matrixOf } from './map-model.js';
-import { int32Of } from './npy.js';
+import { fetchEvents } from './api.js';
+import { MapModel, cellLabelsOfCounts, extent, greyLevels, imageShapeOf, mapShapeOf, matrixOf } from './map-model.js';
+import { int32Of, type NpyArray } from './npy.js';
 import { registerRunSection, type RunSectionContext } from './sections.js';
+import type { Probe, ProbeResult } from './probe.js';
 import type { Selection, SelectionChange } from './selection.js';
 
 type LayerId = 'prototypes' | 'umatrix' | 'hits' | 'classes' | 'component';
@@ -51,11 +55,34 @@ interface ViewInput {
   pixelFeatures: [number, number] | null;
   className: (c: number) => string;
   selection: Selection | null;
+  /** The page's drawn input: its best-matching cell is outlined. */
+  probe?: Probe | null;
+  /** What the status line says of a map without a selection (default: its BMUs are not of the run's labelled rows). */
+  unlinked?: string;
+}
+
+/** What the cells draw as images (decoded prototypes, or prototypes that are images) and whether a component is a pixel. */
+function cellImages(
+  imageShape: [number, number] | null,
+  decoded: { data: Float32Array | Float64Array; dim: number } | null,
+  prototypes: { data: Float32Array | Float64Array; dim: number } | null,
+): { images: CellImages | null; pixelFeatures: [number, number] | null } {
+  if (imageShape === null) return { images: null, pixelFeatures: null };
+  const [ih, iw] = imageShape;
+  const pixels = prototypes !== null && prototypes.dim === ih * iw;
+  let images: CellImages | null = null;
+  if (decoded !== null && decoded.dim === ih * iw) images = { grey: greyLevels(decoded.data), height: ih, width: iw, what: 'decoded prototypes' };
+  else if (pixels) images = { grey: greyLevels(prototypes.data), height: ih, width: iw, what: 'prototypes' };
+  return { images, pixelFeatures: pixels ? imageShape : null };
 }
 
 async function renderMap(ctx: RunSectionContext): Promise<HTMLElement | null> {
   const { run } = ctx;
-  if (!hasArray(run, 'bmus')) return run.status === 'running' ? h('p', { class: 'muted' }, 'The map is drawn when the run has written its arrays.') : null;
+  if (!hasArray(run, 'bmus')) {
+    // A DESOM writes a snapshot of its map at each evaluation: followed while it trains, the last one kept when it stopped.
+    if (run.kind === 'desom' && (ctx.live || hasArray(run, 'live_prototypes'))) return new LiveMap(ctx).element;
+    return run.status === 'running' ? h('p', { class: 'muted' }, 'The map is drawn when the run has written its arrays.') : null;
+  }
   const shape = mapShapeOf(run.record, run.config);
   const K = shape.rows * shape.cols;
   const [bmus, labels, protos, decoded] = await Promise.all([
@@ -66,19 +93,150 @@ async function renderMap(ctx: RunSectionContext): Promise<HTMLElement | null> {
   ]);
   const prototypes = protos === null ? null : matrixOf(protos, K, 'prototypes.npy');
   const model = new MapModel(shape, int32Of(bmus, 'bmus.npy'), labels === null ? null : int32Of(labels, 'labels.npy'), prototypes);
-  const imageShape = imageShapeOf(run.record);
-  let images: CellImages | null = null;
-  let pixelFeatures: [number, number] | null = null;
-  if (imageShape !== null) {
-    const [ih, iw] = imageShape;
-    const dec = decoded === null ? null : matrixOf(decoded, K, 'decoded_prototypes.npy');
-    if (dec !== null && dec.dim === ih * iw) images = { grey: greyLevels(dec.data), height: ih, width: iw, what: 'decoded prototypes' };
-    else if (prototypes !== null && prototypes.dim === ih * iw) images = { grey: greyLevels(prototypes.data), height: ih, width: iw, what: 'prototypes' };
-    if (prototypes !== null && prototypes.dim === ih * iw) pixelFeatures = imageShape;
-  }
+  const { images, pixelFeatures } = cellImages(imageShapeOf(run.record), decoded === null ? null : matrixOf(decoded, K, 'decoded_prototypes.npy'), prototypes);
   // The selection's rows are the rows of labels.npy; a map whose BMUs are of other rows stays unlinked.
   const selection = ctx.selection !== null && ctx.selection.n === model.bmus.length ? ctx.selection : null;
-  return new MapView({ run, model, images, pixelFeatures, className: classNamesOf(run.record), selection }).element;
+  return new MapView({ run, model, images, pixelFeatures, className: classNamesOf(run.record), selection, probe: ctx.probe }).element;
+}
+
+/** An eval record that announces a live snapshot (desom: the arrays live_*.npy were written just before it). */
+type SnapshotRecord = Record<string, unknown> & { iteration: number };
+
+function lastSnapshot(records: readonly Record<string, unknown>[]): SnapshotRecord | null {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i];
+    if (r.type === 'eval' && r.snapshot === true && typeof r.iteration === 'number') return r as SnapshotRecord;
+  }
+  return null;
+}
+
+/** The periodic evaluation's metrics shown beside a live map, in this order. */
+const LIVE_METRICS: readonly [string, string][] = [
+  ['purity', 'purity'],
+  ['nmi', 'NMI'],
+  ['nmi_geometric', 'NMI (geometric)'],
+  ['qe', 'QE'],
+  ['te', 'TE'],
+];
+
+/**
+ * The map of a DESOM that has no final arrays yet, from the snapshot its training writes at each
+ * evaluation (src/runs/kinds/desom/live.ts): while the run trains, each eval record with a snapshot
+ * fetches the arrays again and redraws the same view, which keeps its layer, feature and pinned
+ * cell. The snapshot's hits and classes are of the evaluated rows, which are not the run's rows:
+ * the map selects nothing until the run ends and its final map replaces this one.
+ */
+class LiveMap {
+  readonly element: HTMLElement;
+  private readonly head: HTMLElement;
+  private readonly metrics: HTMLElement;
+  private readonly slot: HTMLElement;
+  private view: MapView | null = null;
+  private loading = false;
+  /** The latest snapshot announced while one was loading: loaded next. */
+  private queued: SnapshotRecord | null = null;
+  /** Whether a snapshot record came through the page's stream (newer than any fetched here). */
+  private heard = false;
+
+  constructor(private readonly ctx: RunSectionContext) {
+    this.head = h('p', { class: 'map-live-head' }, ctx.live ? 'Waiting for the run’s first evaluation…' : 'No snapshot of the map.');
+    this.metrics = h('p', { class: 'map-live-metrics muted' });
+    this.slot = h('div', { class: 'map-live-slot' });
+    this.element = h('div', { class: 'map-live', 'data-live': String(ctx.live) }, this.head, this.metrics, this.slot);
+    ctx.onRecords((records) => {
+      const r = lastSnapshot(records);
+      if (r === null) return;
+      this.heard = true;
+      void this.load(r);
+    });
+    const known = lastSnapshot(ctx.records);
+    if (known !== null) void this.load(known);
+    else if (ctx.live) void this.catchUp();
+  }
+
+  /** The records the page got before this section listened, asked for again. */
+  private async catchUp(): Promise<void> {
+    let r: SnapshotRecord | null;
+    try {
+      r = lastSnapshot(await fetchEvents(this.ctx.run.id, 'eval'));
+    } catch {
+      return; // the stream's next snapshot will do
+    }
+    if (r !== null && !this.heard) void this.load(r);
+  }
+
+  private async load(r: SnapshotRecord): Promise<void> {
+    if (this.loading) {
+      this.queued = r;
+      return;
+    }
+    this.loading = true;
+    try {
+      const [protos, decoded, hits, counts] = await Promise.all(
+        ['live_prototypes', 'live_decoded_prototypes', 'live_hits', 'live_class_counts'].map((n) => this.ctx.arrayFresh(n).catch(() => null)),
+      );
+      // Gone (the run completed and deleted them) or not written yet: the view stays as it was.
+      if (protos !== null && hits !== null) this.draw(r, protos, decoded, hits, counts);
+    } catch (e) {
+      this.view = null;
+      replace(this.slot, h('div', { class: 'error-panel' }, (e as Error).message));
+    } finally {
+      this.loading = false;
+      const next = this.queued;
+      this.queued = null;
+      if (next !== null) void this.load(next);
+    }
+  }
+
+  private draw(r: SnapshotRecord, protos: NpyArray, decoded: NpyArray | null, hitsArray: NpyArray, counts: NpyArray | null): void {
+    const { run } = this.ctx;
+    const shape = mapShapeOf(run.record, run.config);
+    const K = shape.rows * shape.cols;
+    const prototypes = matrixOf(protos, K, 'live_prototypes.npy');
+    const hits = int32Of(hitsArray, 'live_hits.npy');
+    let classes: CellLabels | null = null;
+    if (counts !== null) {
+      const table = int32Of(counts, 'live_class_counts.npy');
+      classes = cellLabelsOfCounts(table, K, counts.shape[1] ?? 0);
+    }
+    const model = new MapModel(shape, new Int32Array(0), null, prototypes, { hits, classes });
+    const { images, pixelFeatures } = cellImages(
+      imageShapeOf(run.record),
+      decoded === null ? null : matrixOf(decoded, K, 'live_decoded_prototypes.npy'),
+      prototypes,
+    );
+    const rows = typeof r.rows === 'number' ? r.rows : null;
+    const input: ViewInput = {
+      run,
+      model,
+      images,
+      pixelFeatures,
+      className: classNamesOf(run.record),
+      selection: null,
+      unlinked: `Hits and classes of the ${rows === null ? '' : `${rows} `}rows evaluated at step ${r.iteration}; the map selects rows once the run completes. Click a cell to pin it.`,
+    };
+    if (this.view === null) {
+      this.view = new MapView(input);
+      replace(this.slot, this.view.element);
+    } else this.view.update(input);
+    this.element.dataset.step = String(r.iteration);
+    replace(
+      this.head,
+      h('strong', {}, `Map at step ${r.iteration}`),
+      this.ctx.live
+        ? [' ', h('span', { class: 'badge status-running map-live-badge' }, 'live')]
+        : h('span', { class: 'muted' }, ' (the last evaluation before the run stopped)'),
+    );
+    replace(
+      this.metrics,
+      rows === null ? 'Evaluation' : `Evaluation on ${rows} rows`,
+      ': ',
+      LIVE_METRICS.filter(([k]) => typeof r[k] === 'number').map(([k, label], i) => [
+        i > 0 ? ' · ' : '',
+        h('span', { class: 'map-live-metric', 'data-metric': k }, `${label} `, h('strong', {}, num(r[k] as number))),
+      ]),
+    );
+  }
 }
 
 /** Cell size in px: the map fits in about MAP_PX each way. */
@@ -103,7 +261,7 @@ const points = (o: Float64Array): string => {
 
 class MapView {
   readonly element: HTMLElement;
-  private readonly model: MapModel;
+  private model: MapModel;
   private readonly layout: CellLayout;
   private readonly size: number;
   private readonly width: number;
@@ -111,6 +269,7 @@ class MapView {
   private readonly canvas: HTMLCanvasElement;
   private readonly cells: SVGPolygonElement[] = [];
   private readonly counts: SVGGElement;
+  private readonly probeMark: SVGPolygonElement;
   private readonly legend: HTMLElement;
   private readonly status: HTMLElement;
   private readonly tip: HTMLElement;
@@ -118,6 +277,8 @@ class MapView {
   private readonly buttons = new Map<LayerId, HTMLButtonElement>();
   private layer: LayerId;
   private feature = 0;
+  /** Whether a component plane has been shown (its feature is then the user's). */
+  private featureShown = false;
   /** Per cell, the selected rows it holds (null: nothing selected). */
   private lit: Int32Array | null = null;
   /** Shows a cell's prototype (null: the mean one) in the pixel picker of the component plane. */
@@ -125,8 +286,10 @@ class MapView {
   private hovered: number | null = null;
   /** The cells clicked into the current selection (shift-click adds). */
   private clicked: number[] = [];
+  /** The cell clicked on a map without a selection: outlined, its numbers in the status line. */
+  private pinned: number | null = null;
 
-  constructor(private readonly o: ViewInput) {
+  constructor(private o: ViewInput) {
     const { model } = o;
     this.model = model;
     const { rows, cols, topology } = model.shape;
@@ -139,7 +302,7 @@ class MapView {
       ['prototypes', o.images?.what ?? 'prototypes', o.images !== null],
       ['umatrix', 'U-matrix', model.prototypes !== null],
       ['hits', 'hits', true],
-      ['classes', 'class map', model.labels !== null],
+      ['classes', 'class map', model.classes !== null],
       ['component', 'component plane', model.prototypes !== null],
     ];
     this.layer = o.images !== null ? 'prototypes' : model.prototypes !== null ? 'umatrix' : 'hits';
@@ -172,7 +335,8 @@ class MapView {
       cellsG.append(poly);
     }
     this.counts = s('g', { class: 'map-counts', 'pointer-events': 'none' });
-    svg.append(cellsG, this.counts);
+    this.probeMark = s('polygon', { class: 'map-probe', 'pointer-events': 'none', visibility: 'hidden' });
+    svg.append(cellsG, this.counts, this.probeMark);
     svg.addEventListener('click', (e) => this.click(e));
     svg.addEventListener('pointermove', (e) => this.hover(e));
     svg.addEventListener('pointerleave', () => this.hover(null));
@@ -202,9 +366,74 @@ class MapView {
     if (o.selection !== null) {
       o.selection.subscribe((c) => this.showSelection(c));
       this.showSelection(o.selection.change);
-    } else {
-      this.status.textContent = 'This map is not linked to a selection (its BMUs are not of the run’s labelled rows).';
+    } else this.showPinned();
+    if (o.probe !== undefined && o.probe !== null) {
+      o.probe.subscribe((r) => this.showProbe(r));
+      this.showProbe(o.probe.current);
     }
+  }
+
+  /** Outlines the drawn input's best-matching cell (none: hidden). */
+  private showProbe(r: ProbeResult | null): void {
+    const k = r?.bmu ?? null;
+    const on = k !== null && k >= 0 && k < this.model.size;
+    if (on) this.probeMark.setAttribute('points', points(this.layout.outlines[k]));
+    this.probeMark.setAttribute('visibility', on ? 'visible' : 'hidden');
+    this.element.dataset.probeCell = on ? String(k) : '';
+  }
+
+  /**
+   * Shows another state of the same map (a running DESOM's next snapshot) in place: the layer,
+   * the feature, the pinned cell and the selection stay.
+   */
+  update(o: ViewInput): void {
+    const { shape } = o.model;
+    const was = this.model.shape;
+    if (shape.rows !== was.rows || shape.cols !== was.cols || shape.topology !== was.topology)
+      throw new Error(`MapView.update: expected the same ${was.rows}×${was.cols} ${was.topology} map, got ${shape.rows}×${shape.cols} ${shape.topology}`);
+    this.o = o;
+    this.model = o.model;
+    // The pixel picker drew the old prototypes: built again, on the same feature.
+    if (o.pixelFeatures !== null) {
+      this.featureBox.replaceChildren();
+      if (this.layer === 'component') this.buildFeaturePicker();
+    }
+    this.paint();
+    if (o.selection !== null) this.showSelection(o.selection.change);
+    else this.showPinned();
+    if (this.hovered !== null && !this.tip.hidden) this.fillTip(this.hovered);
+  }
+
+  /** The status line of a map without a selection: the pinned cell's numbers, or what the map is. */
+  private showPinned(): void {
+    const k = this.pinned;
+    this.element.dataset.pinned = k === null ? '' : String(k);
+    for (const [j, p] of this.cells.entries()) {
+      p.classList.toggle('pinned', j === k);
+      p.setAttribute('stroke', j === k ? LIT : 'none');
+      p.setAttribute('stroke-width', '2');
+    }
+    const note = this.o.unlinked ?? 'This map is not linked to a selection (its BMUs are not of the run’s labelled rows).';
+    if (k === null) {
+      replace(this.status, note);
+      return;
+    }
+    const m = this.model;
+    const cl = m.classes;
+    replace(
+      this.status,
+      h('strong', {}, `cell ${this.cellName(k)}`),
+      ` · ${m.hits[k]} ${m.hits[k] === 1 ? 'row' : 'rows'}`,
+      cl !== null && cl.label[k] >= 0 ? ` · class ${this.o.className(cl.label[k])}, purity ${Math.round(cl.purity[k] * 100)}%` : '',
+      m.umatrix !== null ? ` · U-matrix ${num(m.umatrix[k])}` : '',
+      ' · ',
+      h('button', { type: 'button', class: 'small', 'data-action': 'unpin', onclick: () => this.pin(null) }, 'unpin'),
+    );
+  }
+
+  private pin(k: number | null): void {
+    this.pinned = k;
+    this.showPinned();
   }
 
   private setLayer(id: LayerId): void {
@@ -357,6 +586,7 @@ class MapView {
     const choose = (f: number): void => {
       if (!Number.isInteger(f) || f < 0 || f >= dim) return;
       this.feature = f;
+      this.featureShown = true;
       input.value = String(f);
       label.textContent = this.featureName(f);
       this.element.dataset.feature = String(f);
@@ -417,7 +647,8 @@ class MapView {
           best = q;
         }
       }
-      this.feature = best;
+      // A picker built again (new prototypes) stays on the pixel already shown.
+      if (!this.featureShown) this.feature = best;
     }
     this.showPrototype = drawPicker;
     replace(this.featureBox, h('label', {}, 'feature ', input, ' ', label), picker, picker === null ? null : caption);
@@ -438,7 +669,11 @@ class MapView {
   private click(e: MouseEvent): void {
     const sel = this.o.selection;
     const k = this.cellAt(e);
-    if (sel === null || k === null) return;
+    if (k === null) return;
+    if (sel === null) {
+      this.pin(k === this.pinned ? null : k);
+      return;
+    }
     const cellRows = this.model.rowsOf(k);
     if (e.shiftKey && sel.rows.length > 0) {
       if (sel.change.source !== 'map') this.clicked = [];
@@ -469,6 +704,19 @@ class MapView {
       return;
     }
     this.cells[k].classList.add('hover');
+    this.fillTip(k);
+    this.tip.hidden = false;
+    const box = this.element.querySelector('.map-stack')?.getBoundingClientRect();
+    if (box === undefined) return;
+    const x = e.clientX - box.left;
+    this.tip.style.left = `${x > box.width / 2 ? x - this.tip.offsetWidth - 12 : x + 12}px`;
+    // Below the pointer in the upper half, above it in the lower half: the tooltip stays over the view.
+    const y = e.clientY - box.top;
+    this.tip.style.top = `${Math.max(0, y > box.height / 2 ? y - this.tip.offsetHeight - 12 : y + 14)}px`;
+  }
+
+  /** The tooltip's lines for cell k. */
+  private fillTip(k: number): void {
     const m = this.model;
     const lines: string[] = [`cell ${this.cellName(k)} · ${m.hits[k]} ${m.hits[k] === 1 ? 'row' : 'rows'}`];
     const cl = m.classes;
@@ -481,14 +729,6 @@ class MapView {
       this.tip,
       lines.map((l, i) => h('div', { class: i === 0 ? 'tip-x' : null }, l)),
     );
-    this.tip.hidden = false;
-    const box = this.element.querySelector('.map-stack')?.getBoundingClientRect();
-    if (box === undefined) return;
-    const x = e.clientX - box.left;
-    this.tip.style.left = `${x > box.width / 2 ? x - this.tip.offsetWidth - 12 : x + 12}px`;
-    // Below the pointer in the upper half, above it in the lower half: the tooltip stays over the view.
-    const y = e.clientY - box.top;
-    this.tip.style.top = `${Math.max(0, y > box.height / 2 ? y - this.tip.offsetHeight - 12 : y + 14)}px`;
   }
 
   /** Lights the cells holding selected rows, with their counts; veils the others. */

@@ -11,6 +11,7 @@ import { exposeSelection } from './debug-hook.js';
 import { h, replace, type Child } from './dom.js';
 import { bytes, date, duration, num, value } from './format.js';
 import type { NpyArray } from './npy.js';
+import { Probe } from './probe.js';
 import { sectionsFor } from './sections.js';
 import { Selection } from './selection.js';
 import { chartSeries, chartTypes, seriesPoints, shownFirst, xLabelOf, xOf } from './series.js';
@@ -80,6 +81,8 @@ export function runView(root: HTMLElement, id: string): () => void {
   let records: Record<string, unknown>[] = [];
   let detail: RunDetail | null = null;
   const charts = new Map<string, LineChart>();
+  /** The sections' listeners to live records (replaced each time the sections render). */
+  let recordListeners: ((records: readonly Record<string, unknown>[]) => void)[] = [];
   const eta = new Eta();
 
   const status = h('span', { id: 'run-status-slot' });
@@ -137,6 +140,7 @@ export function runView(root: HTMLElement, id: string): () => void {
   }
 
   function addRecords(ev: LiveEvents): void {
+    for (const f of recordListeners) f(ev.records);
     if (ev.reset) {
       records = [...ev.records];
       buildCharts();
@@ -322,9 +326,17 @@ export function runView(root: HTMLElement, id: string): () => void {
       if (p === undefined) cache.set(name, (p = fetchArray(d.id, name)));
       return p;
     };
+    const listeners: typeof recordListeners = [];
+    recordListeners = listeners;
+    const live = LIVE.has(d.status);
+    const onRecords = (f: (r: readonly Record<string, unknown>[]) => void): void => {
+      if (live) listeners.push(f);
+    };
+    const arrayFresh = (name: string): Promise<NpyArray> => fetchArray(d.id, name);
+    const probe = new Probe();
     for (const sec of sectionsFor(d.kind)) {
       try {
-        const el = await sec.render({ run: d, records, array, selection });
+        const el = await sec.render({ run: d, records, array, selection, probe, live, onRecords, arrayFresh });
         if (el !== null && !closed) box.append(section(sec.title, `section-${sec.name}`, el));
       } catch (e) {
         box.append(section(sec.title, `section-${sec.name}`, h('div', { class: 'error-panel' }, (e as Error).message)));

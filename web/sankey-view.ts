@@ -15,6 +15,7 @@ import { h, replace, s } from './dom.js';
 import { int32Of, type NpyArray } from './npy.js';
 import { bandRows, nodeClassSplit, nodeRows, pathSetOf, pathTable, sankeyOf, selectedFlows, type InsertedArrays, type PathTable } from './sankey-model.js';
 import { registerRunSection, type RunSectionContext } from './sections.js';
+import type { Probe, ProbeResult } from './probe.js';
 import type { Selection, SelectionChange } from './selection.js';
 
 const BAND_OPACITY = 0.78;
@@ -54,7 +55,7 @@ async function renderSankey(ctx: RunSectionContext): Promise<HTMLElement | null>
     return { labels: ints[0], predictions: ints[1], clusters: ints.slice(2) };
   };
   const selection = ctx.selection !== null && ctx.selection.n === table.n ? ctx.selection : null;
-  return new SankeyView(table, { layerNames, classNames, last, canInsert, loadInserted, selection }).element;
+  return new SankeyView(table, { layerNames, classNames, last, canInsert, loadInserted, selection, probe: ctx.probe }).element;
 }
 
 interface ViewOptions {
@@ -64,6 +65,8 @@ interface ViewOptions {
   canInsert: boolean;
   loadInserted: () => Promise<InsertedArrays>;
   selection: Selection | null;
+  /** The page's drawn input, whose path is drawn over the diagram. */
+  probe: Probe | null;
 }
 
 class SankeyView {
@@ -78,6 +81,7 @@ class SankeyView {
   private flowsG: SVGGElement | null = null;
   private selectedG: SVGGElement | null = null;
   private selectedNodesG: SVGGElement | null = null;
+  private probeG: SVGGElement | null = null;
   private linkEls: SVGGElement[] = [];
   private nodeEls: SVGRectElement[] = [];
   /** Per drawn link (layout order), per class: selected rows (null: nothing selected). */
@@ -115,6 +119,46 @@ class SankeyView {
       o.selection.subscribe((c) => this.showSelection(c));
       this.showSelection(o.selection.change);
     } else this.status.textContent = 'Not linked to a selection (paths.npy has other rows than labels.npy).';
+    o.probe?.subscribe((r) => this.showProbe(r));
+  }
+
+  /**
+   * The drawn input's path: its node in each layer and its prediction outlined, joined by a dashed
+   * line (drawn even where no row of the run went that way: such a route is news about the input).
+   */
+  private showProbe(r: ProbeResult | null): void {
+    const g = this.probeG;
+    const drawn = this.drawn;
+    if (g === null || drawn === null) return;
+    const L = this.o.layerNames.length;
+    const wanted: [number, number][] = [];
+    if (r !== null) {
+      this.o.layerNames.forEach((name, j) => {
+        const c = r.clusters.get(name);
+        if (c !== undefined) wanted.push([j + 1, c]);
+      });
+      if (r.prediction !== null && wanted.length === L) wanted.push([L + 1, r.prediction]);
+    }
+    const byKey = new Map(drawn.graph.nodes.map((nd, i) => [`${nd.column}:${nd.value}`, i]));
+    const byId = new Map(drawn.layout.nodes.map((n) => [Number(n.id), n]));
+    const nodes = wanted.map(([col, v]) => byId.get(byKey.get(`${col}:${v}`) ?? -1) ?? null);
+    const parts: SVGElement[] = [];
+    for (let i = 0; i + 1 < nodes.length; i++) {
+      const a = nodes[i];
+      const b = nodes[i + 1];
+      if (a === null || b === null) continue;
+      const x0 = a.x + a.width;
+      const y0 = a.y + a.height / 2;
+      const x1 = b.x;
+      const y1 = b.y + b.height / 2;
+      const mx = (x0 + x1) / 2;
+      parts.push(s('path', { class: 'probe-link', d: `M${x0},${y0} C${mx},${y0} ${mx},${y1} ${x1},${y1}` }));
+    }
+    for (const n of nodes)
+      if (n !== null) parts.push(s('rect', { class: 'probe-node', x: n.x - 3, y: n.y - 3, width: n.width + 6, height: n.height + 6, rx: 3 }));
+    replace(g, parts);
+    this.element.dataset.probePath = r === null ? '' : wanted.map(([, v]) => v).join(',');
+    this.element.dataset.probeNodes = String(nodes.filter((n) => n !== null).length);
   }
 
   private async setInserted(on: boolean): Promise<void> {
@@ -221,6 +265,7 @@ class SankeyView {
     this.flowsG = s('g', { class: 'flows' }, linkEls);
     this.selectedG = s('g', { class: 'selected-flows', 'pointer-events': 'none' });
     this.selectedNodesG = s('g', { class: 'selected-nodes', 'pointer-events': 'none' });
+    this.probeG = s('g', { class: 'probe-path', 'pointer-events': 'none' });
     this.linkEls = linkEls;
     this.nodeEls = nodeEls;
     const svg = s(
@@ -231,6 +276,7 @@ class SankeyView {
       this.selectedG,
       s('g', { class: 'nodes' }, nodeEls),
       this.selectedNodesG,
+      this.probeG,
       s('g', { class: 'node-labels' }, labels),
       legend,
     );
@@ -238,6 +284,7 @@ class SankeyView {
     svg.addEventListener('pointermove', (e) => this.hover(e));
     svg.addEventListener('pointerleave', () => this.hover(null));
     replace(this.box, svg);
+    this.showProbe(this.o.probe?.current ?? null);
   }
 
   /** The link or node under an event: ['link', i] (layout order) or ['node', graph id]. */

@@ -6,6 +6,7 @@
  */
 import type { RunDetail } from '../src/serve/types.js';
 import type { NpyArray } from './npy.js';
+import type { Probe } from './probe.js';
 import type { Selection } from './selection.js';
 
 export interface RunSectionContext {
@@ -15,6 +16,17 @@ export interface RunSectionContext {
   array(name: string): Promise<NpyArray>;
   /** The page's linked selection over the rows of the run's per-row arrays (arrays/labels.npy's length); null for a run without them. */
   selection: Selection | null;
+  /** The input drawn in the page's draw panel, run through the model in the browser (probe.ts). */
+  probe: Probe;
+  /** Whether the run is still training (its page is fed by the live event stream). */
+  live: boolean;
+  /**
+   * Calls `listener` with each batch of events.jsonl records that arrives while the run trains
+   * (never for a finished run). The page renders its sections again when the run ends.
+   */
+  onRecords(listener: (records: readonly Record<string, unknown>[]) => void): void;
+  /** An array fetched again now (revalidated against the server), for files a running run rewrites. */
+  arrayFresh(name: string): Promise<NpyArray>;
 }
 
 export interface RunSection {

@@ -1,55 +1,15 @@
-/** Saving and loading an Autoencoder: model.json (its sizes and activations) + weights.safetensors (PyTorch state_dict names). Node-only, so the model itself stays browser-safe. */
+/** Saving an autoencoder into a folder and loading it back; the format and its checks are in autoencoder-json.ts. */
 import { join } from 'node:path';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { mkdirSync } from 'node:fs';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { loadStateDict, stateDict, type TensorEntry } from '../io/model-file.js';
-import { readSafetensors, writeSafetensors, type SafetensorsFile } from '../io/safetensors.js';
-import { Rng } from '../random.js';
-import { INIT_NAMES, type InitName } from '../nn/init.js';
-import { describeModule, type ModuleSpec } from '../nn/serialize.js';
-import { Autoencoder, AE_ACTIVATIONS, type AeActivation } from './autoencoder.js';
+import { dirReader } from '../io/files.js';
+import { stateDict } from '../io/model-json.js';
+import { writeSafetensors } from '../io/safetensors.js';
+import { describeModule } from '../nn/serialize.js';
+import { Autoencoder } from './autoencoder.js';
+import { AUTOENCODER_FORMAT, AUTOENCODER_VERSION, autoencoderFrom, type AutoencoderJson } from './autoencoder-json.js';
 
-/** model.json's "format" for an autoencoder (a plain Sequential's is "latentlab-model"). */
-export const AUTOENCODER_FORMAT = 'latentlab-autoencoder';
-export const AUTOENCODER_VERSION = 1;
-
-/** The contents of an autoencoder's model.json. */
-export interface AutoencoderJson {
-  format: typeof AUTOENCODER_FORMAT;
-  version: typeof AUTOENCODER_VERSION;
-  /** The resolved options, snake_case; this rebuilds the network. */
-  autoencoder: {
-    input: number;
-    hidden: number[];
-    latent: number;
-    activation: AeActivation;
-    latent_activation: AeActivation;
-    output_activation: AeActivation;
-    decoder_hidden: number[];
-    init: InitName;
-    input_grad: boolean;
-  };
-  /** Layer-by-layer descriptions (informative, and checked against the rebuilt network). */
-  encoder: ModuleSpec;
-  decoder: ModuleSpec;
-  parameters: TensorEntry[];
-  buffers: TensorEntry[];
-}
-
-const positiveInt = z.number().int().min(1);
-const activation = z.enum(AE_ACTIVATIONS as [AeActivation, ...AeActivation[]]);
-const aeSchema = z.strictObject({
-  input: positiveInt,
-  hidden: z.array(positiveInt),
-  latent: positiveInt,
-  activation,
-  latent_activation: activation,
-  output_activation: activation,
-  decoder_hidden: z.array(positiveInt),
-  init: z.enum(INIT_NAMES as [InitName, ...InitName[]]),
-  input_grad: z.boolean(),
-});
+export * from './autoencoder-json.js';
 
 /**
  * Writes `ae` into `dir` (created if needed): weights.safetensors under the PyTorch state_dict
@@ -89,57 +49,5 @@ export function saveAutoencoder(dir: string, ae: Autoencoder, metadata?: Record<
 
 /** Rebuilds the autoencoder saved in `dir` and loads its weights (refusing any mismatch). */
 export function loadAutoencoder(dir: string): Autoencoder {
-  const path = join(dir, 'model.json');
-  const fn = `loadAutoencoder: ${path}`;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') throw new Error(`loadAutoencoder: ${path} not found`, { cause: err });
-    throw new Error(`${fn}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : e.message}`, { cause: err });
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new TypeError(`${fn}: expected a JSON object, got ${JSON.stringify(raw)}`);
-  const o = raw as Record<string, unknown>;
-  if (o.format !== AUTOENCODER_FORMAT) throw new TypeError(`${fn}: expected format ${JSON.stringify(AUTOENCODER_FORMAT)}, got ${JSON.stringify(o.format)}`);
-  if (o.version !== AUTOENCODER_VERSION)
-    throw new RangeError(`${fn}: unsupported version ${JSON.stringify(o.version)}; this latentlab reads version ${AUTOENCODER_VERSION}`);
-  const parsed = aeSchema.safeParse(o.autoencoder);
-  if (!parsed.success) {
-    const iss = parsed.error.issues[0];
-    throw new TypeError(`${fn}: autoencoder${iss.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}: ${iss.message}`);
-  }
-  const a = parsed.data;
-  const ae = new Autoencoder({
-    input: a.input,
-    hidden: a.hidden,
-    latent: a.latent,
-    activation: a.activation,
-    latentActivation: a.latent_activation,
-    outputActivation: a.output_activation,
-    decoderHidden: a.decoder_hidden,
-    init: a.init,
-    inputGrad: a.input_grad,
-    rng: new Rng(0),
-  });
-  for (const part of ['encoder', 'decoder'] as const) {
-    const expected = JSON.stringify(describeModule(ae[part]));
-    if (JSON.stringify(o[part]) !== expected)
-      throw new RangeError(`${fn}: the ${part} description does not match the one the autoencoder options build (${expected})`);
-  }
-  const listed = Array.isArray(o.parameters) ? (o.parameters as Array<{ name?: unknown }>).map((e) => e?.name) : [];
-  const names = [...ae.namedParameters().keys()];
-  if (listed.length !== names.length || listed.some((n, i) => n !== names[i])) {
-    throw new RangeError(`${fn}: parameters list ${JSON.stringify(listed)} but the architecture has ${JSON.stringify(names)}`);
-  }
-  const weightsPath = join(dir, 'weights.safetensors');
-  let file: SafetensorsFile;
-  try {
-    file = readSafetensors(weightsPath);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new Error(e.code === 'ENOENT' ? `loadAutoencoder: ${weightsPath} not found` : `loadAutoencoder: ${e.message}`, { cause: err });
-  }
-  loadStateDict(ae, file.tensors, weightsPath);
-  return ae;
+  return autoencoderFrom(dirReader(dir));
 }

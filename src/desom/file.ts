@@ -1,5 +1,5 @@
 /**
- * A DESOM on disk (Node only; model.ts, objective.ts and steps.ts stay browser-safe):
+ * A DESOM on disk (Node only; model.ts, objective.ts, steps.ts and desom-json.ts stay browser-safe):
  *   <dir>/desom.json   format, version, the architecture (DesomConfig, snake_case), optional info
  *   <dir>/ae/          the autoencoder (saveAutoencoder: model.json + weights.safetensors)
  *   <dir>/som/         the map (saveSom: som.json + prototypes.npy)
@@ -7,58 +7,19 @@
  * weights incl. prototypes, optimizer slots, the rng's start state, the iteration), plus the
  * per-sample assignments (assignments.npy) when updateInterval > 1.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { loadAutoencoder, saveAutoencoder } from '../ae/autoencoder-file.js';
-import { AE_ACTIVATIONS, type AeActivation } from '../ae/autoencoder.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { RngState } from '../random.js';
 import { hasCheckpoint, int32Reader, int32Writer, modelWriters, readCheckpoint, restoreModel, writeCheckpoint } from '../runs/checkpoint.js';
 import { loadSom, saveSom } from '../som/som-file.js';
-import { DESOM, PROTOTYPE_INITS, type PrototypeInit } from './model.js';
+import { DESOM } from './model.js';
+import { DESOM_AE_DIR, DESOM_FORMAT, DESOM_JSON_FILE, DESOM_SOM_DIR, DESOM_VERSION, desomJsonFrom, type DesomJson } from './desom-json.js';
+import { dirReader } from '../io/files.js';
 
-export const DESOM_FORMAT = 'latentlab-desom';
-export const DESOM_VERSION = 1;
-export const DESOM_JSON_FILE = 'desom.json';
-export const DESOM_AE_DIR = 'ae';
-export const DESOM_SOM_DIR = 'som';
-
-/** What desom.json holds. */
-export interface DesomJson {
-  format: typeof DESOM_FORMAT;
-  version: typeof DESOM_VERSION;
-  autoencoder_dir: string;
-  som_dir: string;
-  input: number;
-  hidden: number[];
-  latent: number;
-  activation: AeActivation;
-  rows: number;
-  cols: number;
-  prototype_init: PrototypeInit;
-  som_init_epochs: number;
-  /** Free-form (e.g. the training options); not read back. */
-  info?: Record<string, unknown>;
-}
-
-const positiveInt = z.number().int().min(1);
-const desomSchema = z.object({
-  format: z.literal(DESOM_FORMAT),
-  version: z.literal(DESOM_VERSION),
-  autoencoder_dir: z.string().regex(/^[^/\\]+$/, 'a folder name inside the model folder'),
-  som_dir: z.string().regex(/^[^/\\]+$/, 'a folder name inside the model folder'),
-  input: positiveInt,
-  hidden: z.array(positiveInt),
-  latent: positiveInt,
-  activation: z.enum(AE_ACTIVATIONS as [AeActivation, ...AeActivation[]]),
-  rows: positiveInt,
-  cols: positiveInt,
-  prototype_init: z.enum(PROTOTYPE_INITS as [PrototypeInit, ...PrototypeInit[]]),
-  som_init_epochs: positiveInt,
-  info: z.record(z.string(), z.unknown()).optional(),
-});
+export * from './desom-json.js';
 
 /** Writes the model into dir (created if needed): ae/ and som/ first, desom.json last, each file atomically. */
 export function saveDesom(dir: string, model: DESOM, info?: Record<string, unknown>): void {
@@ -89,20 +50,7 @@ export function saveDesom(dir: string, model: DESOM, info?: Record<string, unkno
 /** Reads a model written by saveDesom (the autoencoder and SOM files are validated by their own loaders). */
 export function loadDesom(dir: string): DESOM {
   const path = join(dir, DESOM_JSON_FILE);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') throw new Error(`loadDesom: ${path} not found`, { cause: err });
-    throw new Error(`loadDesom: ${path}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : e.message}`, { cause: err });
-  }
-  const parsed = desomSchema.safeParse(raw);
-  if (!parsed.success) {
-    const iss = parsed.error.issues[0];
-    throw new TypeError(`loadDesom: ${path}: ${iss.path.map(String).join('.') || '(root)'}: ${iss.message}`);
-  }
-  const j = parsed.data;
+  const j = desomJsonFrom(dirReader(dir));
   const ae = loadAutoencoder(join(dir, j.autoencoder_dir));
   const som = loadSom(join(dir, j.som_dir));
   const a = ae.options;

@@ -5,6 +5,7 @@
  */
 import { closeSync, existsSync, openSync, readSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { datasetNames, getDataset } from '../data/registry.js';
 import { headlineMetric, openRun, readRunEvents, type RunInfo } from '../runs/api.js';
 import { RunDir } from '../runs/run-dir.js';
 import { NPY_HEADER_PROBE_BYTES, parseNpyHeader } from './npy-header.js';
@@ -225,6 +226,7 @@ export class RunsFolder {
         record: run.record,
         config: run.config,
         summary: run.summary as unknown as Record<string, unknown> | null,
+        image_shape: imageShapeOf(item.dataset),
         ...base,
         events_tail: events.slice(-EVENTS_TAIL),
         events_count: events.length,
@@ -239,7 +241,7 @@ export class RunsFolder {
         // shown as the error
       }
       const config = record !== null && isRecord(record.config) ? record.config : {};
-      return { ...item, record, config, summary: null, ...base, events_tail: [], events_count: 0 };
+      return { ...item, record, config, summary: null, image_shape: imageShapeOf(item.dataset), ...base, events_tail: [], events_count: 0 };
     }
   }
 
@@ -247,6 +249,13 @@ export class RunsFolder {
   events(id: string, type?: string): Record<string, unknown>[] {
     return readRunEvents(openRun(this.runPath(id)), type);
   }
+}
+
+/** The images' [height, width] of a dataset latentlab knows, else null (not images, or not a dataset name). */
+function imageShapeOf(dataset: string): [number, number] | null {
+  if (!(datasetNames() as readonly string[]).includes(dataset)) return null;
+  const s = getDataset(dataset).imageShape;
+  return s === null ? null : [s[0], s[1]];
 }
 
 function safeEvents(run: RunInfo): Record<string, unknown>[] {

@@ -54,6 +54,8 @@ export interface RunDetail extends RunListItem {
   config: Record<string, unknown>;
   /** summary.json as written, or null. */
   summary: Record<string, unknown> | null;
+  /** [height, width] of the dataset's images, or null when its rows are not images. */
+  image_shape: [number, number] | null;
   figures: RunFile[];
   arrays: RunArray[];
   /** The URL of report.html, or null when the run has none (yet). */

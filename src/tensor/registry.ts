@@ -8,6 +8,11 @@ import { loadNativeBackend } from './backends/native.js';
 
 export type BackendName = 'js' | 'native' | 'auto';
 
+/** Node's process when there is one (the explorer's browser app loads this module too). */
+const nodeProcess = (
+  globalThis as { process?: { env: Record<string, string | undefined>; emitWarning?: (message: string, options: { code: string }) => void } }
+).process;
+
 let current: Backend | null = null;
 let jsInstance: JsBackend | null = null;
 let nativeResult: { backend: Backend } | { error: string } | null = null;
@@ -24,7 +29,7 @@ function native(): { backend: Backend } | { error: string } {
     // GEMM threads are set explicitly once: LATENTLAB_THREADS, else OpenBLAS's own default (the
     // core count, or OPENBLAS_NUM_THREADS). The element-wise kernels run on the calling thread.
     if ('backend' in nativeResult) {
-      const env = typeof process === 'undefined' ? undefined : process.env.LATENTLAB_THREADS;
+      const env = nodeProcess?.env.LATENTLAB_THREADS;
       const n = env === undefined || env === '' ? nativeResult.backend.info().threads : Number(env);
       if (!Number.isInteger(n) || n < 1) throw new RangeError(`LATENTLAB_THREADS: expected a positive integer, got ${JSON.stringify(env)}`);
       nativeResult.backend.setThreads(n);
@@ -55,7 +60,7 @@ export function resolveBackend(name: BackendName): Backend {
       if (!noticeGiven) {
         noticeGiven = true;
         const msg = `native backend unavailable (${r.error}); running on the js backend`;
-        if (typeof process !== 'undefined' && typeof process.emitWarning === 'function') process.emitWarning(msg, { code: 'LATENTLAB_JS_BACKEND' });
+        if (typeof nodeProcess?.emitWarning === 'function') nodeProcess.emitWarning(msg, { code: 'LATENTLAB_JS_BACKEND' });
         else console.warn(`latentlab: ${msg}`);
       }
       return js();
@@ -68,7 +73,7 @@ export function resolveBackend(name: BackendName): Backend {
 /** The backend in use (resolved from LATENTLAB_BACKEND, default 'auto', on first call). */
 export function backend(): Backend {
   if (current === null) {
-    const env = typeof process === 'undefined' ? undefined : process.env.LATENTLAB_BACKEND;
+    const env = nodeProcess?.env.LATENTLAB_BACKEND;
     if (env !== undefined && env !== '' && env !== 'js' && env !== 'native' && env !== 'auto') {
       throw new RangeError(`LATENTLAB_BACKEND: expected 'js', 'native' or 'auto', got ${JSON.stringify(env)}`);
     }

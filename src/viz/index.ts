@@ -7,6 +7,7 @@ export * from './charts.js';
 export * from './som-maps.js';
 export * from './projection.js';
 export * from './report.js';
+export * from './report-script.js';
 export * from './svg-check.js';
 export * from './ae-figures.js';
 export * from './som-figures.js';

@@ -1,11 +1,17 @@
 /**
- * report.html: one self-contained page per run (inline CSS, images as data: URIs, no scripts,
- * no external fonts or links), so it opens from disk years later with no network.
+ * report.html: one self-contained page per run (inline CSS, images as data: URIs, no external
+ * scripts, fonts or links), so it opens from disk years later with no network.
  * SVGs are embedded as <img src="data:image/svg+xml;base64,…"> rather than inline <svg>: vega
  * reuses element ids (clip paths, gradients) across charts, and inline copies would clash.
+ *
+ * A figure may also carry its curves as data (`chart`): they go beside its image as a JSON block,
+ * and one inline script (src/viz/report-script.ts) turns such images into interactive charts —
+ * tooltips, legend toggles, zoom — when the page is opened in a browser. With scripts blocked
+ * (the explorer serves run files under a sandbox CSP) or no script at hand, the images stay.
  */
 import { escapeHtml, formatNumber } from './format.js';
 import { metricLabel, pairMetrics, timingLabel } from './labels.js';
+import { loadedReportScript } from './report-script.js';
 
 export { escapeHtml, formatNumber } from './format.js';
 
@@ -16,7 +22,32 @@ export interface ReportFigure {
   svg?: string;
   png?: Uint8Array;
   file?: string;
+  /** The curves the image draws, as data: the report turns the image into an interactive chart. */
+  chart?: ReportChart;
 }
+
+/** One curve of a ReportChart: y[i] at x[i]; a non-finite y leaves a gap. */
+export interface ReportChartSeries {
+  name: string;
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  /** Shown at first (default true). */
+  visible?: boolean;
+}
+
+/** The data of an interactive chart (the same curves as the figure's static image). */
+export interface ReportChart {
+  /** Default: the figure's title. */
+  title?: string;
+  xLabel: string;
+  yLabel?: string;
+  /** Start on a logarithmic y axis (the reader can switch). */
+  logY?: boolean;
+  series: readonly ReportChartSeries[];
+}
+
+/** Points kept per series in a chart's data; longer series are thinned to this, and the chart says so. */
+export const MAX_CHART_POINTS = 2000;
 
 /** A table; numbers are shown with 4 significant digits, null as a dash. */
 export interface ReportTable {
@@ -57,6 +88,11 @@ export interface ReportOptions {
   sections: ReportSection[];
   /** Shown in the header when given (left to the caller so the page is reproducible). */
   generatedAt?: string;
+  /**
+   * The chart script inlined when a figure carries chart data. Default: the one loadReportScript
+   * loaded (none before it, or without one); null writes the report static.
+   */
+  chartScript?: string | null;
 }
 
 const CSS = `
@@ -105,6 +141,33 @@ figure img.pixels { image-rendering: pixelated; }
 figcaption.caption { font-size: 13px; color: #4c566a; margin-top: 8px; max-width: 720px; }
 .missing { color: #9ca3af; font-style: italic; }
 p { margin: 6px 0 10px; max-width: 860px; }
+`;
+
+/** The interactive charts' look (web/chart.ts's classes), added when the report has chart data. */
+const CHART_CSS = `
+.report-chart { width: 720px; max-width: 100%; }
+figure .chart { margin: 0; padding: 0; border: 0; border-radius: 0; background: none; }
+.chart-head { display: flex; flex-wrap: wrap; gap: 6px 10px; align-items: center; margin-bottom: 4px; }
+.chart-head figcaption { font-weight: 600; font-size: 13px; margin-right: 6px; }
+.legend { display: flex; flex-wrap: wrap; gap: 4px; flex: 1; }
+.chart-head button { font: inherit; font-size: 12px; cursor: pointer; border: 1px solid #cfd4dc; background: #fff; color: #1d2230; }
+.legend-item { display: inline-flex; align-items: center; gap: 5px; padding: 0 7px; border-radius: 10px; }
+.legend-item[aria-pressed='false'] { opacity: .45; text-decoration: line-through; }
+.zoom-reset { padding: 0 8px; border-radius: 6px; }
+.chart-head button:focus-visible, .chart-svg:focus-visible { outline: 2px solid #2563eb; outline-offset: 2px; }
+.chart-svg:focus:not(:focus-visible) { outline: none; }
+.log-toggle { font-size: 12px; color: #6b7280; }
+.chart-body { position: relative; }
+.chart-svg { display: block; width: 100%; height: auto; cursor: crosshair; touch-action: pan-y; user-select: none; }
+.chart-svg .grid { stroke: #eef0f3; }
+.chart-svg .axis { stroke: #9aa1ac; }
+.chart-svg .tick, .chart-svg .axis-label, .chart-svg .chart-empty { font-size: 11px; fill: #667085; }
+.chart-svg .hover-rule { stroke: #9aa1ac; stroke-dasharray: 3 3; }
+.chart-svg .hover-dot { stroke: #fff; stroke-width: 1.5; }
+.chart-svg .zoom-band { fill: rgba(37, 99, 235, .12); stroke: rgba(37, 99, 235, .55); stroke-width: 1; }
+.tooltip { position: absolute; pointer-events: none; background: rgba(17, 24, 39, .92); color: #fff; font-size: 12px; padding: 6px 9px; border-radius: 6px; white-space: nowrap; font-variant-numeric: tabular-nums; z-index: 1; }
+.tooltip .tip-x { color: #cbd5e1; }
+.chart-hint, .chart-note { font-size: 12px; color: #6b7280; margin: 4px 0 0; }
 `;
 
 function base64(bytes: Uint8Array | string): string {
@@ -206,7 +269,88 @@ function renderTable(fn: string, t: ReportTable): string {
   ].join('\n');
 }
 
-function renderFigure(f: ReportFigure): string {
+/** Non-integers to 7 significant digits (float32 holds about that many): the JSON stays small. */
+function short(v: number): number {
+  return Number.isInteger(v) ? v : Number(v.toPrecision(7));
+}
+
+/**
+ * The indices of at most MAX_CHART_POINTS points of a series of n (sorted by x): the first, the
+ * last, and in each of equal stretches between them the lowest and the highest y (or a gap), so
+ * spikes and the curve's envelope survive the thinning.
+ */
+function thinned(y: ArrayLike<number>, order: readonly number[]): number[] {
+  const n = order.length;
+  if (n <= MAX_CHART_POINTS) return [...order];
+  // Up to three points a stretch (lowest, highest, a gap): the total stays within the budget.
+  const buckets = Math.floor((MAX_CHART_POINTS - 2) / 3);
+  const keep: number[] = [order[0]];
+  for (let b = 0; b < buckets; b++) {
+    const from = 1 + Math.floor((b * (n - 2)) / buckets);
+    const to = 1 + Math.floor(((b + 1) * (n - 2)) / buckets);
+    let lo = -1;
+    let hi = -1;
+    let gap = -1;
+    for (let k = from; k < to; k++) {
+      const v = y[order[k]];
+      if (!Number.isFinite(v)) {
+        if (gap < 0) gap = k;
+        continue;
+      }
+      if (lo < 0 || v < y[order[lo]]) lo = k;
+      if (hi < 0 || v > y[order[hi]]) hi = k;
+    }
+    for (const k of [...new Set([lo, hi, gap])].filter((k) => k >= 0).sort((a, b) => a - b)) keep.push(order[k]);
+  }
+  keep.push(order[n - 1]);
+  return keep;
+}
+
+/**
+ * A figure's chart data as JSON safe inside a <script> element: every <, > and & is written as a
+ * \u escape, so no text in it (a series named "</script>", say) can end the element.
+ */
+function chartJson(fn: string, title: string, c: ReportChart): string {
+  if (typeof c.xLabel !== 'string') throw new TypeError(`${fn}: expected the chart of figure "${title}" to have an xLabel string, got ${typeof c.xLabel}`);
+  const given: unknown = c.series; // checked as it came, not as typed
+  if (!Array.isArray(given)) throw new TypeError(`${fn}: expected the chart of figure "${title}" to have a series array, got ${typeof given}`);
+  const thin: string[] = [];
+  const series = c.series.map((s, i) => {
+    if (typeof s?.name !== 'string')
+      throw new TypeError(`${fn}: expected series ${i} of the chart of figure "${title}" to have a name string, got ${typeof s?.name}`);
+    if (typeof s.x?.length !== 'number' || typeof s.y?.length !== 'number')
+      throw new TypeError(`${fn}: expected series "${s.name}" of the chart of figure "${title}" to have x and y arrays, got ${typeof s.x} and ${typeof s.y}`);
+    if (s.x.length !== s.y.length)
+      throw new RangeError(`${fn}: expected series "${s.name}" of the chart of figure "${title}" to have one y per x, got ${s.x.length} x and ${s.y.length} y`);
+    const order = Array.from({ length: s.x.length }, (_, k) => k)
+      .filter((k) => Number.isFinite(s.x[k]))
+      .sort((a, b) => s.x[a] - s.x[b]);
+    const kept = thinned(s.y, order);
+    if (kept.length < order.length) thin.push(`${s.name}: ${kept.length} of ${order.length} points`);
+    const points = kept.map((k) => [short(s.x[k]), Number.isFinite(s.y[k]) ? short(s.y[k]) : null]);
+    return { name: s.name, points, ...(s.visible === false ? { visible: false } : {}) };
+  });
+  const data = {
+    title: c.title ?? title,
+    xLabel: c.xLabel,
+    ...(c.yLabel === undefined ? {} : { yLabel: c.yLabel }),
+    ...(c.logY ? { logY: true } : {}),
+    series,
+    ...(thin.length === 0
+      ? {}
+      : {
+          note: `Thinned for this page (${thin.join('; ')}): the lowest and highest value of each stretch of x are kept; the figure's image file holds every point.`,
+        }),
+  };
+  return JSON.stringify(data).replace(/[<>&\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The chart script as <script> text: `</script` and `<!--` (which esbuild does not write anyway) cannot end or alter the element. */
+function inlineScript(code: string): string {
+  return code.replace(/<(\/script|!--)/gi, '\\x3C$1');
+}
+
+function renderFigure(fn: string, f: ReportFigure): string {
   const alt = escapeHtml(f.title);
   let img: string;
   if (f.svg !== undefined) img = `<img alt="${alt}" src="data:image/svg+xml;base64,${base64(f.svg)}">`;
@@ -221,6 +365,7 @@ function renderFigure(f: ReportFigure): string {
     `<div class="fig-title">${escapeHtml(f.title)}</div>`,
     file,
     img,
+    f.chart ? `<script type="application/json" class="latentlab-chart">${chartJson(fn, f.title, f.chart)}</script>` : '',
     f.caption ? `<figcaption class="caption">${escapeHtml(f.caption)}</figcaption>` : '',
     '</figure>',
   ]
@@ -247,6 +392,9 @@ export function renderReport(o: ReportOptions): string {
   const warnings = o.warnings ?? [];
   if (warnings.length > 0) metaBits.push(`<span class="status status-warning">${warnings.length === 1 ? '1 warning' : `${warnings.length} warnings`}</span>`);
   if (o.generatedAt) metaBits.push(`generated ${escapeHtml(o.generatedAt)}`);
+  // The chart script and its look come only with chart data: a report without any stays script-free.
+  const charts = o.sections.some((s) => s.figures?.some((f) => f.chart !== undefined) === true);
+  const script = charts ? (o.chartScript === undefined ? loadedReportScript() : o.chartScript) : null;
   const out: string[] = [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -254,7 +402,7 @@ export function renderReport(o: ReportOptions): string {
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(o.title)}</title>`,
-    `<style>${CSS}</style>`,
+    `<style>${CSS}${charts ? CHART_CSS : ''}</style>`,
     '</head>',
     '<body>',
     '<main>',
@@ -299,9 +447,11 @@ export function renderReport(o: ReportOptions): string {
     out.push(`<section id="section-${i + 1}">`, `<h2>${escapeHtml(s.heading)}</h2>`);
     if (s.text) out.push(paragraphs(s.text));
     for (const t of s.tables ?? []) out.push(renderTable(fn, t));
-    if (s.figures?.length) out.push('<div class="figures">', ...s.figures.map(renderFigure), '</div>');
+    if (s.figures?.length) out.push('<div class="figures">', ...s.figures.map((f) => renderFigure(fn, f)), '</div>');
     out.push('</section>');
   });
-  out.push('</main>', '</body>', '</html>', '');
+  out.push('</main>');
+  if (script !== null) out.push(`<script>${inlineScript(script)}</script>`);
+  out.push('</body>', '</html>', '');
   return out.filter((s) => s !== '').join('\n') + '\n';
 }

@@ -10,6 +10,7 @@
  * pixel transform of the stage: X = x·k + tx, Y = −y·k + ty).
  */
 import { h, replace, s } from '../dom.js';
+import type { Probe, ProbeResult } from '../probe.js';
 import type { Selection, SelectionChange } from '../selection.js';
 import { css, type Rgb } from './colors.js';
 import { GridIndex, boundsOf, pointsInPolygon } from './geometry.js';
@@ -42,6 +43,8 @@ export interface ScatterView {
   /** Lines over the points (a map's grid): node positions (x,y pairs) and node index pairs. */
   grid?: { nodes: Float32Array; edges: Int32Array };
   note?: string;
+  /** Where the page's probe (a drawn input) goes in this view, when the view computes it itself (a PCA); else the probe's own `points[key]`. */
+  place?: (r: ProbeResult) => [number, number] | null;
 }
 
 export interface ScatterOptions {
@@ -51,6 +54,10 @@ export interface ScatterOptions {
   views: ScatterView[];
   selection: Selection | null;
   inputs: InputImages | null;
+  /** The page's drawn input, marked where it lands in the view shown. */
+  probe?: Probe | null;
+  /** An autoencoder's reconstruction of a row's input (grey levels in [0, 1]), shown beside it in the tooltip. */
+  reconstruct?: ((pixels: Uint8Array) => Promise<Float32Array | null>) | null;
 }
 
 type RendererChoice = 'auto' | RendererKind;
@@ -137,7 +144,12 @@ export class Scatter {
       this.legend,
       this.status,
     );
-    this.unsubscribe = o.selection?.subscribe((c) => this.onSelection(c)) ?? (() => {});
+    const unsubscribeSelection = o.selection?.subscribe((c) => this.onSelection(c)) ?? (() => {});
+    const unsubscribeProbe = o.probe?.subscribe(() => this.invalidate()) ?? (() => {});
+    this.unsubscribe = () => {
+      unsubscribeSelection();
+      unsubscribeProbe();
+    };
     this.listen();
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(this.stage);
@@ -601,6 +613,7 @@ export class Scatter {
       .map((c) => h('div', {}, h('span', { class: 'tip-x' }, `${c.title}: `), c.name(c.values[p])));
     const slot = h('div', { class: 'tip-image' });
     replace(this.tip, h('div', { class: 'tip-row' }, `row ${row}`), lines, slot);
+    delete this.tip.dataset.reconstruction;
     this.tip.dataset.row = String(row);
     const inputs = this.o.inputs;
     if (inputs === null) return;
@@ -611,6 +624,24 @@ export class Scatter {
         if (this.hovered !== p || px === undefined) return;
         replace(slot, inputs.canvas(px, 'input-image tip-canvas'));
         this.hover(...this.hoverAt);
+        const reconstruct = this.o.reconstruct;
+        if (reconstruct === undefined || reconstruct === null) return;
+        reconstruct(px).then(
+          (rec) => {
+            if (this.hovered !== p || rec === null) return;
+            const c = inputs.canvas(
+              Uint8Array.from(rec, (v) => Math.round(255 * Math.min(1, Math.max(0, v)))),
+              'input-image tip-canvas tip-recon',
+            );
+            c.title = 'its reconstruction';
+            slot.append(c);
+            this.tip.dataset.reconstruction = 'shown';
+            this.hover(...this.hoverAt);
+          },
+          () => {
+            // No reconstruction (the model could not be loaded): the input alone says enough.
+          },
+        );
       },
       (e: unknown) => {
         if (this.hovered === p) replace(slot, h('span', { class: 'tip-x' }, (e as Error).message));
@@ -684,6 +715,27 @@ export class Scatter {
       ctx.arc(X(this.view.xy[2 * p]), Y(this.view.xy[2 * p + 1]), 6, 0, 2 * Math.PI);
       ctx.stroke();
     }
+    const probe = this.probePoint();
+    this.element.dataset.probe = probe === null ? '' : `${probe[0]},${probe[1]}`;
+    if (probe !== null) {
+      // The drawn input: a ring with a cross, in the accent colour, above every point.
+      const px = X(probe[0]);
+      const py = Y(probe[1]);
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = '#ffffff';
+      ctx.beginPath();
+      ctx.arc(px, py, 9, 0, 2 * Math.PI);
+      ctx.stroke();
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = '#dc2626';
+      ctx.beginPath();
+      ctx.arc(px, py, 9, 0, 2 * Math.PI);
+      ctx.moveTo(px - 14, py);
+      ctx.lineTo(px + 14, py);
+      ctx.moveTo(px, py - 14);
+      ctx.lineTo(px, py + 14);
+      ctx.stroke();
+    }
     const d = this.drag;
     if (d !== null && d.mode === 'lasso' && d.path.length >= 4) {
       ctx.strokeStyle = '#1d4ed8';
@@ -698,6 +750,13 @@ export class Scatter {
       ctx.stroke();
       ctx.setLineDash([]);
     }
+  }
+
+  /** The probe's position in the view shown (data coordinates), or null. */
+  private probePoint(): [number, number] | null {
+    const r = this.o.probe?.current ?? null;
+    if (r === null) return null;
+    return this.view.place !== undefined ? this.view.place(r) : (r.points.get(this.view.key) ?? null);
   }
 
   destroy(): void {

@@ -61,11 +61,19 @@ function errors(labels: Int32Array, predictions: Int32Array): Colouring {
   };
 }
 
+/** Whether umap_<name> is umap_input_<layer> or umap_pca_<layer> of a projected layer. */
+function isBeside(run: RunDetail, name: string): boolean {
+  const m = /^(?:input|pca)_(.+)$/.exec(name);
+  return m !== null && has(run, `umap_${m[1]}`);
+}
+
 async function signaturesScatters(run: RunDetail, array: ArrayOf, className: (k: number) => string): Promise<ScatterSpec[]> {
   const order = Array.isArray(run.record?.layers) ? (run.record.layers as unknown[]).map(String) : [];
   const layers = run.arrays
     .map((a) => /^umap_(.+)$/.exec(a.name)?.[1])
-    .filter((l): l is string => l !== undefined && !(l.endsWith('_rows') && has(run, `umap_${l.slice(0, -5)}`)))
+    // Not the arrays beside a projection: umap_<layer>_rows (its rows), umap_input_<layer> and
+    // umap_pca_<layer> (what places a drawn input in it).
+    .filter((l): l is string => l !== undefined && !(l.endsWith('_rows') && has(run, `umap_${l.slice(0, -5)}`)) && !isBeside(run, l))
     .sort((a, b) => order.indexOf(a) - order.indexOf(b));
   if (layers.length === 0) return [];
   // Every array asked for at once: the page's cache shares them, and they arrive in parallel.
@@ -145,6 +153,12 @@ async function desomScatters(run: RunDetail, array: ArrayOf, className: (k: numb
     rows: null,
     colourings,
     note: `PC1 and PC2 of the ${d}-d codes (${(100 * (p.explained[0] + p.explained[1])).toFixed(1)}% of the variance)`,
+    place: (r) => {
+      const c = r.activations.get('code');
+      if (c === undefined || c.length !== d) return null;
+      const xy = project2(p, c, 1, d);
+      return [xy[0], xy[1]];
+    },
   };
   if (protoArr !== null && shape !== null) {
     const K = shape.rows * shape.cols;
@@ -178,6 +192,10 @@ async function aeScatters(run: RunDetail, array: ArrayOf, className: (k: number)
       rows: null,
       colourings: [categories('label', 'label', testLabels, className)],
       note: 'the test rows’ codes',
+      place: (r) => {
+        const c = r.activations.get('code');
+        return c !== undefined && c.length === 2 ? [c[0], c[1]] : null;
+      },
     });
   if (umapArr !== null) {
     const rows = indicesArr === null ? null : i32(indicesArr, 'latent_umap_indices');

@@ -112,11 +112,23 @@ export async function writeAeRunFigures(run: RunDir, o: { rng: Rng; onUmapStep?:
 
   const points = epochPoints(run.events());
   const lossChart = await lossSvg(points, { loss: cfg.loss, denoising: cfg.noise !== 'none' });
+  // The same curves as the image, as data for the report's interactive chart (named as lossSvg names them).
+  const lossName = cfg.loss === 'bce' ? 'binary cross-entropy' : 'MSE';
+  const epochs = points.map((p) => p.epoch);
   const loss: ReportFigure = {
     title: 'Loss',
     caption: `Mean training loss of each epoch${cfg.noise !== 'none' ? ' (on noisy inputs)' : ''} and the loss on the clean test images after it.`,
     svg: lossChart,
     file: write('loss.svg', lossChart),
+    chart: {
+      title: `Reconstruction loss per epoch (${lossName})`,
+      xLabel: 'epoch',
+      yLabel: `${lossName} per pixel`,
+      series: [
+        { name: cfg.noise !== 'none' ? 'train (noisy inputs)' : 'train', x: epochs, y: points.map((p) => p.loss) },
+        ...(points.some((p) => p.testLoss !== undefined) ? [{ name: 'test', x: epochs, y: points.map((p) => p.testLoss ?? NaN) }] : []),
+      ],
+    },
   };
 
   const codes = tensorOf(run, 'test_codes.npy');
@@ -157,6 +169,12 @@ export async function writeAeRunFigures(run: RunDir, o: { rng: Rng; onUmapStep?:
       caption: 'Reconstruction MSE against the clean test images when the inputs are corrupted with noise of scale c.',
       svg,
       file: write('noise.svg', svg),
+      chart: {
+        title: 'Test MSE against the noise scale c',
+        xLabel: 'noise scale c',
+        yLabel: 'test MSE (vs the clean images)',
+        series: [{ name: 'test MSE', x: pts.map((p) => p.scale), y: pts.map((p) => p.mse) }],
+      },
     };
     let grid: ReportFigure | null = null;
     if (imageShape !== null) {

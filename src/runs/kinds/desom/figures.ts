@@ -131,6 +131,13 @@ export async function desomFigures(o: DesomFigureOptions): Promise<FigureFile[]>
       title: 'Losses during training',
       caption: `Lr and Lsom of the training minibatch at each logged step (log scale; the first is logged at iteration ${c.loss.x[0]}, none before); the objective is Lr + γ·Lsom.`,
       training: true,
+      chart: {
+        title: 'Losses during training',
+        xLabel: 'iteration',
+        yLabel: 'loss',
+        logY: true,
+        series: series.filter((s) => Array.from(s.y).some((v) => v > 0)),
+      },
       svg: await lineChartSvg({
         title: 'Losses during training',
         xLabel: 'iteration',
@@ -149,6 +156,7 @@ export async function desomFigures(o: DesomFigureOptions): Promise<FigureFile[]>
       title: 'Temperature',
       caption: `The neighbourhood temperature T of the SOM loss${c.T.x[0] === 0 && o.tMax !== undefined ? `, from T = Tmax = ${o.tMax} at iteration 0` : ''}, at each logged step.`,
       training: true,
+      chart: { title: 'Temperature T', xLabel: 'iteration', yLabel: 'T', series: [{ name: 'T', x: c.T.x, y: c.T.y }] },
       svg: await lineChartSvg({
         title: 'Temperature T',
         xLabel: 'iteration',
@@ -166,6 +174,16 @@ export async function desomFigures(o: DesomFigureOptions): Promise<FigureFile[]>
       title: 'Clustering quality during training',
       caption: `Purity and NMI (arithmetic and geometric) on a sample of ${o.evalRows} training rows, measured as training went on (iteration 0: the initial map).`,
       training: true,
+      chart: {
+        title: 'Purity and NMI during training',
+        xLabel: 'iteration',
+        yLabel: 'value',
+        series: [
+          { name: 'purity', x: ev.x, y: ev.y.purity },
+          { name: 'NMI', x: ev.x, y: ev.y.nmi },
+          { name: 'NMI (geometric)', x: ev.x, y: ev.y.nmi_geometric },
+        ],
+      },
       svg: await lineChartSvg({
         title: 'Purity and NMI during training',
         xLabel: 'iteration',

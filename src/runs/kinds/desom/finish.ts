@@ -2,9 +2,9 @@
  * The end of a completed desom run: the final metrics (qe, te, purity, nmi, nmi_geometric, ari,
  * accuracy, prototype_kmeans_accuracy, mse, and test_… on the held-out split), then its files:
  * model/ (saveDesom), arrays/ (prototypes, decoded prototypes, codes, BMUs, labels, and the codes'
- * 2-d UMAP for the explorer's scatter unless --projection none), figures/ (the
- * decoded prototype map, class map, U-matrix, hits, per-cell samples, reconstructions, loss / T /
- * metric curves) and report.html.
+ * 2-d UMAP for the explorer's scatter unless --projection none; the training's live_ snapshot is
+ * deleted), figures/ (the decoded prototype map, class map, U-matrix, hits, per-cell samples,
+ * reconstructions, loss / T / metric curves) and report.html.
  */
 import { reconstructionMse } from '../../../ae/train.js';
 import { saveDesom } from '../../../desom/file.js';
@@ -23,6 +23,7 @@ import { parseMapSize } from '../som/config.js';
 import { metricLines } from '../../result-text.js';
 import { keptLabel, writeTrainIndices, type Kept } from '../common.js';
 import type { DesomRunConfig } from './config.js';
+import { removeLiveSnapshot } from './live.js';
 
 /** What the training hands over to the end of the run. */
 export interface DesomTrained {
@@ -37,8 +38,8 @@ export interface DesomTrained {
   projectionRng: Rng;
   /** When the run started (performance.now()), for total_s. */
   t0: number;
-  /** load_s, train_s and periodic_eval_s. */
-  timings: { load_s: number; train_s: number; periodic_eval_s: number };
+  /** load_s, train_s, periodic_eval_s and snapshot_s (the live snapshots' share of periodic_eval_s). */
+  timings: { load_s: number; train_s: number; periodic_eval_s: number; snapshot_s: number };
 }
 
 /** Scores the trained model, writes the run's files and marks it completed; yields a warning for a collapsed map. */
@@ -93,6 +94,8 @@ export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: Des
     writeNpy(run.file('arrays', 'test_bmus.npy'), { dtype: 'i4', shape: [test.x.rows], data: testBmus });
     writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.x.rows], data: test.labels });
   }
+  // The final arrays supersede the training's live snapshot.
+  removeLiveSnapshot(run);
   // Loaded here: the charts pull in vega, which the training loop can start without.
   const { desomFigures } = await import('./figures.js');
   const { writeFigures, writeRunReport } = await import('../som/figures.js');

@@ -3,7 +3,8 @@
  * latent space trained jointly on Lr + γ·Lsom) on a registered dataset, in the paper's
  * configuration by default (MNIST train + test, 70,000 rows, 784-500-500-2000-10, 8×8 map,
  * γ 0.001, T 8 → 0.1, 10,000 Adam steps of 256). Every eval_every steps purity, NMI, QE and TE on
- * a seeded sample go to events.jsonl; checkpoints let a resumed run continue exactly. On a class
+ * a seeded sample go to events.jsonl, after the map's live snapshot (live.ts) for the explorer;
+ * checkpoints let a resumed run continue exactly. On a class
  * subset (`classes`, `per_class`) it trains and scores on those classes' rows only, labels
  * renumbered 0..K−1. The final evaluation and the files of a completed run are finish.ts's.
  *
@@ -25,11 +26,16 @@ import { parseMapSize } from '../som/config.js';
 import { keepClasses, keptLabel, keptNote } from '../common.js';
 import type { DesomRunConfig } from './config.js';
 import { finishDesom } from './finish.js';
+import { writeLiveSnapshot } from './live.js';
 import { fmt } from '../../result-text.js';
 
-/** Purity, NMI (both averages), QE and TE of the model on rows x (the periodic evaluation), in the latent space. */
-function sampleMetrics(model: DESOM, x: Tensor, labels: Int32Array): Record<string, number> {
-  return somSampleMetrics(model.som, model.encode(x), labels);
+/**
+ * Purity, NMI (both averages), QE and TE of the model on rows x (the periodic evaluation), in the
+ * latent space, and the rows' codes (for the live snapshot's BMUs).
+ */
+function sampleMetrics(model: DESOM, x: Tensor, labels: Int32Array): { metrics: Record<string, number>; codes: Tensor } {
+  const codes = model.encode(x);
+  return { metrics: somSampleMetrics(model.som, codes, labels), codes };
 }
 
 /** The labels of the rows sampleRows picked (it sorts the drawn indices; the same draws are repeated here). */
@@ -156,6 +162,7 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
   let lastCheckpoint = start;
   let lastPurity: number | null = null;
   let evalS = 0;
+  let snapshotS = 0;
   const checkpoint = (it: number): void => {
     session.checkFiniteModel(model, it);
     saveDesomCheckpoint(run.file('checkpoint'), model, optimizer, {
@@ -168,9 +175,13 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
   };
   const evaluate = (it: number): void => {
     const te = performance.now();
-    const m = sampleMetrics(model, evalX, evalLabels);
+    const { metrics: m, codes } = sampleMetrics(model, evalX, evalLabels);
     lastPurity = m.purity;
-    run.event({ type: 'eval', iteration: it, rows: evalX.rows, ...m });
+    // The map as it stands, for the explorer; written before the record that announces it.
+    const ts = performance.now();
+    writeLiveSnapshot(run, model, model.som.bmus(codes), evalLabels, train.classNames.length);
+    snapshotS += (performance.now() - ts) / 1000;
+    run.event({ type: 'eval', iteration: it, rows: evalX.rows, ...m, snapshot: true });
     evalS += (performance.now() - te) / 1000;
   };
   const crossed = (it: number, every: number): boolean => Math.floor(it / every) > Math.floor(last / every);
@@ -200,7 +211,7 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
   if (session.stopRequested !== null) {
     // A step event comes after the step's update: the model is exactly at iteration `last`.
     if (last > lastCheckpoint) checkpoint(last);
-    return yield* session.interrupted(last, { train_s: (performance.now() - tTrain) / 1000 - evalS });
+    return yield* session.interrupted(last, { train_s: (performance.now() - tTrain) / 1000 - evalS, snapshot_s: snapshotS });
   }
   // Training time without the periodic evaluations (comparable with methods that have none).
   const trainS = (performance.now() - tTrain) / 1000 - evalS;
@@ -212,6 +223,6 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
     evalRows: evalX.rows,
     projectionRng,
     t0,
-    timings: { load_s: loadS, train_s: trainS, periodic_eval_s: evalS },
+    timings: { load_s: loadS, train_s: trainS, periodic_eval_s: evalS, snapshot_s: snapshotS },
   });
 }

@@ -96,19 +96,37 @@ export async function writeMlpRunFigures(run: RunDir, o: { testX?: Tensor } = {}
   let accuracy: ReportFigure | null = null;
   if (points.length > 0) {
     const svg = await mlpLossSvg(points);
+    // The same curves as the images, as data for the report's interactive charts.
+    const epochs = points.map((p) => p.epoch);
     loss = {
       title: 'Loss',
       caption: 'Mean cross-entropy over the minibatches of each epoch (train) and on the test split after it (test).',
       svg,
       file: write('loss.svg', svg),
+      chart: {
+        title: 'Cross-entropy loss per epoch',
+        xLabel: 'epoch',
+        yLabel: 'cross-entropy',
+        series: [
+          { name: 'train', x: epochs, y: points.map((p) => p.loss) },
+          ...(points.some((p) => p.testLoss !== undefined) ? [{ name: 'test', x: epochs, y: points.map((p) => p.testLoss ?? NaN) }] : []),
+        ],
+      },
     };
     if (points.some((p) => p.testAccuracy !== undefined)) {
       const acc = await mlpAccuracySvg(points);
+      const scored = points.filter((p) => p.testAccuracy !== undefined);
       accuracy = {
         title: 'Test accuracy',
         caption: 'Share of the test split classified correctly after each epoch.',
         svg: acc,
         file: write('accuracy.svg', acc),
+        chart: {
+          title: 'Test accuracy per epoch',
+          xLabel: 'epoch',
+          yLabel: 'test accuracy (%)',
+          series: [{ name: 'test accuracy', x: scored.map((p) => p.epoch), y: scored.map((p) => (p.testAccuracy as number) * 100) }],
+        },
       };
     }
   }

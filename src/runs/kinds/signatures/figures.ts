@@ -92,6 +92,7 @@ export async function signaturesFigures(o: SignaturesFigureInput): Promise<Signa
       file: 'silhouette.svg',
       title: 'Mean silhouette against k',
       caption: 'Each layer keeps the k of the highest mean silhouette.',
+      chart: { title: 'Mean silhouette per layer', xLabel: 'k', yLabel: 'mean silhouette', series: series((p) => p.silhouette) },
       svg: await lineChartSvg({
         title: 'Mean silhouette per layer',
         xLabel: 'k',
@@ -105,6 +106,7 @@ export async function signaturesFigures(o: SignaturesFigureInput): Promise<Signa
     figs.push({
       file: 'elbow.svg',
       title: 'k-means inertia against k (the elbow curve)',
+      chart: { title: 'Inertia per layer', xLabel: 'k', yLabel: 'inertia', logY: true, series: series((p) => p.inertia) },
       svg: await lineChartSvg({
         title: 'Inertia per layer',
         xLabel: 'k',

@@ -20,7 +20,7 @@ import { writeNpy } from '../../../io/npy.js';
 import { accuracy } from '../../../metrics/accuracy.js';
 import { writeJsonAtomic } from '../../../io/atomic.js';
 import { Rng } from '../../../random.js';
-import { pca, pcaTransform } from '../../../stats/pca.js';
+import { pca, pcaTransform, type Pca } from '../../../stats/pca.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import { umap } from '../../../viz/umap.js';
 import type { Training } from '../../kind.js';
@@ -227,13 +227,14 @@ export async function* trainSignatures(session: TrainSession<SignaturesConfig>):
       const rng = projectionRng.fork();
       let input = values;
       let explained: number | null = null;
+      let basis: Pca | null = null;
       if (reduce) {
-        const p = pca(values, cfg.projection_pca, { rng: rng.fork() });
-        input = pcaTransform(p, values);
-        explained = p.explained.reduce((a, b) => a + b, 0);
+        basis = pca(values, cfg.projection_pca, { rng: rng.fork() });
+        input = pcaTransform(basis, values);
+        explained = basis.explained.reduce((a, b) => a + b, 0);
       }
       const embedding = umap(input, { rng: rng.fork(), nNeighbors: Math.min(15, input.rows - 1) });
-      projections.push({ layer: h.name, rows: sample, embedding, pcaComponents: reduce ? cfg.projection_pca : null, explained });
+      projections.push({ layer: h.name, rows: sample, embedding, pcaComponents: reduce ? cfg.projection_pca : null, explained, input, basis });
       if ((await session.poll()) !== null) break;
     }
     if (session.stopRequested !== null)
@@ -264,6 +265,16 @@ export async function* trainSignatures(session: TrainSession<SignaturesConfig>):
   for (const p of projections) {
     writeNpy(run.file('arrays', `umap_${p.layer}.npy`), { dtype: 'f4', shape: [p.embedding.length / 2, 2], data: p.embedding });
     if (p.rows !== null) writeNpy(run.file('arrays', `umap_${p.layer}_rows.npy`), { dtype: 'i4', shape: [p.rows.length], data: p.rows });
+    // What places a new input in this projection (the explorer's draw panel: UMAP's transform):
+    // the rows the UMAP was fitted on, and the principal axes that took the layer's outputs there.
+    writeNpy(run.file('arrays', `umap_input_${p.layer}.npy`), { dtype: 'f4', shape: [p.input.rows, p.input.cols], data: p.input.data });
+    if (p.basis !== null) {
+      const b = p.basis;
+      const rowsOfBasis = new Float32Array((b.count + 1) * b.features);
+      rowsOfBasis.set(b.mean);
+      rowsOfBasis.set(b.components, b.features);
+      writeNpy(run.file('arrays', `umap_pca_${p.layer}.npy`), { dtype: 'f4', shape: [b.count + 1, b.features], data: rowsOfBasis });
+    }
   }
   if (insertion !== null && inserted !== null) {
     const m = inserted.labels.length;
@@ -370,4 +381,8 @@ export interface Projection {
   readonly pcaComponents: number | null;
   /** The share of the layer's variance those components hold. */
   readonly explained: number | null;
+  /** The rows the UMAP was fitted on (the layer's outputs, or their principal coordinates). */
+  readonly input: Tensor;
+  /** The principal axes (mean, components) when the UMAP ran on them. */
+  readonly basis: Pca | null;
 }

@@ -60,11 +60,44 @@ const HEADLINE: Record<string, string[]> = {
   kmeans: ['purity', 'nmi', 'accuracy', 'silhouette'],
 };
 
+/**
+ * The data of qe.svg and te.svg (drawn by src/viz/som-figures.ts from the eval records) for the
+ * report's interactive charts, when the figure does not carry it already; other figures as they are.
+ */
+function withEvalChart(f: FigureFile, curve: EvalCurve, kind: string): FigureFile {
+  if (f.chart !== undefined || curve.iteration.length === 0) return f;
+  if (f.file === 'qe.svg')
+    return {
+      ...f,
+      chart: {
+        title: 'Quantization error during training',
+        xLabel: 'iteration',
+        yLabel: kind === 'desom' ? 'QE (latent space)' : 'QE',
+        series: [{ name: 'QE', x: curve.iteration, y: curve.qe }],
+      },
+    };
+  if (f.file === 'te.svg')
+    return {
+      ...f,
+      chart: {
+        title: 'Topographic error during training',
+        xLabel: 'iteration',
+        yLabel: 'TE (share of rows)',
+        series: [{ name: 'TE', x: curve.iteration, y: curve.te }],
+      },
+    };
+  return f;
+}
+
 /** report.html at the run root: summary, configuration, tables and every figure, self-contained. */
 export function writeRunReport(run: RunDir, o: RunReportOptions): void {
   const saved = run.readConfig<MapRunConfig>();
   const kind = saved.kind ?? '';
-  const withPath = ({ training: _training, ...f }: FigureFile): ReportFigure => ({ ...f, file: `figures/${f.file}` });
+  const curve = o.figures.some((f) => f.file === 'qe.svg' || f.file === 'te.svg') ? evalCurve(run.events()) : null;
+  const withPath = ({ training: _training, ...f }: FigureFile): ReportFigure => ({
+    ...(curve === null ? f : withEvalChart(f, curve, kind)),
+    file: `figures/${f.file}`,
+  });
   const isCurve = (f: FigureFile): boolean => f.training === true || f.file === 'qe.svg';
   const maps = o.figures.filter((f) => !isCurve(f));
   const curves = o.figures.filter(isCurve);

@@ -1,0 +1,109 @@
+/**
+ * An Autoencoder's saved form: model.json (its sizes and activations) + weights.safetensors
+ * (PyTorch state_dict names), read from any FileReader — a folder (autoencoder-file.ts) or the
+ * files the explorer's browser app fetched.
+ */
+import { z } from 'zod';
+import { isMissing, readText, type FileReader } from '../io/file-reader.js';
+import { loadStateDict, type TensorEntry } from '../io/model-json.js';
+import { decodeSafetensors, type SafetensorsFile } from '../io/safetensors-codec.js';
+import { Rng } from '../random.js';
+import { INIT_NAMES, type InitName } from '../nn/init.js';
+import { describeModule, type ModuleSpec } from '../nn/serialize.js';
+import { Autoencoder, AE_ACTIVATIONS, type AeActivation } from './autoencoder.js';
+
+/** model.json's "format" for an autoencoder (a plain Sequential's is "latentlab-model"). */
+export const AUTOENCODER_FORMAT = 'latentlab-autoencoder';
+export const AUTOENCODER_VERSION = 1;
+
+/** The contents of an autoencoder's model.json. */
+export interface AutoencoderJson {
+  format: typeof AUTOENCODER_FORMAT;
+  version: typeof AUTOENCODER_VERSION;
+  /** The resolved options, snake_case; this rebuilds the network. */
+  autoencoder: {
+    input: number;
+    hidden: number[];
+    latent: number;
+    activation: AeActivation;
+    latent_activation: AeActivation;
+    output_activation: AeActivation;
+    decoder_hidden: number[];
+    init: InitName;
+    input_grad: boolean;
+  };
+  /** Layer-by-layer descriptions (informative, and checked against the rebuilt network). */
+  encoder: ModuleSpec;
+  decoder: ModuleSpec;
+  parameters: TensorEntry[];
+  buffers: TensorEntry[];
+}
+
+const positiveInt = z.number().int().min(1);
+const activation = z.enum(AE_ACTIVATIONS as [AeActivation, ...AeActivation[]]);
+const aeSchema = z.strictObject({
+  input: positiveInt,
+  hidden: z.array(positiveInt),
+  latent: positiveInt,
+  activation,
+  latent_activation: activation,
+  output_activation: activation,
+  decoder_hidden: z.array(positiveInt),
+  init: z.enum(INIT_NAMES as [InitName, ...InitName[]]),
+  input_grad: z.boolean(),
+});
+
+/** Rebuilds the autoencoder saved in `files` and loads its weights (refusing any mismatch). */
+export function autoencoderFrom(files: FileReader): Autoencoder {
+  const path = files.path('model.json');
+  const fn = `loadAutoencoder: ${path}`;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readText(files, 'model.json'));
+  } catch (err) {
+    if (isMissing(err)) throw new Error(`loadAutoencoder: ${path} not found`, { cause: err });
+    throw new Error(`${fn}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : (err as Error).message}`, { cause: err });
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new TypeError(`${fn}: expected a JSON object, got ${JSON.stringify(raw)}`);
+  const o = raw as Record<string, unknown>;
+  if (o.format !== AUTOENCODER_FORMAT) throw new TypeError(`${fn}: expected format ${JSON.stringify(AUTOENCODER_FORMAT)}, got ${JSON.stringify(o.format)}`);
+  if (o.version !== AUTOENCODER_VERSION)
+    throw new RangeError(`${fn}: unsupported version ${JSON.stringify(o.version)}; this latentlab reads version ${AUTOENCODER_VERSION}`);
+  const parsed = aeSchema.safeParse(o.autoencoder);
+  if (!parsed.success) {
+    const iss = parsed.error.issues[0];
+    throw new TypeError(`${fn}: autoencoder${iss.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}: ${iss.message}`);
+  }
+  const a = parsed.data;
+  const ae = new Autoencoder({
+    input: a.input,
+    hidden: a.hidden,
+    latent: a.latent,
+    activation: a.activation,
+    latentActivation: a.latent_activation,
+    outputActivation: a.output_activation,
+    decoderHidden: a.decoder_hidden,
+    init: a.init,
+    inputGrad: a.input_grad,
+    rng: new Rng(0),
+  });
+  for (const part of ['encoder', 'decoder'] as const) {
+    const expected = JSON.stringify(describeModule(ae[part]));
+    if (JSON.stringify(o[part]) !== expected)
+      throw new RangeError(`${fn}: the ${part} description does not match the one the autoencoder options build (${expected})`);
+  }
+  const listed = Array.isArray(o.parameters) ? (o.parameters as Array<{ name?: unknown }>).map((e) => e?.name) : [];
+  const names = [...ae.namedParameters().keys()];
+  if (listed.length !== names.length || listed.some((n, i) => n !== names[i])) {
+    throw new RangeError(`${fn}: parameters list ${JSON.stringify(listed)} but the architecture has ${JSON.stringify(names)}`);
+  }
+  const weightsPath = files.path('weights.safetensors');
+  let file: SafetensorsFile;
+  try {
+    file = decodeSafetensors(files.bytes('weights.safetensors'), weightsPath);
+  } catch (err) {
+    throw new Error(isMissing(err) ? `loadAutoencoder: ${weightsPath} not found` : `loadAutoencoder: ${(err as Error).message}`, { cause: err });
+  }
+  loadStateDict(ae, file.tensors, weightsPath);
+  return ae;
+}
