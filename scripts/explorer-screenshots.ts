@@ -75,6 +75,12 @@ const live = spawn(
   ],
   { stdio: 'ignore' },
 );
+// A DESOM training while the other pictures are taken: its map is photographed live at the end.
+const liveDesom = spawn(
+  process.execPath,
+  [bin, '--out', root, ...'train desom --limit 10000 --map 8x8 --iterations 20000 --eval-every 200 --eval-sample 3000 --run-id desom-live --quiet'.split(' ')],
+  { stdio: 'ignore' },
+);
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 760 }, deviceScaleFactor: 1 });
   await page.goto(server.url);
@@ -155,18 +161,30 @@ try {
   }
   await waitUntil(async () => (await page.locator('.draw').getAttribute('data-prediction')) !== null, 'the drawn 7 run', 60_000);
   await page.waitForTimeout(500);
-  const top = await page.locator('#section-draw').boundingBox();
-  const bottom = await page.locator('#section-sankey').boundingBox();
-  if (top !== null && bottom !== null)
-    await page.screenshot({
-      path: join(outDir, 'explorer-draw.png'),
-      fullPage: true,
-      clip: { x: 0, y: top.y, width: 1280, height: bottom.y + bottom.height - top.y + 8 },
+  // Page coordinates (a bounding box is relative to the scrolled viewport).
+  type Box = { getBoundingClientRect(): { top: number; bottom: number } };
+  const span = async (sel: string): Promise<{ top: number; bottom: number }> =>
+    page.locator(sel).evaluate((e: Box) => {
+      const r = e.getBoundingClientRect();
+      const y = (globalThis as unknown as { scrollY: number }).scrollY;
+      return { top: r.top + y, bottom: r.bottom + y };
     });
+  const top = (await span('#section-draw')).top;
+  const bottom = (await span('#section-sankey')).bottom;
+  await page.screenshot({ path: join(outDir, 'explorer-draw.png'), fullPage: true, clip: { x: 0, y: top, width: 1280, height: bottom - top + 8 } });
+
+  // The DESOM's map while it trains: the snapshot of its last evaluation, with that evaluation's metrics.
+  await page.setViewportSize({ width: 1280, height: 1400 });
+  await page.goto(`${server.url}#/run/desom-live`);
+  await waitUntil(async () => Number((await page.locator('.map-live').getAttribute('data-step')) ?? 0) >= 1000, 'the live DESOM map past step 1000', 300_000);
+  await page.locator('#section-map').scrollIntoViewIfNeeded();
+  await page.waitForTimeout(500);
+  await page.locator('#section-map').screenshot({ path: join(outDir, 'explorer-live-map.png') });
 } finally {
+  liveDesom.kill('SIGKILL');
   live.kill('SIGKILL');
   await browser.close();
   await server.close();
   rmSync(join(root, '..'), { recursive: true, force: true });
 }
-process.stderr.write(`explorer-screenshots: written to ${outDir}/explorer-{home,live,run,compare,map,sankey,draw}.png\n`);
+process.stderr.write(`explorer-screenshots: written to ${outDir}/explorer-{home,live,run,compare,map,sankey,draw,live-map}.png\n`);
