@@ -29,6 +29,7 @@
 #include <cstring>
 #include <vector>
 
+#include "conv.h"
 #include "gemm-bf16.h"
 #include "pool.h"
 
@@ -1022,6 +1023,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set(e.name, Napi::Value(env, fn));
   }
   exports.Set("umapLayoutEpoch", Napi::Value(env, latentlab::umapLayoutEpochFunction(env)));
+  exports.Set("im2col", Napi::Value(env, latentlab::im2colFunction(env)));
+  exports.Set("col2im", Napi::Value(env, latentlab::col2imFunction(env)));
+  exports.Set("convGemm", Napi::Value(env, latentlab::convGemmFunction(env)));
+  exports.Set("convGemmBackward", Napi::Value(env, latentlab::convGemmBackwardFunction(env)));
   return exports;
 }
 

@@ -8,6 +8,7 @@ import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import { Rng } from '../random.js';
+import { buildCnn, parseArch } from '../runs/kinds/cnn/arch.js';
 import { withBackend } from '../tensor/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { captureActivations, captureLayers, type CapturedLayer } from './capture.js';
@@ -274,5 +275,41 @@ describe('captureActivations on an Autoencoder and a DESOM', () => {
     assert.deepEqual(only.length, 1);
     assert.deepEqual(only[0].values, model.bmus(x));
     assert.throws(() => captureActivations(model, x, { layers: ['output'] }), /unknown layer "output"; the layers of this model are h1, code, map/);
+  });
+});
+
+describe('captureActivations on a convolutional network', () => {
+  test('a convolution’s layer is its pooled maps, captured as rows of C·H·W values, the same numbers as running the modules by hand', () => {
+    const rng = new Rng(3);
+    const model = buildCnn(parseArch('c4k3,mp2,c6k3p1,mp2,fc5'), { input: [1, 10, 10], classes: 3, activation: 'relu', rng });
+    assert.deepEqual(
+      captureLayers(model).map((l) => [l.name, l.index]),
+      [
+        ['h1', 3],
+        ['h2', 6],
+        ['h3', 9],
+        ['output', 10],
+      ],
+    );
+    const x = new Tensor(
+      Float32Array.from({ length: 7 * 100 }, (_, i) => Math.cos(i * 0.37)),
+      [7, 100],
+    );
+    const got = new Map(captureActivations(model, x, { batchSize: 3 }).map((l) => [l.name, l]));
+    model.eval();
+    let h = x;
+    const byHand = new Map<string, Float32Array>();
+    model.modules.forEach((m, i) => {
+      h = m.forward(h);
+      const name = { 3: 'h1', 6: 'h2', 9: 'h3', 10: 'output' }[i];
+      if (name !== undefined) byHand.set(name, Float32Array.from(h.data));
+    });
+    const widths = { h1: 4 * 4 * 4, h2: 6 * 2 * 2, h3: 5, output: 3 };
+    for (const [name, width] of Object.entries(widths)) {
+      const l = got.get(name);
+      assert.ok(l !== undefined && l.kind === 'activations', name);
+      assert.deepEqual([...l.values.shape], [7, width], name);
+      assert.deepEqual(Array.from(l.values.data), Array.from(byHand.get(name) ?? []), name);
+    }
   });
 });

@@ -5,8 +5,10 @@
  * through the layers).
  *
  * A layer's output is its post-activation output: the network is cut after each activation module
- * (`ReLU`, `LeakyReLU`, `Tanh`, `Sigmoid`, `Softmax`, `Identity`) and after a `Linear` followed
- * directly by another `Linear` (a linear layer), and its last module gives the final output. So in
+ * (`ReLU`, `LeakyReLU`, `Tanh`, `Sigmoid`, `Softmax`, `Identity`) — or, in a CNN, after the pooling
+ * that follows it (a conv block's output is its pooled maps, captured as rows of C·H·W values) —
+ * and after a `Linear` followed directly by another `Linear` (a linear layer), and its last module
+ * gives the final output. So in
  * Linear → BatchNorm1d → ReLU → Dropout → Linear the first layer's output is the ReLU's (Dropout
  * passes it on unchanged in eval mode).
  *
@@ -27,7 +29,9 @@ import { DESOM } from '../desom/model.js';
 import { ElementwiseActivation, Identity } from '../nn/activation.js';
 import { BatchNorm1d } from '../nn/batchnorm1d.js';
 import { Dropout } from '../nn/dropout.js';
+import { Unflatten } from '../nn/flatten.js';
 import { Linear } from '../nn/linear.js';
+import { AvgPool2d, MaxPool2d, MinPool2d } from '../nn/pool2d.js';
 import type { Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import { Softmax } from '../nn/softmax.js';
@@ -91,12 +95,23 @@ function isActivation(m: Module): boolean {
   return m instanceof ElementwiseActivation || m instanceof Softmax || m instanceof Identity;
 }
 
-/** The positions of `seq.modules` after which a hidden layer ends (the last module excluded). */
+const isPool = (m: Module | undefined): boolean => m instanceof MaxPool2d || m instanceof MinPool2d || m instanceof AvgPool2d;
+
+/**
+ * The positions of `seq.modules` after which a hidden layer ends (the last module excluded). A
+ * convolution's layer includes the pooling right after its activation, as a CNN's blocks are drawn
+ * (conv → activation → pool): its output is the pooled maps.
+ */
 function hiddenCuts(seq: Sequential): number[] {
   const ms = seq.modules;
   const cuts: number[] = [];
   for (let i = 0; i + 1 < ms.length; i++) {
-    if (isActivation(ms[i]) || (ms[i] instanceof Linear && ms[i + 1] instanceof Linear)) cuts.push(i);
+    if (isActivation(ms[i]) || (ms[i] instanceof Linear && ms[i + 1] instanceof Linear)) {
+      let at = i;
+      while (at + 2 < ms.length && isPool(ms[at + 1])) at++;
+      cuts.push(at);
+      i = at;
+    }
   }
   return cuts;
 }
@@ -127,9 +142,16 @@ function plan(fn: string, model: CaptureModel): Plan {
   }
   if (model instanceof Sequential) {
     empty('the Sequential', model);
-    // The input width is the first Linear's when only shape-keeping modules come before it.
+    // The input width is the first Linear's when only shape-keeping modules come before it, or what
+    // a leading Unflatten of the rows into images ([N, C·H·W] → [N, C, H, W]) reads.
     const first = model.modules.find((m) => !(isActivation(m) || m instanceof Dropout || m instanceof BatchNorm1d));
-    return { stages: [stage(model, 0, 1, 'output')], desom: null, input: first instanceof Linear ? first.inFeatures : null };
+    const input =
+      first instanceof Linear
+        ? first.inFeatures
+        : first instanceof Unflatten && first.dim === 1 && first.sizes.every((d) => d > 0)
+          ? first.sizes.reduce((a, b) => a * b, 1)
+          : null;
+    return { stages: [stage(model, 0, 1, 'output')], desom: null, input };
   }
   const got = model === null || typeof model !== 'object' ? String(model) : (model as object).constructor.name;
   throw new TypeError(`${fn}: expected a Sequential, an Autoencoder or a DESOM, got ${got}`);
@@ -215,7 +237,8 @@ export function captureActivations(model: CaptureModel, x: Tensor, o: CaptureOpt
       shape = m.outputShape(shape);
       const cut = s.cuts.find((c) => c.at === at);
       if (cut !== undefined && selected.has(cut.name)) {
-        outs.set(cut.name, Tensor.zeros([n, shape[1]]));
+        // A convolution's maps [N, C, H, W] are captured as rows of C·H·W values (channel-major, as NCHW stores them).
+        outs.set(cut.name, Tensor.zeros([n, shape.slice(1).reduce((a, b) => a * b, 1)]));
         lastStage = si;
         lastAt = at;
       }
@@ -241,8 +264,10 @@ export function captureActivations(model: CaptureModel, x: Tensor, o: CaptureOpt
           const name = s.cuts.find((c) => c.at === at)?.name;
           const out = name === undefined ? undefined : outs.get(name);
           if (out === undefined) return;
-          if (y.rank !== 2 || y.rows !== rows || y.cols !== out.cols)
-            throw new RangeError(`${fn}: layer ${name} gave shape [${y.shape.join(', ')}] where its modules' outputShape() said [${rows}, ${out.cols}]`);
+          if (y.shape[0] !== rows || y.size !== rows * out.cols)
+            throw new RangeError(
+              `${fn}: layer ${name} gave shape [${y.shape.join(', ')}] where its modules' outputShape() said ${rows} rows of ${out.cols} values`,
+            );
           out.data.set(y.data, s0 * out.cols);
         });
       }

@@ -53,3 +53,18 @@ export function initBias(init: InitName, b: Float32Array, fanIn: number, rng: Rn
     b.fill(0);
   }
 }
+
+/**
+ * fan_in and fan_out of a weight tensor as PyTorch computes them (`_calculate_fan_in_and_fan_out`):
+ * dimension 1 × the receptive field (the product of dimensions 2…) and dimension 0 × the receptive
+ * field. A Conv2d weight [out, in, kh, kw] gives fan_in = in·kh·kw and fan_out = out·kh·kw; a
+ * ConvTranspose2d weight [in, out, kh, kw] gives fan_in = out·kh·kw (PyTorch's choice, which its
+ * default init follows); a Linear weight [out, in] gives in and out. Pass them to `initWeights`
+ * and `initBias`: 'torch_default' then draws PyTorch's kaiming_uniform(a=√5) = U(±1/√fan_in).
+ */
+export function fansOf(shape: readonly number[]): { fanIn: number; fanOut: number } {
+  if (shape.length < 2) throw new RangeError(`fansOf: expected a weight shape of at least 2 dimensions, got [${shape.join(', ')}]`);
+  let receptive = 1;
+  for (let i = 2; i < shape.length; i++) receptive *= shape[i];
+  return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
+}

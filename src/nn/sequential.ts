@@ -46,7 +46,12 @@ export class Sequential extends Module {
 
   backward(dy: Tensor): Tensor {
     let g = dy;
-    for (let i = this.modules.length - 1; i >= 0; i--) g = this.modules[i].backward(g);
+    for (let i = this.modules.length - 1; i >= 0; i--) {
+      g = this.modules[i].backward(g);
+      // A layer built with inputGrad false (a network's first weighted layer) answers an empty
+      // gradient: what lies before it (an Unflatten of the input rows) has nothing to learn.
+      if (g.shape[0] === 0 && dy.shape[0] !== 0) return g;
+    }
     return g;
   }
 

@@ -4,12 +4,19 @@ import { Rng } from '../random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Identity, LeakyReLU, ReLU, Sigmoid, Tanh } from './activation.js';
 import { BatchNorm1d } from './batchnorm1d.js';
+import { BatchNorm2d } from './batchnorm2d.js';
+import { ConvTranspose2d } from './conv-transpose2d.js';
+import { Conv2d } from './conv2d.js';
 import { Dropout } from './dropout.js';
+import { Dropout2d } from './dropout2d.js';
+import { Flatten, Unflatten } from './flatten.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
+import { AvgPool2d, MaxPool2d, MinPool2d } from './pool2d.js';
 import { Sequential } from './sequential.js';
 import { buildModule, describeModule, moduleSpecSchema, parseModuleSpec, type ModuleSpec } from './serialize.js';
 import { Softmax } from './softmax.js';
+import { Upsample } from './upsample.js';
 
 function everyLayer(rng: Rng): Sequential {
   return new Sequential([
@@ -67,7 +74,10 @@ describe('describeModule', () => {
         return dy;
       }
     }
-    assert.throws(() => describeModule(new Square()), /describeModule: cannot describe the module \(a Square\); expected Sequential, Linear, /);
+    assert.throws(
+      () => describeModule(new Square()),
+      /describeModule: cannot describe the module \(a Square\); expected one of Sequential, Linear, .*Conv2d, .*Dropout2d$/,
+    );
     const nested = new Sequential([new ReLU(), new Sequential([new Tanh(), new Square()])]);
     assert.throws(() => describeModule(nested), /describeModule: cannot describe layers\[1\]\.layers\[1\] \(a Square\)/);
   });
@@ -130,8 +140,8 @@ describe('buildModule', () => {
   test('each kind of mistake gets its own message', () => {
     const bad = (spec: unknown) => () => buildModule(spec, new Rng(0));
     assert.throws(
-      bad({ type: 'conv2d' }),
-      /^TypeError: buildModule: type: unknown layer type "conv2d"; expected one of sequential, linear, relu, leaky_relu, tanh, sigmoid, softmax, identity, batchnorm1d, dropout$/,
+      bad({ type: 'conv3d' }),
+      /^TypeError: buildModule: type: unknown layer type "conv3d"; expected one of sequential, linear, relu, leaky_relu, tanh, sigmoid, softmax, identity, batchnorm1d, dropout, conv2d, conv_transpose2d, maxpool2d, minpool2d, avgpool2d, upsample, flatten, unflatten, batchnorm2d, dropout2d$/,
     );
     assert.throws(bad({ layers: [] }), /buildModule: type: missing \(expected one of sequential, /);
     assert.throws(bad({ type: 'linear', in: 3 }), /buildModule: out: missing \(expected a positive integer\)$/);
@@ -175,5 +185,51 @@ describe('moduleSpecSchema and parseModuleSpec', () => {
     assert.throws(() => parseModuleSpec({ type: 'sequential', layers: [{ type: 'linear', in: 1, out: 0 }] }, 'loadModel: m/model.json', 'architecture'), {
       message: 'loadModel: m/model.json: architecture.layers[0].out: expected a positive integer, got 0',
     });
+  });
+});
+
+describe('convolutional layers', () => {
+  /** Every convolutional layer type, with settings away from their defaults. */
+  const cnn = (rng: Rng): Sequential =>
+    new Sequential([
+      new Unflatten(1, [2, 8, 8]),
+      new Conv2d(2, 4, [3, 2], { rng, stride: [1, 2], padding: [1, 0], dilation: [2, 1], init: 'he_uniform' }),
+      new BatchNorm2d(4, { eps: 1e-3, momentum: 0.2 }),
+      new ReLU(),
+      new Dropout2d(0.25, { rng }),
+      new MaxPool2d(2, { stride: 1, padding: 1, ceilMode: true }),
+      new MinPool2d([2, 1]),
+      new AvgPool2d(2, { padding: 1, countIncludePad: false }),
+      new Upsample({ scaleFactor: [2, 1] }),
+      new ConvTranspose2d(4, 3, 3, { rng, stride: 2, padding: 1, outputPadding: 1, bias: false }),
+      new Conv2d(3, 2, 3, { rng, padding: 'same', inputGrad: false }),
+      new Flatten(),
+    ]);
+
+  test('describe → build rebuilds the same network: same description, state-dict names and shapes, and outputs once the weights are copied', () => {
+    const a = cnn(new Rng(1));
+    const spec = describeModule(a);
+    assert.deepEqual(JSON.parse(JSON.stringify(spec)), spec);
+    const b = buildModule(spec, new Rng(2));
+    assert.deepEqual(describeModule(b), spec);
+    const shapes = (m: Module): [string, number[]][] => [...m.namedParameters()].map(([k, p]) => [k, [...p.value.shape]]);
+    assert.deepEqual(shapes(b), shapes(a));
+    assert.deepEqual([...b.namedBuffers().keys()], [...a.namedBuffers().keys()]);
+    for (const [k, p] of b.namedParameters()) p.value.data.set(a.namedParameters().get(k)?.value.data ?? []);
+    a.eval();
+    b.eval();
+    const x = new Tensor(
+      Float32Array.from({ length: 3 * 128 }, (_, i) => Math.sin(i)),
+      [3, 128],
+    );
+    assert.deepEqual(Array.from(b.forward(x).data), Array.from(a.forward(x).data));
+  });
+
+  test('specs name their mistakes', () => {
+    const bad = (spec: unknown) => () => buildModule(spec, new Rng(0));
+    assert.throws(bad({ type: 'conv2d', in: 1, out: 2, kernel: 3 }), /buildModule: kernel: expected a \[height, width\] pair, got 3/);
+    assert.throws(bad({ type: 'conv2d', in: 1, out: 2, kernel: [3, 3], padding: 'full' }), /buildModule: padding: expected a \[height, width\] pair or 'same'/);
+    assert.throws(bad({ type: 'upsample', scale: [2, 2], mode: 'bilinear' }), /buildModule: mode: expected 'nearest', got "bilinear"/);
+    assert.throws(bad({ type: 'dropout2d', p: 1 }), /buildModule: p: expected 0 ≤ p < 1, got 1/);
   });
 });

@@ -7,12 +7,19 @@ import { z } from 'zod';
 import type { Rng } from '../random.js';
 import { Identity, LeakyReLU, ReLU, Sigmoid, Tanh } from './activation.js';
 import { BatchNorm1d } from './batchnorm1d.js';
+import { BatchNorm2d } from './batchnorm2d.js';
+import { ConvTranspose2d } from './conv-transpose2d.js';
+import { Conv2d } from './conv2d.js';
 import { Dropout } from './dropout.js';
+import { Dropout2d } from './dropout2d.js';
+import { Flatten, Unflatten } from './flatten.js';
 import { INIT_NAMES, type InitName } from './init.js';
 import { Linear } from './linear.js';
 import type { Module } from './module.js';
+import { AvgPool2d, MaxPool2d, MinPool2d } from './pool2d.js';
 import { Sequential } from './sequential.js';
 import { Softmax } from './softmax.js';
+import { Upsample } from './upsample.js';
 
 /** Modules in order; `fuse: false` disables the fused Linear → activation pass. */
 export interface SequentialSpec {
@@ -52,13 +59,114 @@ export interface DropoutSpec {
   p: number;
 }
 
+/** A [height, width] pair. */
+export type Pair = [number, number];
+
+/** Conv2d (NCHW, PyTorch's `nn.Conv2d`): padding per side, or 'same'; bias and input_grad default true, init torch_default. */
+export interface Conv2dSpec {
+  type: 'conv2d';
+  in: number;
+  out: number;
+  kernel: Pair;
+  stride?: Pair;
+  padding?: Pair | 'same';
+  dilation?: Pair;
+  bias?: boolean;
+  init?: InitName;
+  input_grad?: boolean;
+}
+
+/** ConvTranspose2d (PyTorch's `nn.ConvTranspose2d`). */
+export interface ConvTranspose2dSpec {
+  type: 'conv_transpose2d';
+  in: number;
+  out: number;
+  kernel: Pair;
+  stride?: Pair;
+  padding?: Pair;
+  output_padding?: Pair;
+  dilation?: Pair;
+  bias?: boolean;
+  init?: InitName;
+  input_grad?: boolean;
+}
+
+/** Max or min pooling (min: −maxpool(−x), the course's). */
+export interface MaxPool2dSpec {
+  type: 'maxpool2d' | 'minpool2d';
+  kernel: Pair;
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  ceil_mode?: boolean;
+}
+
+export interface AvgPool2dSpec {
+  type: 'avgpool2d';
+  kernel: Pair;
+  stride?: Pair;
+  padding?: Pair;
+  ceil_mode?: boolean;
+  count_include_pad?: boolean;
+}
+
+/** Nearest-neighbour upsampling by an integer factor per axis. */
+export interface UpsampleSpec {
+  type: 'upsample';
+  scale: Pair;
+  mode?: 'nearest';
+}
+
+export interface FlattenSpec {
+  type: 'flatten';
+  start_dim?: number;
+  end_dim?: number;
+}
+
+export interface UnflattenSpec {
+  type: 'unflatten';
+  dim: number;
+  sizes: number[];
+}
+
+/** BatchNorm2d; eps, momentum, affine and track_running_stats default to PyTorch's 1e-5, 0.1, true, true. */
+export interface BatchNorm2dSpec {
+  type: 'batchnorm2d';
+  features: number;
+  eps?: number;
+  momentum?: number;
+  affine?: boolean;
+  track_running_stats?: boolean;
+}
+
+/** Channel dropout with drop probability p. */
+export interface Dropout2dSpec {
+  type: 'dropout2d';
+  p: number;
+}
+
 /** A layer without settings. */
 export interface SimpleSpec {
   type: 'relu' | 'tanh' | 'sigmoid' | 'softmax' | 'identity';
 }
 
 /** The JSON description of a module. */
-export type ModuleSpec = SequentialSpec | LinearSpec | LeakyReLUSpec | BatchNorm1dSpec | DropoutSpec | SimpleSpec;
+export type ModuleSpec =
+  | SequentialSpec
+  | LinearSpec
+  | LeakyReLUSpec
+  | BatchNorm1dSpec
+  | DropoutSpec
+  | SimpleSpec
+  | Conv2dSpec
+  | ConvTranspose2dSpec
+  | MaxPool2dSpec
+  | AvgPool2dSpec
+  | UpsampleSpec
+  | FlattenSpec
+  | UnflattenSpec
+  | BatchNorm2dSpec
+  | Dropout2dSpec;
 
 function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
@@ -82,6 +190,20 @@ const positiveInt = num('a positive integer', (v) => Number.isSafeInteger(v) && 
 const bool = z.boolean({ error: expected('a boolean') });
 
 const simple = (type: SimpleSpec['type']) => z.strictObject({ type: z.literal(type) });
+
+const nonNegativeInt = num('a non-negative integer', (v) => Number.isSafeInteger(v) && v >= 0);
+const integer = num('an integer', (v) => Number.isSafeInteger(v));
+const pair = (what: z.ZodType<number>) => z.tuple([what, what], { error: expected('a [height, width] pair') });
+const init = z.enum(INIT_NAMES as [InitName, ...InitName[]], { error: expected(`one of ${INIT_NAMES.join(', ')}`) });
+const maxPool = (type: MaxPool2dSpec['type']) =>
+  z.strictObject({
+    type: z.literal(type),
+    kernel: pair(positiveInt),
+    stride: pair(positiveInt).optional(),
+    padding: pair(nonNegativeInt).optional(),
+    dilation: pair(positiveInt).optional(),
+    ceil_mode: bool.optional(),
+  });
 
 /** Zod schema of a ModuleSpec (strict: unknown keys are refused). */
 export const moduleSpecSchema: z.ZodType<ModuleSpec> = z.discriminatedUnion('type', [
@@ -110,6 +232,53 @@ export const moduleSpecSchema: z.ZodType<ModuleSpec> = z.discriminatedUnion('typ
     affine: bool.optional(),
   }),
   z.strictObject({ type: z.literal('dropout'), p: num('0 ≤ p < 1', (v) => v >= 0 && v < 1) }),
+  z.strictObject({
+    type: z.literal('conv2d'),
+    in: positiveInt,
+    out: positiveInt,
+    kernel: pair(positiveInt),
+    stride: pair(positiveInt).optional(),
+    padding: z.union([pair(nonNegativeInt), z.literal('same')], { error: expected("a [height, width] pair or 'same'") }).optional(),
+    dilation: pair(positiveInt).optional(),
+    bias: bool.optional(),
+    init: init.optional(),
+    input_grad: bool.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('conv_transpose2d'),
+    in: positiveInt,
+    out: positiveInt,
+    kernel: pair(positiveInt),
+    stride: pair(positiveInt).optional(),
+    padding: pair(nonNegativeInt).optional(),
+    output_padding: pair(nonNegativeInt).optional(),
+    dilation: pair(positiveInt).optional(),
+    bias: bool.optional(),
+    init: init.optional(),
+    input_grad: bool.optional(),
+  }),
+  maxPool('maxpool2d'),
+  maxPool('minpool2d'),
+  z.strictObject({
+    type: z.literal('avgpool2d'),
+    kernel: pair(positiveInt),
+    stride: pair(positiveInt).optional(),
+    padding: pair(nonNegativeInt).optional(),
+    ceil_mode: bool.optional(),
+    count_include_pad: bool.optional(),
+  }),
+  z.strictObject({ type: z.literal('upsample'), scale: pair(positiveInt), mode: z.literal('nearest', { error: expected("'nearest'") }).optional() }),
+  z.strictObject({ type: z.literal('flatten'), start_dim: integer.optional(), end_dim: integer.optional() }),
+  z.strictObject({ type: z.literal('unflatten'), dim: integer, sizes: z.array(positiveInt, { error: expected('an array of positive integers') }) }),
+  z.strictObject({
+    type: z.literal('batchnorm2d'),
+    features: positiveInt,
+    eps: num('eps > 0', (v) => v > 0 && Number.isFinite(v)).optional(),
+    momentum: num('0 ≤ momentum ≤ 1', (v) => v >= 0 && v <= 1).optional(),
+    affine: bool.optional(),
+    track_running_stats: bool.optional(),
+  }),
+  z.strictObject({ type: z.literal('dropout2d'), p: num('0 ≤ p < 1', (v) => v >= 0 && v < 1) }),
   simple('relu'),
   simple('tanh'),
   simple('sigmoid'),
@@ -118,7 +287,28 @@ export const moduleSpecSchema: z.ZodType<ModuleSpec> = z.discriminatedUnion('typ
 ]);
 
 /** Layer types `buildModule` accepts, for messages. */
-export const MODULE_TYPES = ['sequential', 'linear', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'softmax', 'identity', 'batchnorm1d', 'dropout'] as const;
+export const MODULE_TYPES = [
+  'sequential',
+  'linear',
+  'relu',
+  'leaky_relu',
+  'tanh',
+  'sigmoid',
+  'softmax',
+  'identity',
+  'batchnorm1d',
+  'dropout',
+  'conv2d',
+  'conv_transpose2d',
+  'maxpool2d',
+  'minpool2d',
+  'avgpool2d',
+  'upsample',
+  'flatten',
+  'unflatten',
+  'batchnorm2d',
+  'dropout2d',
+] as const;
 
 function formatPath(root: string, path: readonly PropertyKey[]): string {
   let out = root;
@@ -164,6 +354,10 @@ export function parseModuleSpec(value: unknown, fn = 'parseModuleSpec', root = '
   throw new TypeError(`${fn}: ${shown}${problems.length > 5 ? `; … and ${problems.length - 5} more` : ''}`);
 }
 
+/** The classes describeModule knows, for its error. */
+const MODULE_CLASSES =
+  'Sequential, Linear, ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, Identity, Dropout, BatchNorm1d, Conv2d, ConvTranspose2d, MaxPool2d, MinPool2d, AvgPool2d, Upsample, Flatten, Unflatten, BatchNorm2d, Dropout2d';
+
 /** Describes a module as a spec; throws for a module class it cannot describe. */
 export function describeModule(m: Module): ModuleSpec {
   return describeAt(m, '');
@@ -203,10 +397,88 @@ function describeAt(m: Module, path: string): ModuleSpec {
       return { type: 'softmax' };
     case Identity:
       return { type: 'identity' };
+    case Conv2d: {
+      const c = m as Conv2d;
+      const spec: Conv2dSpec = {
+        type: 'conv2d',
+        in: c.inChannels,
+        out: c.outChannels,
+        kernel: [...c.kernelSize],
+        stride: [...c.stride],
+        padding: c.padding === 'same' ? 'same' : [...c.padding],
+        dilation: [...c.dilation],
+        bias: c.bias !== null,
+        init: c.init,
+      };
+      if (!c.inputGrad) spec.input_grad = false;
+      return spec;
+    }
+    case ConvTranspose2d: {
+      const c = m as ConvTranspose2d;
+      const spec: ConvTranspose2dSpec = {
+        type: 'conv_transpose2d',
+        in: c.inChannels,
+        out: c.outChannels,
+        kernel: [...c.kernelSize],
+        stride: [...c.stride],
+        padding: [...c.padding],
+        output_padding: [...c.outputPadding],
+        dilation: [...c.dilation],
+        bias: c.bias !== null,
+        init: c.init,
+      };
+      if (!c.inputGrad) spec.input_grad = false;
+      return spec;
+    }
+    case MaxPool2d:
+    case MinPool2d: {
+      const p = m as MaxPool2d;
+      return {
+        type: m.constructor === MaxPool2d ? 'maxpool2d' : 'minpool2d',
+        kernel: [...p.kernelSize],
+        stride: [...p.stride],
+        padding: [...p.padding],
+        dilation: [...p.dilation],
+        ceil_mode: p.ceilMode,
+      };
+    }
+    case AvgPool2d: {
+      const p = m as AvgPool2d;
+      return {
+        type: 'avgpool2d',
+        kernel: [...p.kernelSize],
+        stride: [...p.stride],
+        padding: [...p.padding],
+        ceil_mode: p.ceilMode,
+        count_include_pad: p.countIncludePad,
+      };
+    }
+    case Upsample:
+      return { type: 'upsample', scale: [...(m as Upsample).scaleFactor], mode: 'nearest' };
+    case Flatten: {
+      const f = m as Flatten;
+      return { type: 'flatten', start_dim: f.startDim, end_dim: f.endDim };
+    }
+    case Unflatten: {
+      const u = m as Unflatten;
+      return { type: 'unflatten', dim: u.dim, sizes: [...u.sizes] };
+    }
+    case BatchNorm2d: {
+      const b = m as BatchNorm2d;
+      return {
+        type: 'batchnorm2d',
+        features: b.numFeatures,
+        eps: b.eps,
+        momentum: b.momentum,
+        affine: b.weight !== null,
+        track_running_stats: b.runningMean !== null,
+      };
+    }
+    case Dropout2d:
+      return { type: 'dropout2d', p: (m as Dropout2d).p };
     default:
       throw new TypeError(
-        `describeModule: cannot describe ${path === '' ? 'the module' : path} (a ${m.constructor.name}); ` +
-          'expected Sequential, Linear, ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, Identity, Dropout or BatchNorm1d',
+        `describeModule: cannot describe ${path === '' ? 'the module' : path} (a ${m.constructor.name}); ` + `expected one of ${MODULE_CLASSES}`,
       );
   }
 }
@@ -241,6 +513,44 @@ function buildAt(s: ModuleSpec, rng: Rng): Module {
       return new Softmax();
     case 'identity':
       return new Identity();
+    case 'conv2d':
+      return new Conv2d(s.in, s.out, s.kernel, {
+        rng,
+        stride: s.stride,
+        padding: s.padding,
+        dilation: s.dilation,
+        bias: s.bias ?? true,
+        init: s.init,
+        inputGrad: s.input_grad ?? true,
+      });
+    case 'conv_transpose2d':
+      return new ConvTranspose2d(s.in, s.out, s.kernel, {
+        rng,
+        stride: s.stride,
+        padding: s.padding,
+        outputPadding: s.output_padding,
+        dilation: s.dilation,
+        bias: s.bias ?? true,
+        init: s.init,
+        inputGrad: s.input_grad ?? true,
+      });
+    case 'maxpool2d':
+    case 'minpool2d': {
+      const o = { stride: s.stride, padding: s.padding, dilation: s.dilation, ceilMode: s.ceil_mode };
+      return s.type === 'maxpool2d' ? new MaxPool2d(s.kernel, o) : new MinPool2d(s.kernel, o);
+    }
+    case 'avgpool2d':
+      return new AvgPool2d(s.kernel, { stride: s.stride, padding: s.padding, ceilMode: s.ceil_mode, countIncludePad: s.count_include_pad });
+    case 'upsample':
+      return new Upsample({ scaleFactor: s.scale, mode: 'nearest' });
+    case 'flatten':
+      return new Flatten(s.start_dim ?? 1, s.end_dim ?? -1);
+    case 'unflatten':
+      return new Unflatten(s.dim, s.sizes);
+    case 'batchnorm2d':
+      return new BatchNorm2d(s.features, { eps: s.eps, momentum: s.momentum, affine: s.affine, trackRunningStats: s.track_running_stats });
+    case 'dropout2d':
+      return new Dropout2d(s.p, { rng });
     default: {
       const never: never = s;
       throw new TypeError(`buildModule: internal: unhandled layer type ${show((never as { type: unknown }).type)}`);

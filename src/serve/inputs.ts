@@ -122,7 +122,8 @@ export async function runRowOrigins(run: RunRowsSource, testLabels: () => Promis
       return { dataset, dataDir, origin: originsOf(code, labels.length, drawn) };
     }
     case 'ae':
-    case 'mlp': {
+    case 'mlp':
+    case 'cnn': {
       const labels = int32(run, 'test_labels');
       if (labels === null) throw new InputsError(422, `${fn}: ${run.kind} run ${run.id} has no arrays/test_labels.npy (is it complete?)`);
       const classes = Array.isArray(run.config.classes) ? (run.config.classes as number[]) : null;

@@ -191,6 +191,70 @@ export interface Backend {
   nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void;
 
   /**
+   * im2col (PyTorch's `F.unfold`) of `images` NCHW images (g.channels × g.height × g.width each,
+   * one after another in x) into `cols`: for each image b, a (channels·kernelH·kernelW) ×
+   * (outH·outW) row-major matrix, image after image, whose entry
+   *
+   *     cols[b][(c·kernelH + i)·kernelW + j][oy·outW + ox] = x[b][c][iy][ix],
+   *     iy = oy·strideH − padTop + i·dilationH,  ix = ox·strideW − padLeft + j·dilationW,
+   *
+   * and 0 where (iy, ix) falls outside the image (the zero padding). A convolution is then one GEMM
+   * per image: y_b (outC × outH·outW) = W (outC × channels·kH·kW) · cols_b. Throws when x or cols is
+   * too short for the geometry (see `checkConvGeometry`).
+   */
+  im2col(x: Float32Array, images: number, g: ConvGeometry, cols: Float32Array): void;
+
+  /**
+   * col2im (PyTorch's `F.fold`), the adjoint of `im2col`: every entry of cols (same layout) is added
+   * to the pixel im2col reads it from, entries that im2col sets to 0 (padding) are dropped:
+   * x[b][c][iy][ix] = (accumulate ? x[b][c][iy][ix] : 0) + Σ cols[b][(c·kH + i)·kW + j][oy·outW + ox]
+   * over the (i, j, oy, ox) that read (iy, ix). It turns the GEMM's column gradient into a
+   * convolution's input gradient, and is a transposed convolution's forward pass.
+   */
+  col2im(cols: Float32Array, images: number, g: ConvGeometry, x: Float32Array, accumulate: boolean): void;
+
+  /**
+   * A convolution's GEMMs over im2col for `images` images at once (a: images × channels × height ×
+   * width, NCHW): with K = channels·kernelH·kernelW and P = outH·outW,
+   *
+   *     out_b (m × P) = w (m × K) · im2col(a_b) + (accumulate ? out_b : 0)
+   *
+   * Conv2d's forward (w its weight, m its output channels; out pre-filled with the bias and
+   * accumulated), and ConvTranspose2d's input gradient. The js backend loops over the images with
+   * `im2col` and `gemm` (js.ts's convGemmPerImage, the reference); the native one deals whole images
+   * to its threads, or runs that loop over its `gemm` under matmul precision 'bfloat16'.
+   */
+  convGemm(a: Float32Array, images: number, g: ConvGeometry, w: Float32Array, m: number, out: Float32Array, accumulate: boolean): void;
+
+  /**
+   * The gradients of `convGemm` for an upstream gradient d (images × m × P), each computed when its
+   * output is not null:
+   *
+   *     dw (m × K) = (accumulateW ? dw : 0) + Σ_b d_b · im2col(a_b)ᵀ        (a needed only for dw)
+   *     db (m)     = (accumulateB ? db : 0) + Σ_b Σ_p d_b[·, p]
+   *     da_b       = (accumulateA ? da_b : 0) + col2im(wᵀ · d_b)
+   *
+   * Conv2d's backward. ConvTranspose2d's forward is `da` alone (d its input, bias pre-filled and
+   * accumulated), its weight gradient `dw` with a = its output gradient and d = its input. Sums over
+   * the images may be taken in any fixed order (the native backend: blocks of images, whatever the
+   * thread count, so its results do not depend on it).
+   */
+  convGemmBackward(
+    a: Float32Array | null,
+    d: Float32Array,
+    images: number,
+    g: ConvGeometry,
+    w: Float32Array,
+    m: number,
+    dw: Float32Array | null,
+    accumulateW: boolean,
+    db: Float32Array | null,
+    accumulateB: boolean,
+    da: Float32Array | null,
+    accumulateA: boolean,
+  ): void;
+
+  /**
    * Optional: one epoch of UMAP's layout (src/viz/umap.ts's layoutEpoch, whose TypeScript is the
    * reference and runs when a backend has none), updating y, nextSample, nextNeg and seed in place.
    */
@@ -213,4 +277,101 @@ export interface UmapEpochState {
   readonly repulsion: Float64Array;
   /** xorshift128 state for the negative samples (4 words). */
   readonly seed: Int32Array;
+}
+
+/**
+ * The geometry of a 2-D convolution for `im2col` / `col2im`: images of channels × height × width
+ * (NCHW), a kernelH × kernelW kernel moved by (strideH, strideW) with taps (dilationH, dilationW)
+ * apart, padTop rows and padLeft columns of zeros before the image, and an outH × outW grid of
+ * kernel positions. The padding after the image is whatever outH / outW imply, so PyTorch's
+ * asymmetric 'same' padding and a transposed convolution's output padding need no further field.
+ */
+export interface ConvGeometry {
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly kernelH: number;
+  readonly kernelW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+  readonly outH: number;
+  readonly outW: number;
+}
+
+/** The ConvGeometry fields in the order the native addon receives them. */
+export const CONV_GEOMETRY_FIELDS = [
+  'channels',
+  'height',
+  'width',
+  'kernelH',
+  'kernelW',
+  'strideH',
+  'strideW',
+  'padTop',
+  'padLeft',
+  'dilationH',
+  'dilationW',
+  'outH',
+  'outW',
+] as const satisfies readonly (keyof ConvGeometry)[];
+
+/**
+ * Throws unless g is a valid geometry (integer sizes ≥ 0, kernel, stride and dilation ≥ 1, pads
+ * ≥ 0, all below 2³¹) and x / cols hold at least `images` images and column matrices.
+ */
+export function checkConvGeometry(fn: string, g: ConvGeometry, images: number, xLength: number, colsLength: number): void {
+  if (!Number.isInteger(images) || images < 0) throw new RangeError(`${fn}: expected images to be a non-negative integer, got ${images}`);
+  for (const f of CONV_GEOMETRY_FIELDS) {
+    const min = f.startsWith('kernel') || f.startsWith('stride') || f.startsWith('dilation') ? 1 : 0;
+    const v = g[f];
+    if (!Number.isInteger(v) || v < min || v > 0x7fffffff) throw new RangeError(`${fn}: expected geometry.${f} to be an integer ≥ ${min}, got ${v}`);
+  }
+  const image = g.channels * g.height * g.width;
+  const matrix = g.channels * g.kernelH * g.kernelW * g.outH * g.outW;
+  if (xLength < images * image) {
+    throw new RangeError(`${fn}: the images hold ${xLength} values, expected at least ${images}·${g.channels}·${g.height}·${g.width} = ${images * image}`);
+  }
+  if (colsLength < images * matrix) {
+    throw new RangeError(
+      `${fn}: the columns hold ${colsLength} values, expected at least ${images}·(${g.channels}·${g.kernelH}·${g.kernelW})·(${g.outH}·${g.outW}) = ${images * matrix}`,
+    );
+  }
+}
+
+/** Throws unless the operands of `convGemm` / `convGemmBackward` are long enough for the geometry. */
+export function checkConvGemm(
+  fn: string,
+  g: ConvGeometry,
+  images: number,
+  m: number,
+  operands: {
+    a?: Float32Array | null;
+    d?: Float32Array;
+    w: Float32Array;
+    out?: Float32Array;
+    dw?: Float32Array | null;
+    db?: Float32Array | null;
+    da?: Float32Array | null;
+  },
+): void {
+  checkConvGeometry(fn, g, images, operands.a?.length ?? Infinity, Infinity);
+  if (!Number.isInteger(m) || m < 1) throw new RangeError(`${fn}: expected m to be a positive integer, got ${m}`);
+  const k = g.channels * g.kernelH * g.kernelW;
+  const image = g.channels * g.height * g.width;
+  const rows = images * m * g.outH * g.outW;
+  const need: [string, Float32Array | null | undefined, number][] = [
+    ['w', operands.w, m * k],
+    ['d', operands.d, rows],
+    ['out', operands.out, rows],
+    ['dw', operands.dw, m * k],
+    ['db', operands.db, m],
+    ['da', operands.da, images * image],
+  ];
+  for (const [name, arr, n] of need) {
+    if (arr !== null && arr !== undefined && arr.length < n) throw new RangeError(`${fn}: ${name} holds ${arr.length} values, expected at least ${n}`);
+  }
 }

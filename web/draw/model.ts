@@ -66,7 +66,8 @@ async function loadModelOf(run: RunDetail): Promise<CaptureModel | null> {
   switch (run.kind) {
     case 'som':
       return null;
-    case 'mlp': {
+    case 'mlp':
+    case 'cnn': {
       const m = modelFrom(await modelFiles(run.id, ['model.json', 'weights.safetensors']));
       if (!(m instanceof Sequential)) throw new Error(`draw: run ${run.id}'s model is not a Sequential network`);
       return m;
@@ -193,7 +194,7 @@ export class DrawModel {
     let somPrototypes: Float32Array | null = null;
     let pathLayers: string[] = [];
     let majority: Int32Array | null = null;
-    let predictionBy: ProbeResult['predictionBy'] = modelRun.kind === 'mlp' ? 'network' : null;
+    let predictionBy: ProbeResult['predictionBy'] = modelRun.kind === 'mlp' || modelRun.kind === 'cnn' ? 'network' : null;
     if (run.kind === 'signatures') {
       pathLayers = Array.isArray(rec.layers) ? (rec.layers as unknown[]).map(String) : [];
       for (const l of pathLayers) {

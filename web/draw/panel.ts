@@ -360,7 +360,7 @@ class DrawPanel {
 }
 
 /** The kinds whose model (or analysed model) runs in the browser. */
-const DRAW_KINDS = ['signatures', 'mlp', 'ae', 'desom', 'som'];
+const DRAW_KINDS = ['signatures', 'mlp', 'cnn', 'ae', 'desom', 'som'];
 
 registerRunSection({
   name: 'draw',

@@ -12,7 +12,7 @@ import { Scatter } from './scatter.js';
 import { scattersOf } from './views.js';
 
 /** Kinds whose rows are dataset images (the inputs route maps them). */
-const IMAGE_ROWS = new Set(['signatures', 'desom', 'som', 'kmeans', 'ae', 'mlp']);
+const IMAGE_ROWS = new Set(['signatures', 'desom', 'som', 'kmeans', 'ae', 'mlp', 'cnn']);
 
 registerRunSection({
   name: 'scatter',

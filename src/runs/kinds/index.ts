@@ -5,6 +5,7 @@
  * file) exporting a RunKind and one line here (docs/architecture.md walks through it).
  */
 import { aeKind } from './ae/index.js';
+import { cnnKind } from './cnn/index.js';
 import { desomKind } from './desom/index.js';
 import { kmeansKind } from './kmeans/index.js';
 import { mlpKind } from './mlp/index.js';
@@ -12,6 +13,7 @@ import { signaturesKind } from './signatures/index.js';
 import { somKind } from './som/index.js';
 
 export { aeConfigSchema, type AeConfig } from './ae/index.js';
+export { cnnConfigSchema, type CnnConfig } from './cnn/index.js';
 export { desomConfigSchema, type DesomRunConfig } from './desom/index.js';
 export { kmeansConfigSchema, type KMeansConfig } from './kmeans/index.js';
 export { mlpConfigSchema, type MlpConfig } from './mlp/index.js';
@@ -19,6 +21,7 @@ export { somConfigSchema, somDefaults, parseMapSize, type SomConfig } from './so
 
 export const KINDS = {
   mlp: mlpKind,
+  cnn: cnnKind,
   ae: aeKind,
   som: somKind,
   kmeans: kmeansKind,

@@ -3,8 +3,8 @@
  * in a browser. Inner loops run over contiguous memory; GEMM accumulates rows in float64.
  */
 import { argmin2Rows } from '../nearest-rows.js';
-import { checkMatmulPrecision } from '../backend.js';
-import type { ActivationKind, AdamParams, Backend, BackendInfo, MatmulPrecision } from '../backend.js';
+import { checkConvGemm, checkConvGeometry, checkMatmulPrecision } from '../backend.js';
+import type { ActivationKind, AdamParams, Backend, BackendInfo, ConvGeometry, MatmulPrecision } from '../backend.js';
 
 function act(kind: ActivationKind, v: number, slope: number): number {
   switch (kind) {
@@ -310,6 +310,85 @@ export class JsBackend implements Backend {
     this.sqDistances(g, mProto, m, k, d, out, gn, null);
   }
 
+  im2col(x: Float32Array, images: number, g: ConvGeometry, cols: Float32Array): void {
+    checkConvGeometry('im2col', g, images, x.length, cols.length);
+    const { channels: C, height: H, width: W, kernelH: KH, kernelW: KW, outH: OH, outW: OW } = g;
+    let o = 0; // cols is written in order: image, (c, i, j) row, (oy, ox) column
+    for (let b = 0; b < images; b++) {
+      for (let c = 0; c < C; c++) {
+        const plane = (b * C + c) * H * W;
+        for (let i = 0; i < KH; i++) {
+          for (let j = 0; j < KW; j++) {
+            for (let oy = 0; oy < OH; oy++) {
+              const iy = oy * g.strideH - g.padTop + i * g.dilationH;
+              for (let ox = 0; ox < OW; ox++) {
+                const ix = ox * g.strideW - g.padLeft + j * g.dilationW;
+                cols[o++] = iy >= 0 && iy < H && ix >= 0 && ix < W ? x[plane + iy * W + ix] : 0;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  col2im(cols: Float32Array, images: number, g: ConvGeometry, x: Float32Array, accumulate: boolean): void {
+    checkConvGeometry('col2im', g, images, x.length, cols.length);
+    const { channels: C, height: H, width: W, kernelH: KH, kernelW: KW, outH: OH, outW: OW } = g;
+    // Summed in float64 per pixel, then rounded once (as the GEMM accumulates).
+    const size = images * C * H * W;
+    if (this.acc.length < size) this.acc = new Float64Array(size);
+    const acc = this.acc;
+    for (let p = 0; p < size; p++) acc[p] = accumulate ? x[p] : 0;
+    let o = 0; // cols is read in the order im2col writes it
+    for (let b = 0; b < images; b++) {
+      for (let c = 0; c < C; c++) {
+        const plane = (b * C + c) * H * W;
+        for (let i = 0; i < KH; i++) {
+          for (let j = 0; j < KW; j++) {
+            for (let oy = 0; oy < OH; oy++) {
+              const iy = oy * g.strideH - g.padTop + i * g.dilationH;
+              for (let ox = 0; ox < OW; ox++, o++) {
+                const ix = ox * g.strideW - g.padLeft + j * g.dilationW;
+                if (iy >= 0 && iy < H && ix >= 0 && ix < W) acc[plane + iy * W + ix] += cols[o];
+              }
+            }
+          }
+        }
+      }
+    }
+    for (let p = 0; p < size; p++) x[p] = acc[p];
+  }
+
+  /** Column matrix for one image (convGemm, convGemmBackward). */
+  private cols = new Float32Array(0);
+
+  private colsFor = (size: number): Float32Array => {
+    if (this.cols.length < size) this.cols = new Float32Array(size);
+    return this.cols.subarray(0, size);
+  };
+
+  convGemm(a: Float32Array, images: number, g: ConvGeometry, w: Float32Array, m: number, out: Float32Array, accumulate: boolean): void {
+    convGemmPerImage(this, this.colsFor, a, images, g, w, m, out, accumulate);
+  }
+
+  convGemmBackward(
+    a: Float32Array | null,
+    d: Float32Array,
+    images: number,
+    g: ConvGeometry,
+    w: Float32Array,
+    m: number,
+    dw: Float32Array | null,
+    accumulateW: boolean,
+    db: Float32Array | null,
+    accumulateB: boolean,
+    da: Float32Array | null,
+    accumulateA: boolean,
+  ): void {
+    convGemmBackwardPerImage(this, this.colsFor, a, d, images, g, w, m, dw, accumulateW, db, accumulateB, da, accumulateA);
+  }
+
   nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void {
     if (k < 1) throw new RangeError(`nearest: expected k ≥ 1, got ${k}`);
     const mn = new Float32Array(k);
@@ -321,5 +400,79 @@ export class JsBackend implements Backend {
     for (let i = 0; i < n; i++) scratch.set(mn, i * k);
     this.gemm(false, true, n, k, d, -2, x, mProto, 1, scratch);
     argmin2Rows(scratch, n, k, best, second);
+  }
+}
+
+/**
+ * Backend.convGemm written in a backend's im2col and gemm, one image at a time: the js backend's
+ * implementation (the reference), and the native one's under matmul precision 'bfloat16' (its own
+ * kernel calls float32 OpenBLAS). `cols` returns a scratch array of the size asked for.
+ */
+export function convGemmPerImage(
+  be: Backend,
+  cols: (size: number) => Float32Array,
+  a: Float32Array,
+  images: number,
+  g: ConvGeometry,
+  w: Float32Array,
+  m: number,
+  out: Float32Array,
+  accumulate: boolean,
+): void {
+  checkConvGemm('convGemm', g, images, m, { a, w, out });
+  const k = g.channels * g.kernelH * g.kernelW;
+  const p = g.outH * g.outW;
+  const image = g.channels * g.height * g.width;
+  const c = cols(k * p);
+  for (let b = 0; b < images; b++) {
+    be.im2col(a.subarray(b * image, (b + 1) * image), 1, g, c);
+    be.gemm(false, false, m, p, k, 1, w, c, accumulate ? 1 : 0, out.subarray(b * m * p, (b + 1) * m * p));
+  }
+}
+
+/** Backend.convGemmBackward written in a backend's im2col, gemm and col2im, one image at a time (see convGemmPerImage). */
+export function convGemmBackwardPerImage(
+  be: Backend,
+  cols: (size: number) => Float32Array,
+  a: Float32Array | null,
+  d: Float32Array,
+  images: number,
+  g: ConvGeometry,
+  w: Float32Array,
+  m: number,
+  dw: Float32Array | null,
+  accumulateW: boolean,
+  db: Float32Array | null,
+  accumulateB: boolean,
+  da: Float32Array | null,
+  accumulateA: boolean,
+): void {
+  checkConvGemm('convGemmBackward', g, images, m, { a, d, w, dw, db, da });
+  if (dw !== null && a === null) throw new RangeError('convGemmBackward: the weight gradient needs a');
+  const k = g.channels * g.kernelH * g.kernelW;
+  const p = g.outH * g.outW;
+  const image = g.channels * g.height * g.width;
+  const c = cols(k * p);
+  if (dw !== null && !accumulateW) dw.fill(0, 0, m * k);
+  if (db !== null && !accumulateB) db.fill(0, 0, m);
+  for (let b = 0; b < images; b++) {
+    const dImage = d.subarray(b * m * p, (b + 1) * m * p);
+    if (dw !== null && a !== null) {
+      // dw += d_b · im2col(a_b)ᵀ
+      be.im2col(a.subarray(b * image, (b + 1) * image), 1, g, c);
+      be.gemm(false, true, m, k, p, 1, dImage, c, 1, dw);
+    }
+    if (db !== null) {
+      for (let o = 0; o < m; o++) {
+        let s = 0;
+        for (let q = 0; q < p; q++) s += dImage[o * p + q];
+        db[o] += s;
+      }
+    }
+    if (da !== null) {
+      // da_b (+)= col2im(wᵀ · d_b)
+      be.gemm(true, false, k, p, m, 1, w, dImage, 0, c);
+      be.col2im(c, 1, g, da.subarray(b * image, (b + 1) * image), accumulateA);
+    }
   }
 }

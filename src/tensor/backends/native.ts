@@ -3,8 +3,9 @@
  * fused single-threaded C++ kernels). Arrays are passed zero-copy; the wrapper only converts
  * flags and activation names to integers, the addon checks that lengths cover the sizes given.
  */
-import { ACTIVATION_CODE, checkMatmulPrecision } from '../backend.js';
-import type { ActivationKind, AdamParams, Backend, BackendInfo, MatmulPrecision, UmapEpochState } from '../backend.js';
+import { ACTIVATION_CODE, CONV_GEOMETRY_FIELDS, checkConvGemm, checkConvGeometry, checkMatmulPrecision } from '../backend.js';
+import type { ActivationKind, AdamParams, Backend, BackendInfo, ConvGeometry, MatmulPrecision, UmapEpochState } from '../backend.js';
+import { convGemmBackwardPerImage, convGemmPerImage } from './js.js';
 
 /** What native/latentlab.cc exports; flags are 0/1, activations ACTIVATION_CODE values. */
 /** gemm and gemmBf16: Backend.gemm with 0/1 flags. */
@@ -115,6 +116,25 @@ interface NativeAddon {
     a: number,
     b: number,
   ): void;
+  /** geometry: the ConvGeometry fields in CONV_GEOMETRY_FIELDS order (native/conv.h). */
+  im2col(x: Float32Array, images: number, geometry: Int32Array, cols: Float32Array, threads: number): void;
+  col2im(cols: Float32Array, images: number, geometry: Int32Array, x: Float32Array, accumulate: boolean, threads: number): void;
+  convGemm(a: Float32Array, images: number, geometry: Int32Array, w: Float32Array, m: number, out: Float32Array, accumulate: boolean, threads: number): void;
+  convGemmBackward(
+    a: Float32Array | null,
+    d: Float32Array,
+    images: number,
+    geometry: Int32Array,
+    w: Float32Array,
+    m: number,
+    dw: Float32Array | null,
+    accumulateW: boolean,
+    db: Float32Array | null,
+    accumulateB: boolean,
+    da: Float32Array | null,
+    accumulateA: boolean,
+    threads: number,
+  ): void;
 }
 
 const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
@@ -141,6 +161,10 @@ const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'coreName',
   'config',
   'umapLayoutEpoch',
+  'im2col',
+  'col2im',
+  'convGemm',
+  'convGemmBackward',
 ];
 
 /** Where `npm run build:native` puts the addon (repo root, from src/ or dist/ alike). */
@@ -163,6 +187,7 @@ export class NativeBackend implements Backend {
   readonly name = 'native' as const;
   private readonly addon: NativeAddon;
   private precision: MatmulPrecision = 'float32';
+  private readonly geometry = new Int32Array(CONV_GEOMETRY_FIELDS.length);
 
   constructor(addon: NativeAddon) {
     this.addon = addon;
@@ -309,6 +334,59 @@ export class NativeBackend implements Backend {
 
   nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void {
     this.addon.nearest(x, mProto, n, k, d, scratch, best, second);
+  }
+
+  im2col(x: Float32Array, images: number, g: ConvGeometry, cols: Float32Array): void {
+    checkConvGeometry('im2col', g, images, x.length, cols.length);
+    this.addon.im2col(x, images, this.packGeometry(g), cols, this.addon.getThreads());
+  }
+
+  col2im(cols: Float32Array, images: number, g: ConvGeometry, x: Float32Array, accumulate: boolean): void {
+    checkConvGeometry('col2im', g, images, x.length, cols.length);
+    this.addon.col2im(cols, images, this.packGeometry(g), x, accumulate, this.addon.getThreads());
+  }
+
+  /** Column matrix for the per-image path (matmul precision 'bfloat16'). */
+  private cols = new Float32Array(0);
+
+  private colsFor = (size: number): Float32Array => {
+    if (this.cols.length < size) this.cols = new Float32Array(size);
+    return this.cols.subarray(0, size);
+  };
+
+  convGemm(a: Float32Array, images: number, g: ConvGeometry, w: Float32Array, m: number, out: Float32Array, accumulate: boolean): void {
+    // The addon's kernel multiplies in float32; at 'bfloat16' the products go through this.gemm.
+    if (this.precision === 'bfloat16') return convGemmPerImage(this, this.colsFor, a, images, g, w, m, out, accumulate);
+    checkConvGemm('convGemm', g, images, m, { a, w, out });
+    this.addon.convGemm(a, images, this.packGeometry(g), w, m, out, accumulate, this.addon.getThreads());
+  }
+
+  convGemmBackward(
+    a: Float32Array | null,
+    d: Float32Array,
+    images: number,
+    g: ConvGeometry,
+    w: Float32Array,
+    m: number,
+    dw: Float32Array | null,
+    accumulateW: boolean,
+    db: Float32Array | null,
+    accumulateB: boolean,
+    da: Float32Array | null,
+    accumulateA: boolean,
+  ): void {
+    if (this.precision === 'bfloat16') {
+      return convGemmBackwardPerImage(this, this.colsFor, a, d, images, g, w, m, dw, accumulateW, db, accumulateB, da, accumulateA);
+    }
+    checkConvGemm('convGemmBackward', g, images, m, { a, d, w, dw, db, da });
+    if (dw !== null && a === null) throw new RangeError('convGemmBackward: the weight gradient needs a');
+    this.addon.convGemmBackward(a, d, images, this.packGeometry(g), w, m, dw, accumulateW, db, accumulateB, da, accumulateA, this.addon.getThreads());
+  }
+
+  /** The geometry as the addon reads it (one reused array: calls are synchronous). */
+  private packGeometry(g: ConvGeometry): Int32Array {
+    CONV_GEOMETRY_FIELDS.forEach((f, i) => (this.geometry[i] = g[f]));
+    return this.geometry;
   }
 
   umapLayoutEpoch(s: UmapEpochState, epoch: number, alpha: number): void {

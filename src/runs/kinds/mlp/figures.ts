@@ -81,7 +81,8 @@ async function testImages(cfg: MlpRunConfig['config']): Promise<Tensor> {
  */
 export async function writeMlpRunFigures(run: RunDir, o: { testX?: Tensor } = {}): Promise<MlpRunFigures> {
   const saved = run.readConfig<MlpRunConfig>();
-  if (saved.kind !== 'mlp') throw new RangeError(`writeMlpRunFigures: expected an "mlp" run, got a "${saved.kind}" run (${run.id})`);
+  if (saved.kind !== 'mlp' && saved.kind !== 'cnn')
+    throw new RangeError(`writeMlpRunFigures: expected an "mlp" or "cnn" run, got a "${saved.kind}" run (${run.id})`);
   const cfg = saved.config;
   const info = getDataset(cfg.dataset);
   const files: string[] = [];
@@ -198,6 +199,8 @@ export function writeMlpRunReport(
     dataset: string;
     trainRows: number;
     testRows: number;
+    /** More sections before the files (a CNN's filters and feature maps). */
+    sections?: readonly ReportSection[];
   },
 ): string {
   const m = o.metrics;
@@ -210,6 +213,7 @@ export function writeMlpRunReport(
   });
   sections.push({ heading: 'Confusion matrix', tables: [perClassTable(figures.matrix, figures.classNames)], figures: [figures.confusion] });
   if (figures.misclassified !== null) sections.push({ heading: 'Misclassified test images', figures: [figures.misclassified.figure] });
+  sections.push(...(o.sections ?? []));
   sections.push({
     heading: 'Files',
     text: [
@@ -218,7 +222,8 @@ export function writeMlpRunReport(
       `figures/: ${figures.files.map((f) => f.replace(/^figures\//, '')).join(', ')}.`,
     ].join('\n\n'),
   });
-  return writeReportHtml(run, 'mlp', {
+  const kind = run.readConfig<{ kind: string }>().kind;
+  return writeReportHtml(run, kind, {
     title: `${o.architecture} ${o.activation} classifier on ${o.dataset}`,
     subtitle: `run ${run.id} · ${o.trainRows} training and ${o.testRows} test rows`,
     status: o.status,

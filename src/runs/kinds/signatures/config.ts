@@ -22,7 +22,7 @@ export function parseKRange(text: string): [number, number] | null {
 
 export const signaturesConfigSchema = z
   .strictObject({
-    model: z.string().min(1).describe('the run to analyse (an mlp, ae or desom run id under --out, or its directory)').meta({ arg: 'run' }),
+    model: z.string().min(1).describe('the run to analyse (an mlp, cnn, ae or desom run id under --out, or its directory)').meta({ arg: 'run' }),
     data_dir: common.data_dir,
     split: plain
       .choice(['train', 'test', 'all'])

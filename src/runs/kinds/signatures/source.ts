@@ -20,7 +20,7 @@ import { UsageError } from '../../errors.js';
 import type { SignaturesConfig } from './config.js';
 
 /** The run kinds whose models a signatures run reads. */
-export const ANALYSED_KINDS = ['mlp', 'ae', 'desom'] as const;
+export const ANALYSED_KINDS = ['mlp', 'cnn', 'ae', 'desom'] as const;
 export type AnalysedKind = (typeof ANALYSED_KINDS)[number];
 
 /** The analysed run, its network and what it was trained on. */
@@ -46,7 +46,7 @@ export interface AnalysedRun {
   layers: string[];
 }
 
-/** Opens `ref` (a run id under `out`, or a run directory) as a completed mlp, ae or desom run. */
+/** Opens `ref` (a run id under `out`, or a run directory) as a completed mlp, cnn, ae or desom run. */
 export function openAnalysedRun(ref: string, out: string): AnalysedRun {
   let run: RunInfo;
   try {
@@ -60,7 +60,7 @@ export function openAnalysedRun(ref: string, out: string): AnalysedRun {
   if (run.status !== 'completed') throw new UsageError(`signatures: ${kind} run ${run.id} is ${run.status}, not completed; it has no final model`);
   const dir = run.dir.file('model');
   let model: CaptureModel;
-  if (kind === 'mlp') {
+  if (kind === 'mlp' || kind === 'cnn') {
     const m = loadModel(dir);
     if (!(m instanceof Sequential)) throw new UsageError(`signatures: run ${run.id}'s model is not a Sequential network`);
     model = m;
@@ -78,7 +78,7 @@ export function openAnalysedRun(ref: string, out: string): AnalysedRun {
     classNames: ds.class_names ?? [],
     allClassNames: [],
     limit: cfg.limit,
-    predicts: kind === 'mlp',
+    predicts: kind === 'mlp' || kind === 'cnn',
     layers: captureLayers(model)
       .map((l) => l.name)
       .filter((n) => n !== 'output'),
