@@ -253,7 +253,7 @@ test('signatures of an autoencoder and of a DESOM: encoder, code, decoder and ma
 
 test('bad requests exit 2 and name what is wrong, leaving no run folder', () => {
   const cases: [string[], RegExp][] = [
-    [['signatures', 'km'], /run km is a "kmeans" run; expected a run of a network: mlp, ae, desom/],
+    [['signatures', 'km'], /run km is a "kmeans" run; expected a run of a network: mlp, cnn, ae, desom/],
     [['signatures', 'nope'], /no run "nope"/],
     [['signatures', 'm17', '--insert', '7'], /--insert 7: m17 was trained on class 7; insert classes it never saw/],
     [['signatures', 'm17', '--layers', 'h9'], /--layers h9: expected distinct layers among h1, h2 \(mlp run m17\), got h9/],

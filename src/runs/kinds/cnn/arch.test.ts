@@ -22,7 +22,7 @@ test('parseArch names the token and what it expected', () => {
 });
 
 test('archShapes follows the course’s formulas, and a layer that leaves nothing is an error', () => {
-  assert.deepEqual(archShapes(parseArch(DEFAULT_ARCH), [1, 28, 28]), [[32, 28, 28], [32, 14, 14], [64, 14, 14], [64, 7, 7], [512]]);
+  assert.deepEqual(archShapes(parseArch(DEFAULT_ARCH), [1, 28, 28]), [[32, 28, 28], [32, 14, 14], [64, 14, 14], [64, 7, 7], [512], [512]]);
   // 28 → (28 − 5)/1 + 1 = 24 → 12 → (12 + 2 − 3)/2 + 1 = 6 (floor).
   assert.deepEqual(archShapes(parseArch('c6k5,mp2,c16k3s2p1'), [1, 28, 28]), [
     [6, 24, 24],
