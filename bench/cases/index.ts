@@ -3,6 +3,8 @@ import type { BenchCase } from '../common.js';
 import { aeEpochCase } from './ae-epoch.js';
 import { aeInferenceCase } from './ae-inference.js';
 import { bmuMnistCase } from './bmu-mnist.js';
+import { cnnEpochCase } from './cnn-epoch.js';
+import { convForwardBackwardCase } from './conv-forward-backward.js';
 import { desomStepJsCase } from './desom-step-js.js';
 import { desomStepBf16Case, desomStepCase } from './desom-step.js';
 import { desomTrainBf16Case, desomTrainCase } from './desom-train.js';
@@ -28,4 +30,6 @@ export const CASES: readonly BenchCase[] = [
   desomTrainBf16Case,
   explorerScatterCase,
   explorerLoadCase,
+  cnnEpochCase,
+  convForwardBackwardCase,
 ];
