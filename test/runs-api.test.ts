@@ -47,7 +47,10 @@ test('a kind outside the registry trains, lists, reads and evaluates through the
   const scored = await evaluateRun('nc', { out, kind: nearestCentroidKind });
   assert.deepEqual(scored.metrics, { test_accuracy: result.metrics.test_accuracy });
   assert.equal(scored.rows, 200);
-  await assert.rejects(evaluateRun('nc', { out }), (e: unknown) => e instanceof UsageError && /"nearest-centroid" run; eval supports mlp, ae/.test(e.message));
+  await assert.rejects(
+    evaluateRun('nc', { out }),
+    (e: unknown) => e instanceof UsageError && /"nearest-centroid" run; eval supports mlp, cnn, ae/.test(e.message),
+  );
 });
 
 test('a bad config value is a UsageError naming the key, and leaves no run folder', async () => {

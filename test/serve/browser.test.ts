@@ -155,7 +155,8 @@ test('a run trained by another process: the page follows its steps live and sees
   // Generous bounds: the trainer shares the CPU with the other test files (these are not speed checks).
   await page.waitForSelector('tr[data-id="live"][data-status="running"]', { timeout: 60_000 });
   await page.click('tr[data-id="live"] td.id a');
-  await page.waitForSelector('#run-status[data-status="running"]');
+  // Generous: under a loaded CPU the run page's first fetch can wait on the training process.
+  await page.waitForSelector('#run-status[data-status="running"]', { timeout: 90_000 });
   const step = (): Promise<number> => numberIn(page, '#progress-step');
   await waitUntil(async () => (await step()) > 0, 'a first step shown');
   const first = await step();

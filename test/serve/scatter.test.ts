@@ -280,11 +280,12 @@ test('hovering a point shows a tooltip with its row, label and input image', asy
   }
   await page.mouse.move(X, Y, { steps: 2 });
   const tip = `${el} .scatter-tip`;
-  await page.waitForSelector(`${tip}:not([hidden]) canvas.tip-canvas`);
+  // The input image (an autoencoder's or DESOM's tooltip adds its reconstruction after it, .tip-recon).
+  await page.waitForSelector(`${tip}:not([hidden]) canvas.tip-canvas:not(.tip-recon)`);
   assert.equal(await page.getAttribute(tip, 'data-row'), String(best));
   const labels = arr('desom-a', 'labels').data as Int32Array;
   assert.match((await page.textContent(tip)) ?? '', new RegExp(`^row ${best}label: ${labels[best]}BMU cell: cell \\d`));
-  const ink = await page.locator(`${tip} canvas.tip-canvas`).evaluate((c: CanvasLike) => {
+  const ink = await page.locator(`${tip} canvas.tip-canvas:not(.tip-recon)`).evaluate((c: CanvasLike) => {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let dark = 0;
     for (let i = 0; i < d.length; i += 4) if (d[i] < 128) dark++;

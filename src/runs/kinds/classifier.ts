@@ -42,7 +42,8 @@ export interface ClassifierConfig extends CommonConfig {
 
 /** What a kind's network is for the data at hand. */
 export interface ClassifierModel {
-  model: Sequential;
+  /** Builds the network: called only once `needs` passed, so an impossible size fails with a usage error, not an allocation error. */
+  model: () => Sequential;
   /** How the notice and the report name it: 784-100-10, or a CNN's layers. */
   architecture: string;
   /** Memory it needs (checked before training; src/runs/limits.ts). */
@@ -77,7 +78,7 @@ export async function* trainClassifier<C extends ClassifierConfig>(session: Trai
   const loaded = trainSplit.x.size + testSplit.x.size + (subset === null ? 0 : train.x.size + test.x.size);
   const built = spec.build(cfg, { features: train.x.cols, imageShape: getDataset(cfg.dataset).imageShape, classes, rows: train.x.rows }, initRng);
   checkNeeds(built.needs, { base: loaded * 4 });
-  const model = built.model;
+  const model = built.model();
   const optimizer = buildOptimizer(cfg.optimizer, model.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
   const loss = new CrossEntropyLoss();
   const perEpoch = Math.ceil(train.x.rows / cfg.batch_size);

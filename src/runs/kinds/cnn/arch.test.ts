@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../../random.js';
 import { Tensor } from '../../../tensor/tensor.js';
-import { archShapes, buildCnn, DEFAULT_ARCH, describeLayer, parseArch } from './arch.js';
+import { archParameters, archShapes, buildCnn, DEFAULT_ARCH, describeLayer, parseArch } from './arch.js';
 
 test('parseArch reads every token and describeLayer writes it back', () => {
   const text = 'c32k5psame,mp2,c64k3s2p1,ap3s2,minp2,bn,dc0.25,fc128,bn,d0.5';
@@ -37,6 +37,9 @@ test('buildCnn: rows in, logits out, one output per class; the parameter count o
   const m = buildCnn(parseArch('c4k3,mp2,fc8'), { input: [1, 6, 6], classes: 3, activation: 'relu', rng: new Rng(0) });
   // conv (3·3·1 + 1)·4 = 40; 4×4 → 2×2 after pooling: 16 → fc 8: 136; 8 → 3: 27.
   assert.equal(m.parameterCount(), 40 + 136 + 27);
+  assert.equal(archParameters(parseArch('c4k3,mp2,fc8'), [1, 6, 6], 3), m.parameterCount());
+  const big = parseArch('c32k5psame,bn,mp2,c64k5psame,mp2,fc512,bn,d0.5');
+  assert.equal(archParameters(big, [1, 28, 28], 10), buildCnn(big, { input: [1, 28, 28], classes: 10, activation: 'relu', rng: new Rng(0) }).parameterCount());
   const y = m.forward(new Tensor(new Float32Array(2 * 36).fill(0.5), [2, 36]));
   assert.deepEqual([...y.shape], [2, 3]);
 });

@@ -160,6 +160,21 @@ export function archShapes(layers: readonly ArchLayer[], input: readonly [number
   return out;
 }
 
+/** The network's learnable parameters, counted by the course's formulas before anything is allocated: (k·k·C_in + 1)·C_out per convolution, (in + 1)·out per fully connected layer, 2·C per batch normalisation. */
+export function archParameters(layers: readonly ArchLayer[], input: readonly [number, number, number], classes: number): number {
+  const shapes = archShapes(layers, input);
+  let n = 0;
+  let before: readonly number[] = input;
+  for (const [i, l] of layers.entries()) {
+    const units = before.reduce((a, b) => a * b, 1);
+    if (l.kind === 'conv') n += (l.kernel * l.kernel * before[0] + 1) * l.out;
+    else if (l.kind === 'fc') n += (units + 1) * l.out;
+    else if (l.kind === 'bn') n += 2 * before[0];
+    before = shapes[i];
+  }
+  return n + (before.reduce((a, b) => a * b, 1) + 1) * classes;
+}
+
 /** A layer's token. */
 export function describeLayer(l: ArchLayer): string {
   switch (l.kind) {

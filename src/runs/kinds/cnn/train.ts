@@ -18,13 +18,13 @@ import type { Need } from '../../limits.js';
 import type { RunDir } from '../../run-dir.js';
 import type { TrainSession } from '../../session.js';
 import { trainClassifier } from '../classifier.js';
-import { archShapes, buildCnn, describeLayer, parseArch } from './arch.js';
+import { archParameters, archShapes, buildCnn, describeLayer, parseArch } from './arch.js';
 import type { CnnConfig } from './config.js';
 
 const F32 = 4;
 
 /** Memory of a CNN: parameters with their gradients and Adam's two moments; a minibatch's activations, their gradients and the convolutions' column buffers. */
-function cnnNeeds(model: Sequential, cfg: CnnConfig, input: readonly [number, number, number], arch: string): Need[] {
+function cnnNeeds(params: number, cfg: CnnConfig, input: readonly [number, number, number], arch: string): Need[] {
   const layers = parseArch(cfg.arch);
   const shapes = archShapes(layers, input);
   const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
@@ -36,7 +36,6 @@ function cnnNeeds(model: Sequential, cfg: CnnConfig, input: readonly [number, nu
       c = l.out;
     }
   }
-  const params = model.parameterCount();
   const activations = sizes.reduce((a, b) => a + b, input[0] * input[1] * input[2]);
   return [
     { flag: '--arch', value: cfg.arch, what: `a ${arch} network (parameters, gradients and optimizer state)`, bytes: params * 4 * F32, largest: params },
@@ -159,9 +158,12 @@ export function trainCnn(session: TrainSession<CnnConfig>): Training {
       if (!Number.isInteger(channels))
         throw new UsageError(`train cnn: ${cfg.dataset} rows have ${d.features} values, not a multiple of its ${ih}×${iw} images`);
       const input = [channels, ih, iw] as const;
-      const model = buildCnn(layers, { input, classes: d.classes, activation: cfg.activation, init: cfg.init, rng });
       const arch = `${channels}×${ih}×${iw} ${layers.map(describeLayer).join('-')} ${d.classes}`;
-      return { model, architecture: arch, needs: cnnNeeds(model, cfg, input, arch) };
+      return {
+        model: () => buildCnn(layers, { input, classes: d.classes, activation: cfg.activation, init: cfg.init, rng }),
+        architecture: arch,
+        needs: cnnNeeds(archParameters(layers, input, d.classes), cfg, input, arch),
+      };
     },
     figures: (run, model, testX) => Promise.resolve([networkSection(model, testX.cols), ...cnnFigures(run, model, testX, imageShape)]),
   });

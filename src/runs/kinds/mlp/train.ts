@@ -36,7 +36,7 @@ export function trainMlp(session: TrainSession<MlpConfig>): Training {
   return trainClassifier(session, {
     kind: 'mlp',
     build: (cfg, d, rng) => ({
-      model: buildMlp(cfg, d.features, d.classes, rng),
+      model: () => buildMlp(cfg, d.features, d.classes, rng),
       architecture: [d.features, ...cfg.hidden, d.classes].join('-'),
       needs: mlpNeeds({ features: d.features, hidden: cfg.hidden, classes: d.classes, batch: cfg.batch_size, rows: d.rows }),
     }),
