@@ -159,6 +159,31 @@ test('a denoising run with p > 2 draws a seeded UMAP of its codes and sweeps the
   assert.ok(res.metrics['test_mse_noise_0.5'] > res.metrics.test_mse_noise_0);
 });
 
+test('train ae --conv: a convolutional autoencoder with its reconstructions, latent scatter and loss; model.json records it and eval reloads it', async () => {
+  const res = trainJson(['--conv', '--filters', '4,8', '--dense', '16', '--activation', 'relu', '--limit', '400', '--epochs', '2', '--test-limit', '300']);
+  const p = (...parts: string[]) => join(res.path, ...parts);
+  const json = JSON.parse(readFileSync(p('model', 'model.json'), 'utf8')) as { version: number; autoencoder: Record<string, unknown> };
+  assert.equal(json.version, 2);
+  assert.deepEqual(
+    [json.autoencoder.architecture, json.autoencoder.image, json.autoencoder.filters, json.autoencoder.kernel, json.autoencoder.hidden],
+    ['conv', [1, 28, 28], [4, 8], 3, [16]],
+  );
+  assert.deepEqual(readNpy(p('arrays', 'test_codes.npy')).shape, [300, 2]);
+  assert.deepEqual(readNpy(p('arrays', 'test_reconstructions_sample.npy')).shape, [20, 784]);
+  const grid = decodePng(readFileSync(p('figures', 'reconstructions.png')));
+  assert.deepEqual({ width: grid.width, height: grid.height }, pairedSize(20, 10));
+  for (const name of ['loss.svg', 'latent.svg']) assert.equal(svgProblem(readFileSync(p('figures', name), 'utf8')), null, name);
+  const html = readFileSync(p('report.html'), 'utf8');
+  assert.ok(html.includes('1×28×28 conv 4-8 (3×3, stride 2)-16-2 autoencoder on mnist'));
+  const ae = loadAutoencoder(p('model'));
+  assert.deepEqual(ae.options.conv, { image: [1, 28, 28], filters: [4, 8], kernel: 3 });
+  const ev = cli(['eval', res.run_id, '--json']);
+  assert.equal(ev.code, 0, ev.stderr);
+  const test10k = await loadDataset('mnist', { split: 'test' });
+  const evMetrics = (JSON.parse(ev.stdout) as { metrics: Record<string, number> }).metrics;
+  assert.ok(Math.abs(evMetrics.test_mse - reconstructionMse(ae, test10k.x)) < 1e-12);
+});
+
 describe('bad options exit with code 2 and name the value', () => {
   const cases: [string, string[], RegExp][] = [
     ['a latent size of 0', ['--latent', '0'], /train ae: latent: expected an integer ≥ 1, got 0/],
@@ -169,6 +194,13 @@ describe('bad options exit with code 2 and name the value', () => {
       /train ae: noise_scale: expected a probability between 0 and 1 for masking noise, got 1\.5/,
     ],
     ['an unknown noise kind', ['--noise', 'pink'], /argument 'pink' is invalid/],
+    [
+      '--hidden with --conv',
+      ['--conv', '--hidden', '64'],
+      /train ae: hidden: --hidden sizes the fully connected autoencoder; with --conv give the layers after the convolutions as --dense \(got --hidden 64\)/,
+    ],
+    ['--filters without --conv', ['--filters', '8,16'], /train ae: filters: --filters and --kernel shape a conv autoencoder; add --conv/],
+    ['--dense without --conv', ['--dense', '32'], /train ae: dense: --dense sizes a conv autoencoder's fully connected layers; add --conv or use --hidden/],
   ];
   for (const [name, args, message] of cases) {
     test(name, () => {

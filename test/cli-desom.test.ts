@@ -269,3 +269,64 @@ test('bench desom --quick runs every method, skips what is done, moves a failed 
   assert.equal((second.stderr.match(/skipped \(completed\)/g) ?? []).length, 14);
   assert.deepEqual(readdirSync(dir).sort(), before);
 });
+
+/** A small convolutional DESOM: the SMALL run, its --hidden 32,32 replaced by two stride-2 convolutions of 4 and 8 channels, and a pretraining epoch. */
+const CONV = [...SMALL.filter((a, i) => a !== '--hidden' && SMALL[i - 1] !== '--hidden'), '--encoder', 'conv', '--filters', '4,8', '--pretrain-epochs', '1'];
+
+test('train desom --encoder conv: a complete run (decoded prototypes, figures, report) that eval and train som --encoder read back', () => {
+  const res = completed(cli(['train', 'desom', ...CONV, '--run-id', 'c1', '--out', runs, '--json', '--quiet']));
+  for (const k of ['purity', 'nmi', 'qe', 'te', 'mse']) assert.ok(Number.isFinite(res.metrics[k]), `${k} = ${res.metrics[k]}`);
+  const desom = JSON.parse(readFileSync(join(res.path, 'model', 'desom.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual([desom.version, desom.encoder, desom.image, desom.filters, desom.kernel, desom.hidden], [2, 'conv', [1, 28, 28], [4, 8], 3, []]);
+  const ae = JSON.parse(readFileSync(join(res.path, 'model', 'ae', 'model.json'), 'utf8')) as { version: number; autoencoder: { architecture: string } };
+  assert.deepEqual([ae.version, ae.autoencoder.architecture], [2, 'conv']);
+  const config = JSON.parse(readFileSync(join(res.path, 'config.json'), 'utf8')) as { model: { architecture: string } };
+  assert.equal(config.model.architecture, '1×28×28 conv 4-8 (3×3, stride 2)-4');
+  assert.deepEqual(readNpy(join(res.path, 'arrays', 'decoded_prototypes.npy')).shape, [16, 784]);
+  assert.deepEqual(readNpy(join(res.path, 'arrays', 'codes.npy')).shape, [600, 4]);
+  const proto = decodePng(readFileSync(join(res.path, 'figures', 'prototypes.png')));
+  assert.ok(proto.width >= 4 * 56 && proto.width < 4 * 56 + 40, `prototypes.png width ${proto.width}`);
+  assert.match(readFileSync(join(res.path, 'report.html'), 'utf8'), /1×28×28 conv 4-8 \(3×3, stride 2\)-4 \(its decoder the mirror image/);
+  const events = readFileSync(join(res.path, 'events.jsonl'), 'utf8');
+  assert.match(events, /"type":"pretrain_epoch"/);
+
+  const ev = cli(['eval', 'c1', '--split', 'all', '--out', runs, '--json', '--quiet']);
+  assert.equal(ev.code, 0, ev.stderr);
+  const m = (JSON.parse(ev.stdout) as { metrics: Record<string, number> }).metrics;
+  for (const k of ['purity', 'nmi', 'qe', 'mse']) assert.equal(m[`all_${k}`], res.metrics[k], k);
+  // AE+SOM on the conv encoder's codes, its prototypes drawn through the conv decoder
+  const som = completed(
+    cli(['train', 'som', '--encoder', 'c1', '--split', 'all', '--limit', '600', '--map', '3x3', '--epochs', '2', '--out', runs, '--json', '--quiet']),
+  );
+  assert.deepEqual(readNpy(join(som.path, 'arrays', 'decoded_prototypes.npy')).shape, [9, 784]);
+});
+
+test('train desom: --hidden with --encoder conv, and --filters / --dense without it, are refused by name', () => {
+  const hidden = cli(['train', 'desom', '--encoder', 'conv', '--hidden', '64', '--out', runs, '--quiet']);
+  assert.equal(hidden.code, 2);
+  assert.match(
+    hidden.stderr,
+    /--hidden sizes the fully connected encoder; with --encoder conv give the layers after the convolutions as --dense \(got --hidden 64\)/,
+  );
+  const filters = cli(['train', 'desom', '--filters', '8,16', '--out', runs, '--quiet']);
+  assert.equal(filters.code, 2);
+  assert.match(filters.stderr, /--filters shapes a convolutional encoder; add --encoder conv/);
+  const dense = cli(['train', 'desom', '--dense', '32', '--out', runs, '--quiet']);
+  assert.equal(dense.code, 2);
+  assert.match(dense.stderr, /--dense shapes a convolutional encoder/);
+});
+
+test('a conv DESOM run killed with SIGKILL and resumed ends with exactly the weights of the run left alone', async () => {
+  const args = ['train', 'desom', ...CONV, '--backend', 'js', '--checkpoint-every', '5', '--quiet'];
+  const alone = completed(cli([...args, '--out', join(work, 'conv-alone'), '--json']));
+  const killedRuns = join(work, 'conv-killed');
+  const child = spawn(process.execPath, [BIN, ...args, '--out', killedRuns], { cwd: work, stdio: 'ignore', env: ENV });
+  const killedAt = await killAtCheckpoint(child, killedRuns, 15);
+  const [id] = readdirSync(killedRuns);
+  const resumed = completed(cli(['train', 'desom', '--resume', id, '--out', killedRuns, '--json', '--quiet']));
+  for (const f of ['arrays/prototypes.npy', 'arrays/codes.npy', 'arrays/decoded_prototypes.npy']) {
+    assert.deepEqual(readNpy(join(resumed.path, f)).data, readNpy(join(alone.path, f)).data, `${f} differs after resuming from iteration ${killedAt}`);
+  }
+  assert.equal(resumed.metrics.purity, alone.metrics.purity);
+  assert.equal(resumed.metrics.mse, alone.metrics.mse);
+});

@@ -7,7 +7,7 @@ import { stateDict } from '../io/model-json.js';
 import { writeSafetensors } from '../io/safetensors.js';
 import { describeModule } from '../nn/serialize.js';
 import { Autoencoder } from './autoencoder.js';
-import { AUTOENCODER_FORMAT, AUTOENCODER_VERSION, autoencoderFrom, type AutoencoderJson } from './autoencoder-json.js';
+import { AUTOENCODER_FORMAT, AUTOENCODER_MLP_VERSION, AUTOENCODER_VERSION, autoencoderFrom, type AutoencoderJson } from './autoencoder-json.js';
 
 export * from './autoencoder-json.js';
 
@@ -24,7 +24,7 @@ export function saveAutoencoder(dir: string, ae: Autoencoder, metadata?: Record<
   const c = ae.options;
   const json: AutoencoderJson = {
     format: AUTOENCODER_FORMAT,
-    version: AUTOENCODER_VERSION,
+    version: c.conv === null ? AUTOENCODER_MLP_VERSION : AUTOENCODER_VERSION,
     autoencoder: {
       input: c.input,
       hidden: [...c.hidden],
@@ -35,6 +35,7 @@ export function saveAutoencoder(dir: string, ae: Autoencoder, metadata?: Record<
       decoder_hidden: [...c.decoderHidden],
       init: c.init,
       input_grad: c.inputGrad,
+      ...(c.conv === null ? {} : { architecture: 'conv' as const, image: [...c.conv.image], filters: [...c.conv.filters], kernel: c.conv.kernel }),
     },
     encoder: describeModule(ae.encoder),
     decoder: describeModule(ae.decoder),

@@ -9,7 +9,13 @@ import { isMissing, readText, type FileReader } from '../io/file-reader.js';
 import { PROTOTYPE_INITS, type PrototypeInit } from './model.js';
 
 export const DESOM_FORMAT = 'latentlab-desom';
-export const DESOM_VERSION = 1;
+/**
+ * The newest desom.json version: 2 records a convolutional encoder (`encoder`, `image`, `filters`,
+ * `kernel`); a fully connected DESOM is still written as version 1, as before.
+ */
+export const DESOM_VERSION = 2;
+/** The version of a fully connected DESOM's desom.json. */
+export const DESOM_MLP_VERSION = 1;
 export const DESOM_JSON_FILE = 'desom.json';
 export const DESOM_AE_DIR = 'ae';
 export const DESOM_SOM_DIR = 'som';
@@ -17,10 +23,16 @@ export const DESOM_SOM_DIR = 'som';
 /** What desom.json holds. */
 export interface DesomJson {
   format: typeof DESOM_FORMAT;
-  version: typeof DESOM_VERSION;
+  version: typeof DESOM_MLP_VERSION | typeof DESOM_VERSION;
   autoencoder_dir: string;
   som_dir: string;
   input: number;
+  /** Version 2: a convolutional encoder, its image [channels, height, width], filters and kernel. */
+  encoder?: 'conv';
+  image?: [number, number, number];
+  filters?: number[];
+  kernel?: number;
+  /** The encoder's fully connected hidden sizes (after the convolutions with encoder 'conv'). */
   hidden: number[];
   latent: number;
   activation: AeActivation;
@@ -35,10 +47,14 @@ export interface DesomJson {
 const positiveInt = z.number().int().min(1);
 const desomSchema = z.object({
   format: z.literal(DESOM_FORMAT),
-  version: z.literal(DESOM_VERSION),
+  version: z.union([z.literal(DESOM_MLP_VERSION), z.literal(DESOM_VERSION)]),
   autoencoder_dir: z.string().regex(/^[^/\\]+$/, 'a folder name inside the model folder'),
   som_dir: z.string().regex(/^[^/\\]+$/, 'a folder name inside the model folder'),
   input: positiveInt,
+  encoder: z.literal('conv').optional(),
+  image: z.tuple([positiveInt, positiveInt, positiveInt]).optional(),
+  filters: z.array(positiveInt).min(1).optional(),
+  kernel: positiveInt.optional(),
   hidden: z.array(positiveInt),
   latent: positiveInt,
   activation: z.enum(AE_ACTIVATIONS as [AeActivation, ...AeActivation[]]),
@@ -64,5 +80,16 @@ export function desomJsonFrom(files: FileReader): DesomJson {
     const iss = parsed.error.issues[0];
     throw new TypeError(`loadDesom: ${path}: ${iss.path.map(String).join('.') || '(root)'}: ${iss.message}`);
   }
-  return parsed.data;
+  const j = parsed.data;
+  const conv = j.encoder === 'conv';
+  if (conv !== (j.version === DESOM_VERSION))
+    throw new RangeError(
+      `loadDesom: ${path}: version ${j.version} ${conv ? 'cannot describe a conv encoder (version 2 does)' : 'is the version of a conv DESOM, but encoder is not "conv"'}`,
+    );
+  const wrong = (['image', 'filters', 'kernel'] as const).find((k) => (j[k] === undefined) === conv);
+  if (wrong !== undefined)
+    throw new TypeError(
+      `loadDesom: ${path}: ${wrong}: ${conv ? 'missing (a conv DESOM records image, filters and kernel)' : 'unexpected without encoder "conv"'}`,
+    );
+  return j;
 }

@@ -15,8 +15,8 @@ import type { Optimizer } from '../optim/optimizer.js';
 import type { RngState } from '../random.js';
 import { hasCheckpoint, int32Reader, int32Writer, modelWriters, readCheckpoint, restoreModel, writeCheckpoint } from '../runs/checkpoint.js';
 import { loadSom, saveSom } from '../som/som-file.js';
-import { DESOM } from './model.js';
-import { DESOM_AE_DIR, DESOM_FORMAT, DESOM_JSON_FILE, DESOM_SOM_DIR, DESOM_VERSION, desomJsonFrom, type DesomJson } from './desom-json.js';
+import { DESOM, desomArchitecture } from './model.js';
+import { DESOM_AE_DIR, DESOM_FORMAT, DESOM_JSON_FILE, DESOM_MLP_VERSION, DESOM_SOM_DIR, DESOM_VERSION, desomJsonFrom, type DesomJson } from './desom-json.js';
 import { dirReader } from '../io/files.js';
 
 export * from './desom-json.js';
@@ -31,10 +31,11 @@ export function saveDesom(dir: string, model: DESOM, info?: Record<string, unkno
   const c = model.config;
   const json: DesomJson = {
     format: DESOM_FORMAT,
-    version: DESOM_VERSION,
+    version: c.conv === null ? DESOM_MLP_VERSION : DESOM_VERSION,
     autoencoder_dir: DESOM_AE_DIR,
     som_dir: DESOM_SOM_DIR,
     input: c.input,
+    ...(c.conv === null ? {} : { encoder: 'conv' as const, image: [...c.conv.image], filters: [...c.conv.filters], kernel: c.conv.kernel }),
     hidden: [...c.hidden],
     latent: c.latent,
     activation: c.activation,
@@ -54,16 +55,18 @@ export function loadDesom(dir: string): DESOM {
   const ae = loadAutoencoder(join(dir, j.autoencoder_dir));
   const som = loadSom(join(dir, j.som_dir));
   const a = ae.options;
-  const same =
-    a.input === j.input &&
-    a.latent === j.latent &&
-    a.activation === j.activation &&
-    a.hidden.length === j.hidden.length &&
-    a.hidden.every((h, i) => h === j.hidden[i]);
-  if (!same)
-    throw new RangeError(
-      `loadDesom: ${path} describes ${[j.input, ...j.hidden, j.latent].join('-')} ${j.activation}, but ${j.autoencoder_dir}/ holds ${[a.input, ...a.hidden, a.latent].join('-')} ${a.activation}`,
-    );
+  const described = desomArchitecture({
+    input: j.input,
+    hidden: j.hidden,
+    latent: j.latent,
+    conv:
+      j.encoder === 'conv' && j.image !== undefined && j.filters !== undefined && j.kernel !== undefined
+        ? { image: j.image, filters: j.filters, kernel: j.kernel }
+        : null,
+  });
+  const held = desomArchitecture(a);
+  if (a.input !== j.input || described !== held || a.activation !== j.activation)
+    throw new RangeError(`loadDesom: ${path} describes ${described} ${j.activation}, but ${j.autoencoder_dir}/ holds ${held} ${a.activation}`);
   if (som.topology.rows !== j.rows || som.topology.cols !== j.cols) {
     throw new RangeError(`loadDesom: ${path} describes a ${j.rows}×${j.cols} map, but ${j.som_dir}/ holds ${som.topology.rows}×${som.topology.cols}`);
   }

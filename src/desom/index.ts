@@ -7,6 +7,7 @@ export {
   DESOM,
   initDesomPrototypes,
   desomOptimizer,
+  desomArchitecture,
   type PrototypeInit,
   type DesomBatchOrder,
   type DesomModelOptions,

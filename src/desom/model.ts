@@ -25,7 +25,16 @@
  * "seed 000 §4.1" and the like cite the paper's sections; docs/references.md lists the sources
  * and summarises what the reference code does.
  */
-import { Autoencoder, AE_ACTIVATIONS, type AeActivation } from '../ae/autoencoder.js';
+import {
+  Autoencoder,
+  AE_ACTIVATIONS,
+  AE_ARCHITECTURES,
+  convArchitecture,
+  resolveAutoencoderOptions,
+  type AeActivation,
+  type AeArchitecture,
+  type ConvAeConfig,
+} from '../ae/autoencoder.js';
 import { Module, type Buffer, type Parameter } from '../nn/module.js';
 import { Adam } from '../optim/adam.js';
 import { Rng } from '../random.js';
@@ -60,8 +69,22 @@ export const DESOM_BATCH_ORDERS: readonly DesomBatchOrder[] = ['sequential', 'sh
 export interface DesomModelOptions extends TopologyOptions {
   /** Input size (default: the data's columns in `DESOM.create`, else 784). */
   input?: number;
-  /** Encoder hidden sizes; the decoder mirrors them (default [500, 500, 2000]). */
+  /**
+   * 'mlp' (default, seed 000) or 'conv': the convolutional autoencoder (the reference code's
+   * ConvDESOM; see Autoencoder), `filters` stride-2 convolutions then `hidden` fully connected layers.
+   */
+  encoder?: AeArchitecture;
+  /**
+   * Encoder hidden sizes; the decoder mirrors them (default [500, 500, 2000]). With encoder 'conv':
+   * fully connected layers between the last convolution and the code (default none).
+   */
   hidden?: readonly number[];
+  /** encoder 'conv': the input image [channels, height, width] (default [1, √input, √input] for a square input). */
+  image?: readonly [number, number, number];
+  /** encoder 'conv': channels of each stride-2 convolution (default [32, 64, 128, 256], the reference's ConvDESOM). */
+  filters?: readonly number[];
+  /** encoder 'conv': square kernel size (default 3). */
+  kernel?: number;
   /** Latent size = prototype dimension (default 10). */
   latent?: number;
   /** Hidden activation (default 'relu'); the latent and output layers are always linear. */
@@ -75,6 +98,9 @@ export interface DesomModelOptions extends TopologyOptions {
 /** The resolved architecture (what desom.json stores). */
 export interface DesomConfig {
   readonly input: number;
+  readonly encoder: AeArchitecture;
+  /** The convolutions of encoder 'conv' (null for 'mlp'). */
+  readonly conv: ConvAeConfig | null;
   readonly hidden: readonly number[];
   readonly latent: number;
   readonly activation: AeActivation;
@@ -89,7 +115,10 @@ export interface DesomConfig {
 /** Every default in one place (the CLI builds its config schema from these). */
 export const DESOM_DEFAULTS = Object.freeze({
   input: 784,
+  encoder: 'mlp' as AeArchitecture,
   hidden: Object.freeze<readonly number[]>([500, 500, 2000]),
+  filters: Object.freeze<readonly number[]>([32, 64, 128, 256]),
+  kernel: 3,
   latent: 10,
   activation: 'relu' as AeActivation,
   rows: 8,
@@ -134,15 +163,32 @@ export function oneOf<T extends string>(fn: string, name: string, v: unknown, al
 /** Validates the architecture options and fills the defaults. */
 export function resolveDesomConfig(o: DesomModelOptions = {}, fn = 'DESOM'): DesomConfig {
   if (o === null || typeof o !== 'object') throw new TypeError(`${fn}: expected an options object, got ${String(o)}`);
-  const hidden = o.hidden ?? DESOM_DEFAULTS.hidden;
+  const encoder = oneOf(fn, 'encoder', o.encoder ?? DESOM_DEFAULTS.encoder, AE_ARCHITECTURES);
+  const hidden = o.hidden ?? (encoder === 'conv' ? [] : DESOM_DEFAULTS.hidden);
   if (!Array.isArray(hidden)) throw new TypeError(`${fn}: expected hidden to be an array of positive integers, got ${String(hidden)}`);
   hidden.forEach((h, i) => checkPositiveInt(fn, `hidden[${i}]`, h));
   const somInitEpochs = o.somInitEpochs ?? DESOM_DEFAULTS.somInitEpochs;
   checkCount(fn, 'somInitEpochs', somInitEpochs, 1);
+  const input = checkPositiveInt(fn, 'input', o.input ?? DESOM_DEFAULTS.input);
+  const latent = checkPositiveInt(fn, 'latent', o.latent ?? DESOM_DEFAULTS.latent);
+  let conv: ConvAeConfig | null = null;
+  if (encoder === 'conv') {
+    // The autoencoder's own checks (image size, filters, kernel) and defaults, with the DESOM's filters.
+    conv = resolveAutoencoderOptions(
+      { input, hidden, latent, architecture: 'conv', image: o.image, filters: o.filters ?? DESOM_DEFAULTS.filters, kernel: o.kernel ?? DESOM_DEFAULTS.kernel },
+      fn,
+    ).conv;
+  } else {
+    for (const key of ['image', 'filters', 'kernel'] as const) {
+      if (o[key] !== undefined) throw new RangeError(`${fn}: ${key} is an option of encoder 'conv', not 'mlp'`);
+    }
+  }
   return {
-    input: checkPositiveInt(fn, 'input', o.input ?? DESOM_DEFAULTS.input),
+    input,
+    encoder,
+    conv,
     hidden: Array.from<number>(hidden),
-    latent: checkPositiveInt(fn, 'latent', o.latent ?? DESOM_DEFAULTS.latent),
+    latent,
     activation: oneOf(fn, 'activation', o.activation ?? DESOM_DEFAULTS.activation, AE_ACTIVATIONS),
     topology: resolveTopology({
       rows: o.rows ?? DESOM_DEFAULTS.rows,
@@ -188,6 +234,8 @@ export class DESOM extends Module {
     this.config = resolveDesomConfig(
       {
         input: c.input,
+        encoder: c.architecture,
+        ...(c.conv === null ? {} : { image: c.conv.image, filters: c.conv.filters, kernel: c.conv.kernel }),
         hidden: c.hidden,
         latent: c.latent,
         activation: c.activation,
@@ -201,8 +249,8 @@ export class DESOM extends Module {
 
   /**
    * A new model for data x (n × input): the autoencoder (Glorot-uniform weights, zero biases,
-   * linear latent and output) drawn from rng, then the prototypes initialised from x
-   * (`initDesomPrototypes`) with the same rng.
+   * linear latent and output, as the reference's MLP and conv autoencoders) drawn from rng, then the
+   * prototypes initialised from x (`initDesomPrototypes`) with the same rng.
    */
   static create(x: Tensor, options: DesomModelOptions & { rng: Rng }): DESOM {
     const fn = 'DESOM.create';
@@ -219,6 +267,7 @@ export class DESOM extends Module {
       latentActivation: 'identity',
       outputActivation: 'identity',
       init: 'glorot_uniform',
+      ...(cfg.conv === null ? {} : { architecture: 'conv' as const, image: cfg.conv.image, filters: cfg.conv.filters, kernel: cfg.conv.kernel }),
       rng: options.rng,
     });
     const topology = new Topology(cfg.topology);
@@ -305,8 +354,17 @@ export class DESOM extends Module {
 
   toString(): string {
     const t = this.topology;
-    return `DESOM(${[this.config.input, ...this.config.hidden, this.config.latent].join('-')}, ${t.rows}×${t.cols} ${t.topology}${t.toroidal ? ' toroidal' : ''} map)`;
+    return `DESOM(${desomArchitecture(this.config)}, ${t.rows}×${t.cols} ${t.topology}${t.toroidal ? ' toroidal' : ''} map)`;
   }
+}
+
+/**
+ * The encoder in a line: "784-500-500-2000-10" (mlp), or for encoder 'conv'
+ * "1×28×28 conv 32-64-128-256 (3×3, stride 2)-10" with any fully connected sizes before the code.
+ */
+export function desomArchitecture(c: Pick<DesomConfig, 'input' | 'hidden' | 'latent' | 'conv'>): string {
+  if (c.conv === null) return [c.input, ...c.hidden, c.latent].join('-');
+  return convArchitecture(c.conv, c.hidden, c.latent);
 }
 
 /**

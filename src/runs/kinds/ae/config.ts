@@ -1,11 +1,13 @@
 /**
  * The config of an `ae` run (`latentlab train ae`): by default seed 001's autoencoder
- * (784-128-p-128-784, Tanh hidden, Sigmoid output, MSE, Adam lr 0.005, batch 64, 100 epochs),
- * optionally denoising, optionally on a class subset (`classes`, `per_class`: the labels the figures
- * colour by renumbered 0..K−1). Its refusals name the value refused (`explained`).
+ * (784-128-p-128-784, Tanh hidden, Sigmoid output, MSE, Adam lr 0.005, batch 64, 100 epochs), or
+ * with `conv` a convolutional one (stride-2 convolutions of `filters` channels, `kernel`×`kernel`,
+ * then the fully connected `dense` layers to the code, mirrored by the decoder), optionally
+ * denoising, optionally on a class subset (`classes`, `per_class`: the labels the figures colour by
+ * renumbered 0..K−1). Its refusals name the value refused (`explained`).
  */
 import { z } from 'zod';
-import { AE_ACTIVATIONS } from '../../../ae/autoencoder.js';
+import { AE_ACTIVATIONS, CONV_AE_FILTERS, CONV_AE_KERNEL } from '../../../ae/autoencoder.js';
 import { NOISE_KINDS } from '../../../ae/noise.js';
 import { AE_LOSSES } from '../../../ae/train.js';
 import { INIT_NAMES } from '../../../nn/init.js';
@@ -17,6 +19,9 @@ const common = commonFields(explained);
 
 export const AE_NOISES = ['none', ...NOISE_KINDS] as const;
 
+/** --hidden's default (the fully connected autoencoder's; a conv one sizes its fully connected layers with --dense). */
+export const AE_HIDDEN_DEFAULT: readonly number[] = [128];
+
 export const aeConfigSchema = z
   .strictObject({
     dataset: common.dataset,
@@ -24,9 +29,22 @@ export const aeConfigSchema = z
     /** Encoder hidden sizes; the decoder mirrors them. */
     hidden: z
       .array(int(1))
-      .default([128])
-      .describe('encoder hidden sizes, mirrored in the decoder (the autoencoder course also uses 256,128)')
+      .default([...AE_HIDDEN_DEFAULT])
+      .describe('encoder hidden sizes, mirrored in the decoder (the autoencoder course also uses 256,128); a conv autoencoder takes dense instead')
       .meta({ arg: 'sizes' }),
+    conv: z.boolean().default(false).describe('a convolutional autoencoder: stride-2 convolutions (filters, kernel), then the dense layers to the code'),
+    filters: z
+      .array(int(1))
+      .min(1, { error: 'expected at least one convolution' })
+      .default([...CONV_AE_FILTERS])
+      .describe('conv: channels of each stride-2 convolution (each halves the image: 28×28 → 14 → 7 → 4)')
+      .meta({ arg: 'sizes' }),
+    kernel: int(1).default(CONV_AE_KERNEL).describe('conv: kernel size of every convolution (padding kernel/2)').meta({ arg: 'k' }),
+    dense: z
+      .array(int(1))
+      .default([])
+      .describe('conv: fully connected sizes between the last convolution and the code, mirrored in the decoder')
+      .meta({ arg: 'sizes', defaultHelp: 'none' }),
     latent: int(1).default(2).describe('latent size p').meta({ arg: 'p' }),
     activation: choice(AE_ACTIVATIONS).default('tanh').describe('hidden activation'),
     latent_activation: choice(AE_ACTIVATIONS).default('identity').describe('after the latent layer'),
@@ -60,6 +78,25 @@ export const aeConfigSchema = z
     grid_cols: int(1, 50).default(10).describe('images per row in the grids'),
   })
   .superRefine((c, ctx) => {
+    if (c.conv && (c.hidden.length !== AE_HIDDEN_DEFAULT.length || c.hidden.some((h, i) => h !== AE_HIDDEN_DEFAULT[i]))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hidden'],
+        message: `--hidden sizes the fully connected autoencoder; with --conv give the layers after the convolutions as --dense (got --hidden ${c.hidden.join(',')})`,
+      });
+    }
+    if (!c.conv && (c.kernel !== CONV_AE_KERNEL || c.filters.length !== CONV_AE_FILTERS.length || c.filters.some((f, i) => f !== CONV_AE_FILTERS[i])))
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.kernel !== CONV_AE_KERNEL ? 'kernel' : 'filters'],
+        message: '--filters and --kernel shape a conv autoencoder; add --conv',
+      });
+    if (!c.conv && c.dense.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dense'],
+        message: `--dense sizes a conv autoencoder's fully connected layers; add --conv or use --hidden (got --dense ${c.dense.join(',')})`,
+      });
     if (c.loss === 'bce' && c.output_activation !== 'sigmoid') {
       ctx.addIssue({
         code: 'custom',

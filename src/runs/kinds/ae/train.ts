@@ -1,13 +1,14 @@
 /**
  * Training an ae run: seed 001's autoencoder (784-128-p-128-784, Tanh hidden, Sigmoid output, MSE,
- * Adam lr 0.005, batch 64) or any fully connected one, optionally denoising, with checkpoints and
+ * Adam lr 0.005, batch 64), any fully connected one or a convolutional one (`--conv`, on an image
+ * dataset), optionally denoising, with checkpoints and
  * events; then the test codes and reconstructions as .npy arrays, the figures (reconstructions,
  * loss, latent space, noise) and report.html. On a class subset (`classes`, `per_class`) it trains
  * and is scored on those classes' rows only, their labels renumbered 0..K−1, and
  * arrays/train_indices.npy holds the training rows drawn. A resumed run ends with exactly the
  * weights of an uninterrupted one.
  */
-import { Autoencoder } from '../../../ae/autoencoder.js';
+import { Autoencoder, aeArchitecture } from '../../../ae/autoencoder.js';
 import { saveAutoencoder } from '../../../ae/autoencoder-file.js';
 import { addNoise, type NoiseKind, type NoiseOptions } from '../../../ae/noise.js';
 import { meanImageMse, noiseSweep, reconstructionMse, trainAutoencoderSteps } from '../../../ae/train.js';
@@ -18,25 +19,45 @@ import { buildOptimizer } from '../../../optim/registry.js';
 import { Rng } from '../../../random.js';
 import { loadCheckpoint, saveCheckpoint } from '../../checkpoint.js';
 import type { Training } from '../../kind.js';
+import { UsageError } from '../../errors.js';
 import { aeNeeds, checkNeeds } from '../../limits.js';
 import { relay } from '../../relay.js';
 import { describeBackend, type TrainSession } from '../../session.js';
 import { keepClasses, keptLabel, keptNote, writeTrainIndices } from '../common.js';
 import type { AeConfig } from './config.js';
+import { convAeNeeds } from './needs.js';
 
 /** Noise scales of the sweep a denoising run gets when --noise-sweep is not given (seed 003 Figure 20's range). */
 export const DEFAULT_NOISE_SWEEP: readonly number[] = [0, 0.1, 0.2, 0.3, 0.5];
 
-/** The autoencoder for a config: encoder input-hidden…-latent, decoder mirrored. */
-export function buildAutoencoder(cfg: AeConfig, inputs: number, rng: Rng): Autoencoder {
+/**
+ * The image [channels, height, width] of a dataset's rows, for a convolutional network: `what`
+ * names the command and flag in the refusal of rows that are not images.
+ */
+export function imageOf(what: string, dataset: string, imageShape: readonly [number, number] | null, features: number): [number, number, number] {
+  if (imageShape === null)
+    throw new UsageError(`${what}: ${dataset} rows are not images; a convolutional autoencoder needs an image dataset (mnist, fashion-mnist, usps)`);
+  const [h, w] = imageShape;
+  const channels = features / (h * w);
+  if (!Number.isInteger(channels)) throw new UsageError(`${what}: ${dataset} rows have ${features} values, not a multiple of its ${h}×${w} images`);
+  return [channels, h, w];
+}
+
+/**
+ * The autoencoder for a config: encoder input-hidden…-latent, decoder mirrored; with `conv`, the
+ * convolutional one on images `image` ([channels, height, width]; default a square single-channel
+ * image of `inputs` values).
+ */
+export function buildAutoencoder(cfg: AeConfig, inputs: number, rng: Rng, image?: readonly [number, number, number]): Autoencoder {
   return new Autoencoder({
     input: inputs,
-    hidden: cfg.hidden,
+    hidden: cfg.conv ? cfg.dense : cfg.hidden,
     latent: cfg.latent,
     activation: cfg.activation,
     latentActivation: cfg.latent_activation,
     outputActivation: cfg.output_activation,
     init: cfg.init,
+    ...(cfg.conv ? { architecture: 'conv' as const, image, filters: cfg.filters, kernel: cfg.kernel } : {}),
     rng,
   });
 }
@@ -72,16 +93,24 @@ export async function* trainAe(session: TrainSession<AeConfig>): Training {
   const test = subset?.test ?? testSplit;
   const loadS = (performance.now() - t0) / 1000;
   const loaded = trainSplit.x.size + testSplit.x.size + (subset === null ? 0 : train.x.size + test.x.size);
-  checkNeeds(aeNeeds({ features: train.x.cols, hidden: cfg.hidden, latent: cfg.latent, batch: cfg.batch_size, rows: train.x.rows }), {
-    base: loaded * 4,
-  });
-  const ae = buildAutoencoder(cfg, train.x.cols, initRng);
+  let ae: Autoencoder;
+  if (cfg.conv) {
+    // Built first (a conv autoencoder's parameters are small): its own layers size the needs.
+    ae = buildAutoencoder(cfg, train.x.cols, initRng, imageOf('train ae --conv', cfg.dataset, trainSplit.imageShape, train.x.cols));
+    const arch = aeArchitecture(ae.options);
+    checkNeeds(convAeNeeds(ae, { flag: '--filters', value: cfg.filters, architecture: arch, batch: cfg.batch_size, rows: train.x.rows }), { base: loaded * 4 });
+  } else {
+    checkNeeds(aeNeeds({ features: train.x.cols, hidden: cfg.hidden, latent: cfg.latent, batch: cfg.batch_size, rows: train.x.rows }), {
+      base: loaded * 4,
+    });
+    ae = buildAutoencoder(cfg, train.x.cols, initRng);
+  }
   const optimizer = buildOptimizer(cfg.optimizer, ae.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
   const noise: NoiseOptions | undefined = cfg.noise === 'none' ? undefined : { kind: cfg.noise, scale: cfg.noise_scale };
   const perEpoch = Math.ceil(train.x.rows / cfg.batch_size);
   const totalSteps = perEpoch * cfg.epochs;
-  const sizes = [train.x.cols, ...cfg.hidden, cfg.latent, ...[...cfg.hidden].reverse(), train.x.cols];
-  const architecture = sizes.join('-');
+  // "784-128-2-128-784", or a conv one's encoder "1×28×28 conv 32-64-128 (3×3, stride 2)-2"
+  const architecture = aeArchitecture(ae.options);
 
   let startStep = 0;
   if (session.canResume) {

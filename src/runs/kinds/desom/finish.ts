@@ -8,7 +8,7 @@
  */
 import { reconstructionMse } from '../../../ae/train.js';
 import { saveDesom } from '../../../desom/file.js';
-import type { DESOM } from '../../../desom/model.js';
+import { desomArchitecture, type DESOM } from '../../../desom/model.js';
 import { writeJsonAtomic } from '../../../io/atomic.js';
 import { writeNpy } from '../../../io/npy.js';
 import { describeCollapse } from '../../../metrics/collapse.js';
@@ -129,7 +129,7 @@ export async function* finishDesom(session: TrainSession<DesomRunConfig>, t: Des
     metrics,
     timings,
     text: [
-      `An autoencoder ${[x.cols, ...cfg.hidden, cfg.latent].join('-')} and a ${rows}×${cols} ` +
+      `An autoencoder ${desomArchitecture(model.config)}${model.config.conv === null ? '' : ' (its decoder the mirror image, transposed convolutions)'} and a ${rows}×${cols} ` +
         `SOM in its ${cfg.latent}-dimensional latent space, trained jointly on Lr + γ·Lsom (γ = ${cfg.gamma}) for ${cfg.iterations} steps on ${fit === 'all' ? `all ${n} rows (train + test)` : `the ${n} ${fit} rows`}; metrics treat each cell as a cluster of the rows whose codes it wins${test ? ' (test_… on the test split)' : ''}.`,
       'qe: mean Euclidean distance from a code to its best-matching prototype. te: share of rows whose two best-matching cells are not edge neighbours. ' +
         'nmi: arithmetic normalisation (scikit-learn’s default today); nmi_geometric: the normalisation of the DESOM paper’s numbers. ' +

@@ -13,7 +13,7 @@
  */
 import { sampleRows, takeLabels } from '../../../data/transforms.js';
 import { loadDesomCheckpoint, saveDesomCheckpoint } from '../../../desom/file.js';
-import { DESOM, desomOptimizer } from '../../../desom/model.js';
+import { DESOM, desomArchitecture, desomOptimizer } from '../../../desom/model.js';
 import { desomSteps, type DesomTrainOptions } from '../../../desom/steps.js';
 import { Rng } from '../../../random.js';
 import { somSampleMetrics } from '../../../som/metrics.js';
@@ -22,6 +22,8 @@ import { fitSplits, loadClusterData } from '../../encoded.js';
 import type { Training } from '../../kind.js';
 import { checkNeeds, desomNeeds } from '../../limits.js';
 import { describeBackend, type TrainSession } from '../../session.js';
+import { imageOf } from '../ae/train.js';
+import { convAeNeeds } from '../ae/needs.js';
 import { parseMapSize } from '../som/config.js';
 import { keepClasses, keptLabel, keptNote } from '../common.js';
 import type { DesomRunConfig } from './config.js';
@@ -68,9 +70,13 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
   const n = x.rows;
   const K = rows * cols;
   const loaded = fitRows.x.size + (testRows?.x.size ?? 0) + (kept === null ? 0 : x.size + (test?.x.size ?? 0));
-  checkNeeds(desomNeeds({ features: x.cols, hidden: cfg.hidden, latent: cfg.latent, map: cfg.map, cells: K, batch: cfg.batch_size, rows: n }), {
-    base: loaded * 4,
-  });
+  const conv = cfg.encoder === 'conv';
+  const image = conv ? imageOf('train desom --encoder conv', cfg.dataset, train.imageShape, x.cols) : undefined;
+  if (!conv) {
+    checkNeeds(desomNeeds({ features: x.cols, hidden: cfg.hidden, latent: cfg.latent, map: cfg.map, cells: K, batch: cfg.batch_size, rows: n }), {
+      base: loaded * 4,
+    });
+  }
   if (n < K && cfg.prototype_init !== 'glorot_uniform') {
     throw new Error(
       `train desom: prototype_init '${cfg.prototype_init}' needs at least as many rows as cells (${K}), got ${n}; use a smaller map or --prototype-init glorot_uniform`,
@@ -84,12 +90,35 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
     topology: cfg.topology,
     toroidal: cfg.toroidal,
     distance: cfg.distance,
-    hidden: cfg.hidden,
+    hidden: conv ? cfg.dense : cfg.hidden,
     latent: cfg.latent,
     activation: cfg.activation,
     prototypeInit: cfg.prototype_init,
     somInitEpochs: cfg.som_init_epochs,
+    ...(conv ? { encoder: 'conv' as const, image, filters: cfg.filters, kernel: cfg.kernel } : {}),
   });
+  if (conv) {
+    // A conv autoencoder is small to build: its own layers size the needs (with the map's, as the MLP's).
+    const arch = desomArchitecture(model.config);
+    const map = desomNeeds({ features: x.cols, hidden: [], latent: cfg.latent, map: cfg.map, cells: K, batch: cfg.batch_size, rows: n }).filter(
+      (d) => d.flag === '--map',
+    );
+    checkNeeds(
+      [
+        ...convAeNeeds(model.ae, {
+          flag: '--filters',
+          value: cfg.filters,
+          architecture: arch,
+          batch: cfg.batch_size,
+          rows: n,
+          perRow: 3 * K * 4,
+          what: ` and ${K} cells`,
+        }),
+        ...map,
+      ],
+      { base: loaded * 4 },
+    );
+  }
   const optimizer = desomOptimizer(model, { lr: cfg.lr, eps: cfg.eps });
   let start = 0;
   let assignments: Int32Array | undefined = cfg.update_interval > 1 ? new Int32Array(n) : undefined;
@@ -106,7 +135,8 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
   evalRng.setState(evalState);
   const evalLabels = sampleLabels(train.labels, n, cfg.eval_sample, evalRng);
 
-  const architecture = [x.cols, ...cfg.hidden, cfg.latent];
+  // [784, 500, 500, 2000, 10] (mlp, as before), or a conv encoder's line
+  const architecture = conv ? desomArchitecture(model.config) : [x.cols, ...cfg.hidden, cfg.latent];
   session.writeConfig({
     dataset: {
       name: cfg.dataset,
@@ -129,7 +159,7 @@ export async function* trainDesom(session: TrainSession<DesomRunConfig>): Traini
   yield { type: 'notice', message: `run ${run.id} → ${run.path}` };
   yield {
     type: 'notice',
-    message: `${keptLabel(cfg.dataset, kept)}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}); DESOM ${architecture.join('-')} ${cfg.activation}, ${rows}×${cols} ${cfg.topology} map, γ ${cfg.gamma}, T ${cfg.t_max} → ${cfg.t_min}, ${cfg.iterations} iterations of ${cfg.batch_size}; backend ${describeBackend(info)}`,
+    message: `${keptLabel(cfg.dataset, kept)}: ${n} ${fit} rows${test ? ` / ${test.x.rows} test rows` : ''} (${train.source}); DESOM ${desomArchitecture(model.config)} ${cfg.activation}, ${rows}×${cols} ${cfg.topology} map, γ ${cfg.gamma}, T ${cfg.t_max} → ${cfg.t_min}, ${cfg.iterations} iterations of ${cfg.batch_size}; backend ${describeBackend(info)}`,
   };
   if (start > 0) yield { type: 'notice', message: `resuming at iteration ${start} of ${cfg.iterations}` };
 
