@@ -11,6 +11,7 @@ import { Linear } from '../nn/linear.js';
 import { MSELoss } from '../nn/mse.js';
 import { Adam } from '../optim/adam.js';
 import { Rng } from '../random.js';
+import { relErr } from '../../test/helpers/spec.js';
 import { withBackend, type BackendName } from '../tensor/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Autoencoder } from './autoencoder.js';
@@ -29,18 +30,6 @@ interface AeFixture {
 }
 
 const fixture = JSON.parse(readFileSync(new URL('seed001-ae.json', fixtureDir), 'utf8')) as AeFixture;
-
-/** max |a − b| / max(max |b|, floor). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-12): number {
-  assert.equal(a.length, b.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / Math.max(den, floor);
-}
 
 function uniformData(rows: number, cols: number, seed: number): Tensor {
   const rng = new Rng(seed);

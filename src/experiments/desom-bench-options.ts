@@ -15,7 +15,7 @@ import { flagName, NotANumber } from '../runs/config.js';
 import { UsageError } from '../runs/errors.js';
 import { commonFields, MATMUL_PRECISION_FIELD, plain } from '../runs/kinds/common.js';
 import { MATMUL_PRECISIONS } from '../tensor/backend.js';
-import { SWEEP_DATASETS, SWEEP_METHODS, type SweepEvent, type SweepOptions, type SweepTask } from './desom-sweep.js';
+import { DEFAULT_SWEEP_METHODS, SWEEP_DATASETS, SWEEP_METHODS, type SweepEvent, type SweepOptions, type SweepTask } from './desom-sweep.js';
 
 declare module 'zod/v4/core' {
   interface GlobalMeta {
@@ -25,20 +25,24 @@ declare module 'zod/v4/core' {
 }
 
 const common = commonFields(plain);
-const names = <T extends string>(values: readonly T[]) =>
+const names = <T extends string>(values: readonly T[], defaults: readonly T[] = values) =>
   z
     .array(z.enum(values as unknown as [T, ...T[]]))
     .min(1)
-    .default([...values])
+    .default([...defaults])
     .describe(`comma-separated: ${values.join(', ')}`)
-    .meta({ arg: 'list', defaultHelp: 'all', expected: `a comma-separated list of ${values.join(', ')}` });
+    .meta({
+      arg: 'list',
+      defaultHelp: defaults.length === values.length ? 'all' : defaults.join(','),
+      expected: `a comma-separated list of ${values.join(', ')}`,
+    });
 const POSITIVE = 'a positive integer';
 
 /** The flags of `bench desom`, in the order --help lists them. */
 export const BENCH_DESOM_OPTIONS = z.object({
   dir: z.string().optional().describe('sweep folder').meta({ arg: 'path', defaultHelp: '<out>/bench-desom, or bench-desom-quick with --quick' }),
   datasets: names(SWEEP_DATASETS),
-  methods: names(SWEEP_METHODS),
+  methods: names(SWEEP_METHODS, DEFAULT_SWEEP_METHODS),
   seeds: z.string().optional().describe('number of seeds (0 … n−1) or a list').meta({ arg: 'n|list', defaultHelp: '3; quick 2' }),
   jobs: plain.int(1).optional().describe('commands at once').meta({ defaultHelp: '1', expected: POSITIVE }),
   threads: common.threads.describe('BLAS threads per command').meta({ defaultHelp: 'cores / jobs', expected: POSITIVE }),

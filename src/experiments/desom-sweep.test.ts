@@ -5,7 +5,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SWEEP_MANIFEST, checkSweepTask, planSweep, readSweepManifest, taskCommand, writeSweepManifest, type SweepTask } from './desom-sweep.js';
+import {
+  DEFAULT_SWEEP_METHODS,
+  SWEEP_MANIFEST,
+  checkSweepTask,
+  planSweep,
+  readSweepManifest,
+  taskCommand,
+  writeSweepManifest,
+  type SweepTask,
+} from './desom-sweep.js';
 
 const BASE = { root: 'sweep', datasets: ['usps'], methods: ['kmeans', 'som', 'gsom', 'ae_som', 'ae_gsom', 'desom'] as const, seeds: [0, 1], threads: 1 };
 
@@ -116,4 +125,16 @@ test('sweep.json: a folder that held quick runs stays labelled quick, and a brok
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('planSweep: conv_desom is a desom run with the convolutional encoder, asked for by name', () => {
+  const tasks = planSweep({ ...BASE, methods: ['desom', 'conv_desom'], seeds: [3] });
+  assert.deepEqual(
+    tasks.map((t) => [t.id, t.kind, t.config]),
+    [
+      ['desom-usps-s3', 'desom', { dataset: 'usps', seed: 3, threads: 1, map: '8x8' }],
+      ['conv_desom-usps-s3', 'desom', { dataset: 'usps', seed: 3, threads: 1, map: '8x8', encoder: 'conv' }],
+    ],
+  );
+  assert.deepEqual(DEFAULT_SWEEP_METHODS, ['kmeans', 'som', 'gsom', 'ae_som', 'ae_gsom', 'desom']);
 });

@@ -19,7 +19,8 @@
  * The methods (paper names in brackets): k-means with k = map size; the classic online SOM on
  * pixels [minisom]; the gradient SOM on pixels [kerasom]; an autoencoder with DESOM's
  * architecture, data order and budget (`train desom --gamma 0`), then a classic [AE+minisom] or
- * gradient [AE+kerasom] SOM on its codes; DESOM. Every run trains and is scored on the whole
+ * gradient [AE+kerasom] SOM on its codes; DESOM; and, when asked for, the convolutional DESOM
+ * (`train desom --encoder conv`, every other setting DESOM's). Every run trains and is scored on the whole
  * dataset (train + test), as the paper does. ("seed 000" is the DESOM paper: docs/references.md.)
  *
  * The sweep folder also holds sweep.json (SweepManifest): whether any of its runs were a quick
@@ -36,9 +37,11 @@ import { KINDS } from '../runs/kinds/index.js';
 import type { SweepRecord } from './desom-table.js';
 import { MATMUL_PRECISIONS, type MatmulPrecision } from '../tensor/backend.js';
 
-/** The methods of the table, in its order. */
-export const SWEEP_METHODS = ['kmeans', 'som', 'gsom', 'ae_som', 'ae_gsom', 'desom'] as const;
+/** The methods of the table, in its order: the paper's six, then the convolutional DESOM. */
+export const SWEEP_METHODS = ['kmeans', 'som', 'gsom', 'ae_som', 'ae_gsom', 'desom', 'conv_desom'] as const;
 export type SweepMethod = (typeof SWEEP_METHODS)[number];
+/** The methods a sweep runs unless told otherwise: the paper's Table 1 (conv_desom costs about five DESOMs, so it is asked for by name). */
+export const DEFAULT_SWEEP_METHODS: readonly SweepMethod[] = Object.freeze(['kmeans', 'som', 'gsom', 'ae_som', 'ae_gsom', 'desom']);
 export const SWEEP_DATASETS = ['mnist', 'fashion-mnist', 'usps'] as const;
 /** Rows per dataset of a quick sweep unless `limit` says otherwise. */
 export const QUICK_LIMIT = 1000;
@@ -184,6 +187,9 @@ export function planSweep(o: SweepOptions): SweepTask[] {
             break;
           case 'desom':
             add(method, 'desom', { map, ...desomQuick });
+            break;
+          case 'conv_desom':
+            add(method, 'desom', { map, encoder: 'conv', ...desomQuick });
             break;
         }
       }

@@ -41,6 +41,7 @@ export const DESOM_TABLE_METHODS: readonly DesomMethodInfo[] = Object.freeze(
     { id: 'ae_som', display: 'AE + SOM', paper: 'AE+minisom', description: "classic SOM on a trained autoencoder's codes" },
     { id: 'ae_gsom', display: 'AE + gradient SOM', paper: 'AE+kerasom', description: "gradient SOM on a trained autoencoder's codes" },
     { id: 'desom', display: 'DESOM', paper: 'DESOM', description: 'autoencoder and SOM layer trained jointly' },
+    { id: 'conv_desom', display: 'conv DESOM', paper: null, description: 'DESOM with a convolutional autoencoder (train desom --encoder conv)' },
   ].map((m) => Object.freeze(m)),
 );
 
