@@ -61,6 +61,30 @@ export function makeDesomStep(batch = 256, seed = 0): DesomStep {
   rng.fillUniform(protos.value.data, -1, 1);
   const x = Tensor.zeros([batch, ENCODER[0]]);
   rng.fillUniform(x.data, 0, 1);
+  return desomStepOn({ encoder: enc, decoder: dec, prototypes: protos, x, flops: desomStepFlops(batch) });
+}
+
+/** What a step runs on: an encoder and a decoder over rows, the prototypes (MAP cells × latent), the batch. */
+export interface DesomStepParts {
+  encoder: Module;
+  decoder: Module;
+  prototypes: Parameter;
+  /** The fixed batch (rows × input), reused every step. */
+  x: Tensor;
+  /** FLOPs of one step, counted as the peer counts them. */
+  flops: number;
+}
+
+/**
+ * The desom-step training step on any encoder / decoder pair (desom-step's MLP, or the conv DESOM's
+ * stacks in conv-desom-step): Adam over the encoder's, the decoder's parameters and the prototypes,
+ * in that order; the loss, w and T as in the file's comment.
+ */
+export function desomStepOn(p: DesomStepParts): DesomStep {
+  const { encoder: enc, decoder: dec, prototypes: protos, x } = p;
+  const batch = x.rows;
+  const [k, d] = protos.value.shape;
+  if (k !== MAP[0] * MAP[1]) throw new RangeError(`desomStepOn: expected ${MAP[0] * MAP[1]} prototypes (an ${MAP.join('×')} map), got ${k}`);
   const opt = new Adam([...enc.parameters(), ...dec.parameters(), protos], { lr: 1e-3, eps: 1e-7 });
   const mse = new MSELoss();
   // Kernel table K_T(δ(a,b)) with δ the Manhattan distance on the map.
@@ -75,7 +99,7 @@ export function makeDesomStep(batch = 256, seed = 0): DesomStep {
   const w = new Float32Array(batch * k);
   const bmu = new Int32Array(batch);
   return {
-    flops: desomStepFlops(batch),
+    flops: p.flops,
     step() {
       const be = backend();
       opt.zeroGrad();

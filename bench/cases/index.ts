@@ -4,6 +4,7 @@ import { aeEpochCase } from './ae-epoch.js';
 import { aeInferenceCase } from './ae-inference.js';
 import { bmuMnistCase } from './bmu-mnist.js';
 import { cnnEpochCase } from './cnn-epoch.js';
+import { convDesomStepCase } from './conv-desom-step.js';
 import { convForwardBackwardCase } from './conv-forward-backward.js';
 import { desomStepJsCase } from './desom-step-js.js';
 import { desomStepBf16Case, desomStepCase } from './desom-step.js';
@@ -32,4 +33,5 @@ export const CASES: readonly BenchCase[] = [
   explorerLoadCase,
   cnnEpochCase,
   convForwardBackwardCase,
+  convDesomStepCase,
 ];
