@@ -10,7 +10,7 @@
  * sees with the same weights at every position and a dense layer must learn position by position.
  *
  * A small CNN (Unflatten → Conv2d → ReLU → MaxPool2d → Conv2d → ReLU → Flatten → Linear → ReLU →
- * Linear) is trained with the MSE (latentlab has no MAE loss: the MAE is reported as a metric) and
+ * Linear) is trained with the MSE (the MAE, also a loss now: L1Loss, is reported as a metric) and
  * compared with an MLP of about the same number of parameters on the same data, and with predicting
  * the training mean. Prints both models' summaries, train / test MSE and MAE per epoch and the final
  * table; writes the numbers as JSON and the test MSE per epoch as an SVG chart.

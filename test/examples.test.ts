@@ -138,4 +138,40 @@ describe('examples', { concurrency: true }, () => {
     assert.ok(cnnMse < mlpMse / 2, `CNN test MSE ${cnnMse} ≥ half the MLP's ${mlpMse}`);
     assert.ok(cnn.per_epoch[5].test.mae < json.mean_predictor.test.mae, "CNN test MAE above the mean predictor's");
   });
+
+  test('perceptron: AND, OR and the blobs converge, XOR never does', async () => {
+    const cwd = mkdtempSync(join(work, 'cwd-'));
+    const r = await example('perceptron', ['--seeds', '2', '--max-epochs', '100'], {}, cwd);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(readFileSync(join(cwd, 'runs', 'examples', 'perceptron', 'perceptron.json'), 'utf8')) as {
+      sets: { name: string; converged_runs: number; epochs: number[] }[];
+    };
+    const byName = Object.fromEntries(json.sets.map((s) => [s.name, s]));
+    for (const name of ['and', 'or', 'blobs']) assert.equal(byName[name].converged_runs, 2, name);
+    assert.equal(byName.xor.converged_runs, 0);
+    assert.deepEqual(byName.xor.epochs, [100, 100]);
+    for (const f of ['and', 'or', 'blobs', 'xor', 'mistakes']) assert.ok(existsSync(join(cwd, 'runs', 'examples', 'perceptron', `perceptron-${f}.svg`)), f);
+  });
+
+  test('regression-mae: both networks beat the best constants and stay above the noise floor', async () => {
+    // 2,000 training rows, 3 epochs (a few seconds): far from the documented run's MAE 0.94, but
+    // the networks must already beat the training median's MAE, and nothing may beat f(x) by much.
+    const cwd = mkdtempSync(join(work, 'cwd-'));
+    const r = await example('regression-mae', ['--train', '2000', '--test', '500', '--epochs', '3'], {}, cwd);
+    assert.equal(r.code, 0, r.stderr);
+    interface M {
+      mae: number;
+      mse: number;
+    }
+    const json = JSON.parse(readFileSync(join(cwd, 'runs', 'examples', 'regression-mae', 'regression-mae.json'), 'utf8')) as {
+      trained_on_mae: { test: M; epochs: unknown[] };
+      trained_on_mse: { test: M };
+      references: { median: M; mean: M; noise_floor: M };
+    };
+    assert.equal(json.trained_on_mae.epochs.length, 3);
+    for (const t of [json.trained_on_mae, json.trained_on_mse]) {
+      assert.ok(t.test.mae < json.references.median.mae, `test MAE ${t.test.mae} ≥ the median's ${json.references.median.mae}`);
+      assert.ok(t.test.mae > json.references.noise_floor.mae * 0.8, `test MAE ${t.test.mae} far below the noise floor's`);
+    }
+  });
 });

@@ -13,6 +13,7 @@ import { Linear } from '../src/nn/linear.js';
 import type { Loss, Target } from '../src/nn/loss.js';
 import type { Module } from '../src/nn/module.js';
 import { MSELoss } from '../src/nn/mse.js';
+import { L1Loss } from '../src/nn/mae.js';
 import { Sequential } from '../src/nn/sequential.js';
 import { Softmax } from '../src/nn/softmax.js';
 import { Rng } from '../src/random.js';
@@ -145,6 +146,21 @@ const lossCases: LossCase[] = [
         [4, 3],
       ),
     }),
+  },
+  {
+    // |ŷ − y| is not differentiable at 0: every residual is kept at least 0.1 away from it.
+    name: 'L1Loss',
+    make: () => new L1Loss(),
+    data: (r) => {
+      const t = Array.from({ length: 12 }, () => r.normal());
+      return {
+        p: Tensor.from(
+          t.map((v) => v + (r.uniform() < 0.5 ? -1 : 1) * r.uniform(0.1, 1)),
+          [4, 3],
+        ),
+        t: Tensor.from(t, [4, 3]),
+      };
+    },
   },
   {
     name: 'BCELoss',

@@ -144,5 +144,5 @@ test('there is a fixture for each optimizer and loss', () => {
   const opts = new Set(fixtures.map((f) => f.optimizer.type));
   const losses = new Set(fixtures.map((f) => f.loss.type));
   assert.deepEqual([...opts].sort(), ['adam', 'adamw', 'rmsprop', 'sgd']);
-  assert.deepEqual([...losses].sort(), ['bce', 'cross_entropy', 'mse']);
+  assert.deepEqual([...losses].sort(), ['bce', 'cross_entropy', 'l1', 'mse']);
 });

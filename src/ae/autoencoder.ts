@@ -259,8 +259,8 @@ function activationModule(kind: AeActivation): Module | null {
   }
 }
 
-/** Linear layers through `sizes` with `hidden` after each inner one and `last` after the final one, appended to `layers`. */
-function linears(
+/** Linear layers through `sizes` with `hidden` after each inner one and `last` after the final one, appended to `layers` (the VAE builds its stacks with it too). */
+export function linears(
   layers: Module[],
   sizes: readonly number[],
   hidden: AeActivation,
@@ -283,6 +283,45 @@ function stack(sizes: readonly number[], hidden: AeActivation, last: AeActivatio
 
 /** The encoder and decoder of architecture 'conv' (see the file's comment); the encoder's layers draw first. */
 function convStacks(cfg: AutoencoderConfig, conv: ConvAeConfig, rng: Rng): { encoder: Sequential; decoder: Sequential } {
+  const encoder = new Sequential(convEncoderLayers(cfg, conv, rng));
+  return { encoder, decoder: new Sequential(convDecoderLayers(cfg, conv, rng)) };
+}
+
+/** Appends the module for an activation name to `layers` (identity adds none). */
+function pushActivation(kind: AeActivation, layers: Module[]): void {
+  const m = activationModule(kind);
+  if (m !== null) layers.push(m);
+}
+
+/**
+ * The encoder layers of architecture 'conv': Unflatten, the stride-2 convolutions with their
+ * activations, Flatten, then Linear + activation through `cfg.hidden` and, with `head` (default),
+ * the Linear to the code with the latent activation. Without it the layers end at the last hidden
+ * size (or the flattened maps): the VAE puts its two heads, μ and log σ², there.
+ */
+export function convEncoderLayers(cfg: AutoencoderConfig, conv: ConvAeConfig, rng: Rng, head = true): Module[] {
+  const { sizes } = convAeSizes('Autoencoder', conv);
+  const { filters, kernel, image } = conv;
+  const padding = convPadding(kernel);
+  const channels = [image[0], ...filters];
+  const L = filters.length;
+  const flat = filters[L - 1] * sizes[L][0] * sizes[L][1];
+  const enc: Module[] = [new Unflatten(1, [...image])];
+  for (let i = 0; i < L; i++) {
+    enc.push(new Conv2d(channels[i], channels[i + 1], kernel, { rng, stride: CONV_STRIDE, padding, init: cfg.init, inputGrad: i > 0 || cfg.inputGrad }));
+    pushActivation(cfg.activation, enc);
+  }
+  enc.push(new Flatten());
+  if (head) return linears(enc, [flat, ...cfg.hidden, cfg.latent], cfg.activation, cfg.latentActivation, cfg.init, rng, true);
+  return linears(enc, [flat, ...cfg.hidden], cfg.activation, cfg.activation, cfg.init, rng, true);
+}
+
+/**
+ * The decoder layers of architecture 'conv': Linear + activation from the code through
+ * `cfg.decoderHidden` to the last convolution's maps, Unflatten, the transposed convolutions in
+ * reverse, Flatten and the output activation.
+ */
+export function convDecoderLayers(cfg: AutoencoderConfig, conv: ConvAeConfig, rng: Rng): Module[] {
   const { sizes, outputPadding } = convAeSizes('Autoencoder', conv);
   const { filters, kernel, image } = conv;
   const padding = convPadding(kernel);
@@ -290,27 +329,16 @@ function convStacks(cfg: AutoencoderConfig, conv: ConvAeConfig, rng: Rng): { enc
   const L = filters.length;
   const [lastH, lastW] = sizes[L];
   const flat = filters[L - 1] * lastH * lastW;
-  const act = (kind: AeActivation, layers: Module[]): void => {
-    const m = activationModule(kind);
-    if (m !== null) layers.push(m);
-  };
-  const enc: Module[] = [new Unflatten(1, [...image])];
-  for (let i = 0; i < L; i++) {
-    enc.push(new Conv2d(channels[i], channels[i + 1], kernel, { rng, stride: CONV_STRIDE, padding, init: cfg.init, inputGrad: i > 0 || cfg.inputGrad }));
-    act(cfg.activation, enc);
-  }
-  enc.push(new Flatten());
-  linears(enc, [flat, ...cfg.hidden, cfg.latent], cfg.activation, cfg.latentActivation, cfg.init, rng, true);
   const dec = linears([], [cfg.latent, ...cfg.decoderHidden, flat], cfg.activation, cfg.activation, cfg.init, rng, true);
   dec.push(new Unflatten(1, [filters[L - 1], lastH, lastW]));
   for (let i = L - 1; i >= 0; i--) {
     dec.push(new ConvTranspose2d(channels[i + 1], channels[i], kernel, { rng, stride: CONV_STRIDE, padding, outputPadding: outputPadding[i], init: cfg.init }));
-    if (i > 0) act(cfg.activation, dec);
+    if (i > 0) pushActivation(cfg.activation, dec);
   }
   // Flatten before the output activation, so the activation ends the network (capture's 'output').
   dec.push(new Flatten());
-  act(cfg.outputActivation, dec);
-  return { encoder: new Sequential(enc), decoder: new Sequential(dec) };
+  pushActivation(cfg.outputActivation, dec);
+  return dec;
 }
 
 function checkBatchSize(fn: string, b: number): void {

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { dataFetch, dataImport, dataInfo, dataList, dataVerify } from './commands/data.js';
 import { notFound } from './not-found.js';
 import { evalRun } from './commands/eval.js';
+import { registerAnomaly } from './commands/anomaly.js';
 import { registerRuns } from './commands/runs.js';
 import { registerServe } from './commands/serve.js';
 import { registerBench } from './commands/bench-desom.js';
@@ -111,6 +112,7 @@ export function buildProgram(): Command {
       exitCode = await evalRun({ run, out: cmd.optsWithGlobals<GlobalOpts>().out, ...o }, output(cmd));
     });
 
+  registerAnomaly(program, hooks);
   registerRuns(program, hooks);
   registerServe(program, hooks);
   return program;

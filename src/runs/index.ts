@@ -3,6 +3,7 @@ export * from './checkpoint.js';
 export * from './lock.js';
 export * from './divergence.js';
 export * from './api.js';
+export { anomalyRun, ANOMALY_KINDS, type AnomalyOptions, type AnomalyResult } from './anomaly.js';
 export * from './errors.js';
 export { TrainSession, describeBackend } from './session.js';
 export { commonFields, runFields, plain, explained } from './kinds/common.js';

@@ -1,2 +1,3 @@
 export * from './loop.js';
 export * from './batches.js';
+export * from './kfold.js';

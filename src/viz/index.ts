@@ -12,6 +12,8 @@ export * from './svg-check.js';
 export * from './ae-figures.js';
 export * from './som-figures.js';
 export * from './sankey.js';
+export * from './perceptron-figures.js';
+export * from './anomaly-figures.js';
 export {
   umap,
   knnExact,

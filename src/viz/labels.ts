@@ -24,11 +24,19 @@ export const METRIC_LABELS: Readonly<Record<string, string>> = Object.freeze({
   inertia: 'inertia',
   silhouette: 'silhouette',
   prototype_kmeans_accuracy: 'accuracy (k-means on prototypes)',
+  cv_accuracy: 'cross-validation accuracy (mean over the folds)',
+  cv_accuracy_std: 'cross-validation accuracy (std over the folds)',
+  cv_loss: 'cross-validation loss (mean over the folds)',
+  cv_loss_std: 'cross-validation loss (std over the folds)',
+  neg_elbo: 'negative ELBO',
+  reconstruction_loss: 'reconstruction term',
+  kl: 'KL term',
 });
 
 /** Labels of timing keys (seconds). */
 export const TIMING_LABELS: Readonly<Record<string, string>> = Object.freeze({
   load_s: 'loading (s)',
+  cv_s: 'cross-validation (s)',
   train_s: 'training (s)',
   periodic_eval_s: 'periodic evaluation (s)',
   eval_s: 'evaluation (s)',
@@ -123,6 +131,13 @@ const APPLIES: Readonly<Record<string, Readonly<Record<string, Rule>>>> = {
     som_init_epochs: (c) => c.prototype_init === 'som',
   },
   kmeans: {},
+  vae: {
+    momentum: usesMomentum,
+    umap_sample: (c) => typeof c.latent !== 'number' || c.latent > 2,
+    umap_epochs: (c) => typeof c.latent !== 'number' || c.latent > 2,
+    hidden: (c) => c.conv !== true,
+    ...Object.fromEntries(['filters', 'kernel', 'dense'].map((k): [string, Rule] => [k, (c) => c.conv === true])),
+  },
 };
 
 /**

@@ -3,6 +3,7 @@ import { BCELoss } from '../../src/nn/bce.js';
 import { CrossEntropyLoss } from '../../src/nn/cross-entropy.js';
 import type { Loss } from '../../src/nn/loss.js';
 import type { Module, Parameter } from '../../src/nn/module.js';
+import { L1Loss } from '../../src/nn/mae.js';
 import { MSELoss } from '../../src/nn/mse.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { buildModule } from '../../src/nn/serialize.js';
@@ -18,7 +19,7 @@ export type LayerSpec =
   | { type: 'leaky_relu'; slope: number }
   | { type: 'batchnorm1d'; features: number; eps: number; momentum: number };
 
-export type LossSpec = { type: 'mse' } | { type: 'bce' } | { type: 'cross_entropy'; targets: 'index' | 'onehot' };
+export type LossSpec = { type: 'mse' } | { type: 'l1' } | { type: 'bce' } | { type: 'cross_entropy'; targets: 'index' | 'onehot' };
 
 export type OptimizerSpec =
   | { type: 'sgd'; lr: number; momentum: number; dampening: number; weight_decay: number; nesterov: boolean }
@@ -42,6 +43,8 @@ export function buildLoss(s: LossSpec): Loss {
   switch (s.type) {
     case 'mse':
       return new MSELoss();
+    case 'l1':
+      return new L1Loss();
     case 'bce':
       return new BCELoss();
     case 'cross_entropy':

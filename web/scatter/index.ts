@@ -17,7 +17,7 @@ const IMAGE_ROWS = new Set(['signatures', 'desom', 'som', 'kmeans', 'ae', 'mlp',
 registerRunSection({
   name: 'scatter',
   title: 'Latent space',
-  kinds: ['signatures', 'desom', 'ae'],
+  kinds: ['signatures', 'desom', 'ae', 'vae'],
   async render(ctx) {
     const specs = await scattersOf(ctx.run, (name) => ctx.array(name), classNames(ctx.run));
     if (specs.length === 0) return null;

@@ -219,6 +219,7 @@ export async function scattersOf(run: RunDetail, array: ArrayOf, className: (k: 
     case 'desom':
       return desomScatters(run, array, className);
     case 'ae':
+    case 'vae':
       return aeScatters(run, array, className);
     default:
       return [];

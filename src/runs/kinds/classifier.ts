@@ -1,8 +1,10 @@
 /**
  * Training a classifier run — `train mlp` (fully connected) and `train cnn` (convolutional): the
  * network a kind builds, trained with softmax + cross-entropy, with checkpoints, events, arrays
- * (test predictions and labels), figures and report.html. A resumed run ends with exactly the
- * weights of an uninterrupted one.
+ * (test predictions and labels), figures and report.html; with `folds`, a k-fold cross-validation
+ * of the configuration first (classifier-cv.ts). A resumed run ends with exactly the weights of an
+ * uninterrupted one (the checkpoint keeps the init rng's state: after building, it draws the
+ * dropout masks).
  */
 import { getDataset } from '../../data/registry.js';
 import { loadDataset } from '../../data/fetch.js';
@@ -20,6 +22,7 @@ import type { CommonConfig, Training } from '../kind.js';
 import { checkNeeds, type Need } from '../limits.js';
 import type { RunDir } from '../run-dir.js';
 import { describeBackend, type TrainSession } from '../session.js';
+import { checkBatchNormBatches, crossValidateClassifier, cvMetrics, cvRecord, percentPm, planCv, type ClassifierCv } from './classifier-cv.js';
 import { keepClasses, keptLabel, keptNote, writeTrainIndices } from './common.js';
 
 /** The config keys every classifier kind has. */
@@ -32,6 +35,8 @@ export interface ClassifierConfig extends CommonConfig {
   momentum: number;
   batch_size: number;
   epochs: number;
+  /** k-fold cross-validation on the training split before the run's own training (classifier-cv.ts); absent: none. */
+  folds?: number;
   seed: number;
   limit?: number;
   classes?: number[];
@@ -76,9 +81,15 @@ export async function* trainClassifier<C extends ClassifierConfig>(session: Trai
   const loadS = (performance.now() - t0) / 1000;
   const classes = classNames.length;
   const loaded = trainSplit.x.size + testSplit.x.size + (subset === null ? 0 : train.x.size + test.x.size);
-  const built = spec.build(cfg, { features: train.x.cols, imageShape: getDataset(cfg.dataset).imageShape, classes, rows: train.x.rows }, initRng);
-  checkNeeds(built.needs, { base: loaded * 4 });
+  const dataInfo = (rows: number) => ({ features: train.x.cols, imageShape: getDataset(cfg.dataset).imageShape, classes, rows });
+  const built = spec.build(cfg, dataInfo(train.x.rows), initRng);
+  // Cross-validation copies the training rows once more (a fold's training and validation rows).
+  checkNeeds(built.needs, { base: (loaded + (cfg.folds === undefined ? 0 : train.x.size)) * 4 });
   const model = built.model();
+  checkBatchNormBatches(model, train.x.rows, cfg.batch_size, 'the training rows');
+  // Its rng forked after every other, so that a run with --folds trains and saves exactly the model of the run without.
+  const cvPlan = cfg.folds === undefined ? null : planCv(train.labels, cfg.folds, root.fork());
+  for (const f of cvPlan?.folds ?? []) checkBatchNormBatches(model, f.train.length, cfg.batch_size, `cross-validation fold ${f.index + 1}'s training rows`);
   const optimizer = buildOptimizer(cfg.optimizer, model.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
   const loss = new CrossEntropyLoss();
   const perEpoch = Math.ceil(train.x.rows / cfg.batch_size);
@@ -89,6 +100,8 @@ export async function* trainClassifier<C extends ClassifierConfig>(session: Trai
     const st = loadCheckpoint(run.file('checkpoint'), model, optimizer);
     startStep = st.step;
     loopRng.setState(st.rng.loop);
+    // After building, the init rng only draws dropout masks: where they had got to.
+    if (st.rng.init !== undefined) initRng.setState(st.rng.init);
   }
   session.writeConfig({
     dataset: {
@@ -114,6 +127,25 @@ export async function* trainClassifier<C extends ClassifierConfig>(session: Trai
   };
   if (startStep > 0) yield { type: 'notice', message: `resuming at step ${startStep} of ${totalSteps}` };
 
+  let cv: ClassifierCv | null = null;
+  let cvS = 0;
+  if (cvPlan !== null) {
+    const tCv = performance.now();
+    cv = yield* crossValidateClassifier(session, {
+      plan: cvPlan,
+      x: train.x,
+      labels: train.labels,
+      build: (rows, rng) => spec.build(cfg, dataInfo(rows), rng),
+      kind: spec.kind,
+    });
+    cvS = (performance.now() - tCv) / 1000;
+    if (cv === null) return yield* session.interrupted(startStep, { cv_s: cvS });
+    yield {
+      type: 'notice',
+      message: `cross-validation over ${cv.k} folds: validation accuracy ${percentPm(cv.summary.accuracy)}, loss ${cv.summary.loss.mean.toFixed(4)} ± ${cv.summary.loss.std.toFixed(4)}`,
+    };
+  }
+
   yield {
     type: 'progress',
     total: totalSteps,
@@ -123,7 +155,7 @@ export async function* trainClassifier<C extends ClassifierConfig>(session: Trai
   let lastStep = startStep;
   const checkpoint = (step: number): void => {
     session.checkFiniteModel(model, step);
-    saveCheckpoint(run.file('checkpoint'), model, optimizer, { step, rng: { loop: loopStart } });
+    saveCheckpoint(run.file('checkpoint'), model, optimizer, { step, rng: { loop: loopStart, init: initRng.state() } });
   };
   for (const e of trainSteps({
     model,
@@ -164,7 +196,7 @@ export async function* trainClassifier<C extends ClassifierConfig>(session: Trai
   yield { type: 'progress-end' };
   if (session.stopRequested !== null) {
     checkpoint(lastStep);
-    return yield* session.interrupted(lastStep, { train_s: (performance.now() - tTrain) / 1000 });
+    return yield* session.interrupted(lastStep, { train_s: (performance.now() - tTrain) / 1000, ...(cv === null ? {} : { cv_s: cvS }) });
   }
   const trainS = (performance.now() - tTrain) / 1000;
   const tEval = performance.now();
@@ -176,7 +208,13 @@ export async function* trainClassifier<C extends ClassifierConfig>(session: Trai
   writeNpy(run.file('arrays', 'test_predictions.npy'), { dtype: 'i4', shape: [testPred.length], data: testPred });
   writeNpy(run.file('arrays', 'test_labels.npy'), { dtype: 'i4', shape: [test.labels.length], data: test.labels });
   writeTrainIndices(run, subset?.train ?? null);
-  const metrics = { accuracy: trainEval.accuracy ?? NaN, loss: trainEval.loss, test_accuracy: testEval.accuracy ?? NaN, test_loss: testEval.loss };
+  const metrics = {
+    accuracy: trainEval.accuracy ?? NaN,
+    loss: trainEval.loss,
+    test_accuracy: testEval.accuracy ?? NaN,
+    test_loss: testEval.loss,
+    ...(cv === null ? {} : cvMetrics(cv)),
+  };
   const evalS = (performance.now() - tEval) / 1000;
 
   // Figures and report, from the files just written. Loaded only now: the figure code pulls in vega.
@@ -186,7 +224,14 @@ export async function* trainClassifier<C extends ClassifierConfig>(session: Trai
   const extra = spec.figures === undefined ? [] : await spec.figures(run, model, test.x);
   figures.files.push(...extra.flatMap((s) => (s.figures ?? []).map((f) => f.file ?? '')).filter((f) => f !== ''));
   const figuresS = (performance.now() - tFig) / 1000;
-  const timings = { load_s: loadS, train_s: trainS, eval_s: evalS, figures_s: figuresS, total_s: (performance.now() - t0) / 1000 };
+  const timings = {
+    load_s: loadS,
+    ...(cv === null ? {} : { cv_s: cvS }),
+    train_s: trainS,
+    eval_s: evalS,
+    figures_s: figuresS,
+    total_s: (performance.now() - t0) / 1000,
+  };
   const reportPath = fig.writeMlpRunReport(run, figures, {
     config: cfg as unknown as Record<string, unknown>,
     metrics,
@@ -198,18 +243,25 @@ export async function* trainClassifier<C extends ClassifierConfig>(session: Trai
     dataset: datasetLabel,
     trainRows: train.x.rows,
     testRows: test.x.rows,
+    crossValidation: cv,
   });
   return session.finish({
     step: totalSteps,
     at: { step: totalSteps },
     metrics,
     timings,
+    ...(cv === null ? {} : { extra: { cross_validation: cvRecord(cv) } }),
     lines: [
       '',
       `run ${run.id} completed (${cfg.epochs} epochs, ${totalSteps} steps)`,
       `  test accuracy  ${(metrics.test_accuracy * 100).toFixed(2)}%   (train ${(metrics.accuracy * 100).toFixed(2)}%)`,
       `  test loss      ${metrics.test_loss.toFixed(4)}`,
-      `  time           ${trainS.toFixed(1)} s training, ${evalS.toFixed(1)} s evaluation, ${figuresS.toFixed(1)} s figures, ${timings.total_s.toFixed(1)} s in all`,
+      ...(cv === null
+        ? []
+        : [
+            `  cross-val      ${percentPm(cv.summary.accuracy)} validation accuracy over ${cv.k} folds of the training split (loss ${cv.summary.loss.mean.toFixed(4)} ± ${cv.summary.loss.std.toFixed(4)}); the saved model is the one trained on all of it`,
+          ]),
+      `  time           ${cv === null ? '' : `${cvS.toFixed(1)} s cross-validation, `}${trainS.toFixed(1)} s training, ${evalS.toFixed(1)} s evaluation, ${figuresS.toFixed(1)} s figures, ${timings.total_s.toFixed(1)} s in all`,
       `  report         ${reportPath}`,
       `  figures        ${run.path}/{${figures.files.join(',')}}`,
       `  files          ${run.path}/{config.json,events.jsonl,summary.json,model/,checkpoint/,arrays/}`,

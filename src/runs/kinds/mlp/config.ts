@@ -36,12 +36,21 @@ const mlpConfigObject = z.strictObject({
   data_dir: common.data_dir,
   hidden: z.array(z.int().positive()).default([100]).describe('hidden layer sizes, e.g. 100 or 256,128').meta({ arg: 'sizes' }),
   activation: plain.choice(['sigmoid', 'tanh', 'relu', 'leaky_relu']).default('sigmoid').describe('hidden activation'),
+  batch_norm: z.boolean().default(false).describe('batch normalisation (BatchNorm1d) between each hidden Linear layer and its activation'),
+  dropout: z.number().min(0).lt(1).default(0).describe('drop probability of a Dropout layer after each hidden activation (0: no dropout)').meta({ arg: 'p' }),
   init: plain.choice(INIT_NAMES).default('torch_default').describe('weight initialisation'),
   optimizer: plain.choice(OPTIMIZER_NAMES).default('adam').describe('optimizer'),
   lr: z.number().positive().default(0.003).describe('learning rate').meta({ arg: 'rate' }),
   momentum: z.number().min(0).max(0.999).default(0.9).describe('momentum (sgd, rmsprop)').meta({ arg: 'm' }),
   batch_size: z.int().positive().default(64).describe('minibatch size'),
   epochs: z.int().positive().default(5).describe('passes over the training data'),
+  folds: plain
+    .int(2)
+    .optional()
+    .describe(
+      'k-fold cross-validation on the training split first: k models on k−1 stratified folds each, scored on the fold left out; their mean ± std validation accuracy and loss go in the summary (the saved model is still the one trained on the whole split)',
+    )
+    .meta({ arg: 'k' }),
   seed: common.seed,
   backend: common.backend,
   threads: common.threads,

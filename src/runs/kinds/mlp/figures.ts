@@ -26,6 +26,7 @@ import {
 } from '../../../viz/mlp-figures.js';
 import { formatNumber, type ReportFigure, type ReportSection, type ReportTable } from '../../../viz/report.js';
 import { writeReportHtml } from '../../report-file.js';
+import type { ClassifierCv } from '../classifier-cv.js';
 
 /** config.json of an mlp run, as far as the figures need it. */
 interface MlpRunConfig {
@@ -185,6 +186,31 @@ function perClassTable(matrix: readonly (readonly number[])[], classNames: reado
   };
 }
 
+/** The cross-validation section: each fold's validation scores, their mean ± std, and what the saved model is. */
+function crossValidationSection(cv: ClassifierCv): ReportSection {
+  const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
+  const { accuracy, loss } = cv.summary;
+  return {
+    heading: 'Cross-validation',
+    text:
+      `${cv.k}-fold cross-validation of this configuration on the training split, before the model above was trained: the training rows cut into ${cv.k} folds stratified by class, ` +
+      `${cv.k} fresh models each trained on ${cv.k - 1} folds (same epochs, optimizer and seed-derived initialisation) and scored on the fold left out. ` +
+      `Validation accuracy ${pct(accuracy.mean)} ± ${pct(accuracy.std)} (mean ± sample standard deviation over the folds), cross-entropy ${loss.mean.toFixed(4)} ± ${loss.std.toFixed(4)}. ` +
+      'These models are not saved: model/ holds the one trained on the whole training split, whose test scores are above.',
+    tables: [
+      {
+        columns: ['fold', 'training rows', 'validation rows', 'validation accuracy', 'validation loss'],
+        caption: 'Each fold’s model on its validation rows; the last rows give the mean and the standard deviation (ddof = 1) over the folds.',
+        rows: [
+          ...cv.folds.map((f) => [String(f.fold + 1), f.trainRows, f.validationRows, f.metrics.accuracy, f.metrics.loss]),
+          ['mean', null, null, accuracy.mean, loss.mean],
+          ['std', null, null, accuracy.std, loss.std],
+        ],
+      },
+    ],
+  };
+}
+
 /** Writes report.html at the run root: config, final metrics, timings and every figure, self-contained. */
 export function writeMlpRunReport(
   run: RunDir,
@@ -201,9 +227,12 @@ export function writeMlpRunReport(
     testRows: number;
     /** More sections before the files (a CNN's filters and feature maps). */
     sections?: readonly ReportSection[];
+    /** The k-fold cross-validation run before training (train mlp --folds), shown in its own section. */
+    crossValidation?: ClassifierCv | null;
   },
 ): string {
   const m = o.metrics;
+  const cv = o.crossValidation ?? null;
   const sections: ReportSection[] = [];
   const pct = (v: number): string => `${formatNumber(v * 100)}%`;
   sections.push({
@@ -211,13 +240,14 @@ export function writeMlpRunReport(
     text: `Test accuracy ${pct(m.test_accuracy)} (training set ${pct(m.accuracy)}); test cross-entropy ${formatNumber(m.test_loss)} (training set ${formatNumber(m.loss)}). Guessing the most common class would score about ${pct(Math.max(...figures.matrix.map((r) => r.reduce((a, b) => a + b, 0))) / Math.max(1, o.testRows))}.`,
     figures: [figures.loss, figures.accuracy].filter((f): f is ReportFigure => f !== null),
   });
+  if (cv !== null) sections.push(crossValidationSection(cv));
   sections.push({ heading: 'Confusion matrix', tables: [perClassTable(figures.matrix, figures.classNames)], figures: [figures.confusion] });
   if (figures.misclassified !== null) sections.push({ heading: 'Misclassified test images', figures: [figures.misclassified.figure] });
   sections.push(...(o.sections ?? []));
   sections.push({
     heading: 'Files',
     text: [
-      'model/ (model.json + weights.safetensors, PyTorch state_dict names), checkpoint/, events.jsonl (step and epoch records: loss, test_loss, test_accuracy), summary.json, config.json.',
+      `model/ (model.json + weights.safetensors, PyTorch state_dict names), checkpoint/, events.jsonl (step and epoch records: loss, test_loss, test_accuracy${cv === null ? '' : '; one fold record per cross-validation fold: accuracy, loss on its validation rows'}), summary.json${cv === null ? '' : ' (cross_validation: every fold and the mean ± std)'}, config.json.`,
       'arrays/: test_predictions.npy (the predicted class of every test row) and test_labels.npy.',
       `figures/: ${figures.files.map((f) => f.replace(/^figures\//, '')).join(', ')}.`,
     ].join('\n\n'),
@@ -228,7 +258,8 @@ export function writeMlpRunReport(
     subtitle: `run ${run.id} · ${o.trainRows} training and ${o.testRows} test rows`,
     status: o.status,
     config: o.config,
-    metrics: o.metrics,
+    // The cross-validation's scores are on validation folds, neither the training nor the test set: in their own section.
+    metrics: Object.fromEntries(Object.entries(o.metrics).filter(([k]) => !k.startsWith('cv_'))),
     headline: ['test_accuracy', 'test_loss'],
     metricColumns: ['training set', 'test set'],
     timings: o.timings,
