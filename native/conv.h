@@ -22,11 +22,13 @@ void im2col(const float* x, int64_t images, const ConvGeom& g, float* cols, int 
 void col2im(const float* cols, int64_t images, const ConvGeom& g, float* x, bool accumulate, int threads);
 
 // out_b (m × P) = w (m × K) · im2col(a_b) + (accumulate ? out_b : 0) for each image b (Backend.convGemm).
+// out_b's bits depend on image b alone: not on the call's other images nor on `threads`.
 void convGemm(const float* a, int64_t images, const ConvGeom& g, const float* w, int64_t m, float* out, bool accumulate,
               int threads);
 
 // Backend.convGemmBackward: dw (m × K) (+)= Σ_b d_b · im2col(a_b)ᵀ, db (m) (+)= Σ_b Σ_p d_b, da_b (+)= col2im(wᵀ · d_b),
-// each when not null. The sums over images go by fixed blocks of images, so the result does not depend on `threads`.
+// each when not null. The sums over images go by fixed blocks of images, so the result does not depend on `threads`;
+// da_b, as convGemm's out_b, depends on image b alone.
 void convGemmBackward(const float* a, const float* d, int64_t images, const ConvGeom& g, const float* w, int64_t m,
                       float* dw, bool accumulateW, float* db, bool accumulateB, float* da, bool accumulateA, int threads);
 
