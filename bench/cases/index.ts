@@ -11,10 +11,12 @@ import { desomStepBf16Case, desomStepCase } from './desom-step.js';
 import { desomTrainBf16Case, desomTrainCase } from './desom-train.js';
 import { explorerScatterCase } from './explorer-scatter.js';
 import { explorerLoadCase } from './explorer-load.js';
+import { ganEpochCase } from './gan-epoch.js';
 import { kmeansMnistCase } from './kmeans-mnist.js';
 import { sgemmCase } from './sgemm.js';
 import { signaturesMnistCase } from './signatures-mnist.js';
 import { umap70kCase } from './umap-70k.js';
+import { vaeEpochCase } from './vae-epoch.js';
 
 export const CASES: readonly BenchCase[] = [
   desomStepCase,
@@ -34,4 +36,6 @@ export const CASES: readonly BenchCase[] = [
   cnnEpochCase,
   convForwardBackwardCase,
   convDesomStepCase,
+  vaeEpochCase,
+  ganEpochCase,
 ];

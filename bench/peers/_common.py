@@ -145,3 +145,63 @@ class CpuContention:
             return round(max(0.0, busy - own) / dt, 3) if dt > 0 else None
         except OSError:
             return None
+
+
+def load_npy_parameters(torch, module, directory):
+    """Copies <directory>/<name>.npy into each of module's named parameters (the runner writes
+    latentlab's initial parameters under PyTorch's state_dict names). Every parameter needs its
+    file, of its exact shape; returns the number of values loaded."""
+    import numpy as np  # here, not at the top: set_pool_sizes must run before numpy loads
+    total = 0
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            path = os.path.join(directory, name + ".npy")
+            if not os.path.exists(path):
+                raise SystemExit("load_npy_parameters: no %s for parameter %s" % (path, name))
+            a = torch.from_numpy(np.load(path))
+            if tuple(a.shape) != tuple(p.shape):
+                raise SystemExit("load_npy_parameters: %s has shape %s, parameter %s is %s" % (
+                    path, tuple(a.shape), name, tuple(p.shape)))
+            p.copy_(a)
+            total += p.numel()
+    return total
+
+
+def timed_epochs(torch, n, batch, step, seed, warmup_steps, calls, max_steps=None):
+    """The standard loop's driver, timed. A call is one epoch: a fresh perm = torch.randperm(n)
+    (its own seeded generator), then step(perm[s:s+batch]) for each minibatch, in order; with
+    max_steps, only the first max_steps minibatches of the epoch. step returns a dict of floats
+    (the losses it read with .item()), averaged per call. warmup_steps untimed steps first, then
+    `calls` timed calls, while CpuContention watches the other processes.
+    Returns (ms per call, ms per step, each call's means, steps per call, other_cores)."""
+    import time
+    gen = torch.Generator().manual_seed(seed)
+    pc = time.perf_counter
+    step_ms = []
+
+    def run(limit, record):
+        perm = torch.randperm(n, generator=gen)
+        sums, steps = {}, 0
+        for s in range(0, n, batch):
+            t0 = pc()
+            out = step(perm[s:s + batch])
+            if record:
+                step_ms.append((pc() - t0) * 1e3)
+            for k, v in out.items():
+                sums[k] = sums.get(k, 0.0) + v
+            steps += 1
+            if limit is not None and steps >= limit:
+                break
+        return {k: v / steps for k, v in sums.items()}, steps
+
+    if warmup_steps > 0:
+        run(warmup_steps, False)
+    times, means = [], []
+    steps = 0
+    contention = CpuContention().start()
+    for _ in range(calls):
+        t0 = pc()
+        m, steps = run(max_steps, True)
+        times.append((pc() - t0) * 1e3)
+        means.append(m)
+    return times, step_ms, means, steps, contention.stop()
