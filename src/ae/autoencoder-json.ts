@@ -4,7 +4,7 @@
  * files the explorer's browser app fetched.
  */
 import { z } from 'zod';
-import { isMissing, readText, type FileReader } from '../io/file-reader.js';
+import { isMissing, readJsonObject, type FileReader } from '../io/file-reader.js';
 import { loadStateDict, type TensorEntry } from '../io/model-json.js';
 import { decodeSafetensors, type SafetensorsFile } from '../io/safetensors-codec.js';
 import { Rng } from '../random.js';
@@ -73,15 +73,7 @@ const aeSchema = z.strictObject({
 export function autoencoderFrom(files: FileReader): Autoencoder {
   const path = files.path('model.json');
   const fn = `loadAutoencoder: ${path}`;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readText(files, 'model.json'));
-  } catch (err) {
-    if (isMissing(err)) throw new Error(`loadAutoencoder: ${path} not found`, { cause: err });
-    throw new Error(`${fn}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : (err as Error).message}`, { cause: err });
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new TypeError(`${fn}: expected a JSON object, got ${JSON.stringify(raw)}`);
-  const o = raw as Record<string, unknown>;
+  const o = readJsonObject(files, 'model.json', 'loadAutoencoder');
   if (o.format !== AUTOENCODER_FORMAT) throw new TypeError(`${fn}: expected format ${JSON.stringify(AUTOENCODER_FORMAT)}, got ${JSON.stringify(o.format)}`);
   if (o.version !== AUTOENCODER_MLP_VERSION && o.version !== AUTOENCODER_VERSION)
     throw new RangeError(

@@ -44,3 +44,21 @@ export function readText(reader: FileReader, name: string): string {
 export function isMissing(err: unknown): boolean {
   return err !== null && typeof err === 'object' && (err as { code?: unknown }).code === 'ENOENT';
 }
+
+/**
+ * `name` parsed as a JSON object, for a model loader: errors read `<loader>: <path> not found`,
+ * `<loader>: <path>: not valid JSON (…)` or `…: expected a JSON object, got …`.
+ */
+export function readJsonObject(reader: FileReader, name: string, loader: string): Record<string, unknown> {
+  const path = reader.path(name);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readText(reader, name));
+  } catch (err) {
+    if (isMissing(err)) throw new Error(`${loader}: ${path} not found`, { cause: err });
+    throw new Error(`${loader}: ${path}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : (err as Error).message}`, { cause: err });
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new TypeError(`${loader}: ${path}: expected a JSON object, got ${JSON.stringify(raw)}`);
+  return raw as Record<string, unknown>;
+}

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { AE_ACTIVATIONS, type AeActivation } from '../ae/autoencoder.js';
-import { isMissing, readText, type FileReader } from '../io/file-reader.js';
+import { isMissing, readJsonObject, type FileReader } from '../io/file-reader.js';
 import { loadStateDict, type TensorEntry } from '../io/model-json.js';
 import { decodeSafetensors, type SafetensorsFile } from '../io/safetensors-codec.js';
 import { INIT_NAMES, type InitName } from '../nn/init.js';
@@ -98,15 +98,7 @@ export function vaeJson(vae: VAE): VaeJson {
 export function vaeFrom(files: FileReader): VAE {
   const path = files.path('model.json');
   const fn = `loadVae: ${path}`;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readText(files, 'model.json'));
-  } catch (err) {
-    if (isMissing(err)) throw new Error(`loadVae: ${path} not found`, { cause: err });
-    throw new Error(`${fn}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : (err as Error).message}`, { cause: err });
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new TypeError(`${fn}: expected a JSON object, got ${JSON.stringify(raw)}`);
-  const o = raw as Record<string, unknown>;
+  const o = readJsonObject(files, 'model.json', 'loadVae');
   if (o.format !== VAE_FORMAT) throw new TypeError(`${fn}: expected format ${JSON.stringify(VAE_FORMAT)}, got ${JSON.stringify(o.format)}`);
   if (o.version !== VAE_VERSION) throw new RangeError(`${fn}: unsupported version ${JSON.stringify(o.version)}; this latentlab reads version ${VAE_VERSION}`);
   const parsed = vaeSchema.safeParse(o.vae);
