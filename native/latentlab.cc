@@ -271,6 +271,33 @@ double mseK(const float* __restrict y, const float* __restrict t, float* __restr
   return s / static_cast<double>(n);
 }
 
+// Binary cross-entropy, PyTorch's clamp of the logs at -100, in double as the js backend: the
+// logs of float probabilities are exact enough that a row's sum only carries summation rounding.
+double bceK(const float* __restrict p, const float* __restrict t, int64_t rows, int64_t cols, double* __restrict rowSums,
+            float* __restrict grad, double scale) {
+  double total = 0;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* pr = p + r * cols;
+    const float* tr = t + r * cols;
+    for (int64_t c = 0; c < cols; c++)
+      if (!(pr[c] >= 0.0f && pr[c] <= 1.0f && tr[c] >= 0.0f && tr[c] <= 1.0f)) return NAN;
+    const double s = blockedSum(cols, [=](int64_t c) {
+      const double pi = pr[c], ti = tr[c];
+      return -(ti * std::max(std::log(pi), -100.0) + (1.0 - ti) * std::max(std::log(1.0 - pi), -100.0));
+    });
+    if (grad != nullptr) {
+      float* gr = grad + r * cols;
+      for (int64_t c = 0; c < cols; c++) {
+        const double pi = pr[c];
+        gr[c] = static_cast<float>(scale * (pi - tr[c]) / std::max(pi * (1.0 - pi), 1e-12));
+      }
+    }
+    if (rowSums != nullptr) rowSums[r] = s;
+    total += s;
+  }
+  return total;
+}
+
 void softmaxK(const float* __restrict logits, float* __restrict probs, int64_t rows, int64_t cols) {
   // probs may alias logits exactly (element-wise read-then-write).
   for (int64_t r = 0; r < rows; r++) {
@@ -735,6 +762,21 @@ napi_value Mse(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// bce(p, t, rows, cols, rowSums | null, grad | null, scale) -> number (NaN: a value outside [0, 1])
+napi_value Bce(napi_env env, napi_callback_info info) {
+  Call a(env, info, "bce", 7);
+  const int64_t rows = a.size(2, "rows"), cols = a.size(3, "cols");
+  const float* p = a.f32(0, "p", need(rows, cols));
+  const float* t = a.f32(1, "t", need(rows, cols));
+  double* rowSums = a.f64(4, "rowSums", rows, true);
+  float* grad = a.f32(5, "grad", need(rows, cols), true);
+  const double scale = a.num(6, "scale");
+  if (!a.ok) return nullptr;
+  napi_value result;
+  napi_create_double(env, bceK(p, t, rows, cols, rowSums, grad, scale), &result);
+  return result;
+}
+
 // softmax(logits, probs, rows, cols)
 napi_value Softmax(napi_env env, napi_callback_info info) {
   Call a(env, info, "softmax", 4);
@@ -999,6 +1041,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"activationBackward", ActivationBackward},
       {"colSum", ColSum},
       {"mse", Mse},
+      {"bce", Bce},
       {"softmax", Softmax},
       {"axpy", Axpy},
       {"scale", Scale},

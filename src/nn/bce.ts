@@ -1,3 +1,4 @@
+import { backend } from '../tensor/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ensureBuffer } from './module.js';
 import { Loss, sameShape, type Target } from './loss.js';
@@ -8,33 +9,27 @@ import { Loss, sameShape, type Target } from './loss.js';
  */
 export class BCELoss extends Loss {
   private grad: Tensor | null = null;
-  private p: Tensor | null = null;
-  private t: Tensor | null = null;
+  private ready = false;
 
   forward(prediction: Tensor, target: Target): number {
     const t = sameShape('BCELoss.forward', prediction, target);
     const p = prediction.data;
-    let s = 0;
-    for (let i = 0; i < p.length; i++) {
-      const pi = p[i];
-      const yi = t.data[i];
-      if (!(pi >= 0 && pi <= 1)) throw new RangeError(`BCELoss.forward: expected probabilities in [0, 1], got ${pi} at index ${i}`);
-      const lp = Math.max(Math.log(pi), -100);
-      const l1p = Math.max(Math.log(1 - pi), -100);
-      s -= yi * lp + (1 - yi) * l1p;
+    // ∂L/∂p comes with the loss from the backend's kernel (its logs were most of the cost in js)
+    const g = (this.grad = ensureBuffer(this.grad, prediction.shape));
+    const s = backend().bce(p, t.data, 1, p.length, null, g.data, 1 / p.length);
+    if (Number.isNaN(s)) {
+      for (let i = 0; i < p.length; i++)
+        if (!(p[i] >= 0 && p[i] <= 1)) throw new RangeError(`BCELoss.forward: expected probabilities in [0, 1], got ${p[i]} at index ${i}`);
+      for (let i = 0; i < p.length; i++)
+        if (!(t.data[i] >= 0 && t.data[i] <= 1)) throw new RangeError(`BCELoss.forward: expected targets in [0, 1], got ${t.data[i]} at index ${i}`);
+      throw new Error('internal: BCELoss.forward: the bce kernel refused values all in [0, 1]');
     }
-    this.p = prediction;
-    this.t = t;
+    this.ready = true;
     return s / p.length;
   }
 
   backward(): Tensor {
-    if (this.p === null || this.t === null) throw new Error('BCELoss.backward: called before forward');
-    const g = (this.grad = ensureBuffer(this.grad, this.p.shape));
-    const n = this.p.size;
-    const p = this.p.data;
-    const y = this.t.data;
-    for (let i = 0; i < n; i++) g.data[i] = (p[i] - y[i]) / Math.max(p[i] * (1 - p[i]), 1e-12) / n;
-    return g;
+    if (!this.ready || this.grad === null) throw new Error('BCELoss.backward: called before forward');
+    return this.grad;
   }
 }

@@ -94,6 +94,14 @@ export interface Backend {
   mse(y: Float32Array, t: Float32Array, grad: Float32Array | null, n: number, scale: number): number;
 
   /**
+   * Binary cross-entropy of probabilities p against targets t, rows × cols, as PyTorch (log terms
+   * clamped at −100): writes each row's sum −Σ_c [t·log p + (1−t)·log(1−p)] into rowSums (when not
+   * null), grad[i] = scale·(p−t)/max(p(1−p), 1e−12) (when not null), and returns the total. Returns
+   * NaN, leaving the outputs unspecified, when a p or t is outside [0, 1] (the caller names it).
+   */
+  bce(p: Float32Array, t: Float32Array, rows: number, cols: number, rowSums: Float64Array | null, grad: Float32Array | null, scale: number): number;
+
+  /**
    * Row-wise softmax of rows×cols logits into probs (probs may alias logits), numerically stable
    * (subtract the row max).
    */

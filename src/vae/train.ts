@@ -13,7 +13,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { Rng } from '../random.js';
 import { Tensor, expect2d } from '../tensor/tensor.js';
 import { batchRows, minibatches } from '../train/batches.js';
-import { VAE, type VaeLossTerms } from './vae.js';
+import { VAE, type VaeLossTerms, type VaeRowTerms } from './vae.js';
 
 export interface VaeTrainOptions {
   model: VAE;
@@ -170,14 +170,19 @@ export function vaeScore(vae: VAE, x: Tensor, rng: Rng, samples = 1): VaeScore {
   if (!(vae instanceof VAE)) throw new TypeError(`${fn}: expected a VAE, got ${String(vae)}`);
   expect2d(fn, x, vae.options.input);
   if (x.rows === 0) throw new RangeError(`${fn}: expected at least one row, got 0`);
-  const t = vae.negElbo(x, rng, samples);
+  return scoreOfRows(vae.negElbo(x, rng, samples));
+}
+
+/** The means of per-row terms: negElbo is mean(reconstruction) + mean(kl), as every score reports it. */
+export function scoreOfRows(t: VaeRowTerms): VaeScore {
+  const n = t.reconstruction.length;
   let r = 0;
   let k = 0;
-  for (let i = 0; i < x.rows; i++) {
+  for (let i = 0; i < n; i++) {
     r += t.reconstruction[i];
     k += t.kl[i];
   }
-  r /= x.rows;
-  k /= x.rows;
+  r /= n;
+  k /= n;
   return { negElbo: r + k, reconstruction: r, kl: k };
 }

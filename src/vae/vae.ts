@@ -177,8 +177,15 @@ function checkBeta(fn: string, beta: number): void {
 }
 
 /** −[y·log p + (1 − y)·log(1 − p)] with each log clamped at −100, as PyTorch's binary_cross_entropy. */
-function bce(p: number, y: number): number {
-  return -(y * Math.max(Math.log(p), -100) + (1 - y) * Math.max(Math.log(1 - p), -100));
+/** The error for a bce pass the backend refused: the first input or output outside [0, 1]. */
+function bceRangeError(fn: string, xh: Float32Array, t: Float32Array, d: number): RangeError {
+  for (let j = 0; j < t.length; j++) {
+    const row = Math.floor(j / d);
+    if (!(t[j] >= 0 && t[j] <= 1))
+      return new RangeError(`${fn}: the bce loss needs inputs in [0, 1] (each pixel's probability of ink), got ${t[j]} in row ${row}`);
+    if (!(xh[j] >= 0 && xh[j] <= 1)) return new RangeError(`${fn}: the bce loss needs outputs in [0, 1], got ${xh[j]} in row ${row}`);
+  }
+  return new RangeError(`internal: ${fn}: the bce kernel refused values all in [0, 1]`);
 }
 
 /** The pass `forwardLoss` caches for `backwardLoss`. */
@@ -259,7 +266,9 @@ export class VAE extends Module {
     const eps = this.epsilon(fn, x.rows, o);
     const rec = new Float64Array(x.rows);
     const kl = new Float64Array(x.rows);
-    const xhat = this.sampledPass(fn, x, eps, rec, kl, target);
+    // ∂loss/∂x̂ = (1/N)·∂rec/∂x̂ comes with the reconstruction term, for backwardLoss
+    this.dxhatBuf = ensureBuffer(this.dxhatBuf, [x.rows, this.options.input]);
+    const xhat = this.sampledPass(fn, x, eps, rec, kl, target, this.dxhatBuf);
     this.pass = { rows: x.rows, beta, target, xhat };
     this.deterministic = false;
     let r = 0;
@@ -281,21 +290,17 @@ export class VAE extends Module {
   backwardLoss(): Tensor {
     const pass = this.pass;
     if (pass === null || this.deterministic) throw new Error('VAE.backwardLoss: called before forwardLoss');
-    const { rows: n, beta, target, xhat } = pass;
+    const { rows: n, beta } = pass;
     const p = this.options.latent;
     const s = 1 / n;
     const mu = this.muOut;
     const lv = this.lvOut;
-    if (mu === null || lv === null || this.stdBuf === null || this.epsBuf === null) throw new Error('internal: VAE.backwardLoss: no cached pass');
+    const dxhat = this.dxhatBuf;
+    if (mu === null || lv === null || this.stdBuf === null || this.epsBuf === null || dxhat === null)
+      throw new Error('internal: VAE.backwardLoss: no cached pass');
     const std = this.stdBuf.data;
     const eps = this.epsBuf.data;
-    // ∂loss/∂x̂ = (1/N)·∂rec/∂x̂: bce (x̂ − x)/max(x̂(1 − x̂), 1e−12) (PyTorch's), mse 2(x̂ − x)
-    const dxhat = (this.dxhatBuf = ensureBuffer(this.dxhatBuf, xhat.shape));
-    const xh = xhat.data;
-    const t = target.data;
-    if (this.options.loss === 'bce') for (let i = 0; i < xh.length; i++) dxhat.data[i] = ((xh[i] - t[i]) / Math.max(xh[i] * (1 - xh[i]), 1e-12)) * s;
-    else for (let i = 0; i < xh.length; i++) dxhat.data[i] = 2 * (xh[i] - t[i]) * s;
-    // ∂loss/∂z through the decoder
+    // ∂loss/∂z through the decoder (forwardLoss wrote ∂loss/∂x̂)
     const dz = this.decoder.backward(dxhat).data;
     const dmu = (this.dmuBuf = ensureBuffer(this.dmuBuf, [n, p]));
     const dlv = (this.dlvBuf = ensureBuffer(this.dlvBuf, [n, p]));
@@ -484,7 +489,11 @@ export class VAE extends Module {
    * Encoder, heads, z = μ + exp(½ log σ²)·ε, decoder; writes each row's reconstruction term (x̂
    * against `target`) into `rec` and its KL term into `kl`, and returns x̂ (the decoder's buffer). Caches μ, log σ², σ, ε.
    */
-  private sampledPass(fn: string, x: Tensor, eps: Tensor, rec: Float64Array, kl: Float64Array, target: Tensor = x): Tensor {
+  /**
+   * The sampled pass: fills rec and kl per row and returns x̂; with `dxhat`, also writes
+   * ∂loss/∂x̂ = (1/N)·∂rec/∂x̂: bce (x̂ − x)/max(x̂(1 − x̂), 1e−12) (PyTorch's), mse 2(x̂ − x).
+   */
+  private sampledPass(fn: string, x: Tensor, eps: Tensor, rec: Float64Array, kl: Float64Array, target: Tensor = x, dxhat: Tensor | null = null): Tensor {
     const n = x.rows;
     const p = this.options.latent;
     const h = this.encoder.forward(x);
@@ -507,21 +516,17 @@ export class VAE extends Module {
     const d = this.options.input;
     const xh = xhat.data;
     const t = target.data;
-    const bceLoss = this.options.loss === 'bce';
+    if (this.options.loss === 'bce') {
+      // the backend's kernel: logs of 100,000 pixels a batch were a quarter of a step in js
+      if (Number.isNaN(backend().bce(xh, t, n, d, rec, dxhat?.data ?? null, 1 / n))) throw bceRangeError(fn, xh, t, d);
+      return xhat;
+    }
     for (let i = 0; i < n; i++) {
       let r = 0;
-      if (bceLoss) {
-        for (let j = i * d; j < (i + 1) * d; j++) {
-          if (!(t[j] >= 0 && t[j] <= 1))
-            throw new RangeError(`${fn}: the bce loss needs inputs in [0, 1] (each pixel's probability of ink), got ${t[j]} in row ${i}`);
-          if (!(xh[j] >= 0 && xh[j] <= 1)) throw new RangeError(`${fn}: the bce loss needs outputs in [0, 1], got ${xh[j]} in row ${i}`);
-          r += bce(xh[j], t[j]);
-        }
-      } else {
-        for (let j = i * d; j < (i + 1) * d; j++) r += (xh[j] - t[j]) * (xh[j] - t[j]);
-      }
+      for (let j = i * d; j < (i + 1) * d; j++) r += (xh[j] - t[j]) * (xh[j] - t[j]);
       rec[i] = r;
     }
+    if (dxhat !== null) for (let j = 0; j < xh.length; j++) dxhat.data[j] = (2 * (xh[j] - t[j])) / n;
     return xhat;
   }
 

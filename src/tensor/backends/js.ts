@@ -148,6 +148,23 @@ export class JsBackend implements Backend {
     return s / n;
   }
 
+  bce(p: Float32Array, t: Float32Array, rows: number, cols: number, rowSums: Float64Array | null, grad: Float32Array | null, scale: number): number {
+    let total = 0;
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let i = r * cols; i < (r + 1) * cols; i++) {
+        const pi = p[i];
+        const ti = t[i];
+        if (!(pi >= 0 && pi <= 1 && ti >= 0 && ti <= 1)) return NaN;
+        s -= ti * Math.max(Math.log(pi), -100) + (1 - ti) * Math.max(Math.log(1 - pi), -100);
+        if (grad !== null) grad[i] = (scale * (pi - ti)) / Math.max(pi * (1 - pi), 1e-12);
+      }
+      if (rowSums !== null) rowSums[r] = s;
+      total += s;
+    }
+    return total;
+  }
+
   softmax(logits: Float32Array, probs: Float32Array, rows: number, cols: number): void {
     for (let r = 0; r < rows; r++) {
       const o = r * cols;

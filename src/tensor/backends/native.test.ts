@@ -61,6 +61,7 @@ describe('the native addon', () => {
     assert.throws(() => b.axpy(4, 1, s, new Float32Array(4)), /axpy: x has 3 elements/);
     assert.throws(() => b.colSum(new Float32Array(6), 2, 3, new Float32Array(2), false), /colSum: out has 2 elements/);
     assert.throws(() => b.mse(s, s, new Float32Array(2), 3, 1), /mse: grad has 2 elements/);
+    assert.throws(() => b.bce(s, s, 1, 3, new Float64Array(0), null, 1), /bce: rowSums has 0 elements/);
     const p = new Float32Array(5);
     const o: AdamParams = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1 };
     assert.throws(() => b.adam(p, p, p, new Float32Array(4), 5, o), /adam: v has 4 elements/);
@@ -267,6 +268,40 @@ describe('reductions', () => {
       assert.ok(Math.abs(noGrad - lj) <= 1e-9 * lj, `loss without grad ${noGrad} vs ${lj}`);
     });
   }
+
+  test('bce matches js per row, with the clamp at 0 and 1, with and without a gradient; NaN outside [0, 1]', () => {
+    const rng = new Rng(31);
+    const [rows, cols] = [9, 784];
+    const p = new Float32Array(rows * cols);
+    const t = new Float32Array(rows * cols);
+    for (let i = 0; i < p.length; i++) {
+      p[i] = rng.uniform();
+      t[i] = i % 3 === 0 ? rng.uniform() : i % 2;
+    }
+    p.set([0, 1, 0, 1, 1e-30], 0); // log 0 clamps at −100; p(1 − p) = 0 clamps at 1e−12
+    t.set([0, 1, 1, 0, 0.5], 0);
+    const [rj, rn] = [new Float64Array(rows), new Float64Array(rows)];
+    const [gj, gn] = [new Float32Array(p.length), new Float32Array(p.length)];
+    const lj = js.bce(p, t, rows, cols, rj, gj, 0.125);
+    const ln = nat().bce(p, t, rows, cols, rn, gn, 0.125);
+    // Both work in float64 (logs within an ulp of each other, sums in another order): cols·2⁻⁵² of the row's sum.
+    for (let r = 0; r < rows; r++) assert.ok(Math.abs(rn[r] - rj[r]) <= cols * 2 ** -52 * rj[r], `row ${r}: ${rn[r]} vs ${rj[r]}`);
+    assert.ok(Math.abs(ln - lj) <= rows * cols * 2 ** -52 * lj, `total ${ln} vs ${lj}`);
+    assert.equal(rj[0] > 100, true, 'a clamped log costs 100 nats');
+    assertClose(gn, gj, 1e-6, 0, 'grad'); // the same float64 expression rounded once to float32
+    assert.ok(Math.abs(nat().bce(p, t, rows, cols, null, null, 1) - lj) <= rows * cols * 2 ** -52 * lj);
+    for (const [bad, where] of [
+      [1.5, 'p'],
+      [-0.25, 't'],
+      [NaN, 'p'],
+    ] as const) {
+      const pb = p.slice();
+      const tb = t.slice();
+      (where === 'p' ? pb : tb)[700] = bad;
+      assert.ok(Number.isNaN(js.bce(pb, tb, rows, cols, null, null, 1)), `js ${where} = ${bad}`);
+      assert.ok(Number.isNaN(nat().bce(pb, tb, rows, cols, null, null, 1)), `native ${where} = ${bad}`);
+    }
+  });
 
   test('softmax matches js on ordinary and on very large logits, also in place', () => {
     const rng = new Rng(21);

@@ -31,6 +31,7 @@ interface NativeAddon {
   activationBackward(kind: number, y: Float32Array, dy: Float32Array, dx: Float32Array, n: number, slope: number): void;
   colSum(a: Float32Array, rows: number, cols: number, out: Float32Array, accumulate: number): void;
   mse(y: Float32Array, t: Float32Array, grad: Float32Array | null, n: number, scale: number): number;
+  bce(p: Float32Array, t: Float32Array, rows: number, cols: number, rowSums: Float64Array | null, grad: Float32Array | null, scale: number): number;
   softmax(logits: Float32Array, probs: Float32Array, rows: number, cols: number): void;
   axpy(n: number, alpha: number, x: Float32Array, y: Float32Array): void;
   scale(n: number, alpha: number, x: Float32Array): void;
@@ -146,6 +147,7 @@ const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'activationBackward',
   'colSum',
   'mse',
+  'bce',
   'softmax',
   'axpy',
   'scale',
@@ -253,6 +255,10 @@ export class NativeBackend implements Backend {
 
   mse(y: Float32Array, t: Float32Array, grad: Float32Array | null, n: number, scale: number): number {
     return this.addon.mse(y, t, grad, n, scale);
+  }
+
+  bce(p: Float32Array, t: Float32Array, rows: number, cols: number, rowSums: Float64Array | null, grad: Float32Array | null, scale: number): number {
+    return this.addon.bce(p, t, rows, cols, rowSums, grad, scale);
   }
 
   softmax(logits: Float32Array, probs: Float32Array, rows: number, cols: number): void {

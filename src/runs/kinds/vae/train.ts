@@ -15,7 +15,7 @@ import { buildOptimizer } from '../../../optim/registry.js';
 import { Rng } from '../../../random.js';
 import type { Tensor } from '../../../tensor/tensor.js';
 import { manifoldCodes } from '../../../vae/manifold.js';
-import { trainVaeSteps, vaeScore, type VaeScore } from '../../../vae/train.js';
+import { scoreOfRows, trainVaeSteps, vaeScore, type VaeScore } from '../../../vae/train.js';
 import { VAE, type VaeConfig } from '../../../vae/vae.js';
 import { saveVae } from '../../../vae/vae-file.js';
 import { loadCheckpoint, saveCheckpoint } from '../../checkpoint.js';
@@ -217,8 +217,7 @@ export async function* trainVae(session: TrainSession<VaeRunConfig>): Training {
   const { gridIndices } = await import('../../../viz/ae-figures.js');
   const tEval = performance.now();
   const testRows = vae.negElbo(test.x, Rng.fromState(evalStart), cfg.eval_samples);
-  const mean = (a: Float64Array): number => a.reduce((s, v) => s + v, 0) / a.length;
-  const testScore: VaeScore = { negElbo: mean(testRows.negElbo), reconstruction: mean(testRows.reconstruction), kl: mean(testRows.kl) };
+  const testScore: VaeScore = scoreOfRows(testRows);
   const metrics: Record<string, number> = {
     ...scoreMetrics('', vaeScore(vae, train.x, Rng.fromState(evalStart), cfg.eval_samples)),
     ...scoreMetrics('test_', testScore),
