@@ -12,6 +12,8 @@ test('metricLabel turns summary.json keys into words, test_ prefix and noise swe
   assert.equal(metricLabel('prototype_kmeans_accuracy'), 'accuracy (k-means on prototypes)');
   assert.equal(metricLabel('test_mse_noise_0.3'), 'test MSE, noise c = 0.3');
   assert.equal(metricLabel('some_new_metric'), 'some new metric');
+  assert.equal(metricLabel('test_judge_accuracy'), 'test judge accuracy');
+  assert.equal(metricLabel('d_fake'), 'D(G(z)), mean on generated images');
 });
 
 test('timingLabel names the phases, with seconds as the unit', () => {
@@ -48,6 +50,9 @@ test('applicableConfig leaves out the keys that do not apply to a run’s settin
   assert.deepEqual(applicableConfig('som', { algorithm: 'gradient', lr: 0.001, lr_final: 0.01, batch_size: 256, optimizer: 'adam' }).omitted, ['lr_final']);
   assert.deepEqual(applicableConfig('desom', { prototype_init: 'encoded_samples', som_init_epochs: 10 }).omitted, ['som_init_epochs']);
   assert.deepEqual(applicableConfig('desom', { prototype_init: 'som', som_init_epochs: 10 }).omitted, []);
+  const gan = { arch: 'dcgan', g_hidden: [256], d_hidden: [512], g_channels: [64, 32], d_channels: [32, 64], judge_samples: 10000, judge_threshold: 0.9 };
+  assert.deepEqual(applicableConfig('gan', gan).omitted, ['g_hidden', 'd_hidden', 'judge_samples', 'judge_threshold']);
+  assert.deepEqual(applicableConfig('gan', { ...gan, arch: 'mlp', judge: 'judge-cnn' }).omitted, ['g_channels', 'd_channels']);
   assert.deepEqual(applicableConfig('unknown-kind', { a: 1 }), { shown: { a: 1 }, omitted: [] });
   assert.equal(omittedConfigNote([]), '');
   assert.match(omittedConfigNote(['momentum']), /^Not shown because it does not apply to these settings: momentum \(config\.json has every key\)\.$/);

@@ -31,6 +31,15 @@ export const METRIC_LABELS: Readonly<Record<string, string>> = Object.freeze({
   neg_elbo: 'negative ELBO',
   reconstruction_loss: 'reconstruction term',
   kl: 'KL term',
+  d_loss: 'discriminator loss',
+  g_loss: 'generator loss',
+  d_real: 'D(x), mean on real images',
+  d_fake: 'D(G(z)), mean on generated images',
+  sample_confident_share: 'samples the judge is sure of (p ≥ threshold)',
+  sample_mean_confidence: 'mean judge confidence on samples',
+  sample_class_match: 'samples judged the requested class',
+  judge_confident_share: 'real images the judge is sure of',
+  judge_accuracy: 'judge accuracy',
 });
 
 /** Labels of timing keys (seconds). */
@@ -137,6 +146,14 @@ const APPLIES: Readonly<Record<string, Readonly<Record<string, Rule>>>> = {
     umap_epochs: (c) => typeof c.latent !== 'number' || c.latent > 2,
     hidden: (c) => c.conv !== true,
     ...Object.fromEntries(['filters', 'kernel', 'dense'].map((k): [string, Rule] => [k, (c) => c.conv === true])),
+  },
+  gan: {
+    g_hidden: (c) => c.arch === 'mlp',
+    d_hidden: (c) => c.arch === 'mlp',
+    g_channels: (c) => c.arch === 'dcgan',
+    d_channels: (c) => c.arch === 'dcgan',
+    judge_samples: (c) => c.judge !== undefined,
+    judge_threshold: (c) => c.judge !== undefined,
   },
 };
 
