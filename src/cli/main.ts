@@ -7,9 +7,11 @@ import { dataFetch, dataImport, dataInfo, dataList, dataVerify } from './command
 import { notFound } from './not-found.js';
 import { evalRun } from './commands/eval.js';
 import { registerAnomaly } from './commands/anomaly.js';
+import { registerExport } from './commands/export.js';
 import { registerRuns } from './commands/runs.js';
 import { registerServe } from './commands/serve.js';
 import { registerBench } from './commands/bench-desom.js';
+import { registerImport } from './commands/import.js';
 import { UsageError } from './errors.js';
 import { DatasetNotFoundError } from '../data/fetch.js';
 import { addRunCommand } from './options.js';
@@ -113,6 +115,8 @@ export function buildProgram(): Command {
     });
 
   registerAnomaly(program, hooks);
+  registerExport(program, hooks);
+  registerImport(program, hooks);
   registerRuns(program, hooks);
   registerServe(program, hooks);
   return program;
