@@ -18,3 +18,4 @@ export * from './metrics/index.js';
 export * from './stats/index.js';
 export * from './analysis/index.js';
 export * from './export/onnx/index.js';
+export * from './sweep/index.js';

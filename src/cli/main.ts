@@ -11,6 +11,7 @@ import { registerExport } from './commands/export.js';
 import { registerRuns } from './commands/runs.js';
 import { registerServe } from './commands/serve.js';
 import { registerBench } from './commands/bench-desom.js';
+import { registerSweep } from './commands/sweep.js';
 import { registerImport } from './commands/import.js';
 import { UsageError } from './errors.js';
 import { DatasetNotFoundError } from '../data/fetch.js';
@@ -103,6 +104,7 @@ export function buildProgram(): Command {
     addRunCommand(parent, kind, hooks);
   }
   registerBench(program, hooks);
+  registerSweep(program, hooks);
 
   program
     .command('eval <run>')

@@ -131,6 +131,7 @@ export function sweepProgress(total: number): (e: SweepEvent) => string {
   let ended = 0;
   return (e) => {
     if (e.type === 'start') return `       ${e.task.id}: ${e.resume ? 'resuming' : 'started'} (log ${e.log})`;
+    if (e.type === 'wait') return `       ${e.task.id}: waiting (${e.reason})`;
     const n = `[${++ended}/${total}] ${e.task.id}`;
     if (e.type === 'skip') return `${n}: skipped (${e.reason})`;
     if (e.type === 'blocked') return `${n}: not run (${e.reason})`;

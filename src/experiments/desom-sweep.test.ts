@@ -1,18 +1,26 @@
 // planSweep: the runs of the paper's benchmark as data (a kind and its config, checked against the
 // kind's schema before anything runs), and the command each one becomes.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { writeSweepStub } from '../../test/helpers/sweep-stub.js';
+import { benchDesom } from '../cli/commands/bench-desom.js';
+import { Output } from '../cli/output.js';
+import { buildDesomTable, desomTableMarkdown, type SweepRecord } from './desom-table.js';
 import {
   DEFAULT_SWEEP_METHODS,
   SWEEP_MANIFEST,
   checkSweepTask,
   planSweep,
   readSweepManifest,
+  runSweep,
   taskCommand,
   writeSweepManifest,
+  type SweepEvent,
+  type SweepMethod,
   type SweepTask,
 } from './desom-sweep.js';
 
@@ -137,4 +145,106 @@ test('planSweep: conv_desom is a desom run with the convolutional encoder, asked
     ],
   );
   assert.deepEqual(DEFAULT_SWEEP_METHODS, ['kmeans', 'som', 'gsom', 'ae_som', 'ae_gsom', 'desom']);
+});
+
+// ---- runSweep over folders already on disk (the tasks' commands: test/helpers/sweep-stub.ts) ----
+
+const stubDir = mkdtempSync(join(tmpdir(), 'latentlab-sweep-stub-'));
+after(() => rmSync(stubDir, { recursive: true, force: true }));
+const stub = writeSweepStub(stubDir);
+process.env.STUB_STEP_MS = '20';
+
+/** A run directory as a run kind leaves it: config.json, summary.json, and optionally a checkpoint or a lock. */
+function runDir(
+  root: string,
+  id: string,
+  kind: string,
+  summary: Record<string, unknown>,
+  o: { checkpoint?: number; lockPid?: number; noSummary?: boolean } = {},
+): void {
+  const dir = join(root, id);
+  mkdirSync(join(dir, 'checkpoint'), { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ kind, config: { dataset: 'usps', seed: Number(id.slice(-1)) } }));
+  if (o.noSummary !== true)
+    writeFileSync(
+      join(dir, 'summary.json'),
+      JSON.stringify({ metrics: {}, timings: {}, kind, run_id: id, started_at: '', updated_at: '', pid: 0, ...summary }),
+    );
+  if (o.checkpoint !== undefined) writeFileSync(join(dir, 'checkpoint', 'latest.json'), JSON.stringify({ step: o.checkpoint }));
+  if (o.lockPid !== undefined) writeFileSync(join(dir, 'run.lock'), JSON.stringify({ pid: o.lockPid, host: hostname(), start: null, since: '' }));
+}
+
+test('runSweep: a run a live process is training is skipped, never moved aside as stale (running, or before its first summary)', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'latentlab-sweep-live-'));
+  const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+  try {
+    const pid = holder.pid as number;
+    runDir(root, 'kmeans-usps-s0', 'kmeans', { status: 'running', pid }, { lockPid: pid });
+    runDir(root, 'kmeans-usps-s1', 'kmeans', {}, { lockPid: pid, noSummary: true });
+    const events: SweepEvent[] = [];
+    await runSweep({ ...BASE, root, methods: ['kmeans'], entry: stub, onEvent: (e) => events.push(e) });
+    assert.deepEqual(
+      events.map((e) => [e.type, e.task.id, e.type === 'skip' ? e.reason.replace(/\(process \d+ on .*\)/, '(…)') : '']),
+      [
+        ['skip', 'kmeans-usps-s0', 'being trained by another live process (…)'],
+        ['skip', 'kmeans-usps-s1', 'being trained by another live process (…)'],
+      ],
+    );
+    assert.deepEqual(readdirSync(root).sort(), ['claims', 'kmeans-usps-s0', 'kmeans-usps-s1', 'logs', 'sweep.json']);
+    assert.equal(existsSync(join(root, 'stub-calls.log')), false, 'no command started');
+  } finally {
+    holder.kill();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a bench desom folder of the earlier layout (runs named by id, tasks/*.json, sweep.json) reports as before and resumes', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'latentlab-sweep-legacy-'));
+  try {
+    // What the earlier `bench desom --datasets usps --methods kmeans,desom --seeds 2` left: one run of each state.
+    writeFileSync(join(root, 'sweep.json'), JSON.stringify({ quick: false, limit: null, map: '8x8', matmul_precision: 'float32' }));
+    mkdirSync(join(root, 'tasks'));
+    mkdirSync(join(root, 'logs'));
+    for (const id of ['kmeans-usps-s0', 'kmeans-usps-s1', 'desom-usps-s0', 'desom-usps-s1']) writeFileSync(join(root, 'tasks', `${id}.json`), '{}');
+    const metrics = (p: number) => ({ purity: p, nmi_geometric: 0.5, nmi: 0.51, ari: 0.3, qe: 4, te: 0.02 });
+    runDir(root, 'kmeans-usps-s0', 'kmeans', { status: 'failed', error: 'out of memory' });
+    runDir(root, 'kmeans-usps-s1', 'kmeans', { status: 'completed', metrics: metrics(0.8), timings: { train_s: 12 } });
+    runDir(root, 'desom-usps-s0', 'desom', { status: 'completed', metrics: metrics(0.9), timings: { train_s: 100 } });
+    runDir(root, 'desom-usps-s1', 'desom', { status: 'running', pid: 2 ** 22 + 1 }, { checkpoint: 2 }); // its process is gone: interrupted
+
+    // --report-only: the table of the earlier code, byte for byte (buildDesomTable over the records it collected).
+    const options = { root, datasets: ['usps'], methods: ['kmeans', 'desom'] as SweepMethod[], seeds: [0, 1], threads: 1, quick: false, map: '8x8' };
+    const code = await benchDesom({ sweep: options, reportOnly: true }, new Output({ quiet: true }));
+    assert.equal(code, 1, 'not every run completed');
+    const rec = (method: string, seed: number, status: SweepRecord['status'], m: Record<string, number> = {}, train_s: number | null = null): SweepRecord => ({
+      method,
+      dataset: 'usps',
+      seed,
+      status,
+      run_id: `${method}-usps-s${seed}`,
+      metrics: m,
+      train_s,
+    });
+    const records = [
+      rec('kmeans', 0, 'failed'),
+      rec('kmeans', 1, 'completed', metrics(0.8), 12),
+      rec('desom', 0, 'completed', metrics(0.9), 100),
+      rec('desom', 1, 'interrupted'),
+    ];
+    assert.equal(readFileSync(join(root, 'results.md'), 'utf8'), desomTableMarkdown(buildDesomTable(records)));
+
+    // Run it: completed runs skipped, the interrupted DESOM resumed from its checkpoint, the failed k-means moved aside and run again.
+    const events: string[] = [];
+    await runSweep({ ...options, entry: stub, onEvent: (e) => events.push(`${e.type} ${e.task.id}${e.type === 'start' && e.resume ? ' (resume)' : ''}`) });
+    assert.deepEqual(
+      events.filter((e) => !e.startsWith('end')).sort(),
+      ['skip desom-usps-s0', 'skip kmeans-usps-s1', 'start desom-usps-s1 (resume)', 'start kmeans-usps-s0'].sort(),
+    );
+    assert.deepEqual(readFileSync(join(root, 'stub-calls.log'), 'utf8').trim().split('\n').sort(), ['fresh kmeans-usps-s0', 'resume desom-usps-s1']);
+    assert.ok(existsSync(join(root, 'kmeans-usps-s0.failed-1')));
+    assert.deepEqual(JSON.parse(readFileSync(join(root, 'tasks', 'kmeans-usps-s0.json'), 'utf8')), planSweep(options)[0].config);
+    assert.equal(readSweepManifest(root)?.quick, false);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

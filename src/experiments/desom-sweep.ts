@@ -26,14 +26,14 @@
  * The sweep folder also holds sweep.json (SweepManifest): whether any of its runs were a quick
  * smoke test, so that a report rebuilt later labels them as such.
  */
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { RunDir } from '../runs/run-dir.js';
-import { hasCheckpoint } from '../runs/checkpoint.js';
-import { KINDS } from '../runs/kinds/index.js';
+import { checkTaskConfig, expandSpec } from '../sweep/expand.js';
+import { runTasks, taskArguments, TASKS_DIR, type TaskEvent } from '../sweep/run.js';
+import { validateSpec, type SweepSpec, type SweepSpecInput } from '../sweep/spec.js';
 import type { SweepRecord } from './desom-table.js';
 import { MATMUL_PRECISIONS, type MatmulPrecision } from '../tensor/backend.js';
 
@@ -81,6 +81,8 @@ export type SweepKind = 'kmeans' | 'som' | 'desom';
 export interface SweepTask {
   /** The run id, also the run directory's name in the sweep folder. */
   readonly id: string;
+  /** The run directory's name in the sweep folder: the id (the benchmark's folders are named by id, not by hash). */
+  readonly dir: string;
   /** The run kind; `config` is valid against `KINDS[kind].schema` (planSweep checks it). */
   readonly kind: SweepKind;
   /**
@@ -96,11 +98,7 @@ export interface SweepTask {
   readonly seed: number;
 }
 
-export type SweepEvent =
-  | { type: 'skip'; task: SweepTask; reason: string }
-  | { type: 'start'; task: SweepTask; resume: boolean; log: string }
-  | { type: 'end'; task: SweepTask; status: string; seconds: number; code: number | null; metrics: Record<string, number> }
-  | { type: 'blocked'; task: SweepTask; reason: string };
+export type SweepEvent = TaskEvent<SweepTask>;
 
 export function runId(method: string, dataset: string, seed: number): string {
   return `${method}-${dataset}-s${seed}`;
@@ -117,25 +115,31 @@ function checkList(fn: string, name: string, values: readonly string[], allowed:
  * (an unknown key, a wrong type, an out-of-range value).
  */
 export function checkSweepTask(task: SweepTask, fn = 'checkSweepTask'): void {
-  const kind = KINDS[task.kind] as (typeof KINDS)[SweepKind] | undefined;
-  if (kind === undefined) throw new RangeError(`${fn}: task ${task.id}: expected a kind among kmeans, som, desom, got ${JSON.stringify(task.kind)}`);
-  const r = kind.schema.safeParse(task.config, { reportInput: true });
-  if (r.success) return;
-  const problems = r.error.issues.map((i) => {
-    if (i.code === 'unrecognized_keys') return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
-    const v = i.input;
-    const got = i.code !== 'custom' && v !== undefined && typeof v !== 'object' && !/\bgot\b/.test(i.message) ? ` (got ${JSON.stringify(v)})` : '';
-    return `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}${got}`;
-  });
-  throw new RangeError(`${fn}: task ${task.id} (${task.kind}, run by \`${kind.command}\`): ${problems.join('; ')}`);
+  if (!['kmeans', 'som', 'desom'].includes(task.kind))
+    throw new RangeError(`${fn}: task ${task.id}: expected a kind among kmeans, som, desom, got ${JSON.stringify(task.kind)}`);
+  checkTaskConfig(task.kind, task.id, task.config, fn);
 }
 
 /** The runs of a sweep, dependencies first, every config checked against its kind's schema. */
 export function planSweep(o: SweepOptions): SweepTask[] {
   const fn = 'planSweep';
+  return expandSpec(benchSweepSpec(o), { root: o.root, fn }).tasks.map((t) => ({
+    id: t.id,
+    dir: t.dir,
+    kind: t.kind as SweepKind,
+    config: t.config,
+    depends_on: t.depends_on,
+    method: t.method as SweepMethod | 'ae',
+    dataset: String(t.coords.dataset),
+    seed: t.coords.seed as number,
+  }));
+}
+
+/** The benchmark's options checked (each refusal naming the option), then as a sweep spec (benchSpec). */
+export function benchSweepSpec(o: SweepOptions): SweepSpec {
+  const fn = 'planSweep';
   checkList(fn, 'datasets', o.datasets, SWEEP_DATASETS);
   checkList(fn, 'methods', o.methods, SWEEP_METHODS);
-  const seeds: readonly number[] = o.seeds; // before Array.isArray narrows o.seeds to any[]
   if (!Array.isArray(o.seeds) || o.seeds.length === 0 || o.seeds.some((s) => !Number.isSafeInteger(s) || s < 0)) {
     throw new RangeError(`${fn}: expected seeds to be non-negative integers (at least one), got ${JSON.stringify(o.seeds)}`);
   }
@@ -148,59 +152,70 @@ export function planSweep(o: SweepOptions): SweepTask[] {
   const quick = o.quick === true;
   const limit = o.limit ?? (quick ? QUICK_LIMIT : undefined);
   const threads = o.threads ?? Math.max(1, Math.floor(cpus().length / Math.max(1, o.jobs ?? 1)));
-  const tasks: SweepTask[] = [];
-  const needAe = o.methods.includes('ae_som') || o.methods.includes('ae_gsom');
-  for (const dataset of o.datasets) {
-    for (const seed of seeds) {
-      // The keys every run shares; a key left out takes its schema's default (float32 matmuls included).
-      const common: Record<string, unknown> = {
-        dataset,
-        seed,
-        threads,
-        ...(limit === undefined ? {} : { limit }),
-        ...(o.dataDir === undefined ? {} : { data_dir: o.dataDir }),
-        ...(o.matmulPrecision === undefined || o.matmulPrecision === 'float32' ? {} : { matmul_precision: o.matmulPrecision }),
-      };
-      const desomQuick = quick ? { iterations: 100, eval_every: 50, eval_sample: 1000, checkpoint_every: 50 } : {};
-      const add = (method: SweepTask['method'], kind: SweepKind, config: Record<string, unknown>, depends_on: string[] = []): void => {
-        tasks.push({ id: runId(method, dataset, seed), kind, config: { ...common, ...config }, depends_on, method, dataset, seed });
-      };
-      const aeId = runId('ae', dataset, seed);
-      const encoder = join(resolve(o.root), aeId);
-      if (needAe) add('ae', 'desom', { map, gamma: 0, ...desomQuick });
-      for (const method of o.methods) {
-        switch (method) {
-          case 'kmeans':
-            add(method, 'kmeans', { split: 'all', k: cells, ...(quick ? { restarts: 2 } : {}) });
-            break;
-          case 'som':
-            add(method, 'som', { split: 'all', map, algorithm: 'classic', ...(quick ? { epochs: 1 } : {}) });
-            break;
-          case 'gsom':
-            add(method, 'som', { split: 'all', map, algorithm: 'gradient', ...(quick ? { iterations: 100 } : {}) });
-            break;
-          case 'ae_som':
-            add(method, 'som', { split: 'all', map, algorithm: 'classic', encoder, ...(quick ? { epochs: 1 } : {}) }, [aeId]);
-            break;
-          case 'ae_gsom':
-            add(method, 'som', { split: 'all', map, algorithm: 'gradient', encoder, ...(quick ? { iterations: 100 } : {}) }, [aeId]);
-            break;
-          case 'desom':
-            add(method, 'desom', { map, ...desomQuick });
-            break;
-          case 'conv_desom':
-            add(method, 'desom', { map, encoder: 'conv', ...desomQuick });
-            break;
-        }
-      }
+  return benchSpec(o, { cells, quick, limit, threads });
+}
+
+/**
+ * The benchmark as a sweep spec (src/sweep/spec.ts): axes dataset × seed, one method per table row
+ * plus the autoencoder ('ae', not a row) the AE+SOM methods need, folders named by id, the DESOM
+ * table. `sweep run` of this spec runs the same tasks (in folders named by hash).
+ */
+export function benchSpec(o: SweepOptions, d: { cells: number; quick: boolean; limit: number | undefined; threads: number }): SweepSpec {
+  const { cells, quick, limit, threads } = d;
+  const map = o.map ?? '8x8';
+  const desomQuick = quick ? { iterations: 100, eval_every: 50, eval_sample: 1000, checkpoint_every: 50 } : {};
+  const methods: NonNullable<SweepSpecInput['methods']> = {};
+  if (o.methods.includes('ae_som') || o.methods.includes('ae_gsom')) methods.ae = { kind: 'desom', config: { map, gamma: 0, ...desomQuick }, table: false };
+  for (const method of o.methods) {
+    switch (method) {
+      case 'kmeans':
+        methods[method] = { kind: 'kmeans', config: { split: 'all', k: cells, ...(quick ? { restarts: 2 } : {}) } };
+        break;
+      case 'som':
+        methods[method] = { kind: 'som', config: { split: 'all', map, algorithm: 'classic', ...(quick ? { epochs: 1 } : {}) } };
+        break;
+      case 'gsom':
+        methods[method] = { kind: 'som', config: { split: 'all', map, algorithm: 'gradient', ...(quick ? { iterations: 100 } : {}) } };
+        break;
+      case 'ae_som':
+        methods[method] = { kind: 'som', config: { split: 'all', map, algorithm: 'classic', encoder: { $task: 'ae' }, ...(quick ? { epochs: 1 } : {}) } };
+        break;
+      case 'ae_gsom':
+        methods[method] = {
+          kind: 'som',
+          config: { split: 'all', map, algorithm: 'gradient', encoder: { $task: 'ae' }, ...(quick ? { iterations: 100 } : {}) },
+        };
+        break;
+      case 'desom':
+        methods[method] = { kind: 'desom', config: { map, ...desomQuick } };
+        break;
+      case 'conv_desom':
+        methods[method] = { kind: 'desom', config: { map, encoder: 'conv', ...desomQuick } };
+        break;
     }
   }
-  for (const t of tasks) checkSweepTask(t, fn);
-  return tasks;
+  // The keys every run shares; a key left out takes its schema's default (float32 matmuls included).
+  const base: Record<string, unknown> = {
+    threads,
+    ...(limit === undefined ? {} : { limit }),
+    ...(o.dataDir === undefined ? {} : { data_dir: o.dataDir }),
+    ...(o.matmulPrecision === undefined || o.matmulPrecision === 'float32' ? {} : { matmul_precision: o.matmulPrecision }),
+  };
+  return validateSpec(
+    {
+      name: quick ? 'bench-desom-quick' : 'bench-desom',
+      base,
+      axes: { dataset: [...o.datasets], seed: [...o.seeds] },
+      methods,
+      layout: 'id',
+      table: { style: 'desom', smoke_test: quick },
+    } satisfies SweepSpecInput,
+    'planSweep',
+  );
 }
 
 /** The folder of the sweep folder that holds each task's config file, `<id>.json`. */
-export const SWEEP_TASKS_DIR = 'tasks';
+export const SWEEP_TASKS_DIR = TASKS_DIR;
 
 /**
  * The child process that makes a task's run, fresh (the config written to `tasks/<id>.json`, read
@@ -208,12 +223,7 @@ export const SWEEP_TASKS_DIR = 'tasks';
  * config it saved). Returns the `latentlab` arguments after the global ones.
  */
 export function taskCommand(root: string, task: SweepTask, resume: boolean): string[] {
-  const command = KINDS[task.kind].command.split(' ');
-  if (resume) return [...command, '--resume', task.id];
-  const file = join(resolve(root), SWEEP_TASKS_DIR, `${task.id}.json`);
-  mkdirSync(join(resolve(root), SWEEP_TASKS_DIR), { recursive: true });
-  writeJsonAtomic(file, task.config);
-  return [...command, '--config', file, '--run-id', task.id];
+  return taskArguments(root, task, resume);
 }
 
 /** The file in the sweep folder that describes the sweep (see SweepManifest). */
@@ -246,7 +256,7 @@ export function readSweepManifest(root: string): SweepManifest | null {
 }
 
 /** Writes sweep.json for an invocation with options `o`; `quick` stays true once a quick sweep used the folder. */
-export function writeSweepManifest(root: string, o: Pick<SweepOptions, 'quick' | 'limit' | 'map' | 'matmulPrecision'>): SweepManifest {
+export function writeSweepManifest(root: string, o: Pick<SweepOptions, 'quick' | 'limit' | 'map' | 'matmulPrecision'>, spec?: SweepSpec): SweepManifest {
   const quick = o.quick === true;
   const prev = readSweepManifest(root);
   const m: SweepManifest = {
@@ -256,7 +266,8 @@ export function writeSweepManifest(root: string, o: Pick<SweepOptions, 'quick' |
     matmul_precision: o.matmulPrecision ?? 'float32',
   };
   mkdirSync(resolve(root), { recursive: true });
-  writeJsonAtomic(join(resolve(root), SWEEP_MANIFEST), m);
+  // The spec too, so that `latentlab sweep merge` rebuilds the same table.
+  writeJsonAtomic(join(resolve(root), SWEEP_MANIFEST), spec === undefined ? m : { ...m, spec });
   return m;
 }
 
@@ -266,121 +277,19 @@ export function taskStatus(root: string, id: string): string | null {
   return RunDir.open(join(root, id)).effectiveStatus();
 }
 
-function defaultEntry(): string {
-  return resolve(new URL('../../bin/latentlab.mjs', import.meta.url).pathname);
-}
-
-/** Moves a failed or unusable run directory aside (nothing is deleted). */
-function moveAside(root: string, id: string, why: string): string {
-  let n = 1;
-  while (existsSync(join(root, `${id}.${why}-${n}`))) n++;
-  const to = join(root, `${id}.${why}-${n}`);
-  renameSync(join(root, id), to);
-  return to;
-}
-
 /**
- * Runs the sweep: every task not yet completed, at most `jobs` at once, dependencies first.
- * Resolves when nothing more can run (or after a SIGINT/SIGTERM, which is passed on to the
- * running commands so that they checkpoint). Returns the tasks and whether it was stopped.
+ * Runs the sweep: every task not yet completed, at most `jobs` at once, dependencies first
+ * (src/sweep/run.ts; a task another live process has is left to it). Resolves when nothing more can
+ * run (or after a SIGINT/SIGTERM, which is passed on to the running commands so that they
+ * checkpoint). Returns the tasks and whether it was stopped.
  */
 export async function runSweep(o: SweepOptions): Promise<{ tasks: SweepTask[]; stopped: NodeJS.Signals | null }> {
   const tasks = planSweep(o);
   const root = resolve(o.root);
   mkdirSync(join(root, 'logs'), { recursive: true });
-  writeSweepManifest(root, o);
-  const jobs = o.jobs ?? 1;
-  if (!Number.isSafeInteger(jobs) || jobs < 1) throw new RangeError(`runSweep: expected jobs to be a positive integer, got ${jobs}`);
-  const entry = o.entry ?? defaultEntry();
-  const emit = o.onEvent ?? (() => undefined);
-  const done = new Map<string, string>(); // id → final status this invocation knows
-  const pending: SweepTask[] = [];
-  for (const t of tasks) {
-    const st = taskStatus(root, t.id);
-    if (st === 'completed') {
-      done.set(t.id, 'completed');
-      emit({ type: 'skip', task: t, reason: 'completed' });
-    } else if (st === 'running') {
-      done.set(t.id, 'running');
-      emit({ type: 'skip', task: t, reason: 'being trained by another live process' });
-    } else pending.push(t);
-  }
-  const children = new Set<ReturnType<typeof spawn>>();
-  let stopped: NodeJS.Signals | null = null;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    stopped = sig;
-    for (const c of children) c.kill(sig);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  const start = (t: SweepTask): Promise<void> => {
-    const st = taskStatus(root, t.id);
-    let resume = false;
-    if (st !== null && st !== 'completed') {
-      const resumable = KINDS[t.kind].resumable && hasCheckpoint(join(root, t.id, 'checkpoint'));
-      if (st === 'interrupted' && resumable) resume = true;
-      else moveAside(root, t.id, st === 'failed' ? 'failed' : 'stale');
-    }
-    const args = taskCommand(root, t, resume);
-    const log = join(root, 'logs', `${t.id}.log`);
-    emit({ type: 'start', task: t, resume, log });
-    const t0 = performance.now();
-    return new Promise((res) => {
-      const stream = createWriteStream(log, { flags: 'a' });
-      stream.write(`$ latentlab --out ${root} --quiet ${args.join(' ')}\n`);
-      const child = spawn(process.execPath, [entry, '--out', root, '--quiet', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      children.add(child);
-      child.stdout.pipe(stream, { end: false });
-      child.stderr.pipe(stream, { end: false });
-      child.on('close', (code) => {
-        children.delete(child);
-        stream.end();
-        const status = taskStatus(root, t.id) ?? 'missing';
-        done.set(t.id, status);
-        const metrics = status === 'completed' ? (RunDir.open(join(root, t.id)).readSummary()?.metrics ?? {}) : {};
-        emit({ type: 'end', task: t, status, seconds: (performance.now() - t0) / 1000, code, metrics });
-        res();
-      });
-    });
-  };
-
-  const running = new Map<string, Promise<void>>();
-  try {
-    while (pending.length > 0 || running.size > 0) {
-      if (stopped === null) {
-        for (let i = 0; i < pending.length && running.size < jobs;) {
-          const t = pending[i];
-          const depStates = t.depends_on.map((d) => done.get(d));
-          if (depStates.some((s) => s !== undefined && s !== 'completed')) {
-            pending.splice(i, 1);
-            done.set(t.id, 'blocked');
-            emit({ type: 'blocked', task: t, reason: `needs ${t.depends_on.join(', ')}, which ended ${depStates.join(', ')}` });
-            continue;
-          }
-          if (depStates.every((s) => s === 'completed')) {
-            pending.splice(i, 1);
-            running.set(
-              t.id,
-              start(t).finally(() => running.delete(t.id)),
-            );
-            continue;
-          }
-          i++;
-        }
-      } else pending.length = 0;
-      if (running.size === 0) {
-        // Whatever is left waits on a task that never started.
-        for (const t of pending.splice(0)) emit({ type: 'blocked', task: t, reason: `needs ${t.depends_on.join(', ')}` });
-        break;
-      }
-      await Promise.race(running.values());
-    }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  return { tasks, stopped };
+  writeSweepManifest(root, o, benchSweepSpec(o));
+  const r = await runTasks({ root, tasks, jobs: o.jobs, entry: o.entry, wait: false, note: 'bench desom', onEvent: o.onEvent });
+  return { tasks, stopped: r.stopped };
 }
 
 /**

@@ -8,7 +8,9 @@
  * the paper's numbers or t-tests, which would read as results. The paper and its reference code
  * are summarised in docs/references.md.
  */
-import { describe, welchTTest } from '../stats/index.js';
+import { DASH, TIME_KEY, formatSummary, formatWelch, mdTable, summaryOf, welchCell, type MetricCell } from '../sweep/table.js';
+
+export { formatPValue, type MetricSummary, type WelchVsReference } from '../sweep/table.js';
 
 export type SweepStatus = 'completed' | 'failed' | 'interrupted' | 'running' | 'missing';
 
@@ -89,7 +91,6 @@ export const DESOM_TABLE_METRICS: readonly DesomMetricInfo[] = Object.freeze(
   ].map((m) => Object.freeze(m)),
 );
 
-const TIME_KEY = 'time';
 const STATUSES: readonly SweepStatus[] = ['completed', 'failed', 'interrupted', 'running', 'missing'];
 
 /** The paper's numbers for one method on one dataset (its NMI is the geometric one). */
@@ -125,35 +126,8 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-/** describe() over the completed seeds; std is null for a single value (JSON has no NaN). */
-export interface MetricSummary {
-  n: number;
-  mean: number;
-  std: number | null;
-  min: number;
-  max: number;
-}
-
-/** Welch's t-test of the reference method's values against this row's, two-sided. */
-export interface WelchVsReference {
-  /** t of (reference − method); null when infinite (both samples constant, different means). */
-  t: number | null;
-  /** Welch–Satterthwaite df; null when undefined (both samples constant). */
-  df: number | null;
-  p: number;
-  /** How the reference's mean compares with this method's. */
-  reference_is: 'higher' | 'lower' | 'equal';
-  n_reference: number;
-  n_method: number;
-}
-
-export interface DesomMetricCell {
-  /** null when no completed seed reports the metric. */
-  summary: MetricSummary | null;
-  welch: WelchVsReference | null;
-  /** Why `welch` is null (the reference row itself, too few values, …); null when it is not. */
-  welch_note: string | null;
-}
+/** A metric's cell: its summary over the seeds and Welch's t-test against the reference. */
+export type DesomMetricCell = MetricCell;
 
 export type DesomRunCounts = Record<SweepStatus, number> & { total: number };
 
@@ -245,38 +219,6 @@ function valueOf(r: SweepRecord, key: string, ignore: (value: unknown) => void):
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   ignore(v);
   return undefined;
-}
-
-function summaryOf(values: number[]): MetricSummary | null {
-  if (values.length === 0) return null;
-  const d = describe(values);
-  return { n: d.n, mean: d.mean, std: Number.isNaN(d.std) ? null : d.std, min: d.min, max: d.max };
-}
-
-function welchCell(
-  ref: number[] | null,
-  refDisplay: string,
-  values: number[],
-  display: string,
-  isReference: boolean,
-): Pick<DesomMetricCell, 'welch' | 'welch_note'> {
-  if (isReference) return { welch: null, welch_note: 'reference method' };
-  if (ref === null) return { welch: null, welch_note: `no ${refDisplay} runs` };
-  if (values.length === 0) return { welch: null, welch_note: `not reported by ${display}` };
-  if (ref.length < 2) return { welch: null, welch_note: `${ref.length} ${refDisplay} value${ref.length === 1 ? '' : 's'}, need 2` };
-  if (values.length < 2) return { welch: null, welch_note: `${values.length} ${display} value, need 2` };
-  const w = welchTTest(ref, values);
-  return {
-    welch: {
-      t: Number.isFinite(w.t) ? w.t : null,
-      df: Number.isFinite(w.df) ? w.df : null,
-      p: w.p,
-      reference_is: w.t > 0 ? 'higher' : w.t < 0 ? 'lower' : 'equal',
-      n_reference: ref.length,
-      n_method: values.length,
-    },
-    welch_note: null,
-  };
 }
 
 /**
@@ -375,46 +317,8 @@ export function buildDesomTable(records: readonly SweepRecord[], o: { reference?
 
 // ----------------------------------------------------------------------------- markdown
 
-const DASH = '—';
-
-/** x with `digits` decimals, never "-0.0000". */
-function fixed(x: number, digits: number): string {
-  const s = x.toFixed(digits);
-  return /^-0\.?0*$/.test(s) ? s.slice(1) : s;
-}
-
-/** "0.9391 ± 0.0040" (4 decimals), "123.4 ± 5.6 s" for time; "(n = k)" when fewer values than completed seeds or no spread can be estimated. */
-function formatSummary(s: MetricSummary | null, key: string, completed: number): string {
-  if (s === null) return DASH;
-  const digits = key === TIME_KEY ? 1 : 4;
-  const unit = key === TIME_KEY ? ' s' : '';
-  const body = s.std === null ? `${fixed(s.mean, digits)}${unit}` : `${fixed(s.mean, digits)} ± ${fixed(s.std, digits)}${unit}`;
-  return s.n < completed || s.std === null ? `${body} (n = ${s.n})` : body;
-}
-
-/** Two-sided p compactly: "< 1e-4", 2 significant digits below 0.01, else 3 decimals. */
-export function formatPValue(p: number): string {
-  if (p < 1e-4) return '< 1e-4';
-  if (p < 1e-2) return p.toPrecision(2);
-  return p.toFixed(3);
-}
-
-const ARROW: Record<WelchVsReference['reference_is'], string> = { higher: '↑', lower: '↓', equal: '=' };
-
-function formatWelch(c: DesomMetricCell): string {
-  return c.welch === null ? DASH : `${formatPValue(c.welch.p)} ${ARROW[c.welch.reference_is]}`;
-}
-
 function formatPaper(p: PaperNumbers | null): string {
   return p === null ? DASH : `${p.purity.toFixed(3)} / ${p.nmi_geometric.toFixed(3)}`;
-}
-
-function mdRow(cells: string[]): string {
-  return `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-}
-
-function mdTable(header: string[], align: ('l' | 'r')[], rows: string[][]): string[] {
-  return [mdRow(header), `| ${align.map((a) => (a === 'r' ? '---:' : '---')).join(' | ')} |`, ...rows.map(mdRow)];
 }
 
 function metricLabel(key: string): string {

@@ -1,0 +1,10 @@
+export { canonicalJson, contentHash } from './canonical.js';
+export { parseSpecText, readSpecFile, sweepSpecSchema, validateSpec, type AxisValue, type SweepSpec, type SweepSpecInput } from './spec.js';
+export { EXECUTION_KEYS, checkTaskConfig, derivedSeed, expandSpec, type PlannedTask, type PlanOptions, type SweepPlan } from './expand.js';
+export { WHOLE, detectShard, parseShard, shardTasks, type Shard } from './shard.js';
+export { CLAIM_TTL_MS, Claim, claimOwner, type ClaimOwner } from './claim.js';
+export { ATTEMPTS_DIR, TASKS_DIR, readAttempt, runStatus, runTasks, taskArguments, type AttemptRecord, type RunnableTask, type TaskEvent } from './run.js';
+export { buildSweepTable, sweepTableMarkdown, type SweepTable, type TaskRecord } from './table.js';
+export { MANIFEST_FILE, collectTaskRecords, mergePlan, readFolderSpec, writeFolderManifest, writeMerged, type Merged } from './merge.js';
+export { kubernetesManifest, shellQuote, slurmScript, timeLimitSeconds, type EmitOptions } from './emit.js';
+export { planFor, runSweepSpec, type SweepRunOptions, type SweepRunResult } from './drive.js';
