@@ -2,7 +2,7 @@
  * What the vae-epoch and gan-epoch cases share (not a case): the PyTorch layouts they probe, the
  * probe that picks the fastest, our parameters written for the peer, the check that both sides
  * computed the same losses from them, the FLOPs of Linear layers, and the split of the rounds into
- * the peer's two allocator settings.
+ * the peer's two allocator settings; and our own thread counts probed as the peer's layouts are.
  *
  * The allocator: PyTorch on the CPU allocates every intermediate tensor afresh through glibc's
  * malloc, which serves blocks of 128 KiB and more (a 64 × 1024 float32 activation is 256 KiB) with
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { npyFromTensor, writeNpy } from '../../src/io/npy.js';
 import { Linear } from '../../src/nn/linear.js';
 import type { Module, Parameter } from '../../src/nn/module.js';
+import { backend } from '../../src/tensor/registry.js';
 import { TORCH_THREAD_CONFIGS, median, type BenchContext, type PeerConfig, type PeerOutput, type RoundsResult } from '../common.js';
 
 /** Torch's two thread layouts, each with torch 1.13's default for-loop Adam and the multi-tensor one. */
@@ -104,6 +105,31 @@ export function probePeer(
     fastestMallocKeep: keep?.label ?? null,
     first,
   };
+}
+
+/**
+ * Our side's probe, symmetric to the peer's: `run(steps)` times that many training steps (ms) at
+ * each OpenBLAS thread count from 1 to ctx.threads, after `warmup` untimed steps; the fastest count
+ * (by ms per step) stays set for the timed rounds. On a machine whose cores are busy with other
+ * work, 2 threads can cost more than 1 (a product handed to a worker thread waits for a core).
+ */
+export function probeOurThreads(
+  ctx: BenchContext,
+  name: string,
+  run: (steps: number) => number,
+  o: { warmup: number; steps: number },
+): { threads: number; probes: { threads: number; ms_per_step: number }[] } {
+  const probes: { threads: number; ms_per_step: number }[] = [];
+  for (let t = 1; t <= ctx.threads; t++) {
+    backend().setThreads(t);
+    run(o.warmup);
+    const ms = run(o.steps) / o.steps;
+    probes.push({ threads: t, ms_per_step: ms });
+    ctx.log(`${name}: latentlab probe (${t} thread${t === 1 ? '' : 's'}) ${ms.toFixed(1)} ms/step`);
+  }
+  const best = probes.reduce((a, b) => (b.ms_per_step < a.ms_per_step ? b : a));
+  backend().setThreads(best.threads);
+  return { threads: best.threads, probes };
 }
 
 /** One peer configuration's measurements of alternateRounds: per round, against ours in that round. */

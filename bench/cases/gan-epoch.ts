@@ -21,6 +21,7 @@
  * is and with MALLOC_KEEP_ENV (see epoch-peer.ts), and the fastest of each set runs the timed rounds
  * (as cnn-epoch), three alternating with ours. The row's peer is the default-malloc one (as in
  * every other case); the malloc-keeping one is in detail.peer_malloc_keep.
+ * Our side is probed likewise at 1 and 2 threads (probeOurThreads) and runs at the faster.
  */
 import { join } from 'node:path';
 import { Gan, describeGan, resolveGanOptions } from '../../src/gan/models.js';
@@ -33,7 +34,18 @@ import { ganOptionsOf, ganRngs, toGanRange } from '../../src/runs/kinds/gan/trai
 import { Tensor } from '../../src/tensor/tensor.js';
 import { batchesPerEpoch } from '../../src/train/batches.js';
 import { alternateRounds, type BenchCase } from '../common.js';
-import { EPOCH_PEER_CONFIGS, MALLOC_KEEP_ENV, checkLosses, linearsOf, macs, peerSeries, probePeer, relDiff, writeParameters } from './epoch-peer.js';
+import {
+  EPOCH_PEER_CONFIGS,
+  MALLOC_KEEP_ENV,
+  checkLosses,
+  linearsOf,
+  macs,
+  peerSeries,
+  probeOurThreads,
+  probePeer,
+  relDiff,
+  writeParameters,
+} from './epoch-peer.js';
 
 const ROUNDS = 3;
 const WARMUP_STEPS = 50;
@@ -113,6 +125,16 @@ export const ganEpochCase: BenchCase = {
       return dLoss / k;
     };
     steps(WARMUP_STEPS);
+    const ours = probeOurThreads(
+      ctx,
+      'gan-epoch',
+      (n) => {
+        const t0 = performance.now();
+        steps(n);
+        return performance.now() - t0;
+      },
+      { warmup: PROBE_WARMUP, steps: PROBE_STEPS },
+    );
 
     const perEpoch = batchesPerEpoch(x.rows, bs);
     const scale = perEpoch / TIMED_STEPS;
@@ -198,8 +220,9 @@ export const ganEpochCase: BenchCase = {
             ? null
             : `PyTorch ${String(r.fastestOut?.torch)} loop, randperm indexing (${probe.fastest}, the fastest of ${EPOCH_PEER_CONFIGS.length} thread/Adam configurations in a ${PROBE_STEPS}-step probe; glibc malloc defaults)`,
         ratio: plain.ratio,
-        env,
+        env: { ...env, threads: ours.threads },
         detail: {
+          threads_probes_ms_per_step: ours.probes,
           rows: n,
           batch: bs,
           steps_per_epoch: perEpoch,

@@ -15,6 +15,7 @@
  * with MALLOC_KEEP_ENV (see epoch-peer.ts), and the fastest of each set runs the timed rounds (as
  * cnn-epoch), three whole epochs alternating with ours. The row's peer is the default-malloc one
  * (as in every other case); the malloc-keeping one is in detail.peer_malloc_keep.
+ * Our side is probed likewise at 1 and 2 threads (probeOurThreads) and runs at the faster.
  */
 import { npyFromTensor, writeNpy } from '../../src/io/npy.js';
 import { buildOptimizer } from '../../src/optim/registry.js';
@@ -25,7 +26,18 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { trainVaeSteps } from '../../src/vae/train.js';
 import type { VAE } from '../../src/vae/vae.js';
 import { alternateRounds, type BenchCase } from '../common.js';
-import { EPOCH_PEER_CONFIGS, MALLOC_KEEP_ENV, checkLosses, linearsOf, macs, peerSeries, probePeer, relDiff, writeParameters } from './epoch-peer.js';
+import {
+  EPOCH_PEER_CONFIGS,
+  MALLOC_KEEP_ENV,
+  checkLosses,
+  linearsOf,
+  macs,
+  peerSeries,
+  probeOurThreads,
+  probePeer,
+  relDiff,
+  writeParameters,
+} from './epoch-peer.js';
 
 const ROUNDS = 3;
 const WARMUP_STEPS = 50;
@@ -87,6 +99,16 @@ export const vaeEpochCase: BenchCase = {
       return loss;
     };
     epoch(WARMUP_STEPS);
+    const ours = probeOurThreads(
+      ctx,
+      'vae-epoch',
+      (steps) => {
+        const t0 = performance.now();
+        epoch(steps);
+        return performance.now() - t0;
+      },
+      { warmup: PROBE_WARMUP, steps: PROBE_STEPS },
+    );
 
     const common = [
       '--data',
@@ -157,8 +179,9 @@ export const vaeEpochCase: BenchCase = {
             ? null
             : `PyTorch ${String(r.fastestOut?.torch)} loop, randperm indexing (${probe.fastest}, the fastest of ${EPOCH_PEER_CONFIGS.length} thread/Adam configurations in a ${PROBE_STEPS}-step probe; glibc malloc defaults)`,
         ratio: plain.ratio,
-        env,
+        env: { ...env, threads: ours.threads },
         detail: {
+          threads_probes_ms_per_step: ours.probes,
           rows: n,
           batch: cfg.batch_size,
           steps_per_epoch: Math.ceil(n / cfg.batch_size),
