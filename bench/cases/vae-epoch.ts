@@ -154,7 +154,7 @@ export const vaeEpochCase: BenchCase = {
       args: () => [...common, '--warmup-steps', String(WARMUP_STEPS), '--epochs', '1'],
       configs: probe.chosen,
       value: (out) => {
-        peerLosses.push(out.loss as number);
+        peerLosses.push((out.means as Record<string, number>[])[0].loss); // the one timed epoch's mean loss
         return out.ms_median as number;
       },
     });

@@ -205,3 +205,52 @@ def timed_epochs(torch, n, batch, step, seed, warmup_steps, calls, max_steps=Non
         times.append((pc() - t0) * 1e3)
         means.append(m)
     return times, step_ms, means, steps, contention.stop()
+
+
+def add_loop_args(ap):
+    """The flags every epoch-loop peer takes (vae-epoch, gan-epoch): Adam's implementation, the
+    timed loop's shape (warm-up steps, timed calls, steps per call), the seed and the threads."""
+    ap.add_argument("--adam", choices=["single", "foreach"], default="single")
+    ap.add_argument("--warmup-steps", type=int, default=50, help="untimed steps")
+    ap.add_argument("--epochs", type=int, default=1, help="timed calls")
+    ap.add_argument("--steps", type=int, default=None, help="a timed call is this many steps instead of an epoch")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
+    ap.add_argument("--blas-threads", type=int, default=None, help="OpenBLAS pthread count")
+
+
+def run_timed_loop(torch, case, n, step, args, fields):
+    """timed_epochs over `step` with the --warmup-steps/--epochs/--steps of add_loop_args, then the
+    case's JSON line on stdout: the timings, the loop's shape, the threads, the allocator settings
+    and the BLAS, plus the case's own `fields`. Returns each call's means."""
+    import json
+    import os
+    times, step_ms, means, steps, other_cores = timed_epochs(
+        torch, n, args.batch, step, args.seed + 1, args.warmup_steps, args.epochs, args.steps)
+    if other_cores is not None and other_cores > 0.1:
+        log("warning: other processes used %.2f cores during the measurement" % other_cores)
+    ob = openblas_info()
+    out = {
+        "case": case,
+        "ms_median": round(median(times), 4),
+        "ms_all": [round(t, 4) for t in times],
+        "ms_per_step_median": round(median(step_ms), 4),
+        "steps_per_call": steps,
+        "steps_per_epoch": (n + args.batch - 1) // args.batch,
+        "means": means,
+        "rows": n,
+        "batch": args.batch,
+        "lr": args.lr,
+        "adam_impl": args.adam,
+        **fields,
+        "weights_from": args.weights or "torch default init (seeded)",
+        "threads": torch.get_num_threads(),
+        "blas_threads": ob["blas_threads"],
+        "other_cores": other_cores,
+        "malloc_env": {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")},
+        "torch": torch.__version__,
+        "blas": torch_blas_summary(torch),
+        "openblas_core": ob["openblas_core"],
+    }
+    print(json.dumps(out), flush=True)
+    return means

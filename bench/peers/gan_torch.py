@@ -36,13 +36,12 @@ Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 \\
 """
 import argparse
 import copy
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import (load_npy_parameters, log, median, openblas_info,  # noqa: E402
-                     setup_threads, timed_epochs, torch_blas_summary)
+from _common import (add_loop_args, load_npy_parameters, log, run_timed_loop,  # noqa: E402
+                     setup_threads, torch_blas_summary)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -109,15 +108,9 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--beta1", type=float, default=0.5)
     ap.add_argument("--beta2", type=float, default=0.999)
-    ap.add_argument("--adam", choices=["single", "foreach"], default="single")
-    ap.add_argument("--warmup-steps", type=int, default=50, help="untimed steps")
-    ap.add_argument("--epochs", type=int, default=1, help="timed calls")
-    ap.add_argument("--steps", type=int, default=None, help="a timed call is this many steps instead of an epoch")
+    add_loop_args(ap)
     ap.add_argument("--check-x", help="float32 .npy: the check batch")
     ap.add_argument("--check-z", help="float32 .npy: its latent vectors (batch x latent)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
-    ap.add_argument("--blas-threads", type=int, default=None, help="OpenBLAS pthread count")
     args = ap.parse_args()
     if (args.check_x is None) != (args.check_z is None):
         ap.error("--check-x and --check-z go together")
@@ -146,37 +139,12 @@ def main():
         check = [t.step(cx, cz) for _ in range(2)]
 
     trainer = Trainer(G, D, args)
-    times, step_ms, means, steps, other_cores = timed_epochs(
-        torch, n, args.batch, lambda idx: trainer.step(x[idx]), args.seed + 1,
-        args.warmup_steps, args.epochs, args.steps)
-    if other_cores is not None and other_cores > 0.1:
-        log("warning: other processes used %.2f cores during the measurement" % other_cores)
-    ob = openblas_info()
-    print(json.dumps({
-        "case": "gan-epoch",
-        "ms_median": round(median(times), 4),
-        "ms_all": [round(t, 4) for t in times],
-        "ms_per_step_median": round(median(step_ms), 4),
-        "steps_per_call": steps,
-        "steps_per_epoch": (n + args.batch - 1) // args.batch,
-        "means": means,
+    run_timed_loop(torch, "gan-epoch", n, lambda idx: trainer.step(x[idx]), args, {
         "check": check,
-        "rows": n,
-        "batch": args.batch,
-        "lr": args.lr,
         "betas": [args.beta1, args.beta2],
-        "adam_impl": args.adam,
         "parameters": {"generator": sum(p.numel() for p in G.parameters()),
                        "discriminator": sum(p.numel() for p in D.parameters())},
-        "weights_from": args.weights or "torch default init (seeded)",
-        "threads": torch.get_num_threads(),
-        "blas_threads": ob["blas_threads"],
-        "other_cores": other_cores,
-        "malloc_env": {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")},
-        "torch": torch.__version__,
-        "blas": torch_blas_summary(torch),
-        "openblas_core": ob["openblas_core"],
-    }), flush=True)
+    })
 
 
 if __name__ == "__main__":

@@ -33,13 +33,12 @@ Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 \\
 """
 import argparse
 import copy
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import (load_npy_parameters, log, median, openblas_info,  # noqa: E402
-                     setup_threads, timed_epochs, torch_blas_summary)
+from _common import (add_loop_args, load_npy_parameters, log, run_timed_loop,  # noqa: E402
+                     setup_threads, torch_blas_summary)
 from vae_mnist_torch import VAE  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -81,15 +80,9 @@ def main():
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--beta", type=float, default=1.0)
-    ap.add_argument("--adam", choices=["single", "foreach"], default="single")
-    ap.add_argument("--warmup-steps", type=int, default=50, help="untimed steps")
-    ap.add_argument("--epochs", type=int, default=1, help="timed calls")
-    ap.add_argument("--steps", type=int, default=None, help="a timed call is this many steps instead of an epoch")
+    add_loop_args(ap)
     ap.add_argument("--check-x", help="float32 .npy: the check batch")
     ap.add_argument("--check-eps", help="float32 .npy: its eps (batch x latent)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
-    ap.add_argument("--blas-threads", type=int, default=None, help="OpenBLAS pthread count")
     args = ap.parse_args()
     if (args.check_x is None) != (args.check_eps is None):
         ap.error("--check-x and --check-eps go together")
@@ -113,39 +106,13 @@ def main():
         check = check_steps(model, args, cx, ce)
 
     opt = adam(model, args)
-    times, step_ms, means, steps, other_cores = timed_epochs(
-        torch, n, args.batch, lambda idx: train_step(model, opt, x[idx], args.beta), args.seed + 1,
-        args.warmup_steps, args.epochs, args.steps)
-    if other_cores is not None and other_cores > 0.1:
-        log("warning: other processes used %.2f cores during the measurement" % other_cores)
-    ob = openblas_info()
-    print(json.dumps({
-        "case": "vae-epoch",
-        "ms_median": round(median(times), 4),
-        "ms_all": [round(t, 4) for t in times],
-        "ms_per_step_median": round(median(step_ms), 4),
-        "steps_per_call": steps,
-        "steps_per_epoch": (n + args.batch - 1) // args.batch,
-        "loss": means[-1]["loss"],
-        "means": means,
+    run_timed_loop(torch, "vae-epoch", n, lambda idx: train_step(model, opt, x[idx], args.beta), args, {
         "check": check,
-        "rows": n,
-        "batch": args.batch,
         "hidden": hidden,
         "latent": args.latent,
         "beta": args.beta,
-        "lr": args.lr,
-        "adam_impl": args.adam,
         "parameters": sum(p.numel() for p in model.parameters()),
-        "weights_from": args.weights or "torch default init (seeded)",
-        "threads": torch.get_num_threads(),
-        "blas_threads": ob["blas_threads"],
-        "other_cores": other_cores,
-        "malloc_env": {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")},
-        "torch": torch.__version__,
-        "blas": torch_blas_summary(torch),
-        "openblas_core": ob["openblas_core"],
-    }), flush=True)
+    })
 
 
 if __name__ == "__main__":
