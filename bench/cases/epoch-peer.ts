@@ -20,6 +20,9 @@ import type { Module, Parameter } from '../../src/nn/module.js';
 import { backend } from '../../src/tensor/registry.js';
 import { TORCH_THREAD_CONFIGS, median, type BenchContext, type PeerConfig, type PeerOutput, type RoundsResult } from '../common.js';
 
+/** The shape of an epoch case's measurement: timed rounds, untimed warm-up steps, the probes' steps. */
+export const EPOCH_CASE = Object.freeze({ rounds: 3, warmupSteps: 50, probeSteps: 60, probeWarmup: 20, seed: 0 });
+
 /** Torch's two thread layouts, each with torch 1.13's default for-loop Adam and the multi-tensor one. */
 export const EPOCH_PEER_CONFIGS: readonly PeerConfig[] = TORCH_THREAD_CONFIGS.flatMap((c) => [
   { label: `${c.label}, for-loop Adam`, args: [...c.args, '--adam', 'single'] },
@@ -108,28 +111,60 @@ export function probePeer(
 }
 
 /**
- * Our side's probe, symmetric to the peer's: `run(steps)` times that many training steps (ms) at
- * each OpenBLAS thread count from 1 to ctx.threads, after `warmup` untimed steps; the fastest count
+ * Our side's probe, symmetric to the peer's: `run(steps)` trains that many steps; it is timed for
+ * EPOCH_CASE.probeSteps steps at each OpenBLAS thread count from 1 to ctx.threads, after
+ * EPOCH_CASE.probeWarmup untimed ones; the fastest count
  * (by ms per step) stays set for the timed rounds. On a machine whose cores are busy with other
  * work, 2 threads can cost more than 1 (a product handed to a worker thread waits for a core).
  */
 export function probeOurThreads(
   ctx: BenchContext,
   name: string,
-  run: (steps: number) => number,
-  o: { warmup: number; steps: number },
+  run: (steps: number) => unknown,
 ): { threads: number; probes: { threads: number; ms_per_step: number }[] } {
   const probes: { threads: number; ms_per_step: number }[] = [];
   for (let t = 1; t <= ctx.threads; t++) {
     backend().setThreads(t);
-    run(o.warmup);
-    const ms = run(o.steps) / o.steps;
+    run(EPOCH_CASE.probeWarmup);
+    const t0 = performance.now();
+    run(EPOCH_CASE.probeSteps);
+    const ms = (performance.now() - t0) / EPOCH_CASE.probeSteps;
     probes.push({ threads: t, ms_per_step: ms });
     ctx.log(`${name}: latentlab probe (${t} thread${t === 1 ? '' : 's'}) ${ms.toFixed(1)} ms/step`);
   }
   const best = probes.reduce((a, b) => (b.ms_per_step < a.ms_per_step ? b : a));
   backend().setThreads(best.threads);
   return { threads: best.threads, probes };
+}
+
+/** The row's peer_name for the default-malloc peer of an epoch case. */
+export function epochPeerName(r: RoundsResult, fastest: string | null): string | null {
+  if (fastest === null) return null;
+  return `PyTorch ${String(r.fastestOut?.torch)} loop, randperm indexing (${fastest}, the fastest of ${EPOCH_PEER_CONFIGS.length} thread/Adam configurations in a ${EPOCH_CASE.probeSteps}-step probe; glibc malloc defaults)`;
+}
+
+/** The detail every epoch case reports on the peers: the malloc-keeping one's series, the probes, the layout and BLAS chosen, every peer run. */
+export function epochPeerDetail(
+  r: RoundsResult,
+  probe: { probes: Probe[]; fastest: string | null },
+  keep: PeerSeries,
+  gflops: (ms: number) => number,
+): Record<string, unknown> {
+  return {
+    peer_malloc_keep: {
+      env: MALLOC_KEEP_ENV,
+      config: keep.label,
+      ms: keep.median,
+      gflops: keep.median === null ? null : gflops(keep.median),
+      ratio: keep.ratio,
+      rounds_ms: keep.rounds,
+      round_ratios: keep.roundRatios,
+    },
+    peer_probes_ms_per_step: probe.probes,
+    peer_config: probe.fastest,
+    peer_openblas_core: r.fastestOut?.openblas_core ?? null,
+    peer_runs: r.peerRuns,
+  };
 }
 
 /** One peer configuration's measurements of alternateRounds: per round, against ours in that round. */

@@ -35,8 +35,9 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { batchesPerEpoch } from '../../src/train/batches.js';
 import { alternateRounds, type BenchCase } from '../common.js';
 import {
-  EPOCH_PEER_CONFIGS,
-  MALLOC_KEEP_ENV,
+  EPOCH_CASE,
+  epochPeerDetail,
+  epochPeerName,
   checkLosses,
   linearsOf,
   macs,
@@ -47,13 +48,9 @@ import {
   writeParameters,
 } from './epoch-peer.js';
 
-const ROUNDS = 3;
-const WARMUP_STEPS = 50;
+const { rounds: ROUNDS, warmupSteps: WARMUP_STEPS, probeSteps: PROBE_STEPS, probeWarmup: PROBE_WARMUP, seed: SEED } = EPOCH_CASE;
 /** Steps timed per round, extrapolated to the epoch. */
 const TIMED_STEPS = 300;
-const PROBE_STEPS = 60;
-const PROBE_WARMUP = 20;
-const SEED = 0;
 const IMAGE: [number, number, number] = [1, 28, 28];
 /** `latentlab train gan`'s defaults. */
 const CFG = ganConfigSchema.parse({});
@@ -125,16 +122,7 @@ export const ganEpochCase: BenchCase = {
       return dLoss / k;
     };
     steps(WARMUP_STEPS);
-    const ours = probeOurThreads(
-      ctx,
-      'gan-epoch',
-      (n) => {
-        const t0 = performance.now();
-        steps(n);
-        return performance.now() - t0;
-      },
-      { warmup: PROBE_WARMUP, steps: PROBE_STEPS },
-    );
+    const ours = probeOurThreads(ctx, 'gan-epoch', steps);
 
     const perEpoch = batchesPerEpoch(x.rows, bs);
     const scale = perEpoch / TIMED_STEPS;
@@ -215,10 +203,7 @@ export const ganEpochCase: BenchCase = {
         unit: 'ms',
         ours: r.ours,
         peer: plain.median,
-        peer_name:
-          plain.median === null
-            ? null
-            : `PyTorch ${String(r.fastestOut?.torch)} loop, randperm indexing (${probe.fastest}, the fastest of ${EPOCH_PEER_CONFIGS.length} thread/Adam configurations in a ${PROBE_STEPS}-step probe; glibc malloc defaults)`,
+        peer_name: plain.median === null ? null : epochPeerName(r, probe.fastest),
         ratio: plain.ratio,
         env: { ...env, threads: ours.threads },
         detail: {
@@ -247,19 +232,7 @@ export const ganEpochCase: BenchCase = {
           rounds_ms: r.oursRounds,
           peer_rounds_ms: plain.rounds,
           round_ratios: plain.roundRatios,
-          peer_malloc_keep: {
-            env: MALLOC_KEEP_ENV,
-            config: keep.label,
-            ms: keep.median,
-            gflops: keep.median === null ? null : gflops(keep.median),
-            ratio: keep.ratio,
-            rounds_ms: keep.rounds,
-            round_ratios: keep.roundRatios,
-          },
-          peer_probes_ms_per_step: probe.probes,
-          peer_config: probe.fastest,
-          peer_openblas_core: r.fastestOut?.openblas_core ?? null,
-          peer_runs: r.peerRuns,
+          ...epochPeerDetail(r, probe, keep, gflops),
           peer_loop:
             'x[perm[i:i+64]] with perm = torch.randperm(n) per epoch, z = torch.randn, D step (two backward, one Adam step), G step through the updated D, six .item() per step; no DataLoader',
         },

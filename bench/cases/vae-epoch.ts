@@ -27,8 +27,9 @@ import { trainVaeSteps } from '../../src/vae/train.js';
 import type { VAE } from '../../src/vae/vae.js';
 import { alternateRounds, type BenchCase } from '../common.js';
 import {
-  EPOCH_PEER_CONFIGS,
-  MALLOC_KEEP_ENV,
+  EPOCH_CASE,
+  epochPeerDetail,
+  epochPeerName,
   checkLosses,
   linearsOf,
   macs,
@@ -39,12 +40,7 @@ import {
   writeParameters,
 } from './epoch-peer.js';
 
-const ROUNDS = 3;
-const WARMUP_STEPS = 50;
-/** Steps of a thread/Adam probe of the peer, after PROBE_WARMUP untimed ones. */
-const PROBE_STEPS = 60;
-const PROBE_WARMUP = 20;
-const SEED = 0;
+const { rounds: ROUNDS, warmupSteps: WARMUP_STEPS, probeSteps: PROBE_STEPS, probeWarmup: PROBE_WARMUP, seed: SEED } = EPOCH_CASE;
 /** `latentlab train vae`'s defaults. */
 const CFG = vaeConfigSchema.parse({});
 
@@ -99,16 +95,7 @@ export const vaeEpochCase: BenchCase = {
       return loss;
     };
     epoch(WARMUP_STEPS);
-    const ours = probeOurThreads(
-      ctx,
-      'vae-epoch',
-      (steps) => {
-        const t0 = performance.now();
-        epoch(steps);
-        return performance.now() - t0;
-      },
-      { warmup: PROBE_WARMUP, steps: PROBE_STEPS },
-    );
+    const ours = probeOurThreads(ctx, 'vae-epoch', epoch);
 
     const common = [
       '--data',
@@ -174,10 +161,7 @@ export const vaeEpochCase: BenchCase = {
         unit: 'ms',
         ours: r.ours,
         peer: plain.median,
-        peer_name:
-          plain.median === null
-            ? null
-            : `PyTorch ${String(r.fastestOut?.torch)} loop, randperm indexing (${probe.fastest}, the fastest of ${EPOCH_PEER_CONFIGS.length} thread/Adam configurations in a ${PROBE_STEPS}-step probe; glibc malloc defaults)`,
+        peer_name: plain.median === null ? null : epochPeerName(r, probe.fastest),
         ratio: plain.ratio,
         env: { ...env, threads: ours.threads },
         detail: {
@@ -202,19 +186,7 @@ export const vaeEpochCase: BenchCase = {
           rounds_ms: r.oursRounds,
           peer_rounds_ms: plain.rounds,
           round_ratios: plain.roundRatios,
-          peer_malloc_keep: {
-            env: MALLOC_KEEP_ENV,
-            config: keep.label,
-            ms: keep.median,
-            gflops: keep.median === null ? null : flopsEpoch / keep.median / 1e6,
-            ratio: keep.ratio,
-            rounds_ms: keep.rounds,
-            round_ratios: keep.roundRatios,
-          },
-          peer_probes_ms_per_step: probe.probes,
-          peer_config: probe.fastest,
-          peer_openblas_core: r.fastestOut?.openblas_core ?? null,
-          peer_runs: r.peerRuns,
+          ...epochPeerDetail(r, probe, keep, (ms: number): number => flopsEpoch / ms / 1e6),
           peer_loop:
             'x[perm[i:i+128]] with perm = torch.randperm(n) per epoch, VAE.terms, (rec + β·kl).mean(), zero_grad(set_to_none=True), backward, Adam step, three .item() per step; no DataLoader',
         },
