@@ -66,3 +66,15 @@ test('a command that dies before making its run is recorded as failed by its att
   );
   assert.match(readFileSync(m.incomplete[0].log ?? '', 'utf8'), /no such dataset/);
 });
+
+test('every attempt record is complete, the first one written in a new folder too', async () => {
+  const root = join(work, 'records');
+  const r = await runSweepSpec(validateSpec({ ...spec, axes: { k: [2, 3], seed: [0] } }), { root, entry: stub });
+  assert.deepEqual([...r.states.values()], ['completed', 'completed']);
+  for (const t of r.plan.tasks) {
+    const a = readAttempt(root, t.dir);
+    assert.equal(a?.status, 'completed', t.dir);
+    assert.deepEqual([a.resumed, a.shard, a.pid, a.signal], [false, 'whole sweep', process.pid, null], t.dir);
+    assert.ok(a.host !== '' && a.started_at <= a.ended_at && a.seconds > 0, JSON.stringify(a));
+  }
+});

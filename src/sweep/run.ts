@@ -259,25 +259,21 @@ export async function runTasks<T extends RunnableTask>(o: RunTasksOptions<T>): P
         const status = onDisk ?? (code === 0 ? 'missing' : 'failed');
         done.set(t.id, status);
         const seconds = (performance.now() - t0) / 1000;
-        try {
-          writeJsonAtomic(join(root, ATTEMPTS_DIR, `${t.dir}.json`), {
-            task: t.id,
-            status,
-            exit_code: code,
-            signal,
-            resumed: resume,
-            host: hostname(),
-            pid: process.pid,
-            shard: note,
-            started_at: startedAt,
-            ended_at: new Date().toISOString(),
-            seconds,
-            log,
-          } satisfies AttemptRecord);
-        } catch {
-          mkdirSync(join(root, ATTEMPTS_DIR), { recursive: true });
-          writeJsonAtomic(join(root, ATTEMPTS_DIR, `${t.dir}.json`), { task: t.id, status, exit_code: code, log });
-        }
+        mkdirSync(join(root, ATTEMPTS_DIR), { recursive: true });
+        writeJsonAtomic(join(root, ATTEMPTS_DIR, `${t.dir}.json`), {
+          task: t.id,
+          status,
+          exit_code: code,
+          signal,
+          resumed: resume,
+          host: hostname(),
+          pid: process.pid,
+          shard: note,
+          started_at: startedAt,
+          ended_at: new Date().toISOString(),
+          seconds,
+          log,
+        } satisfies AttemptRecord);
         claim.release();
         const metrics = status === 'completed' ? (RunDir.open(runPath).readSummary()?.metrics ?? {}) : {};
         emit({ type: 'end', task: t, status, seconds, code, metrics });
