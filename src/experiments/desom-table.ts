@@ -8,7 +8,7 @@
  * the paper's numbers or t-tests, which would read as results. The paper and its reference code
  * are summarised in docs/references.md.
  */
-import { DASH, TIME_KEY, formatSummary, formatWelch, mdTable, summaryOf, welchCell, type MetricCell } from '../sweep/table.js';
+import { DASH, TIME_KEY, formatSummary, formatWelch, mdTable, summaryOf, welchCell, welchUntestable, type MetricCell } from '../sweep/table.js';
 
 export { formatPValue, type MetricSummary, type WelchVsReference } from '../sweep/table.js';
 
@@ -378,13 +378,8 @@ export function desomTableMarkdown(table: DesomTable): string {
     const others = ds.rows.filter((r) => r.method !== table.reference);
     lines.push(`### Welch's t-test vs ${ref}, p-value (two-sided)`, '');
     const refRow = ds.rows.find((r) => r.method === table.reference);
-    if (refRow === undefined || refRow.counts.completed < 2 || others.length === 0) {
-      const why =
-        refRow === undefined
-          ? `no ${ref} runs`
-          : refRow.counts.completed < 2
-            ? `${refRow.counts.completed} completed ${ref} run${refRow.counts.completed === 1 ? '' : 's'}, need 2`
-            : 'no other method';
+    const why = welchUntestable(refRow?.counts.completed ?? null, ref, others.length, 'method');
+    if (why !== null) {
       lines.push(`Not computed on ${ds.display}: ${why}.`, '');
       continue;
     }

@@ -28,7 +28,8 @@ export class RunLockedError extends Error {
   }
 }
 
-function processStart(pid: number): string | null {
+/** A process's start time (clock ticks since boot, from /proc), or null: with the pid, it tells a process from a later one reusing its pid. */
+export function processStart(pid: number): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.

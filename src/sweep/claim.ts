@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
+import { processStart } from '../runs/lock.js';
 
 /** The folder of the sweep folder that holds the claims. */
 export const CLAIMS_DIR = 'claims';
@@ -35,15 +36,6 @@ export interface ClaimOwner {
   /** What the holder does with it ("shard 1/3"). */
   note: string;
   released?: boolean;
-}
-
-function processStart(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
 }
 
 function processAlive(pid: number, start: string | null): boolean {

@@ -291,13 +291,8 @@ export function sweepTableMarkdown(t: SweepTable): string {
     const others = g.rows.filter((r) => r !== refRow);
     const level = t.groups_by.length > 0 ? '###' : '##';
     lines.push(`${level} Welch's t-test vs ${ref}, p-value (two-sided)${t.groups_by.length > 0 ? `, ${g.title}` : ''}`, '');
-    if (refRow === undefined || refRow.counts.completed < 2 || others.length === 0) {
-      const why =
-        refRow === undefined
-          ? `no ${ref} runs`
-          : refRow.counts.completed < 2
-            ? `${refRow.counts.completed} completed ${ref} run${refRow.counts.completed === 1 ? '' : 's'}, need 2`
-            : 'no other row';
+    const why = welchUntestable(refRow?.counts.completed ?? null, ref, others.length, 'row');
+    if (why !== null) {
       lines.push(`Not computed: ${why}.`, '');
       continue;
     }
@@ -327,4 +322,14 @@ export function sweepTableMarkdown(t: SweepTable): string {
   if (t.ignored_values.length > 0)
     lines.push(`Values left out (not finite numbers): ${t.ignored_values.map((v) => `${v.task} ${v.metric} = ${v.value}`).join(', ')}.`, '');
   return lines.join('\n');
+}
+
+/**
+ * Why no Welch test can be made against the reference (null when one can): no reference row
+ * (`completed` null), fewer than 2 completed reference runs, or nothing to compare it with.
+ */
+export function welchUntestable(completed: number | null, ref: string, others: number, noun: string): string | null {
+  if (completed === null) return `no ${ref} runs`;
+  if (completed < 2) return `${completed} completed ${ref} run${completed === 1 ? '' : 's'}, need 2`;
+  return others === 0 ? `no other ${noun}` : null;
 }
