@@ -372,27 +372,16 @@ class VAE(nn.Module):
         return self.decoder(self.mu(self.encoder(x)))
 
 
-class DESOM(nn.Module):
+class DESOM(Autoencoder):
     """latentlab's DESOM: the autoencoder and the map's prototypes (K × latent, cell k at row k // cols)."""
 
     def __init__(self, encoder: nn.Module, decoder: nn.Module, prototypes: torch.Tensor, rows: int, cols: int):
-        super().__init__()
         if prototypes.shape[0] != rows * cols:
             raise ValueError(f"DESOM: expected {rows}×{cols} = {rows * cols} prototypes, got {prototypes.shape[0]}")
-        self.encoder = encoder
-        self.decoder = decoder
+        super().__init__(encoder, decoder)
         self.prototypes = nn.Parameter(prototypes.detach().clone().to(torch.float32))
         self.rows = rows
         self.cols = cols
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encoder(x))
 
     def distances(self, x: torch.Tensor) -> torch.Tensor:
         """‖f(xᵢ) − mₖ‖² for every row i and cell k (n × K)."""

@@ -167,14 +167,7 @@ export function emitModule(g: GraphBuilder, m: Module, x: Value, prefix = ''): V
     case MinPool2d: {
       const p = m as MaxPool2d;
       expectRank(prefix, m, x, 4, '[N, C, H, W]');
-      const [ph, pw] = p.padding;
-      const attrs = {
-        kernel_shape: [...p.kernelSize],
-        strides: [...p.stride],
-        pads: [ph, pw, ph, pw],
-        dilations: [...p.dilation],
-        ceil_mode: p.ceilMode ? 1 : 0,
-      };
+      const attrs = { ...poolAttrs(p), dilations: [...p.dilation] };
       const shape = outShape(m, x.shape);
       if (m.constructor === MaxPool2d) return { name: g.node('MaxPool', name('MaxPool'), [x.name], attrs)[0], shape };
       // min over the window = −max(−x), the course's min pooling.
@@ -185,14 +178,7 @@ export function emitModule(g: GraphBuilder, m: Module, x: Value, prefix = ''): V
     case AvgPool2d: {
       const p = m as AvgPool2d;
       expectRank(prefix, m, x, 4, '[N, C, H, W]');
-      const [ph, pw] = p.padding;
-      const attrs = {
-        kernel_shape: [...p.kernelSize],
-        strides: [...p.stride],
-        pads: [ph, pw, ph, pw],
-        ceil_mode: p.ceilMode ? 1 : 0,
-        count_include_pad: p.countIncludePad ? 1 : 0,
-      };
+      const attrs = { ...poolAttrs(p), count_include_pad: p.countIncludePad ? 1 : 0 };
       return { name: g.node('AveragePool', name('AveragePool'), [x.name], attrs)[0], shape: outShape(m, x.shape) };
     }
     case Upsample: {
@@ -268,4 +254,10 @@ function batchNormBatchStats(g: GraphBuilder, prefix: string, x: Value, b: Batch
     y = g.node('Add', base, [g.node('Mul', `${base}/scaled`, [y, gamma])[0], beta])[0];
   }
   return { name: y, shape: x.shape };
+}
+
+/** The attributes ONNX's MaxPool and AveragePool share: window, strides, symmetric pads, ceil mode. */
+function poolAttrs(p: MaxPool2d | AvgPool2d): { kernel_shape: number[]; strides: number[]; pads: number[]; ceil_mode: number } {
+  const [ph, pw] = p.padding;
+  return { kernel_shape: [...p.kernelSize], strides: [...p.stride], pads: [ph, pw, ph, pw], ceil_mode: p.ceilMode ? 1 : 0 };
 }
