@@ -321,7 +321,7 @@ test('the fixtures cover max-pool ties (the first-maximum rule decides their dx)
   assert.ok(minCases.some((c) => (c.tied_windows ?? 0) > 0));
 });
 
-for (const b of ['js', 'native'] as BackendName[]) {
+for (const b of ['js', 'native', 'wasm'] as BackendName[]) {
   describe(`CNN layers match PyTorch on the ${b} backend`, () => {
     for (const c of maxCases) test(`MaxPool2d ${c.name}`, () => withBackend(b, () => poolCase('max', c)));
     for (const c of minCases) test(`MinPool2d ${c.name} (= -max_pool2d(-x))`, () => withBackend(b, () => poolCase('min', c)));

@@ -214,7 +214,7 @@ function checkCnn(f: CnnFixture, fuse: boolean): void {
   assert.ok(e <= tolerance(f.spread, 'output'), `final logits: relative error ${e.toExponential(2)}`);
 }
 
-for (const backendName of ['js', 'native'] as BackendName[]) {
+for (const backendName of ['js', 'native', 'wasm'] as BackendName[]) {
   describe(`Conv2d / ConvTranspose2d parity with PyTorch on the ${backendName} backend`, () => {
     for (const f of layerFixtures) {
       test(`${f.name}: output and gradients as torch`, () => withBackend(backendName, () => checkLayer(f)));

@@ -221,7 +221,7 @@ function checkLoss(c: LossCase): void {
   assert.ok(e <= TOL, `${c.name}: gradient relative error ${e.toExponential(2)}`);
 }
 
-for (const b of ['js', 'native'] as BackendName[]) {
+for (const b of ['js', 'native', 'wasm'] as BackendName[]) {
   describe(`finite differences agree with backward on the ${b} backend`, () => {
     for (const c of moduleCases) test(`${c.name} gradients match central differences`, () => withBackend(b, () => checkModule(c)));
     for (const c of lossCases) test(`${c.name} gradient matches central differences`, () => withBackend(b, () => checkLoss(c)));

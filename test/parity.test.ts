@@ -125,7 +125,7 @@ function run(f: Fixture, fuse: boolean): void {
   assert.ok(e <= tolerance(f, 'eval_output'), `eval output: relative error ${e.toExponential(2)}`);
 }
 
-for (const backendName of ['js', 'native'] as BackendName[]) {
+for (const backendName of ['js', 'native', 'wasm'] as BackendName[]) {
   describe(`PyTorch parity on the ${backendName} backend`, () => {
     for (const f of fixtures) {
       test(`${f.name} ends with PyTorch's weights after ${f.batches.length} steps`, () => {

@@ -144,7 +144,7 @@ test('bad options and inputs are refused with errors naming the value', () => {
   assert.throws(() => ae.reconstruct(Tensor.zeros([2, 8]), 0), /Autoencoder.reconstruct: expected batchSize to be a positive integer, got 0/);
 });
 
-for (const backendName of ['js', 'native'] as BackendName[]) {
+for (const backendName of ['js', 'native', 'wasm'] as BackendName[]) {
   describe(`PyTorch parity of seed 001's autoencoder on the ${backendName} backend`, () => {
     test("5 Adam steps from the same weights give PyTorch's losses, weights, codes and reconstructions", () => {
       withBackend(backendName, () => {

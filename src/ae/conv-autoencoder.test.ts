@@ -167,7 +167,7 @@ describe('a conv autoencoder on MNIST and USPS images', () => {
   });
 });
 
-for (const be of ['js', 'native'] as BackendName[]) {
+for (const be of ['js', 'native', 'wasm'] as BackendName[]) {
   test(`PyTorch parity (${be}): codes, reconstructions, loss, every gradient and 3 Adam steps of a 9×7 conv autoencoder`, () => {
     withBackend(be, () => {
       const c = fixture.config;
@@ -218,7 +218,7 @@ for (const be of ['js', 'native'] as BackendName[]) {
 }
 
 test('finite differences: the gradients of every parameter and of the input (tanh, no kinks) on both backends', () => {
-  for (const be of ['js', 'native'] as BackendName[]) {
+  for (const be of ['js', 'native', 'wasm'] as BackendName[]) {
     withBackend(be, () => {
       const ae = new Autoencoder({
         input: 2 * 6 * 5,

@@ -66,7 +66,7 @@ function activations(layers: CapturedLayer[], name: string): Tensor {
 }
 
 describe('captureActivations on a Sequential', () => {
-  for (const be of ['js', 'native'] as const) {
+  for (const be of ['js', 'native', 'wasm'] as const) {
     for (const fuse of [true, false]) {
       test(`equals a hand computation (${be} backend, fuse ${fuse})`, () => {
         withBackend(be, () => {

@@ -77,7 +77,7 @@ describe('clusterLayer agrees with scikit-learn on well-separated blobs', () => 
   for (const f of fixture.cases) {
     const x = Tensor.from(f.x, f.shape);
 
-    for (const be of ['js', 'native'] as const) {
+    for (const be of ['js', 'native', 'wasm'] as const) {
       test(`${f.name}: our silhouette of scikit-learn's labels is scikit-learn's, k = 2 … 6 (${be} backend)`, () => {
         withBackend(be, () => {
           for (const p of f.curve) {

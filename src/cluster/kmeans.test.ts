@@ -32,7 +32,7 @@ const load = <T>(file: string): T[] =>
   (JSON.parse(readFileSync(new URL(`../../test/fixtures/sklearn/${file}`, import.meta.url), 'utf8')) as { cases: T[] }).cases;
 const fixtures = load<KMeansFixture>('kmeans.json');
 const plusPlus = load<PlusPlusFixture>('kmeanspp.json');
-const BACKENDS = ['js', 'native'] as const;
+const BACKENDS = ['js', 'native', 'wasm'] as const;
 
 /** |a − b| ≤ tol · max(1, |b|) element-wise. */
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {

@@ -44,7 +44,7 @@ function naive(x: Tensor, labels: Int32Array): Float64Array {
 }
 
 describe('silhouette agrees with scikit-learn 1.2 to 1e-6', () => {
-  for (const be of ['js', 'native'] as const) {
+  for (const be of ['js', 'native', 'wasm'] as const) {
     for (const f of fixtures) {
       test(`${f.name} on the ${be} backend`, () => {
         withBackend(be, () => {

@@ -204,7 +204,7 @@ function check(f: GanFixture): void {
   });
 }
 
-for (const backendName of ['js', 'native'] as BackendName[]) {
+for (const backendName of ['js', 'native', 'wasm'] as BackendName[]) {
   describe(`GAN training step parity with PyTorch on the ${backendName} backend`, () => {
     for (const f of fixtures) {
       test(`${f.name}: 2 × (D step, G step) give PyTorch's losses, gradients, parameters and buffers`, () => withBackend(backendName, () => check(f)));

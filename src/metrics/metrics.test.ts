@@ -123,7 +123,7 @@ test('prototype k-means accuracy labels samples through their BMU cluster', () =
   ]);
   const bmus = labels(0, 1, 2, 3, 4, 5, 0, 5);
   const truth = labels(5, 5, 5, 8, 8, 8, 5, 8);
-  for (const be of ['js', 'native'] as const) {
+  for (const be of ['js', 'native', 'wasm'] as const) {
     assert.equal(
       withBackend(be, () => prototypeKmeansAccuracy(protos, bmus, truth, 2, { rng: new Rng(0) })),
       1,

@@ -115,7 +115,7 @@ test('BatchNorm1d normalises a batch in training and uses running statistics in 
 });
 
 test('the fused and unfused Sequential compute the same outputs and gradients on both backends', () => {
-  for (const b of ['js', 'native'] as const) {
+  for (const b of ['js', 'native', 'wasm'] as const) {
     withBackend(b, () => {
       const outs = [true, false].map((fuse) => {
         const rng = new Rng(11);

@@ -11,7 +11,7 @@ import type { TrainSession } from './session.js';
 /** The config keys every run kind has (src/runs/kinds/common.ts declares them). */
 export interface CommonConfig {
   seed: number;
-  backend: 'auto' | 'js' | 'native';
+  backend: 'auto' | 'js' | 'native' | 'wasm';
   threads?: number;
   /** Absent in configs saved before the key existed: float32. */
   matmul_precision?: 'float32' | 'bfloat16';

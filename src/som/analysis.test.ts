@@ -51,7 +51,7 @@ function handSom(): SOM {
   return new SOM(new Topology({ rows: 3, cols: 3 }), Tensor.fromRows(PROTOS));
 }
 
-for (const be of ['js', 'native'] as const) {
+for (const be of ['js', 'native', 'wasm'] as const) {
   test(`a 3×3 map's BMUs, second BMUs and quantization match the hand computation (${be})`, () => {
     withBackend(be, () => {
       const som = handSom();

@@ -21,7 +21,7 @@ import { somLossBackward } from './som-loss.js';
 import { SOM } from './som.js';
 import { Topology, type MapDistance, type TopologyKind } from './topology.js';
 
-const BACKENDS = ['js', 'native'] as const;
+const BACKENDS = ['js', 'native', 'wasm'] as const;
 
 function fixture<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../../test/fixtures/som/${name}`, import.meta.url), 'utf8')) as T;

@@ -19,7 +19,7 @@ function lossOf(z: ArrayLike<number>, m: ArrayLike<number>, w: ArrayLike<number>
   return s / n;
 }
 
-for (const be of ['js', 'native'] as const) {
+for (const be of ['js', 'native', 'wasm'] as const) {
   test(`the SOM loss gradient wrt prototypes and inputs matches central finite differences (${be})`, () => {
     withBackend(be, () => {
       const rng = new Rng(11);

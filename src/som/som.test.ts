@@ -52,7 +52,7 @@ test("init 'uniform' stays inside the data's bounding box and 'pca' centres the 
   );
 });
 
-for (const be of ['js', 'native'] as const) {
+for (const be of ['js', 'native', 'wasm'] as const) {
   test(`the chunked GEMM BMU search agrees with a direct search, whatever the chunk size (${be})`, () => {
     withBackend(be, () => {
       const x = randomData(3, 301, 20);

@@ -46,7 +46,7 @@ test('symmetricEigen: a 2 × 2 case by hand, and A·v = λ·v with orthonormal v
 // at most about n·ε₃₂·max|x|² / (n − 1) ≈ 6·10⁻⁶ relative to the largest variance (9), and the
 // variances here are at least 0.8² apart relative, so eigenvalues agree to ~1e-5 relative and
 // eigenvectors to ~1e-4 (error / gap); the tolerances are 1e-4 and 1e-3.
-for (const name of ['js', 'native'] as const) {
+for (const name of ['js', 'native', 'wasm'] as const) {
   for (const count of [fixture.count, fixture.d]) {
     test(`pca matches scikit-learn's PCA (${name} backend, ${count} of ${fixture.d} components: ${count < fixture.d ? 'subspace iteration' : 'direct Jacobi'})`, () => {
       withBackend(name, () => {

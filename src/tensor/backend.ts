@@ -49,17 +49,17 @@ export function checkMatmulPrecision(p: unknown): asserts p is MatmulPrecision {
 }
 
 export interface BackendInfo {
-  name: 'js' | 'native';
+  name: 'js' | 'native' | 'wasm';
   /** Threads the backend's GEMM uses. */
   threads: number;
-  /** OpenBLAS kernel family in use (e.g. "SkylakeX"), or null for js. */
+  /** OpenBLAS kernel family in use (e.g. "SkylakeX"), or null for js and wasm. */
   blasCore: string | null;
   /** The precision gemm runs at now. */
   matmulPrecision: MatmulPrecision;
 }
 
 export interface Backend {
-  readonly name: 'js' | 'native';
+  readonly name: 'js' | 'native' | 'wasm';
   info(): BackendInfo;
   /** Sets the threads of GEMM and Adam (native: its worker threads, OpenBLAS single-threaded in each); js ignores it beyond recording. */
   setThreads(n: number): void;

@@ -1,12 +1,16 @@
 /**
- * Which backend runs the kernels. Chosen once, lazily: LATENTLAB_BACKEND (js | native | auto),
- * else native when the addon loads, else js with one notice. `useBackend` overrides it.
+ * Which backend runs the kernels. Chosen once, lazily: LATENTLAB_BACKEND (js | native | wasm |
+ * auto), else native when the addon loads, else wasm (SIMD WebAssembly, shipped built), else js,
+ * with one notice naming the backend used instead of native. `useBackend` overrides it.
  */
 import type { Backend } from './backend.js';
 import { JsBackend } from './backends/js.js';
 import { loadNativeBackend } from './backends/native.js';
+import { loadWasmBackend } from './backends/wasm.js';
 
-export type BackendName = 'js' | 'native' | 'auto';
+export type BackendName = 'js' | 'native' | 'wasm' | 'auto';
+
+const NAMES = "'js', 'native', 'wasm' or 'auto'";
 
 /** Node's process when there is one (the explorer's browser app loads this module too). */
 const nodeProcess = (
@@ -44,7 +48,13 @@ export function nativeUnavailableReason(): string | null {
   return 'error' in r ? r.error : null;
 }
 
-/** Returns the backend for a name; 'native' throws when the addon is unavailable. */
+/** Why the wasm backend cannot be used, or null when it loads. */
+export function wasmUnavailableReason(): string | null {
+  const r = loadWasmBackend();
+  return 'error' in r ? r.error : null;
+}
+
+/** Returns the backend for a name; 'native' and 'wasm' throw when unavailable. */
 export function resolveBackend(name: BackendName): Backend {
   switch (name) {
     case 'js':
@@ -54,19 +64,29 @@ export function resolveBackend(name: BackendName): Backend {
       if ('error' in r) throw new Error(`useBackend: the native backend is unavailable (${r.error}); use 'js' or 'auto'`);
       return r.backend;
     }
+    case 'wasm': {
+      const r = loadWasmBackend();
+      if ('error' in r) throw new Error(`useBackend: the wasm backend is unavailable (${r.error}); use 'js' or 'auto'`);
+      return r.backend;
+    }
     case 'auto': {
       const r = native();
       if ('backend' in r) return r.backend;
+      const w = loadWasmBackend();
       if (!noticeGiven) {
         noticeGiven = true;
-        const msg = `native backend unavailable (${r.error}); running on the js backend`;
-        if (typeof nodeProcess?.emitWarning === 'function') nodeProcess.emitWarning(msg, { code: 'LATENTLAB_JS_BACKEND' });
+        const msg =
+          'backend' in w
+            ? `native backend unavailable (${r.error}); running on the wasm backend`
+            : `native backend unavailable (${r.error}) and wasm backend unavailable (${w.error}); running on the js backend`;
+        const code = 'backend' in w ? 'LATENTLAB_WASM_BACKEND' : 'LATENTLAB_JS_BACKEND';
+        if (typeof nodeProcess?.emitWarning === 'function') nodeProcess.emitWarning(msg, { code });
         else console.warn(`latentlab: ${msg}`);
       }
-      return js();
+      return 'backend' in w ? w.backend : js();
     }
     default:
-      throw new RangeError(`useBackend: expected 'js', 'native' or 'auto', got ${JSON.stringify(name)}`);
+      throw new RangeError(`useBackend: expected ${NAMES}, got ${JSON.stringify(name)}`);
   }
 }
 
@@ -74,8 +94,8 @@ export function resolveBackend(name: BackendName): Backend {
 export function backend(): Backend {
   if (current === null) {
     const env = nodeProcess?.env.LATENTLAB_BACKEND;
-    if (env !== undefined && env !== '' && env !== 'js' && env !== 'native' && env !== 'auto') {
-      throw new RangeError(`LATENTLAB_BACKEND: expected 'js', 'native' or 'auto', got ${JSON.stringify(env)}`);
+    if (env !== undefined && env !== '' && env !== 'js' && env !== 'native' && env !== 'wasm' && env !== 'auto') {
+      throw new RangeError(`LATENTLAB_BACKEND: expected ${NAMES}, got ${JSON.stringify(env)}`);
     }
     current = resolveBackend(env === undefined || env === '' ? 'auto' : env);
   }

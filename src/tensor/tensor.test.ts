@@ -24,7 +24,7 @@ test('sliceRows is a view and argmaxRows picks the first maximum', () => {
 
 test('backend selection honours names and rejects unknown ones', () => {
   assert.equal(resolveBackend('js').name, 'js');
-  assert.throws(() => useBackend('cuda' as 'js'), /useBackend: expected 'js', 'native' or 'auto', got "cuda"/);
+  assert.throws(() => useBackend('cuda' as 'js'), /useBackend: expected 'js', 'native', 'wasm' or 'auto', got "cuda"/);
   const before = backend();
   withBackend('js', () => assert.equal(backend().name, 'js'));
   assert.equal(backend(), before);
@@ -55,8 +55,9 @@ test('thread counts are validated and LATENTLAB_BACKEND / LATENTLAB_THREADS choo
     return { out: r.stdout, err: r.stderr, code: r.status };
   };
   assert.equal((JSON.parse(run({ LATENTLAB_BACKEND: 'js' }).out) as { name: unknown }).name, 'js');
+  assert.equal((JSON.parse(run({ LATENTLAB_BACKEND: 'wasm' }).out) as { name: unknown }).name, 'wasm');
   assert.equal((JSON.parse(run({ LATENTLAB_BACKEND: 'native', LATENTLAB_THREADS: '1' }).out) as { threads: unknown }).threads, 1);
   const bad = run({ LATENTLAB_BACKEND: 'gpu' });
   assert.notEqual(bad.code, 0);
-  assert.match(bad.err, /LATENTLAB_BACKEND: expected 'js', 'native' or 'auto', got "gpu"/);
+  assert.match(bad.err, /LATENTLAB_BACKEND: expected 'js', 'native', 'wasm' or 'auto', got "gpu"/);
 });

@@ -73,7 +73,7 @@ function uniformData(rows: number, cols: number, seed: number): Tensor {
 }
 
 for (const name of ['mlp-bce', 'mlp-mse', 'conv-bce']) {
-  for (const be of ['js', 'native'] as BackendName[]) {
+  for (const be of ['js', 'native', 'wasm'] as BackendName[]) {
     test(`PyTorch parity ${name} (${be}): μ, log σ², x̂, each row's terms, the loss, every gradient for a fixed ε, and 3 Adam steps`, () => {
       withBackend(be, () => {
         const f = fixture(name);
@@ -157,7 +157,7 @@ test('the sampled pass of the fixture by hand: x̂ of z = μ + exp(½ log σ²)�
 });
 
 test('finite differences: every parameter gradient of the loss (tanh, fixed ε), BCE and MSE, both backends', () => {
-  for (const be of ['js', 'native'] as BackendName[]) {
+  for (const be of ['js', 'native', 'wasm'] as BackendName[]) {
     withBackend(be, () => {
       for (const loss of ['bce', 'mse'] as const) {
         const vae = new VAE({ input: 8, hidden: [5, 4], latent: 3, activation: 'tanh', loss, init: 'glorot_uniform', inputGrad: true, rng: new Rng(3) });

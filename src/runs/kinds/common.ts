@@ -76,7 +76,7 @@ export const explained: Checks & { positive: () => z.ZodNumber; nonNegative: () 
   nonNegative: () => z.number({ error: (iss) => `expected a number, ${got(iss)}` }).min(0, { error: (iss) => `expected a number ≥ 0, ${got(iss)}` }),
 };
 
-export const BACKEND_NAMES = ['auto', 'js', 'native'] as const;
+export const BACKEND_NAMES = ['auto', 'js', 'native', 'wasm'] as const;
 
 /** Help of the `matmul_precision` key (`--matmul-precision`), which every kind has. */
 export const MATMUL_PRECISION_HELP =
@@ -98,7 +98,7 @@ export function commonFields(checks: Checks) {
     dataset: checks.dataset().default('mnist').describe(datasetNames().join(' | ')).meta({ arg: 'name' }),
     data_dir: z.string().optional().describe('directory holding the dataset files').meta({ arg: 'dir' }),
     seed: checks.int(0).default(0).describe('random seed'),
-    backend: checks.choice(BACKEND_NAMES).default('auto').describe('compute backend (auto: native when its addon loads, otherwise js)'),
+    backend: checks.choice(BACKEND_NAMES).default('auto').describe('compute backend (auto: native when its addon loads, else wasm, else js)'),
     threads: checks.int(1).optional().describe('BLAS threads'),
     matmul_precision: MATMUL_PRECISION_FIELD,
     /** Use only the first n rows of the split trained on. */

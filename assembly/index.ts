@@ -1,0 +1,12 @@
+// The wasm backend's kernels (src/tensor/backends/wasm.ts loads them). Pointers are byte offsets
+// into this module's memory, which the loader manages as a grow-only arena above heapBase();
+// a null array is pointer 0. Build: npm run build:wasm (scripts/build-wasm.mjs).
+export { gemm, gemmWorkFloats } from './gemm';
+export { activation, activationBackward, axpy, bce, biasActivation, colSum, mse, scale, softmax } from './elementwise';
+export { adam, rmsprop, sgd } from './optim';
+export { addSqNorms, sqNorms } from './distances';
+
+/** The first address past the module's static data: where the loader's arena may begin. */
+export function heapBase(): usize {
+  return __heap_base;
+}
