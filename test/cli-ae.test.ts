@@ -15,6 +15,7 @@ import { reconstructionMse } from '../src/ae/train.js';
 import { loadDataset } from '../src/data/fetch.js';
 import { readNpy } from '../src/io/npy.js';
 import { readSafetensors } from '../src/io/safetensors.js';
+import { knownTrainSeconds } from '../src/runs/run-dir.js';
 import { decodePng } from '../src/viz/png.js';
 import { svgProblem } from '../src/viz/svg-check.js';
 
@@ -291,10 +292,20 @@ test('runs stopped by SIGKILL or SIGTERM and resumed end with exactly the weight
     assert.deepEqual([...a.keys()], [...b.keys()]);
     for (const [k, v] of a) assert.deepEqual(b.get(k), v, `${k} differs after resuming (${out}) from step ${stopped.step}`);
     assert.ok(existsSync(join(res.path, 'report.html')));
-    assert.deepEqual(
-      (JSON.parse(readFileSync(join(res.path, 'summary.json'), 'utf8')) as { metrics: unknown }).metrics,
-      (JSON.parse(alone.stdout) as Result).metrics,
-      `${out}: same final metrics`,
-    );
+    const summary = JSON.parse(readFileSync(join(res.path, 'summary.json'), 'utf8')) as { metrics: unknown; timings: Record<string, number> };
+    assert.deepEqual(summary.metrics, (JSON.parse(alone.stdout) as Result).metrics, `${out}: same final metrics`);
+    // Training time over the segments: SIGTERM's segment recorded its own, SIGKILL's could not.
+    const t = summary.timings;
+    assert.equal(t.train_s, t.train_s_segment + t.train_s_before, `${out}: train_s = this segment + the earlier ones`);
+    if (out === 'termed') {
+      assert.ok(t.train_s_before > 0 && t.train_s_unknown_segments === 0, `termed: ${JSON.stringify(t)}`);
+      assert.equal(knownTrainSeconds(t), t.train_s);
+    } else {
+      assert.ok(t.train_s_before === 0 && t.train_s_unknown_segments === 1, `killed: ${JSON.stringify(t)}`);
+      assert.equal(knownTrainSeconds(t), null, 'a killed segment makes the time unknown');
+    }
   }
+  const aloneTimings = (JSON.parse(alone.stdout) as { timings: Record<string, number> }).timings;
+  assert.equal(knownTrainSeconds(aloneTimings), aloneTimings.train_s, 'a run in one segment: its train_s');
+  assert.equal(aloneTimings.train_s_before, undefined);
 });

@@ -30,7 +30,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { RunDir } from '../runs/run-dir.js';
+import { RunDir, knownTrainSeconds } from '../runs/run-dir.js';
 import { checkTaskConfig, expandSpec } from '../sweep/expand.js';
 import { runTasks, taskArguments, TASKS_DIR, type TaskEvent } from '../sweep/run.js';
 import { validateSpec, type SweepSpec, type SweepSpecInput } from '../sweep/spec.js';
@@ -300,8 +300,7 @@ export function collectRecords(root: string, tasks: readonly SweepTask[]): Sweep
   const out: SweepRecord[] = [];
   const trainS = (id: string): number | null => {
     if (taskStatus(root, id) !== 'completed') return null;
-    const t = RunDir.open(join(root, id)).readSummary()?.timings?.train_s;
-    return typeof t === 'number' ? t : null;
+    return knownTrainSeconds(RunDir.open(join(root, id)).readSummary()?.timings);
   };
   for (const t of tasks) {
     if (t.method === 'ae') continue;

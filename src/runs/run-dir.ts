@@ -201,3 +201,14 @@ function processAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * A run's whole training time from its summary timings, or null when it is not known: a resumed
+ * run whose earlier segment was killed before it could record its time (train_s is then a lower
+ * bound, and a table would average it as if it were whole).
+ */
+export function knownTrainSeconds(timings: Readonly<Record<string, number>> | undefined): number | null {
+  const t = timings?.train_s;
+  if (typeof t !== 'number') return null;
+  return (timings?.train_s_unknown_segments ?? 0) > 0 ? null : t;
+}

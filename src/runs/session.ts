@@ -53,6 +53,12 @@ export class TrainSession<C extends CommonConfig> {
   private stopSignal: NodeJS.Signals | null = null;
   private lastYield = performance.now();
   private lock: RunLock | null = null;
+  /**
+   * A resumed run's earlier segments: the training time they recorded (`train_s_before`) and how
+   * many ended without recording it (`train_s_unknown_segments`: killed). A segment stopped by a
+   * signal wrote its train_s, which already counts the segments before it.
+   */
+  private readonly earlier: { train_s_before: number; train_s_unknown_segments: number } | null;
   private readonly onSignal = (sig: NodeJS.Signals): void => {
     this.stopSignal = sig;
   };
@@ -75,6 +81,14 @@ export class TrainSession<C extends CommonConfig> {
     backend().setMatmulPrecision(precision);
     this.info = backend().info();
     const previous = run.readSummary();
+    const pt = previous?.timings ?? {};
+    const recorded = previous?.status === 'interrupted' && typeof pt.train_s === 'number';
+    this.earlier = !resuming
+      ? null
+      : {
+          train_s_before: recorded ? pt.train_s : (pt.train_s_before ?? 0),
+          train_s_unknown_segments: (pt.train_s_unknown_segments ?? 0) + (recorded ? 0 : 1),
+        };
     this.summary = {
       status: 'running',
       metrics: {},
@@ -192,7 +206,7 @@ export class TrainSession<C extends CommonConfig> {
       this.summary.resumed_from_step?.push(step);
       this.run.event({ type: 'resume', step, time: new Date().toISOString() });
     }
-    Object.assign(this.summary, { step, total_steps: totalSteps, timings: { ...timings } });
+    Object.assign(this.summary, { step, total_steps: totalSteps, timings: { ...timings, ...this.earlier } });
     this.run.writeSummary(this.summary);
     process.on('SIGINT', this.onSignal);
     process.on('SIGTERM', this.onSignal);
@@ -223,7 +237,7 @@ export class TrainSession<C extends CommonConfig> {
    * and returns the interrupted result (`return yield* session.interrupted(…)`).
    */
   *interrupted(step: number, timings: Record<string, number>): Generator<RunEvent, TrainResult> {
-    const all = { ...this.summary.timings, ...timings };
+    const all = { ...this.summary.timings, ...this.withEarlier(timings) };
     this.run.writeSummary({ ...this.summary, status: 'interrupted', step, timings: all });
     const outFlag = this.outRoot === 'runs' ? '' : ` --out ${this.outRoot}`;
     yield {
@@ -237,8 +251,24 @@ export class TrainSession<C extends CommonConfig> {
   completed(step: number, metrics: Record<string, number>, timings: Record<string, number>, extra: Record<string, unknown> = {}): void {
     // Peak resident memory of this process (the whole command: data, model, figures), in MiB.
     const peakRss = peakRssMb();
-    Object.assign(this.summary, { status: 'completed', step, metrics, timings: { ...this.summary.timings, ...timings }, peak_rss_mb: peakRss, ...extra });
+    Object.assign(this.summary, {
+      status: 'completed',
+      step,
+      metrics,
+      timings: { ...this.summary.timings, ...this.withEarlier(timings) },
+      peak_rss_mb: peakRss,
+      ...extra,
+    });
     this.run.writeSummary(this.summary);
+  }
+
+  /**
+   * A segment's timings as the run's: on a resumed run train_s adds the earlier segments' recorded
+   * time (this segment's alone stays as train_s_segment); a lower bound when some ended unrecorded.
+   */
+  private withEarlier(timings: Record<string, number>): Record<string, number> {
+    if (this.earlier === null || typeof timings.train_s !== 'number') return timings;
+    return { ...timings, ...this.earlier, train_s_segment: timings.train_s, train_s: timings.train_s + this.earlier.train_s_before };
   }
 
   /**
@@ -258,8 +288,9 @@ export class TrainSession<C extends CommonConfig> {
     this.completed(o.step, o.metrics, o.timings, o.extra);
     this.run.event({ type: 'final', ...o.at, ...o.metrics });
     const { id, path } = this.run;
-    const json = o.json ?? { run_id: id, path, status: 'completed', metrics: o.metrics, timings: o.timings };
-    return { status: 'completed', run_id: id, path, step: o.step, metrics: o.metrics, timings: o.timings, lines: o.lines, json };
+    const timings = this.withEarlier(o.timings);
+    const json = o.json ?? { run_id: id, path, status: 'completed', metrics: o.metrics, timings };
+    return { status: 'completed', run_id: id, path, step: o.step, metrics: o.metrics, timings, lines: o.lines, json };
   }
 
   /**

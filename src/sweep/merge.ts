@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { UsageError } from '../runs/errors.js';
 import { KINDS } from '../runs/kinds/index.js';
-import { RunDir } from '../runs/run-dir.js';
+import { RunDir, knownTrainSeconds } from '../runs/run-dir.js';
 import { buildDesomTable, desomTableMarkdown, DESOM_TABLE_METHODS, type SweepRecord } from '../experiments/desom-table.js';
 import type { PlannedTask, SweepPlan } from './expand.js';
 import { readAttempt, runStatus } from './run.js';
@@ -68,8 +68,7 @@ export function collectTaskRecords(root: string, plan: SweepPlan): TaskRecord[] 
   const byId = new Map(plan.tasks.map((t) => [t.id, t]));
   const trainS = (t: PlannedTask): number | null => {
     if (runStatus(abs, t.dir) !== 'completed') return null;
-    const s = RunDir.open(join(abs, t.dir)).readSummary()?.timings?.train_s;
-    return typeof s === 'number' ? s : null;
+    return knownTrainSeconds(RunDir.open(join(abs, t.dir)).readSummary()?.timings);
   };
   return plan.tasks.map((t) => {
     const st = runStatus(abs, t.dir);
