@@ -8,7 +8,7 @@ import { kubernetesManifest, shellQuote, slurmScript, timeLimitSeconds } from '.
 import { validateSpec } from './spec.js';
 
 const spec = validateSpec({ name: 'km', kind: 'kmeans', base: { dataset: 'mnist' }, axes: { k: [8, 16], seeds: 3 } });
-const plan = expandSpec(spec, { root: '/shared/sweeps/km' });
+const plan = expandSpec(spec, { root: '/cluster/sweeps/km' });
 
 test('slurmScript: an array of one task per shard, each running its shard of the spec', () => {
   const text = slurmScript(plan, {
@@ -19,14 +19,14 @@ test('slurmScript: an array of one task per shard, each running its shard of the
     memory: '8G',
     time: '2:00:00',
     partition: 'cpu',
-    specPath: '/home/me/km sweep.yaml',
-    dir: '/shared/sweeps/km',
-    dataDir: '/shared/data',
+    specPath: '/projects/me/km sweep.yaml',
+    dir: '/cluster/sweeps/km',
+    dataDir: '/cluster/data',
   });
   const expected = [
     '#!/bin/bash',
     '# latentlab sweep km: 6 tasks (6 units) in 4 shards, one array task per shard.',
-    '# Submit with: sbatch km.sbatch   When every array task has ended: latentlab sweep merge /shared/sweeps/km',
+    '# Submit with: sbatch km.sbatch   When every array task has ended: latentlab sweep merge /cluster/sweeps/km',
     '# A task that fails or is killed can be run again (sbatch --array=<i> …): completed runs are skipped, interrupted ones resume.',
     '#SBATCH --job-name=km',
     '#SBATCH --array=0-3%2',
@@ -39,7 +39,7 @@ test('slurmScript: an array of one task per shard, each running its shard of the
     '#SBATCH --output=km-%A_%a.out',
     'set -euo pipefail',
     '# SIGTERM 120 s before the time limit: the running commands checkpoint, and a resubmitted task resumes them.',
-    `exec latentlab sweep run '/home/me/km sweep.yaml' --dir /shared/sweeps/km --jobs 1 --threads 4 --data-dir /shared/data --shard "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT"`,
+    `exec latentlab sweep run '/projects/me/km sweep.yaml' --dir /cluster/sweeps/km --jobs 1 --threads 4 --data-dir /cluster/data --shard "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT"`,
     '',
   ].join('\n');
   assert.equal(text, expected);

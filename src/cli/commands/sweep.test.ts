@@ -33,14 +33,14 @@ test('sweep plan lists the tasks with their hash and config; a bad spec is refus
   assert.equal(bad.stderr, `latentlab: sweep spec ${join(work, 'bad.yaml')}: axes.k: expected a list of values (only seeds takes a count), got 3\n`);
 
   const out = join(work, 'km.sbatch');
-  const e = cli(['sweep', 'emit', 'slurm', spec, '--shards', '2', '--dir', '/shared/km', '--output', out]);
+  const e = cli(['sweep', 'emit', 'slurm', spec, '--shards', '2', '--dir', '/cluster/km', '--output', out]);
   assert.equal(e.code, 0, e.stderr);
   const script = readFileSync(out, 'utf8');
   assert.match(script, /^#SBATCH --array=0-1$/m);
   assert.match(
     script,
     new RegExp(
-      `^exec latentlab sweep run ${spec.replace(/[/.]/g, '\\$&')} --dir /shared/km --jobs 1 --threads 1 --shard "\\$SLURM_ARRAY_TASK_ID/\\$SLURM_ARRAY_TASK_COUNT"$`,
+      `^exec latentlab sweep run ${spec.replace(/[/.]/g, '\\$&')} --dir /cluster/km --jobs 1 --threads 1 --shard "\\$SLURM_ARRAY_TASK_ID/\\$SLURM_ARRAY_TASK_COUNT"$`,
       'm',
     ),
   );
