@@ -293,15 +293,12 @@ export class WasmBackend implements Backend {
     f32(fn, 'a', a, m * k);
     f32(fn, 'b', b, k * n);
     f32(fn, 'c', c, m * n);
-    for (const [name, v] of [
-      ['m', m],
-      ['n', n],
-      ['k', k],
-      ['m·k', m * k],
-      ['k·n', k * n],
-      ['m·n', m * n],
-    ] as const)
-      int32(fn, name, v);
+    int32(fn, 'm', m);
+    int32(fn, 'n', n);
+    int32(fn, 'k', k);
+    int32(fn, 'm·k', m * k);
+    int32(fn, 'k·n', k * n);
+    int32(fn, 'm·n', m * n);
     if (m === 0 || n === 0) return;
     const ar = this.arena;
     ar.reset();
@@ -650,13 +647,10 @@ export class WasmBackend implements Backend {
     fill: (heap: Float32Array, at: number, i0: number, count: number) => void,
     xNorm: ((i: number) => number) | null,
   ): void {
-    for (const [name, v] of [
-      ['n', n],
-      ['k', k],
-      ['d', d],
-      ['k·d', k * d],
-    ] as const)
-      int32(fn, name, v);
+    int32(fn, 'n', n);
+    int32(fn, 'k', k);
+    int32(fn, 'd', d);
+    int32(fn, 'k·d', k * d);
     if (n === 0 || k === 0) return;
     const ar = this.arena;
     ar.reset();
@@ -695,13 +689,10 @@ export class WasmBackend implements Backend {
     checkArray(fn, 'best', best, n, Int32Array, false);
     checkArray(fn, 'second', second, n, Int32Array, true);
     if (k < 1) throw new RangeError(`nearest: expected k ≥ 1, got ${k}`);
-    for (const [name, v] of [
-      ['n', n],
-      ['k', k],
-      ['d', d],
-      ['k·d', k * d],
-    ] as const)
-      int32(fn, name, v);
+    int32(fn, 'n', n);
+    int32(fn, 'k', k);
+    int32(fn, 'd', d);
+    int32(fn, 'k·d', k * d);
     // scratch = ‖m‖² (as float32, broadcast to every row) − 2·X·Mᵀ: one gemm with beta 1 per block of rows.
     const ar = this.arena;
     ar.reset();
