@@ -197,7 +197,7 @@ describe('resuming', () => {
       'train',
       'mlp',
       '--limit',
-      '20000',
+      '8000',
       '--epochs',
       '2',
       '--batch-size',
@@ -246,7 +246,7 @@ describe('resuming', () => {
       [...new Set(steps)].sort((a, b) => a - b),
       'steps are logged once each, in order',
     );
-    assert.equal(steps.length, Math.floor(1250 / 10));
+    assert.equal(steps.length, Math.floor(500 / 10));
   });
 });
 

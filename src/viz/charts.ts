@@ -4,8 +4,8 @@
  * loader that refuses every URL or file, so rendering never touches the network; text is measured
  * with vega's built-in estimate (no font files). Same input → same SVG string.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type * as Vega from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
 import { hashString } from './format.js';
 import { categoryColor } from './palette.js';
 
@@ -30,7 +30,7 @@ const CONFIG = {
 } as const;
 
 /** A vega loader that rejects every request: charts are built from inline data only. */
-const offlineLoader: vega.Loader = {
+const offlineLoader: Vega.Loader = {
   load: (uri: string) => Promise.reject(new Error(`charts: refusing to load ${uri}; charts use inline data only`)),
   sanitize: (uri: string) => Promise.reject(new Error(`charts: refusing to resolve ${uri}; charts use inline data only`)),
   http: (uri: string) => Promise.reject(new Error(`charts: refusing HTTP request to ${uri}`)),
@@ -88,7 +88,7 @@ function compactSvg(svg: string): string {
   return circles.replace(GEOMETRY_ATTR, (_m, attr: string, value: string) => ` ${attr}="${value.replace(LONG_DECIMAL, (num) => round(Number(num), 2))}"`);
 }
 
-type VegaLogger = NonNullable<NonNullable<ConstructorParameters<typeof vega.View>[1]>['logger']>;
+type VegaLogger = NonNullable<NonNullable<ConstructorParameters<typeof Vega.View>[1]>['logger']>;
 
 /**
  * A logger that keeps vega's and vega-lite's messages instead of printing them (only the CLI
@@ -124,6 +124,8 @@ export async function renderVegaLiteSvg(spec: TopLevelSpec): Promise<string> {
   const errors: string[] = [];
   const warnings: string[] = [];
   const logger = collectingLogger(errors, warnings);
+  // Loaded on first use: vega takes most of a second to import, and most commands draw no chart.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const vgSpec = compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } }, { logger }).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: 'none', loader: offlineLoader, logger });
   try {
