@@ -8,10 +8,12 @@ import { fileURLToPath } from 'node:url';
 const WEB = fileURLToPath(new URL('.', import.meta.url));
 /** The files copied as they are beside the bundle. */
 const STATIC = ['index.html', 'style.css', 'favicon.svg'];
+/** The wasm backend's kernels (committed, built from assembly/), which the draw panel runs its model on. */
+const KERNELS = join(WEB, '..', 'src', 'tensor', 'backends', 'wasm', 'kernels.wasm');
 
 /**
  * Builds the app; returns its files by name (app.js, chunk-*.js, their .map files, index.html,
- * style.css, favicon.svg). With `outdir`, also writes them there.
+ * style.css, favicon.svg, kernels.wasm). With `outdir`, also writes them there.
  * @param {{ outdir?: string, minify?: boolean }} [options]
  * @returns {Promise<Record<string, Uint8Array>>}
  */
@@ -38,6 +40,7 @@ export async function buildWeb({ outdir, minify = true } = {}) {
   const files = {};
   for (const f of out.outputFiles) files[basename(f.path)] = f.contents;
   for (const name of STATIC) files[name] = readFileSync(join(WEB, name));
+  files['kernels.wasm'] = readFileSync(KERNELS);
   if (outdir !== undefined) {
     mkdirSync(outdir, { recursive: true });
     for (const [name, bytes] of Object.entries(files)) writeFileSync(join(outdir, name), bytes);

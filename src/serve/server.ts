@@ -43,10 +43,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The app's policy: its own script and styles only, no inline code, images also from data:/blob: URLs. */
+/**
+ * The app's policy: its own script and styles only, no inline code, images also from data:/blob: URLs.
+ * 'wasm-unsafe-eval' lets the draw panel compile the wasm backend's kernels.wasm (fetched from
+ * /assets/); it allows WebAssembly compilation only, not eval or Function.
+ */
 const APP_CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "img-src 'self' data: blob:",
   "connect-src 'self'",

@@ -15,7 +15,7 @@ const names = (files: Iterable<string>): string[] => [...new Set([...files].map(
 test('from the source checkout the app is bundled in memory: small, with no inline script', async () => {
   const app = await loadWebApp();
   assert.equal(app.source, 'memory');
-  assert.deepEqual(names(app.files.keys()), ['app.js', 'app.js.map', 'chunk-*.js', 'chunk-*.js.map', 'favicon.svg', 'index.html', 'style.css']);
+  assert.deepEqual(names(app.files.keys()), ['app.js', 'app.js.map', 'chunk-*.js', 'chunk-*.js.map', 'favicon.svg', 'index.html', 'kernels.wasm', 'style.css']);
   const js = app.files.get('app.js') as Uint8Array;
   // A budget, not a measurement: the app is ~120 KiB minified with its linked views (scatter, map,
   // Sankey, the draw panel); vega alone would be ~800 KiB.
@@ -51,6 +51,7 @@ test('scripts/build-web.mjs writes the same files to disk', () => {
     'chunk-*.js.map',
     'favicon.svg',
     'index.html',
+    'kernels.wasm',
     'report-charts.js',
     'style.css',
   ]);

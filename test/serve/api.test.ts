@@ -13,6 +13,7 @@ import { readRunArray, readRunEvents } from '../../src/runs/api.js';
 import { RunDir } from '../../src/runs/run-dir.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
 import type { RunDetail, RunListItem, RunsResponse } from '../../src/serve/types.js';
+import { wasmKernelsUrl } from '../../src/tensor/backends/wasm.js';
 import { parseNpy } from '../../web/npy.js';
 import { SseReader, getJson, raw } from './http.js';
 import { makeDesom, makeMalformed, makeMlp, makeSignatures } from './runs.js';
@@ -206,9 +207,10 @@ test('the app is served with a strict Content-Security-Policy and no inline scri
   assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
   const csp = String(page.headers['content-security-policy']);
   assert.match(csp, /default-src 'self'/);
-  assert.match(csp, /script-src 'self'(;|$)/);
+  // WebAssembly compilation (the draw panel's kernels.wasm) and nothing wider: no eval, no inline script.
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
   assert.match(csp, /img-src 'self' data: blob:/);
-  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.doesNotMatch(csp.replace("'wasm-unsafe-eval'", ''), /unsafe-inline|unsafe-eval/);
   assert.equal(page.headers['x-content-type-options'], 'nosniff');
   for (const m of page.text.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)) {
     assert.match(m[0], /\ssrc="\/assets\/app\.js"/, 'every script is a file');
@@ -221,6 +223,11 @@ test('the app is served with a strict Content-Security-Policy and no inline scri
   assert.equal(js.headers['content-type'], 'text/javascript; charset=utf-8');
   assert.doesNotMatch(js.text, /https?:\/\/(?!www\.w3\.org)/, 'the bundle fetches nothing from the internet');
   assert.equal((await raw(base, '/assets/nope.js')).status, 404);
+  const wasm = await raw(base, '/assets/kernels.wasm');
+  assert.equal(wasm.status, 200);
+  assert.equal(wasm.headers['content-type'], 'application/wasm');
+  assert.equal(wasm.headers['cache-control'], js.headers['cache-control']);
+  assert.ok(wasm.body.equals(readFileSync(wasmKernelsUrl())), 'the wasm backend’s kernels.wasm, as committed');
 });
 
 test('only requests addressed to localhost are answered (DNS rebinding)', async () => {

@@ -1,6 +1,7 @@
 /**
  * "Draw your own input" in a real browser (Debian's Chromium through playwright-core): the run's
- * model is rebuilt in the page from its saved files and run on the js backend. A row of the run
+ * model is rebuilt in the page from its saved files and run on the wasm backend (draw-wasm.test.ts
+ * checks it against the js backend, and the fallback to js). A row of the run
  * loaded into the panel gets the path, prediction, best-matching cell and projection the CLI
  * computed for it (on the native backend, so a row is compared only where float32 rounding cannot
  * flip the answer: see MARGIN); a digit drawn with the mouse gets a prediction, lights its path in
@@ -22,7 +23,7 @@ import { launchChromium, waitUntil, watchedPage } from '../helpers/chromium.js';
 import { makeDesom } from './runs.js';
 
 /**
- * The page runs the js backend and the CLI the native one: their float32 sums differ in order, by at
+ * The page runs the wasm backend and the CLI the native one: their float32 sums differ in order, by at
  * most n·u·Σ|w·x| (n ≤ 784 terms, u = 2⁻²⁴: under 5e-5 of the sum of absolute products). A nearest
  * centroid or cell, or an argmax, is compared only where the runner-up is more than 1 % farther
  * (squared distances) or lower (logits, relative to their spread): far above that bound.

@@ -1,12 +1,12 @@
 /**
  * A run's model, rebuilt in the browser from the files the run saved (the same loaders and checks as
- * the CLI: src/io/model-json.ts, src/ae/autoencoder-json.ts, src/desom/desom-json.ts) on the js
- * backend, and what it says about one input: each layer's outputs (src/analysis/capture.ts), the
- * cluster of each analysed layer (the nearest of the layer's k-means centroids, as the signatures
- * command assigns inserted rows), the prediction, the best-matching cell, the reconstruction, and
- * the input's place in each saved projection (UMAP's transform of a new point, on the layer's
- * principal axes when the UMAP ran on them). This module is its own chunk of the app, loaded when
- * the draw panel is first used.
+ * the CLI: src/io/model-json.ts, src/ae/autoencoder-json.ts, src/desom/desom-json.ts) on the wasm
+ * backend (the js backend where WebAssembly is unavailable: backend.ts), and what it says about
+ * one input: each layer's outputs (src/analysis/capture.ts), the cluster of each analysed layer
+ * (the nearest of the layer's k-means centroids, as the signatures command assigns inserted rows),
+ * the prediction, the best-matching cell, the reconstruction, and the input's place in each saved
+ * projection (UMAP's transform of a new point, on the layer's principal axes when the UMAP ran on
+ * them). This module is its own chunk of the app, loaded when the draw panel is first used.
  */
 import { z } from 'zod';
 import { Autoencoder } from '../../src/ae/autoencoder.js';
@@ -20,7 +20,6 @@ import { Sequential } from '../../src/nn/sequential.js';
 import { Rng } from '../../src/random.js';
 import { SOM, checkSomSpec } from '../../src/som/som.js';
 import { Topology } from '../../src/som/topology.js';
-import { useBackend } from '../../src/tensor/registry.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import type { RunDetail } from '../../src/serve/types.js';
 import { umapTransform, type UmapFitted } from '../../src/viz/umap-transform.js';
@@ -28,10 +27,10 @@ import { fetchRun, runUrl } from '../api.js';
 import { imageShapeOf } from '../map-model.js';
 import { parseNpy, type NpyArray } from '../npy.js';
 import type { ProbeResult } from '../probe.js';
+import { drawBackend, type DrawBackend } from './backend.js';
 
-// No native addon in a browser: the js backend, chosen once and silently. And zod (the model files'
-// schemas) without its compiled parsers: they need eval, which the app's CSP refuses.
-useBackend('js');
+// zod (the model files' schemas) without its compiled parsers: they need eval, which the app's CSP
+// refuses. (The backend, wasm or js, is chosen by backend.ts when the first model is opened.)
 z.config({ jitless: true });
 
 type ArrayOf = (name: string) => Promise<NpyArray>;
@@ -165,6 +164,8 @@ export interface DrawModelInfo {
   predictionBy: ProbeResult['predictionBy'];
   /** The projections the input is placed in, by scatter view key. */
   placements: string[];
+  /** The backend the model runs on in this page (wasm, or js and why). */
+  backend: DrawBackend;
 }
 
 export class DrawModel {
@@ -184,6 +185,7 @@ export class DrawModel {
   /** Rebuilds the model behind `run` (itself, or the run a signatures run analyses) with what placing an input needs. */
   static async open(run: RunDetail, array: ArrayOf): Promise<DrawModel> {
     const rec = run.record ?? {};
+    const backend = await drawBackend();
     if (run.kind === 'signatures' && run.model_run === null) throw new Error(`draw: signatures run ${run.id} names no analysed run in its config.json`);
     const modelRun = run.kind === 'signatures' ? await fetchRun(run.model_run as string) : run;
     const imageShape = run.image_shape ?? modelRun.image_shape ?? imageShapeOf(run.record) ?? imageShapeOf(modelRun.record);
@@ -292,6 +294,7 @@ export class DrawModel {
       pathLayers,
       predictionBy,
       placements: placements.map((p) => p.key),
+      backend,
     };
     return new DrawModel(info, model, somPrototypes, centroids, majority, placements, seed);
   }
@@ -318,8 +321,10 @@ export class DrawModel {
       reconstruction = this.prototypes.slice(bmu * h * w, (bmu + 1) * h * w);
     }
     if (m instanceof Autoencoder) reconstruction = activations.get('output') ?? null;
-    if (m instanceof DESOM) {
-      const out = captureActivations(m.ae, x, { layers: ['output'] })[0];
+    const code = activations.get('code');
+    if (m instanceof DESOM && code !== undefined) {
+      // The decoder on the code just captured (not the whole autoencoder again: the encoder ran once).
+      const out = captureActivations(m.ae.decoder, new Tensor(Float32Array.from(code), [1, code.length]), { layers: ['output'] })[0];
       if (out.kind === 'activations') reconstruction = Float32Array.from(out.values.data);
     }
     const clusters = new Map<string, number>();

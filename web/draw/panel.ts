@@ -6,17 +6,24 @@
  * map, and the signatures path. The page's probe carries the result to the other views: its point
  * in each projection, its path in the Sankey, its cell on the map.
  *
+ * The model runs on the wasm backend, or on js where WebAssembly is unavailable (backend.ts); the
+ * status line says which ("computed in your browser (wasm)").
+ *
  * The section's element carries what tests read: data-state (idle, loading, ready, error),
- * data-prediction, data-bmu, data-path ("h1:3,h2:7"), data-points (JSON, by view key) and
- * data-source (drawing, image, row:<i>).
+ * data-prediction, data-bmu, data-path ("h1:3,h2:7"), data-points (JSON, by view key),
+ * data-source (drawing, image, row:<i>) and data-backend (wasm, js); `window.__latentlab`'s
+ * drawBackend(), drawProbe() and drawTiming(n) give the backend's choice, the last result in
+ * full and the time of n passes.
  */
 import { Rng } from '../../src/random.js';
 import type { RunDetail } from '../../src/serve/types.js';
+import { exposeDraw } from '../debug-hook.js';
 import { h, replace } from '../dom.js';
 import type { NpyArray } from '../npy.js';
 import type { Probe, ProbeResult } from '../probe.js';
 import { classNames, inputsOf } from '../scatter/inputs.js';
 import { registerRunSection } from '../sections.js';
+import type { DrawBackend } from './backend.js';
 import { drawModelOf } from './load.js';
 import type { DrawModel } from './model.js';
 import { fitInk, inkOfRgba } from './preprocess.js';
@@ -48,6 +55,8 @@ class DrawPanel {
   private readonly out: HTMLElement;
   private readonly rowInput: HTMLInputElement;
   private model: Promise<DrawModel> | null = null;
+  /** The backend the loaded model runs on (null until it is loaded). */
+  private backend: DrawBackend | null = null;
   /** The input to run: the drawing's pixels, or a row's exact values until the user draws over it. */
   private exact: Float32Array | null = null;
   private source = 'drawing';
@@ -105,6 +114,11 @@ class DrawPanel {
     );
     this.clearCanvas();
     this.listen();
+    exposeDraw(
+      () => this.backend,
+      probe,
+      (n) => this.timeProbes(n),
+    );
   }
 
   private clearCanvas(): void {
@@ -223,6 +237,17 @@ class DrawPanel {
     }
   }
 
+  /** The mean time in ms of `n` forward passes of the current input, back to back (no projections). */
+  private async timeProbes(n: number): Promise<number> {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`drawTiming: expected a positive integer count, got ${n}`);
+    const input = this.probe.current?.input;
+    if (input === undefined) throw new Error('drawTiming: nothing to time; draw or load a row first');
+    const model = await this.loadModel();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await model.infer(input, { place: false });
+    return (performance.now() - t0) / n;
+  }
+
   private fail(e: Error): void {
     this.element.dataset.state = 'error';
     replace(this.status, h('span', { class: 'error-text' }, e.message));
@@ -282,8 +307,10 @@ class DrawPanel {
     const info = model.info;
     const [ih, iw] = info.imageShape;
     const ds = this.element.dataset;
+    this.backend = info.backend;
     ds.state = 'ready';
     ds.source = this.source;
+    ds.backend = info.backend.name;
     if (r.prediction !== null) ds.prediction = String(r.prediction);
     else delete ds.prediction;
     if (r.bmu !== null) ds.bmu = String(r.bmu);
@@ -291,9 +318,22 @@ class DrawPanel {
     const path = info.pathLayers.filter((l) => r.clusters.has(l)).map((l) => `${l}:${r.clusters.get(l)}`);
     ds.path = path.join(',');
     ds.points = JSON.stringify(Object.fromEntries(r.points));
+    const be = info.backend;
     replace(
       this.status,
-      `${info.modelKind} model of run ${info.modelRun}, run here on the js backend: forward ${r.timings.forward.toFixed(1)} ms`,
+      `${info.modelKind} model of run ${info.modelRun}, `,
+      h(
+        'strong',
+        {
+          class: 'draw-backend',
+          title:
+            be.fallback === null
+              ? `the wasm backend: SIMD WebAssembly kernels (kernels.wasm, loaded in ${be.loadMs.toFixed(0)} ms)`
+              : 'the js backend: the library’s plain TypeScript kernels',
+        },
+        `computed in your browser (${be.name}${be.fallback === null ? '' : `: ${be.fallback}`})`,
+      ),
+      `: forward ${r.timings.forward.toFixed(1)} ms`,
       info.placements.length > 0
         ? `, placed in ${info.placements.length} projection${info.placements.length > 1 ? 's' : ''} (UMAP’s transform) in ${r.timings.place.toFixed(1)} ms`
         : '',

@@ -1,7 +1,7 @@
 /**
  * The wasm backend: the kernels of assembly/ (AssemblyScript) compiled to WebAssembly with 128-bit
  * SIMD, shipped as wasm/kernels.wasm so that it needs no compiler, for machines without the native
- * addon and, later, the browser. Single-threaded.
+ * addon and the explorer's in-browser inference (web/draw/backend.ts). Single-threaded.
  *
  * The module has its own linear memory: each call copies its Float32Array operands into a
  * grow-only arena in that memory, runs the kernel on them there and copies the outputs back (a
@@ -81,7 +81,12 @@ const KERNEL_FUNCTIONS: readonly Exclude<keyof Kernels, 'memory'>[] = [
 /** The parts of the WebAssembly JS API used here (the project's type libraries do not declare it). */
 interface WebAssemblyApi {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Instance: new (module: object, imports: object) => WasmInstance;
+}
+
+/** A WebAssembly.Instance of kernels.wasm (as `WebAssembly.instantiate` gives it in a browser). */
+export interface WasmInstance {
+  readonly exports: Record<string, unknown>;
 }
 
 const WASM_PAGE = 65536;
@@ -212,12 +217,15 @@ class Arena {
 }
 
 /** The kernels' exports, checked; throws naming what is missing. */
-function instantiate(bytes: Uint8Array): Kernels {
-  const wa = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  if (wa === undefined) throw new Error('this JavaScript engine has no WebAssembly');
-  // Synchronous compilation: allowed for a module of any size in Node (a browser main thread
-  // caps it at a few KB; there, compile asynchronously and pass the module's bytes when allowed).
-  const instance = new wa.Instance(new wa.Module(bytes), {});
+function instantiate(source: Uint8Array | WasmInstance): Kernels {
+  let instance: WasmInstance;
+  if (source instanceof Uint8Array) {
+    const wa = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+    if (wa === undefined) throw new Error('this JavaScript engine has no WebAssembly');
+    // Synchronous compilation: allowed for a module of any size in Node (a browser's main thread
+    // may cap it: there, instantiate asynchronously and pass the instance).
+    instance = new wa.Instance(new wa.Module(source), {});
+  } else instance = source;
   const ex = instance.exports;
   const missing = KERNEL_FUNCTIONS.filter((f) => typeof ex[f] !== 'function');
   if (missing.length > 0 || typeof ex.memory !== 'object')
@@ -233,9 +241,12 @@ export class WasmBackend implements Backend {
   /** The reference backend, for what is delegated to it (im2col, col2im). */
   private readonly js = new JsBackend();
 
-  /** Instantiates kernels.wasm from its bytes (`loadWasmBackend` reads them from the package in Node). */
-  constructor(bytes: Uint8Array) {
-    this.k = instantiate(bytes);
+  /**
+   * Over kernels.wasm: its bytes, compiled here synchronously (`loadWasmBackend` reads them from the
+   * package in Node), or an instance of it made asynchronously (a browser: `WebAssembly.instantiate`).
+   */
+  constructor(source: Uint8Array | WasmInstance) {
+    this.k = instantiate(source);
     this.arena = new Arena(this.k, (this.k.heapBase() + 15) & ~15);
   }
 
@@ -785,7 +796,7 @@ let loaded: { backend: Backend } | { error: string } | null = null;
 /**
  * The wasm backend over the package's kernels.wasm, read and compiled synchronously (Node). Never
  * throws: on failure returns the reason. Elsewhere (a browser), build one with
- * `new WasmBackend(bytes)` from the fetched file and select it with `useBackend(backend)`.
+ * `new WasmBackend(instance)` from the fetched file and select it with `useBackend(backend)`.
  */
 export function loadWasmBackend(): { backend: Backend } | { error: string } {
   if (loaded === null) {
