@@ -5,7 +5,10 @@
 // registers while it runs over the packed k. Packing zero-pads the edge strips and absorbs the
 // transposes, so the micro-kernel reads both panels contiguously in all four cases. Each entry of
 // C is summed over k in the same order whatever m, n and the other rows are (alpha applied to
-// each KC block's sum), so a row's result does not depend on which rows share the call.
+// each KC block's sum), so a row's result does not depend on which rows share the call, and
+// `gemmTile` computes any rectangle of C exactly as the whole product does (the threads' split).
+// Nothing is static: each call's scratch (packed panels, the edge tile) is in its `work`, so
+// threads sharing the memory (kernels-mt.wasm) never share a buffer.
 import { G } from './util';
 
 const MR = 4;
@@ -14,18 +17,18 @@ const KC = 256;
 const MC = 128;
 const NC = 2048;
 
-/** A 4 × 8 tile for the edges of C (the rows or columns beyond C are computed, then dropped). */
-const TILE: usize = memory.data(MR * NR * 4, 16);
-
 /** MC, the rows of one packed block of A, rounded up to whole strips. */
 function blockRows(m: i32): i32 {
   return (min(m, MC) + MR - 1) & ~(MR - 1);
 }
 
-/** Floats of scratch `gemm` needs for these sizes: the packed block of A and the packed panel of B. */
+/**
+ * Floats of scratch `gemm` needs for these sizes (`gemmTile`: the tile's rows and columns): the
+ * packed block of A, the packed panel of B and a 4 × 8 tile for the edges of C.
+ */
 export function gemmWorkFloats(m: i32, n: i32, k: i32): i32 {
   const kc = min(k, KC);
-  return kc * blockRows(m) + kc * ((min(n, NC) + NR - 1) & ~(NR - 1));
+  return kc * blockRows(m) + kc * ((min(n, NC) + NR - 1) & ~(NR - 1)) + MR * NR;
 }
 
 /**
@@ -34,26 +37,51 @@ export function gemmWorkFloats(m: i32, n: i32, k: i32): i32 {
  * holds gemmWorkFloats(m, n, k) floats.
  */
 export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, beta: f32, c: usize, work: usize): void {
-  if (m == 0 || n == 0) return;
+  gemmTile(transA, transB, m, n, k, alpha, a, b, beta, c, work, 0, m, 0, n);
+}
+
+/**
+ * The rows i0 … i1−1 and columns j0 … j1−1 of `gemm`'s C, each entry computed as `gemm` computes
+ * it; `work` holds gemmWorkFloats(i1 − i0, j1 − j0, k) floats.
+ */
+export function gemmTile(
+  transA: bool,
+  transB: bool,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  a: usize,
+  b: usize,
+  beta: f32,
+  c: usize,
+  work: usize,
+  i0: i32,
+  i1: i32,
+  j0: i32,
+  j1: i32,
+): void {
+  if (i1 <= i0 || j1 <= j0) return;
   if (k == 0) {
-    scaleC(m * n, beta, c);
+    for (let i = i0; i < i1; i++) scaleC(j1 - j0, beta, G.at(c, i * n + j0));
     return;
   }
-  const packA = work;
-  const packB = G.at(work, min(k, KC) * blockRows(m));
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
+  const tile = work;
+  const packA = G.at(work, MR * NR);
+  const packB = G.at(packA, min(k, KC) * blockRows(i1 - i0));
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = min(NC, j1 - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       packPanelB(transB, b, k, n, pc, jc, kc, nc, packB);
       const betaHere: f32 = pc == 0 ? beta : 1;
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
+      for (let ic = i0; ic < i1; ic += MC) {
+        const mc = min(MC, i1 - ic);
         packBlockA(transA, a, m, k, ic, pc, mc, kc, packA);
         for (let jr = 0; jr < nc; jr += NR) {
           const pb = G.at(packB, jr * kc);
           for (let ir = 0; ir < mc; ir += MR) {
-            kernel4x8(kc, G.at(packA, ir * kc), pb, G.at(c, (ic + ir) * n + jc + jr), n, alpha, betaHere, min(MR, mc - ir), min(NR, nc - jr));
+            kernel4x8(kc, G.at(packA, ir * kc), pb, G.at(c, (ic + ir) * n + jc + jr), n, alpha, betaHere, min(MR, mc - ir), min(NR, nc - jr), tile);
           }
         }
       }
@@ -143,9 +171,10 @@ function packPanelB(transB: bool, b: usize, k: i32, n: i32, pc: i32, jc: i32, kc
 
 /**
  * The 4 × 8 micro-kernel: acc = Σ_p pa[p, 0..3]ᵀ · pb[p, 0..7] over the packed strips, then
- * C = alpha·acc + beta·C on the mr × nr corner of the tile that lies inside C (ldc: C's row length).
+ * C = alpha·acc + beta·C on the mr × nr corner of the tile that lies inside C (ldc: C's row length);
+ * `tile` (4 × 8 floats) holds an edge tile, whose rows or columns beyond C are computed, then dropped.
  */
-function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mr: i32, nr: i32): void {
+function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mr: i32, nr: i32, tile: usize): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0);
@@ -181,18 +210,18 @@ function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, alpha: f32
     G.storeRow(c + 3 * rs, f32x4.mul(va, c30), f32x4.mul(va, c31), beta);
     return;
   }
-  v128.store(TILE, f32x4.mul(va, c00));
-  v128.store(TILE, f32x4.mul(va, c01), 16);
-  v128.store(TILE, f32x4.mul(va, c10), 32);
-  v128.store(TILE, f32x4.mul(va, c11), 48);
-  v128.store(TILE, f32x4.mul(va, c20), 64);
-  v128.store(TILE, f32x4.mul(va, c21), 80);
-  v128.store(TILE, f32x4.mul(va, c30), 96);
-  v128.store(TILE, f32x4.mul(va, c31), 112);
+  v128.store(tile, f32x4.mul(va, c00));
+  v128.store(tile, f32x4.mul(va, c01), 16);
+  v128.store(tile, f32x4.mul(va, c10), 32);
+  v128.store(tile, f32x4.mul(va, c11), 48);
+  v128.store(tile, f32x4.mul(va, c20), 64);
+  v128.store(tile, f32x4.mul(va, c21), 80);
+  v128.store(tile, f32x4.mul(va, c30), 96);
+  v128.store(tile, f32x4.mul(va, c31), 112);
   for (let i = 0; i < mr; i++) {
     for (let j = 0; j < nr; j++) {
       const at = G.at(c, i * ldc + j);
-      const v = load<f32>(G.at(TILE, i * NR + j));
+      const v = load<f32>(G.at(tile, i * NR + j));
       store<f32>(at, beta == 0 ? v : v + beta * load<f32>(at));
     }
   }

@@ -1,22 +1,30 @@
 /**
  * Case mlp-epoch-wasm: one epoch of the README's first command, `latentlab train mlp` with its
  * defaults (784-100-10, sigmoid, PyTorch's default init, Adam lr 0.003, minibatches of 64 in a
- * shuffled order, cross-entropy) on the 60,000 MNIST training rows, on the wasm backend against the
- * js backend in the same process (both single-threaded). No PyTorch peer: the wasm backend's
- * target is the js backend it replaces (issue 19: ≥ 10×). Also what the wasm backend's copies of
- * the operands between JS and wasm memory cost: one step's copies, recorded and replayed.
+ * shuffled order, cross-entropy) on the 60,000 MNIST training rows, on the wasm backend on one
+ * thread and on the runner's threads, against the js backend in the same process. No PyTorch
+ * peer: the wasm backend's target is the js backend it replaces (issue 19: ≥ 10×). The one- and
+ * n-thread epochs alternate. Also what the wasm backend's copies of the operands between JS and
+ * wasm memory cost (one step's copies, recorded and replayed), and the same with the parameters,
+ * their gradients and Adam's state resident in the module's memory (`residentArray`): the bench
+ * moves them there itself, which is what the library would do if it allocated them through the
+ * backend (docs/wasm.md, "Resident arrays").
  */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { loadDataset } from '../../src/data/fetch.js';
 import { CrossEntropyLoss } from '../../src/nn/cross-entropy.js';
 import { Linear } from '../../src/nn/linear.js';
+import type { Parameter } from '../../src/nn/module.js';
 import type { Sequential } from '../../src/nn/sequential.js';
+import type { Optimizer } from '../../src/optim/optimizer.js';
 import { buildOptimizer } from '../../src/optim/registry.js';
 import { Rng } from '../../src/random.js';
 import { mlpConfigSchema } from '../../src/runs/kinds/mlp/config.js';
 import { buildMlp } from '../../src/runs/kinds/mlp/train.js';
-import type { WasmBackend } from '../../src/tensor/backends/wasm.js';
-import { backend, useBackend } from '../../src/tensor/registry.js';
-import type { Tensor } from '../../src/tensor/tensor.js';
+import { WasmBackend, wasmThreadedKernelsUrl } from '../../src/tensor/backends/wasm.js';
+import { useBackend } from '../../src/tensor/registry.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 import { trainSteps } from '../../src/train/loop.js';
 import { median, type BenchCase } from '../common.js';
 
@@ -54,76 +62,180 @@ export function linearFlops(model: Sequential, rows: number): number {
   return f;
 }
 
+/**
+ * A wasm backend over kernels-mt.wasm on `threads` threads, once its workers run (they start in
+ * the background; a bench timing the first calls would time the calling thread alone).
+ */
+export function threadedWasm(threads: number): WasmBackend {
+  const b = new WasmBackend(readFileSync(wasmThreadedKernelsUrl()));
+  b.setThreads(threads);
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 500 && b.workerStats().running < threads - 1; i++) Atomics.wait(nap, 0, 0, 10);
+  return b;
+}
+
+/**
+ * Moves the parameters' values and gradients and Adam's moments into `be`'s memory
+ * (residentArray), as the library would allocate them if it asked the backend: the bench reaches
+ * into Parameter's and Adam's fields to do it, and checks they are where it expects.
+ */
+function makeResident(params: readonly Parameter[], optimizer: Optimizer, be: WasmBackend): void {
+  const moved = (a: Float32Array): Float32Array => {
+    const r = be.residentArray(a.length);
+    r.set(a);
+    return r;
+  };
+  for (const p of params) {
+    const fields = p as unknown as { value: Tensor; g: Tensor };
+    if (!(fields.g instanceof Tensor)) throw new Error('mlp-epoch-wasm: Parameter no longer keeps its gradient in `g`');
+    Object.defineProperty(p, 'value', { value: new Tensor(moved(p.value.data), p.value.shape) });
+    fields.g = new Tensor(moved(fields.g.data), fields.g.shape);
+  }
+  const state = optimizer as unknown as { m?: Float32Array[]; v?: Float32Array[] };
+  if (!Array.isArray(state.m) || !Array.isArray(state.v)) throw new Error('mlp-epoch-wasm: Adam no longer keeps its moments in `m` and `v`');
+  state.m = state.m.map(moved);
+  state.v = state.v.map(moved);
+}
+
 export const mlpEpochWasmCase: BenchCase = {
   name: 'mlp-epoch-wasm',
-  description: 'one epoch of `train mlp` (784-100-10 sigmoid, Adam, batch 64) on 60,000 MNIST rows: wasm against js, same process',
+  rows: ['mlp-epoch-wasm', 'mlp-epoch-wasm-threads'],
+  description: 'one epoch of `train mlp` (784-100-10 sigmoid, Adam, batch 64) on 60,000 MNIST rows: wasm on 1 and n threads against js, same process',
   async run(ctx) {
     const { x, labels } = await loadDataset('mnist', { split: 'train' });
     const cfg = mlpConfigSchema.parse({});
     const n = x.rows;
-    const setup = (name: 'wasm' | 'js') => {
-      useBackend(name);
+    const setup = (be: WasmBackend | 'js') => {
+      useBackend(be);
       const rng = new Rng(0);
       const model = buildMlp(cfg, x.cols, 10, rng);
       const optimizer = buildOptimizer(cfg.optimizer, model.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
       const loss = new CrossEntropyLoss();
-      const epoch = (data: Tensor, maxSteps = Infinity): { ms: number; loss: number } => {
+      const epoch = (maxSteps = Infinity): { ms: number; cpuMs: number; loss: number } => {
+        useBackend(be);
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         let steps = 0;
         let last = NaN;
-        for (const e of trainSteps({ model, loss, optimizer, x: data, y: labels, batchSize: cfg.batch_size, epochs: 1, rng })) {
+        for (const e of trainSteps({ model, loss, optimizer, x, y: labels, batchSize: cfg.batch_size, epochs: 1, rng })) {
           if (e.type === 'epoch') last = e.loss;
           else if (++steps >= maxSteps) break;
         }
-        return { ms: performance.now() - t0, loss: last };
+        const c = process.cpuUsage(c0); // every thread of the process, the workers' spinning included
+        return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, loss: last };
       };
-      return { model, epoch };
+      return { model, optimizer, epoch };
     };
     const flops = linearFlops(setup('js').model, n);
-    const w = setup('wasm');
-    w.epoch(x, 50); // warm-up: compiled code, the arena grown
-    const be = backend() as WasmBackend;
-    be.traceCopies(true);
-    const tracedSteps = 20;
-    w.epoch(x, tracedSteps);
-    const copies = be.traceCopies(false);
-    const copyMsPerStep = replayCopies(copies, 20) / tracedSteps;
-    const wasmRuns = [w.epoch(x), w.epoch(x), w.epoch(x)];
-    const wasmMs = median(wasmRuns.map((r) => r.ms));
-    ctx.log(`mlp epoch on wasm: ${wasmRuns.map((r) => r.ms.toFixed(0)).join(', ')} ms`);
+    const one = new WasmBackend(readFileSync(wasmThreadedKernelsUrl()));
+    const many = threadedWasm(ctx.threads);
+    /** Copies of `tracedSteps` steps on `be` (after a warm-up), per step: their lengths and replayed milliseconds. */
+    const traced = (be: WasmBackend, epoch: (maxSteps?: number) => unknown): { floats: number; count: number; ms: number } => {
+      epoch(50); // warm-up: compiled code, the arena grown
+      const tracedSteps = 20;
+      be.traceCopies(true);
+      epoch(tracedSteps);
+      const copies = be.traceCopies(false);
+      return { floats: copies.reduce((a, b) => a + b, 0) / tracedSteps, count: copies.length / tracedSteps, ms: replayCopies(copies, 20) / tracedSteps };
+    };
+    const w1 = setup(one);
+    const wn = setup(many);
+    const copies = traced(one, w1.epoch);
+    traced(many, wn.epoch);
+    const res = new WasmBackend(readFileSync(wasmThreadedKernelsUrl()));
+    const wr = setup(res);
+    makeResident(wr.model.parameters(), wr.optimizer, res);
+    const residentCopies = traced(res, wr.epoch);
+    const load = loadavg()[0];
+    type Run = { ms: number; cpuMs: number; loss: number };
+    const oneRuns: Run[] = [];
+    const manyRuns: Run[] = [];
+    const resRuns: Run[] = [];
+    const tiles0 = many.workerStats().workerTiles;
+    for (let r = 0; r < 3; r++) {
+      oneRuns.push(w1.epoch());
+      manyRuns.push(wn.epoch());
+      resRuns.push(wr.epoch());
+    }
+    const workerTiles = many.workerStats().workerTiles - tiles0;
+    many.close();
+    const ms = (runs: { ms: number }[]): number => median(runs.map((r) => r.ms));
+    const [oneMs, manyMs, resMs] = [ms(oneRuns), ms(manyRuns), ms(resRuns)];
+    const cpu = (runs: Run[]): number => median(runs.map((r) => r.cpuMs));
+    ctx.log(
+      `mlp epoch on wasm: 1 thread ${oneRuns.map((r) => r.ms.toFixed(0)).join(', ')} ms; ${ctx.threads} threads ${manyRuns.map((r) => r.ms.toFixed(0)).join(', ')} ms; resident, 1 thread ${resRuns.map((r) => r.ms.toFixed(0)).join(', ')} ms`,
+    );
     const j = setup('js');
-    j.epoch(x, 50);
-    const jsRun = j.epoch(x); // one epoch: about 15 s on js
+    j.epoch(50);
+    const jsRun = j.epoch(); // one epoch: about 15 s on js
     ctx.log(`mlp epoch on js: ${jsRun.ms.toFixed(0)} ms`);
     const steps = Math.ceil(n / cfg.batch_size);
-    const copyMs = copyMsPerStep * steps;
+    const gflops = (t: number): number => flops / t / 1e6;
     ctx.log(
-      `wasm ${wasmMs.toFixed(0)} ms vs js ${jsRun.ms.toFixed(0)} ms: ${(jsRun.ms / wasmMs).toFixed(1)}× (${(flops / wasmMs / 1e6).toFixed(2)} vs ${(flops / jsRun.ms / 1e6).toFixed(2)} GFLOP/s); copies ≈ ${copyMs.toFixed(0)} ms of the epoch`,
+      `wasm ${oneMs.toFixed(0)} ms (1 thread), ${manyMs.toFixed(0)} ms (${ctx.threads}), js ${jsRun.ms.toFixed(0)} ms: ${(jsRun.ms / oneMs).toFixed(1)}× / ${(jsRun.ms / manyMs).toFixed(1)}× ` +
+        `(${gflops(oneMs).toFixed(2)} / ${gflops(manyMs).toFixed(2)} vs ${gflops(jsRun.ms).toFixed(2)} GFLOP/s); copies ≈ ${(copies.ms * steps).toFixed(0)} ms of the epoch, ` +
+        `${(residentCopies.ms * steps).toFixed(0)} ms with resident parameters (${resMs.toFixed(0)} ms); CPU ${cpu(oneRuns).toFixed(0)} / ${cpu(manyRuns).toFixed(0)} ms per epoch; load average ${load.toFixed(1)}`,
     );
+    const common = {
+      rows: n,
+      batch: cfg.batch_size,
+      steps_per_epoch: steps,
+      architecture: `${x.cols}-${cfg.hidden.join('-')}-10 ${cfg.activation}, ${cfg.optimizer} lr ${cfg.lr}, cross-entropy`,
+      js_gflops: gflops(jsRun.ms),
+      flops_per_epoch: flops,
+      copies_per_step: copies.count,
+      copied_floats_per_step: copies.floats,
+      copy_ms_per_epoch: copies.ms * steps,
+      resident: {
+        epoch_ms: resMs,
+        rounds_ms: resRuns.map((r) => r.ms),
+        epoch_losses: resRuns.map((r) => r.loss),
+        copies_per_step: residentCopies.count,
+        copied_floats_per_step: residentCopies.floats,
+        copy_ms_per_epoch: residentCopies.ms * steps,
+        copy_fraction: (residentCopies.ms * steps) / resMs,
+      },
+      load_average: load,
+    };
     return [
       {
         case: 'mlp-epoch-wasm',
         unit: 'ms',
-        ours: wasmMs,
+        ours: oneMs,
         peer: jsRun.ms,
         peer_name: 'the js backend (same process, one thread)',
-        ratio: wasmMs / jsRun.ms,
+        ratio: oneMs / jsRun.ms,
         env: { backend: 'wasm', threads: 1, openblas_core: null },
         detail: {
-          rows: n,
-          batch: cfg.batch_size,
-          steps_per_epoch: steps,
-          architecture: `${x.cols}-${cfg.hidden.join('-')}-10 ${cfg.activation}, ${cfg.optimizer} lr ${cfg.lr}, cross-entropy`,
-          speedup_over_js: jsRun.ms / wasmMs,
-          gflops: flops / wasmMs / 1e6,
-          js_gflops: flops / jsRun.ms / 1e6,
-          flops_per_epoch: flops,
-          wasm_rounds_ms: wasmRuns.map((r) => r.ms),
-          epoch_losses: { wasm: wasmRuns.map((r) => r.loss), js: jsRun.loss },
-          copies_per_step: copies.length / tracedSteps,
-          copied_floats_per_step: copies.reduce((a, b) => a + b, 0) / tracedSteps,
-          copy_ms_per_epoch: copyMs,
-          copy_fraction: copyMs / wasmMs,
+          ...common,
+          speedup_over_js: jsRun.ms / oneMs,
+          gflops: gflops(oneMs),
+          wasm_rounds_ms: oneRuns.map((r) => r.ms),
+          cpu_ms_per_epoch: cpu(oneRuns),
+          epoch_losses: { wasm: oneRuns.map((r) => r.loss), js: jsRun.loss },
+          copy_fraction: (copies.ms * steps) / oneMs,
+        },
+      },
+      {
+        case: 'mlp-epoch-wasm-threads',
+        unit: 'ms',
+        ours: manyMs,
+        peer: oneMs,
+        peer_name: 'the wasm backend on one thread (same process, epochs alternating)',
+        ratio: manyMs / oneMs,
+        env: { backend: 'wasm', threads: ctx.threads, openblas_core: null },
+        detail: {
+          ...common,
+          speedup_over_js: jsRun.ms / manyMs,
+          speedup_over_one_thread: oneMs / manyMs,
+          gflops: gflops(manyMs),
+          one_thread_gflops: gflops(oneMs),
+          wasm_rounds_ms: manyRuns.map((r) => r.ms),
+          cpu_ms_per_epoch: cpu(manyRuns),
+          one_thread_cpu_ms_per_epoch: cpu(oneRuns),
+          epoch_losses: { wasm: manyRuns.map((r) => r.loss), one_thread: oneRuns.map((r) => r.loss), js: jsRun.loss },
+          worker_tiles: workerTiles,
+          copy_fraction: (copies.ms * steps) / manyMs,
         },
       },
     ];

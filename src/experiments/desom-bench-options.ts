@@ -45,7 +45,7 @@ export const BENCH_DESOM_OPTIONS = z.object({
   methods: names(SWEEP_METHODS, DEFAULT_SWEEP_METHODS),
   seeds: z.string().optional().describe('number of seeds (0 … n−1) or a list').meta({ arg: 'n|list', defaultHelp: '3; quick 2' }),
   jobs: plain.int(1).optional().describe('commands at once').meta({ defaultHelp: '1', expected: POSITIVE }),
-  threads: common.threads.describe('BLAS threads per command').meta({ defaultHelp: 'cores / jobs', expected: POSITIVE }),
+  threads: common.threads.describe('backend threads per command').meta({ defaultHelp: 'cores / jobs', expected: POSITIVE }),
   quick: z
     .boolean()
     .optional()

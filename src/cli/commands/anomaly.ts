@@ -111,7 +111,7 @@ export function registerAnomaly(program: Command, hooks: CommandHooks): void {
     .option('--out-dir <dir>', 'where to write (default: RUN/anomaly)')
     .option('--data-dir <dir>', "directory holding the dataset files (default: the run's)")
     .addOption(new Option('--backend <name>', 'compute backend').choices([...BACKEND_NAMES]))
-    .option('--threads <n>', 'BLAS threads')
+    .option('--threads <n>', 'threads of the native or wasm backend')
     .action(async (run: string, o: Omit<AnomalyFlags, 'run' | 'out'>, cmd: Command) => {
       hooks.done(await anomalyCommand({ run, out: cmd.optsWithGlobals<{ out: string }>().out, ...o }, hooks.output(cmd)));
     });

@@ -236,7 +236,7 @@ export function registerSweep(program: Command, hooks: Hooks): void {
   const planOptions = (c: Command): Command =>
     shardOptions(c.option('--dir <path>', 'sweep folder (default <out>/<spec name>)'))
       .option('--jobs <n>', 'commands at once', positiveInt('--jobs'))
-      .option('--threads <n>', 'BLAS threads per command (default: the spec’s, else cores / jobs)', positiveInt('--threads'))
+      .option('--threads <n>', 'backend threads per command (default: the spec’s, else cores / jobs)', positiveInt('--threads'))
       .option('--data-dir <dir>', 'dataset folder of every task');
   planOptions(
     sweep.command('plan <spec>').description('list the tasks of a spec: id, hash, kind, the config each sets (and their state, when the folder exists)'),

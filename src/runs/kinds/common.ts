@@ -99,7 +99,7 @@ export function commonFields(checks: Checks) {
     data_dir: z.string().optional().describe('directory holding the dataset files').meta({ arg: 'dir' }),
     seed: checks.int(0).default(0).describe('random seed'),
     backend: checks.choice(BACKEND_NAMES).default('auto').describe('compute backend (auto: native when its addon loads, else wasm, else js)'),
-    threads: checks.int(1).optional().describe('BLAS threads'),
+    threads: checks.int(1).optional().describe('threads of the native or wasm backend'),
     matmul_precision: MATMUL_PRECISION_FIELD,
     /** Use only the first n rows of the split trained on. */
     limit: (help = 'use only the first n training rows') => checks.int(1).optional().describe(help),

@@ -10,16 +10,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../backend.js';
 import { backend, withBackend } from '../registry.js';
-import { WasmBackend, loadWasmBackend, wasmKernelsUrl } from './wasm.js';
+import { WasmBackend, defaultWasmThreads, loadWasmBackend, wasmKernelsUrl } from './wasm.js';
 
 const loaded = loadWasmBackend();
 const wasm = (): Backend => ('error' in loaded ? assert.fail(loaded.error) : loaded.backend);
 
 describe('the wasm kernels', () => {
-  test('load and report one thread and no BLAS', () => {
-    assert.deepEqual(wasm().info(), { name: 'wasm', threads: 1, blasCore: null, matmulPrecision: 'float32' });
-    wasm().setThreads(2); // accepted, still one thread
+  test('load with the default thread count and no BLAS; setThreads changes the count it reports', () => {
+    assert.deepEqual(wasm().info(), { name: 'wasm', threads: defaultWasmThreads(), blasCore: null, matmulPrecision: 'float32' });
+    wasm().setThreads(1);
     assert.equal(wasm().info().threads, 1);
+    wasm().setThreads(defaultWasmThreads());
     assert.throws(() => wasm().setThreads(0), /setThreads: expected a positive integer thread count, got 0/);
     assert.match(wasm().matmulPrecisionUnavailable('bfloat16') ?? '', /float32 only/);
     assert.throws(() => wasm().setMatmulPrecision('bfloat16'), /setMatmulPrecision: the wasm backend multiplies in float32 only/);

@@ -1,12 +1,16 @@
 /**
  * The wasm backend: the kernels of assembly/ (AssemblyScript) compiled to WebAssembly with 128-bit
  * SIMD, shipped as wasm/kernels.wasm so that it needs no compiler, for machines without the native
- * addon and the explorer's in-browser inference (web/draw/backend.ts). Single-threaded.
+ * addon and the explorer's in-browser inference (web/draw/backend.ts). Over wasm/kernels-mt.wasm
+ * (the same kernels over a shared memory) it runs the GEMMs, the distance GEMMs, Adam and the
+ * larger activations on `setThreads(n)` threads (wasm-threads.ts); over kernels.wasm, on one.
  *
  * The module has its own linear memory: each call copies its Float32Array operands into a
- * grow-only arena in that memory, runs the kernel on them there and copies the outputs back (a
- * later step may keep parameters resident). Every array is given room for a whole number of f32x4
- * plus one vector, so the kernels run whole vectors and may write that padding.
+ * grow-only arena in that memory, runs the kernel on them there and copies the outputs back.
+ * Every array is given room for a whole number of f32x4 plus one vector, so the kernels run whole
+ * vectors and may write that padding. Arrays made by `residentArray` (kernels-mt.wasm: views of
+ * its shared memory) are used where they are by gemm, biasActivation, colSum, the optimizers and
+ * the distance kernels' prototypes, when that is safe (Arena.output).
  *
  * In wasm: gemm (packed, register-tiled 4 × 8 SIMD), the fused bias + activation, the activations
  * and their gradients, colSum, mse, bce (plain wasm: no SIMD logarithm), softmax, axpy, scale,
@@ -19,6 +23,17 @@ import { ACTIVATION_CODE, checkMatmulPrecision } from '../backend.js';
 import type { ActivationKind, AdamParams, Backend, BackendInfo, ConvGeometry, MatmulPrecision } from '../backend.js';
 import { argmin2Rows } from '../nearest-rows.js';
 import { JsBackend, convGemmBackwardPerImage, convGemmPerImage } from './js.js';
+import {
+  CONTROL_BYTES,
+  JOB_ACTIVATION,
+  JOB_ADAM,
+  JOB_BIAS_ACTIVATION,
+  JOB_GEMM,
+  MAX_TILES,
+  ThreadPool,
+  sharedMemoryUnavailableReason,
+  threadsUnavailableReason,
+} from './wasm-threads.js';
 
 /** What assembly/index.ts exports (pointers are byte offsets into `memory`; 0 is a null array; flags 0/1). */
 interface Kernels {
@@ -56,6 +71,7 @@ interface Kernels {
   rmsprop(p: number, g: number, sq: number, gAvg: number, buf: number, n: number, lr: number, alpha: number, eps: number, wd: number, momentum: number): void;
   sqNorms(x: number, n: number, d: number, out: number): void;
   addSqNorms(out: number, n: number, k: number, xn: number, mn: number): void;
+  runTile(job: number, t: number, self: number): void;
 }
 
 const KERNEL_FUNCTIONS: readonly Exclude<keyof Kernels, 'memory'>[] = [
@@ -76,12 +92,14 @@ const KERNEL_FUNCTIONS: readonly Exclude<keyof Kernels, 'memory'>[] = [
   'rmsprop',
   'sqNorms',
   'addSqNorms',
+  'runTile',
 ];
 
 /** The parts of the WebAssembly JS API used here (the project's type libraries do not declare it). */
 interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => WasmInstance;
+  Module: { new (bytes: Uint8Array): WasmModule; imports(module: WasmModule): { module: string; name: string; kind: string }[] };
+  Instance: new (module: WasmModule, imports: object) => WasmInstance;
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { readonly buffer: ArrayBufferLike };
 }
 
 /** A WebAssembly.Instance of kernels.wasm (as `WebAssembly.instantiate` gives it in a browser). */
@@ -89,9 +107,36 @@ export interface WasmInstance {
   readonly exports: Record<string, unknown>;
 }
 
+/** A compiled WebAssembly.Module of kernels.wasm or kernels-mt.wasm (`WebAssembly.compile` in a browser). */
+export type WasmModule = object;
+
 const WASM_PAGE = 65536;
 /** wasm32 addresses 4 GiB at most. */
 const MAX_BYTES = 2 ** 32;
+/** The shared memory's maximum (pages): all wasm32 addresses, reserved, not allocated, until the arena grows. */
+const SHARED_MAX_PAGES = MAX_BYTES / WASM_PAGE;
+/** Multiply-adds below which a GEMM stays on one thread (waking the others costs more), as the native backend. */
+const GEMM_THREADS_MIN = 1 << 18;
+/** Elements below which Adam stays on one thread, as the native backend. */
+const ADAM_THREADS_MIN = 1 << 16;
+/** Elements of tanh or sigmoid (e^x per element) below which an activation stays on one thread. */
+const EXP_THREADS_MIN = 1 << 15;
+/** Tiles per thread of a job: the threads claim them as they finish, so a thread slowed by others' work leaves its share to the rest. */
+const TILES_PER_THREAD = 4;
+/**
+ * Fewest columns (rows) of C per GEMM tile beyond one tile per thread: each tile packs all of the
+ * other operand again, which costs about as much as a few multiply-adds per packed float.
+ */
+const GEMM_MIN_SPAN = 64;
+/** Most threads setThreads accepts (the native backend's limit). */
+const MAX_THREADS = 1024;
+/**
+ * Most threads the backend runs (more asked for run as this many): each worker is a JavaScript
+ * isolate of its own (about 8.5 MB), and the per-thread scratch of a GEMM is allocated for each.
+ */
+const MAX_WASM_THREADS = 64;
+/** Most threads by default (the cores beyond are left alone unless asked for: see defaultWasmThreads). */
+const DEFAULT_MAX_THREADS = 8;
 /** Rows of X per block in the distance kernels: about 4 MiB of X in the arena at a time. */
 const BLOCK_BYTES = 4 << 20;
 const INT32_MAX = 0x7fffffff;
@@ -136,7 +181,8 @@ function f64(fn: string, name: string, arr: Float64Array | null, need: number, n
 }
 
 /**
- * The kernels' memory above heapBase(), handed out afresh by every call (`reset`) and grown when a
+ * The kernels' memory above heapBase(): first the resident arrays (`resident`, kept for the
+ * backend's life), then the scratch handed out afresh by every call (`reset`) and grown when a
  * call needs more: it never shrinks, so it stays as large as the largest call made.
  */
 class Arena {
@@ -145,12 +191,69 @@ class Arena {
   copies: number[] | null = null;
   private heapF32 = new Float32Array(0);
   private heapF64 = new Float64Array(0);
+  /**
+   * The buffers resident arrays are views of: a shared memory hands out a new SharedArrayBuffer
+   * object each time it grows (the older ones stay valid, at their length), so an array lives in
+   * this memory when its buffer is one of these.
+   */
+  private readonly residentBuffers = new WeakSet<ArrayBufferLike>();
+  /** Where each resident block ends (its padding, a whole vector, follows). */
+  private readonly residentEnds = new Set<number>();
 
   constructor(
     private readonly k: Kernels,
-    private readonly base: number,
+    private base: number,
   ) {
     this.top = base;
+  }
+
+  /** n zeros in memory of their own below the scratch, as a view (a shared memory never detaches it). */
+  resident(fn: string, n: number): Float32Array {
+    this.reset();
+    const ptr = this.alloc(fn, n);
+    this.base = this.top;
+    const buffer = this.k.memory.buffer;
+    const view = new Float32Array(buffer, ptr, n);
+    view.fill(0);
+    this.residentBuffers.add(buffer);
+    this.residentEnds.add(ptr + 4 * n);
+    return view;
+  }
+
+  /** The address of arr[0] when arr lives in this memory (a resident array or a view of one), else −1. */
+  where(arr: Float32Array): number {
+    return this.residentBuffers.has(arr.buffer) ? arr.byteOffset : -1;
+  }
+
+  /** The address of src[0..n) for a kernel that only reads it: src itself when it lives in this memory, else a copy. */
+  input(fn: string, src: Float32Array, n: number): number {
+    const at = this.where(src);
+    return at >= 0 ? at : this.put(fn, src, n);
+  }
+
+  /**
+   * The address a kernel writes dst[0..n) at, holding dst's values first when `keep`: dst itself
+   * when it lives in this memory, the kernel's writes stay inside it (`exact`: it writes the n
+   * entries only; else it writes whole vectors, which stay inside when n is a multiple of 4 or dst
+   * reaches the end of its block) and none of `others` (the call's other operands) lives in the
+   * same memory; else a copy in the scratch, which `finish` copies back.
+   */
+  output(fn: string, dst: Float32Array, n: number, keep: boolean, exact: boolean, ...others: (Float32Array | null)[]): number {
+    const at = this.where(dst);
+    if (at >= 0 && (exact || n % 4 === 0 || this.residentEnds.has(at + 4 * n))) {
+      const end = at + 4 * ((n + 3) & ~3);
+      const overlaps = others.some((o) => {
+        const w = o === null ? -1 : this.where(o);
+        return w >= 0 && w < end + 16 && at < w + 4 * (o as Float32Array).length + 16;
+      });
+      if (!overlaps) return at;
+    }
+    return keep ? this.put(fn, dst, n) : this.alloc(fn, n);
+  }
+
+  /** After the kernel: copies dst[0..n) back from `ptr` unless `output` gave dst itself. */
+  finish(ptr: number, dst: Float32Array, n: number): void {
+    if (this.where(dst) !== ptr) this.get(ptr, dst, n);
   }
 
   /** Frees everything handed out (the next call's operands reuse the same memory). */
@@ -216,21 +319,33 @@ class Arena {
   }
 }
 
-/** The kernels' exports, checked; throws naming what is missing. */
-function instantiate(source: Uint8Array | WasmInstance): Kernels {
+/**
+ * The kernels' exports, checked (throws naming what is missing), and for kernels-mt.wasm the
+ * module and the shared memory it was instantiated over (the workers instantiate the same).
+ */
+function instantiate(source: Uint8Array | WasmInstance | WasmModule): { k: Kernels; shared: { module: WasmModule; memory: object } | null } {
   let instance: WasmInstance;
-  if (source instanceof Uint8Array) {
-    const wa = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  let shared: { module: WasmModule; memory: object } | null = null;
+  const wa = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (source instanceof Uint8Array || (wa !== undefined && source instanceof wa.Module)) {
     if (wa === undefined) throw new Error('this JavaScript engine has no WebAssembly');
     // Synchronous compilation: allowed for a module of any size in Node (a browser's main thread
     // may cap it: there, instantiate asynchronously and pass the instance).
-    instance = new wa.Instance(new wa.Module(source), {});
-  } else instance = source;
+    const module = source instanceof Uint8Array ? new wa.Module(source) : source;
+    if (wa.Module.imports(module).some((i) => i.kind === 'memory')) {
+      // kernels-mt.wasm: its memory is shared, made here (the pages above the first are reserved, not allocated).
+      const why = sharedMemoryUnavailableReason();
+      if (why !== null) throw new Error(`kernels-mt.wasm needs a shared memory: ${why}; use kernels.wasm`);
+      const memory = new wa.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
+      instance = new wa.Instance(module, { env: { memory } });
+      shared = { module, memory };
+    } else instance = new wa.Instance(module, {});
+  } else instance = source as WasmInstance;
   const ex = instance.exports;
   const missing = KERNEL_FUNCTIONS.filter((f) => typeof ex[f] !== 'function');
   if (missing.length > 0 || typeof ex.memory !== 'object')
     throw new Error(`kernels.wasm is out of date (missing ${missing.join(', ') || 'memory'}); run \`npm run build:wasm\``);
-  return ex as unknown as Kernels;
+  return { k: ex as unknown as Kernels, shared };
 }
 
 /** Backend over the wasm kernels; see the file's comment. */
@@ -238,20 +353,77 @@ export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
   private readonly k: Kernels;
   private readonly arena: Arena;
+  /** The worker threads (kernels-mt.wasm only; null over kernels.wasm). */
+  private readonly pool: ThreadPool | null;
+  /** Why this backend runs on one thread whatever setThreads asks, or null. */
+  private readonly noThreads: string | null;
   /** The reference backend, for what is delegated to it (im2col, col2im). */
   private readonly js = new JsBackend();
 
   /**
    * Over kernels.wasm: its bytes, compiled here synchronously (`loadWasmBackend` reads them from the
    * package in Node), or an instance of it made asynchronously (a browser: `WebAssembly.instantiate`).
+   * Over kernels-mt.wasm (its bytes or its compiled WebAssembly.Module): the same kernels over a
+   * shared memory made here, on the threads `setThreads` asks for (one until then); throws where
+   * shared memory is unavailable.
    */
-  constructor(source: Uint8Array | WasmInstance) {
-    this.k = instantiate(source);
-    this.arena = new Arena(this.k, (this.k.heapBase() + 15) & ~15);
+  constructor(source: Uint8Array | WasmInstance | WasmModule) {
+    const { k, shared } = instantiate(source);
+    this.k = k;
+    // The threads' control block, then the arena.
+    const ctl = (k.heapBase() + 15) & ~15;
+    this.arena = new Arena(k, ctl + CONTROL_BYTES);
+    this.arena.alloc('WasmBackend', 0); // grows the memory over the control block when needed
+    this.arena.reset();
+    this.noThreads = shared === null ? 'threads need kernels-mt.wasm (its bytes or module), not kernels.wasm or an instance' : threadsUnavailableReason();
+    this.pool =
+      shared === null
+        ? null
+        : new ThreadPool(
+            shared.module,
+            k.memory,
+            ctl,
+            (job, t, self) => k.runTile(job, t, self),
+            (why) => threadNotice(`the wasm backend's worker threads failed (${why}); running on one thread`),
+          );
   }
 
   info(): BackendInfo {
-    return { name: 'wasm', threads: 1, blasCore: null, matmulPrecision: 'float32' };
+    return { name: 'wasm', threads: this.pool?.threads ?? 1, blasCore: null, matmulPrecision: 'float32' };
+  }
+
+  /** Why this backend runs on one thread whatever `setThreads` asks (no shared memory, no workers, a worker failed), or null. */
+  threadsUnavailableReason(): string | null {
+    return this.noThreads ?? this.pool?.failure ?? null;
+  }
+
+  /** Worker threads running now and the tiles they have run (diagnostics and tests; 0 and 0 without threads). */
+  workerStats(): { running: number; workerTiles: number } {
+    return this.pool?.stats() ?? { running: 0, workerTiles: 0 };
+  }
+
+  /** Stops the worker threads (the backend goes on, on the calling thread, until setThreads asks for more). */
+  close(): void {
+    this.pool?.stop();
+  }
+
+  /**
+   * n zeros for an array that lives as long as the backend (a model's parameters, their gradients,
+   * an optimizer's state), in the module's memory: the kernels use it (or a view of it) where it
+   * is instead of copying it in and out at every call. Over kernels-mt.wasm only, whose shared
+   * memory never detaches a view as it grows (kernels.wasm's would: there, and when the memory is
+   * full, an ordinary Float32Array, which the kernels copy as any other). Never freed: the memory
+   * keeps it until the process ends.
+   */
+  residentArray(n: number): Float32Array {
+    size('residentArray', 'n', n);
+    int32('residentArray', 'n', n);
+    if (this.pool === null) return new Float32Array(n);
+    try {
+      return this.arena.resident('residentArray', n);
+    } catch {
+      return new Float32Array(n);
+    }
   }
 
   matmulPrecisionUnavailable(p: MatmulPrecision): string | null {
@@ -264,9 +436,15 @@ export class WasmBackend implements Backend {
     if (why !== null) throw new Error(`setMatmulPrecision: ${why}`);
   }
 
+  /**
+   * Threads for the GEMMs, Adam and the larger activations: n − 1 workers are started (they join
+   * as soon as they run); more than 64 run as 64. Over kernels.wasm, or where threads are
+   * unavailable, only validated: one thread.
+   */
   setThreads(n: number): void {
-    // Single-threaded for now (worker threads over a shared memory are a later step): only validated.
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: expected a positive integer thread count, got ${n}`);
+    if (n > MAX_THREADS) throw new RangeError(`setThreads: expected at most ${MAX_THREADS} threads, got ${n}`);
+    if (this.pool !== null && this.noThreads === null) this.pool.setThreads(Math.min(n, MAX_WASM_THREADS));
   }
 
   /**
@@ -313,12 +491,78 @@ export class WasmBackend implements Backend {
     if (m === 0 || n === 0) return;
     const ar = this.arena;
     ar.reset();
-    const pa = ar.put(fn, a, m * k);
-    const pb = ar.put(fn, b, k * n);
-    const pc = beta === 0 ? ar.alloc(fn, m * n) : ar.put(fn, c, m * n);
-    const work = ar.alloc(fn, this.k.gemmWorkFloats(m, n, k));
+    const pa = ar.input(fn, a, m * k);
+    const pb = ar.input(fn, b, k * n);
+    const pc = ar.output(fn, c, m * n, beta !== 0, true, a, b);
+    this.gemmAt(fn, transA, transB, m, n, k, alpha, pa, pb, beta, pc);
+    ar.finish(pc, c, m * n);
+  }
+
+  /** The threads a job may be cut for now (1 without workers). */
+  private threads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  /**
+   * gemm over operands in the arena (its scratch allocated here): on the threads when the product is
+   * large enough, C cut into blocks of whole 8-column or 4-row strips along its longer side (each
+   * block packs all of the shorter side's operand again), one block per thread and up to
+   * TILES_PER_THREAD when each keeps GEMM_MIN_SPAN columns (rows).
+   */
+  private gemmAt(
+    fn: string,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    pa: number,
+    pb: number,
+    beta: number,
+    pc: number,
+  ): void {
+    const threads = this.threads();
+    if (this.pool !== null && threads > 1 && k > 0 && m * n * k >= GEMM_THREADS_MIN) {
+      const byCols = n >= m;
+      const unit = byCols ? 8 : 4;
+      const dim = byCols ? n : m;
+      const units = Math.ceil(dim / unit);
+      const tiles = Math.min(units, MAX_TILES, Math.max(threads, Math.min(threads * TILES_PER_THREAD, Math.floor(dim / GEMM_MIN_SPAN))));
+      if (tiles > 1) {
+        const span = Math.ceil(units / tiles) * unit; // the widest block
+        const stride = (this.k.gemmWorkFloats(byCols ? m : span, byCols ? span : n, k) + 3) & ~3;
+        const work = this.arena.alloc(fn, stride * threads);
+        const j = this.pool.jobI32;
+        const jf = this.pool.jobF32;
+        j[0] = JOB_GEMM;
+        j[2] = transA ? 1 : 0;
+        j[3] = transB ? 1 : 0;
+        j[4] = m;
+        j[5] = n;
+        j[6] = k;
+        jf[7] = alpha;
+        j[8] = pa;
+        j[9] = pb;
+        jf[10] = beta;
+        j[11] = pc;
+        j[12] = work;
+        j[13] = stride * 4;
+        j[14] = byCols ? 1 : 0;
+        j[15] = unit;
+        this.pool.run(tiles);
+        return;
+      }
+    }
+    const work = this.arena.alloc(fn, this.k.gemmWorkFloats(m, n, k));
     this.k.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pa, pb, beta, pc, work);
-    ar.get(pc, c, m * n);
+  }
+
+  /** Tiles for an element-wise job over n elements on the threads (ranges of whole 16-element blocks), or 1. */
+  private rangeTiles(n: number, min: number): number {
+    const threads = this.threads();
+    if (this.pool === null || threads <= 1 || n < min) return 1;
+    return Math.min(Math.ceil(n / 16), threads * TILES_PER_THREAD, MAX_TILES);
   }
 
   biasActivation(kind: ActivationKind, y: Float32Array, bias: Float32Array | null, rows: number, cols: number, slope: number): void {
@@ -331,10 +575,31 @@ export class WasmBackend implements Backend {
     int32(fn, 'rows·cols', rows * cols);
     const ar = this.arena;
     ar.reset();
-    const py = ar.put(fn, y, rows * cols);
-    const pb = bias === null ? 0 : ar.put(fn, bias, cols);
-    this.k.biasActivation(code, py, pb, rows, cols, slope);
-    ar.get(py, y, rows * cols);
+    const pb = bias === null ? 0 : ar.input(fn, bias, cols);
+    const py = ar.output(fn, y, rows * cols, true, false, bias);
+    // Without a bias the kernel runs whole vectors over the matrix: cut into element ranges then, else into rows.
+    const tiles = !expCode(code) ? 1 : pb === 0 ? this.rangeTiles(rows * cols, EXP_THREADS_MIN) : Math.min(rows, this.rangeTiles(rows * cols, EXP_THREADS_MIN));
+    if (this.pool !== null && tiles > 1) {
+      const j = this.pool.jobI32;
+      const jf = this.pool.jobF32;
+      if (pb === 0) {
+        j[0] = JOB_ACTIVATION;
+        j[2] = code;
+        j[3] = py;
+        j[4] = rows * cols;
+        jf[5] = slope;
+      } else {
+        j[0] = JOB_BIAS_ACTIVATION;
+        j[2] = code;
+        j[3] = py;
+        j[4] = pb;
+        j[5] = rows;
+        j[6] = cols;
+        jf[7] = slope;
+      }
+      this.pool.run(tiles);
+    } else this.k.biasActivation(code, py, pb, rows, cols, slope);
+    ar.finish(py, y, rows * cols);
   }
 
   activation(kind: ActivationKind, x: Float32Array, out: Float32Array, n: number, slope: number): void {
@@ -347,7 +612,16 @@ export class WasmBackend implements Backend {
     const ar = this.arena;
     ar.reset();
     const px = ar.put(fn, x, n); // computed in place there, so out may alias x
-    this.k.activation(code, px, n, slope);
+    const tiles = expCode(code) ? this.rangeTiles(n, EXP_THREADS_MIN) : 1;
+    if (this.pool !== null && tiles > 1) {
+      const j = this.pool.jobI32;
+      j[0] = JOB_ACTIVATION;
+      j[2] = code;
+      j[3] = px;
+      j[4] = n;
+      this.pool.jobF32[5] = slope;
+      this.pool.run(tiles);
+    } else this.k.activation(code, px, n, slope);
     ar.get(px, out, n);
   }
 
@@ -376,11 +650,11 @@ export class WasmBackend implements Backend {
     int32(fn, 'rows·cols', rows * cols);
     const ar = this.arena;
     ar.reset();
-    const pa = ar.put(fn, a, rows * cols);
-    const po = accumulate ? ar.put(fn, out, cols) : ar.alloc(fn, cols);
+    const pa = ar.input(fn, a, rows * cols);
+    const po = ar.output(fn, out, cols, accumulate, true, a);
     const acc = ar.alloc(fn, cols + 4, 8);
     this.k.colSum(pa, rows, cols, po, accumulate ? 1 : 0, acc);
-    ar.get(po, out, cols);
+    ar.finish(po, out, cols);
   }
 
   mse(y: Float32Array, t: Float32Array, grad: Float32Array | null, n: number, scale: number): number {
@@ -476,14 +750,27 @@ export class WasmBackend implements Backend {
     const mode = weightDecay === 0 ? 0 : decoupled ? 2 : 1;
     const ar = this.arena;
     ar.reset();
-    const pp = ar.put(fn, p, n);
-    const pg = ar.put(fn, g, n);
-    const pm = ar.put(fn, m, n);
-    const pv = ar.put(fn, v, n);
-    this.k.adam(pp, pg, pm, pv, n, beta1, beta2, 1 - beta1, 1 - beta2, stepSize, invBc2Sqrt, eps, weightDecay, 1 - lr * weightDecay, mode);
-    ar.get(pp, p, n);
-    ar.get(pm, m, n);
-    ar.get(pv, v, n);
+    const pg = ar.input(fn, g, n);
+    const pp = ar.output(fn, p, n, true, false, g, m, v);
+    const pm = ar.output(fn, m, n, true, false, g, p, v);
+    const pv = ar.output(fn, v, n, true, false, g, p, m);
+    const tiles = this.rangeTiles(n, ADAM_THREADS_MIN);
+    if (this.pool !== null && tiles > 1) {
+      const j = this.pool.jobI32;
+      const jf = this.pool.jobF32;
+      j[0] = JOB_ADAM;
+      j[2] = pp;
+      j[3] = pg;
+      j[4] = pm;
+      j[5] = pv;
+      j[6] = n;
+      j[7] = mode;
+      jf.set([beta1, beta2, 1 - beta1, 1 - beta2, stepSize, invBc2Sqrt, eps, weightDecay, 1 - lr * weightDecay], 8);
+      this.pool.run(tiles);
+    } else this.k.adam(pp, pg, pm, pv, n, beta1, beta2, 1 - beta1, 1 - beta2, stepSize, invBc2Sqrt, eps, weightDecay, 1 - lr * weightDecay, mode);
+    ar.finish(pp, p, n);
+    ar.finish(pm, m, n);
+    ar.finish(pv, v, n);
   }
 
   sgd(
@@ -507,12 +794,12 @@ export class WasmBackend implements Backend {
     const b = momentum === 0 ? null : buf;
     const ar = this.arena;
     ar.reset();
-    const pp = ar.put(fn, p, n);
-    const pg = ar.put(fn, g, n);
-    const pb = b === null ? 0 : firstStep ? ar.alloc(fn, n) : ar.put(fn, b, n);
+    const pg = ar.input(fn, g, n);
+    const pp = ar.output(fn, p, n, true, false, g, b);
+    const pb = b === null ? 0 : ar.output(fn, b, n, !firstStep, false, g, p);
     this.k.sgd(pp, pg, pb, n, lr, momentum, 1 - dampening, weightDecay, nesterov ? 1 : 0, firstStep ? 1 : 0);
-    ar.get(pp, p, n);
-    if (b !== null) ar.get(pb, b, n);
+    ar.finish(pp, p, n);
+    if (b !== null) ar.finish(pb, b, n);
   }
 
   rmsprop(
@@ -539,16 +826,16 @@ export class WasmBackend implements Backend {
     const b = momentum > 0 ? buf : null;
     const ar = this.arena;
     ar.reset();
-    const pp = ar.put(fn, p, n);
-    const pg = ar.put(fn, g, n);
-    const ps = ar.put(fn, sq, n);
-    const pa = gAvg === null ? 0 : ar.put(fn, gAvg, n);
-    const pb = b === null ? 0 : ar.put(fn, b, n);
+    const pg = ar.input(fn, g, n);
+    const pp = ar.output(fn, p, n, true, false, g, sq, gAvg, b);
+    const ps = ar.output(fn, sq, n, true, false, g, p, gAvg, b);
+    const pa = gAvg === null ? 0 : ar.output(fn, gAvg, n, true, false, g, p, sq, b);
+    const pb = b === null ? 0 : ar.output(fn, b, n, true, false, g, p, sq, gAvg);
     this.k.rmsprop(pp, pg, ps, pa, pb, n, lr, alpha, eps, weightDecay, momentum);
-    ar.get(pp, p, n);
-    ar.get(ps, sq, n);
-    if (gAvg !== null) ar.get(pa, gAvg, n);
-    if (b !== null) ar.get(pb, b, n);
+    ar.finish(pp, p, n);
+    ar.finish(ps, sq, n);
+    if (gAvg !== null) ar.finish(pa, gAvg, n);
+    if (b !== null) ar.finish(pb, b, n);
   }
 
   sqNorms(x: Float32Array, n: number, d: number, out: Float64Array): void {
@@ -665,7 +952,7 @@ export class WasmBackend implements Backend {
     if (n === 0 || k === 0) return;
     const ar = this.arena;
     ar.reset();
-    const pm = ar.put(fn, mProto, k * d);
+    const pm = ar.input(fn, mProto, k * d);
     const pmn = mNorm2 === null ? ar.alloc(fn, k, 8) : ar.put64(fn, mNorm2, k);
     if (mNorm2 === null) this.k.sqNorms(pm, k, d, pmn);
     const block = blockRows(d);
@@ -676,14 +963,13 @@ export class WasmBackend implements Backend {
       const px = ar.alloc(fn, rows * d);
       const pxn = ar.alloc(fn, rows, 8);
       const po = ar.alloc(fn, rows * k);
-      const work = ar.alloc(fn, this.k.gemmWorkFloats(rows, k, d));
       fill(ar.f32(), px >>> 2, i0, rows);
       if (xNorm === null) this.k.sqNorms(px, rows, d, pxn);
       else {
         const heap = ar.f64();
         for (let i = 0; i < rows; i++) heap[(pxn >>> 3) + i] = xNorm(i0 + i);
       }
-      this.k.gemm(0, 1, rows, k, d, -2, px, pm, 0, po, work);
+      this.gemmAt(fn, false, true, rows, k, d, -2, px, pm, 0, po);
       this.k.addSqNorms(po, rows, k, pxn, pmn);
       ar.get(po, out.subarray(i0 * k, (i0 + rows) * k), rows * k);
     }
@@ -707,7 +993,7 @@ export class WasmBackend implements Backend {
     // scratch = ‖m‖² (as float32, broadcast to every row) − 2·X·Mᵀ: one gemm with beta 1 per block of rows.
     const ar = this.arena;
     ar.reset();
-    const pm = ar.put(fn, mProto, k * d);
+    const pm = ar.input(fn, mProto, k * d);
     const pmn = ar.alloc(fn, k, 8);
     this.k.sqNorms(pm, k, d, pmn);
     const mn = Float32Array.from(ar.f64().subarray(pmn >>> 3, (pmn >>> 3) + k));
@@ -718,10 +1004,9 @@ export class WasmBackend implements Backend {
       ar.reset(mark);
       const px = ar.put(fn, x.subarray(i0 * d, (i0 + rows) * d), rows * d);
       const ps = ar.alloc(fn, rows * k);
-      const work = ar.alloc(fn, this.k.gemmWorkFloats(rows, k, d));
       const heap = ar.f32();
       for (let i = 0; i < rows; i++) heap.set(mn, (ps >>> 2) + i * k);
-      this.k.gemm(0, 1, rows, k, d, -2, px, pm, 1, ps, work);
+      this.gemmAt(fn, false, true, rows, k, d, -2, px, pm, 1, ps);
       ar.get(ps, scratch.subarray(i0 * k, (i0 + rows) * k), rows * k);
     }
     argmin2Rows(scratch, n, k, best, second);
@@ -774,6 +1059,18 @@ function activationCode(fn: string, kind: ActivationKind): number {
   return code;
 }
 
+/** Whether an activation computes e^x per element (tanh, sigmoid): worth threads at smaller sizes. */
+function expCode(code: number): boolean {
+  return code === ACTIVATION_CODE.tanh || code === ACTIVATION_CODE.sigmoid;
+}
+
+/** Says (a Node warning, as the registry's backend notices) what went wrong with the threads: once per backend. */
+function threadNotice(msg: string): void {
+  const proc = (globalThis as { process?: { emitWarning?: (message: string, options: { code: string }) => void } }).process;
+  if (typeof proc?.emitWarning === 'function') proc.emitWarning(msg, { code: 'LATENTLAB_WASM_THREADS' });
+  else console.warn(`latentlab: ${msg}`);
+}
+
 /** Rows of a d-wide X per block of the distance kernels. */
 function blockRows(d: number): number {
   return Math.max(64, Math.floor(BLOCK_BYTES / 4 / Math.max(d, 1)));
@@ -784,27 +1081,66 @@ export function wasmKernelsUrl(): URL {
   return new URL('../../../src/tensor/backends/wasm/kernels.wasm', import.meta.url);
 }
 
+/** Where the package keeps kernels-mt.wasm, the same kernels over a shared memory (the threads). */
+export function wasmThreadedKernelsUrl(): URL {
+  return new URL('../../../src/tensor/backends/wasm/kernels-mt.wasm', import.meta.url);
+}
+
+type NodeProcess = { getBuiltinModule?: (id: string) => unknown; env: Record<string, string | undefined> };
+
+const nodeProcess = (globalThis as { process?: NodeProcess }).process;
+
 /** fs.readFileSync, reached without a static `node:` import so that this file can be bundled for a browser. */
 function nodeReadFile(): ((url: URL) => Uint8Array) | null {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const fs = proc?.getBuiltinModule?.('node:fs') as { readFileSync(url: URL): Uint8Array } | undefined;
+  const fs = nodeProcess?.getBuiltinModule?.('node:fs') as { readFileSync(url: URL): Uint8Array } | undefined;
   return fs === undefined ? null : (url) => fs.readFileSync(url);
+}
+
+/**
+ * The default thread count, as the native backend's: LATENTLAB_THREADS, else the cores this
+ * process may use (os.availableParallelism()), at most 8 (a worker costs about 8.5 MB, and the
+ * batch shapes trained here gain little from more; setThreads or LATENTLAB_THREADS give up to 64).
+ * Throws on a LATENTLAB_THREADS that is not a positive integer, as the native backend's loading does.
+ */
+export function defaultWasmThreads(): number {
+  const env = nodeProcess?.env.LATENTLAB_THREADS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`LATENTLAB_THREADS: expected a positive integer, got ${JSON.stringify(env)}`);
+    return n;
+  }
+  const os = nodeProcess?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  return Math.min(DEFAULT_MAX_THREADS, Math.max(1, os?.availableParallelism?.() ?? 1));
 }
 
 let loaded: { backend: Backend } | { error: string } | null = null;
 
 /**
- * The wasm backend over the package's kernels.wasm, read and compiled synchronously (Node). Never
- * throws: on failure returns the reason. Elsewhere (a browser), build one with
- * `new WasmBackend(instance)` from the fetched file and select it with `useBackend(backend)`.
+ * The wasm backend over the package's kernels, read and compiled synchronously (Node):
+ * kernels-mt.wasm on defaultWasmThreads() threads where shared memory is available, else
+ * kernels.wasm on one thread. Never throws but on a bad LATENTLAB_THREADS: on failure returns the
+ * reason. Elsewhere (a browser), build one with `new WasmBackend(instance)` from the fetched file
+ * and select it with `useBackend(backend)`.
  */
 export function loadWasmBackend(): { backend: Backend } | { error: string } {
   if (loaded === null) {
     const read = nodeReadFile();
     if (read === null) return { error: 'not running under Node.js (pass the bytes of kernels.wasm to new WasmBackend(bytes))' };
+    const threads = defaultWasmThreads();
     const url = wasmKernelsUrl();
     try {
-      loaded = { backend: new WasmBackend(read(url)) };
+      let backend: WasmBackend | null = null;
+      if (sharedMemoryUnavailableReason() === null) {
+        try {
+          backend = new WasmBackend(read(wasmThreadedKernelsUrl()));
+        } catch (e) {
+          // kernels.wasm does all kernels-mt.wasm does, on one thread: say why once, go on.
+          threadNotice(`the wasm backend runs on one thread: kernels-mt.wasm did not load (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+        }
+      }
+      backend ??= new WasmBackend(read(url));
+      backend.setThreads(threads);
+      loaded = { backend };
     } catch (e) {
       loaded = { error: `could not load ${decodeURIComponent(url.pathname)}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
     }
