@@ -105,8 +105,11 @@ function loop(c, job, runTile, d) {
 }
 `;
 
-/** The worker script under Node (node:worker_threads, evaluated as a CommonJS script). */
-const NODE_WORKER_SOURCE = `${WORKER_BODY}\nstart(require('node:worker_threads').workerData);\n`;
+/**
+ * The worker script under Node (worker_threads, evaluated as a CommonJS script). The builtin is
+ * named without `node:` so that a browser bundle holds no `require("node:…")`, not even in a string.
+ */
+const NODE_WORKER_SOURCE = `${WORKER_BODY}\nstart(require('worker_threads').workerData);\n`;
 
 /** The worker script in a browser (a Web Worker from a Blob; its first message is `d`). */
 const BROWSER_WORKER_SOURCE = `${WORKER_BODY}\nself.onmessage = (e) => { self.onmessage = null; start(e.data); self.close(); };\n`;
