@@ -765,7 +765,16 @@ export class WasmBackend implements Backend {
       j[5] = pv;
       j[6] = n;
       j[7] = mode;
-      jf.set([beta1, beta2, 1 - beta1, 1 - beta2, stepSize, invBc2Sqrt, eps, weightDecay, 1 - lr * weightDecay], 8);
+      // One slot at a time: an array literal here would be an allocation per parameter per step.
+      jf[8] = beta1;
+      jf[9] = beta2;
+      jf[10] = 1 - beta1;
+      jf[11] = 1 - beta2;
+      jf[12] = stepSize;
+      jf[13] = invBc2Sqrt;
+      jf[14] = eps;
+      jf[15] = weightDecay;
+      jf[16] = 1 - lr * weightDecay;
       this.pool.run(tiles);
     } else this.k.adam(pp, pg, pm, pv, n, beta1, beta2, 1 - beta1, 1 - beta2, stepSize, invBc2Sqrt, eps, weightDecay, 1 - lr * weightDecay, mode);
     ar.finish(pp, p, n);
