@@ -8,7 +8,7 @@
   "targets": [
     {
       "target_name": "latentlab_native",
-      "sources": ["native/latentlab.cc", "native/gemm-bf16.cc", "native/pool.cc", "native/umap.cc", "native/conv.cc"],
+      "sources": ["native/latentlab.cc", "native/gemm-bf16.cc", "native/pool.cc", "native/umap.cc", "native/conv.cc", "native/gemm-f32.cc", "native/nearest.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags": ["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math"],

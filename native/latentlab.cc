@@ -1,9 +1,11 @@
 // latentlab_native: the `native` Backend (src/tensor/backend.ts) as an N-API addon.
 //
-// GEMM goes to the system OpenBLAS, single-threaded, in blocks that our own worker threads
-// (pool.cc) share out; every other kernel is a plain loop written so that g++ -O3 -march=native
-// auto-vectorizes it (restrict pointers, branch-free bodies, template specialisation instead of
-// per-element flags), single-threaded except Adam over large tensors.
+// float32 GEMM goes to our own AVX-512 kernels (gemm-f32.cc) on the shapes where they beat
+// OpenBLAS (the policy table at ownPathFor), else to the system OpenBLAS, single-threaded, in
+// blocks that our own worker threads (pool.cc) share out; nearest is fused (nearest.cc); every
+// other kernel is a plain loop written so that g++ -O3 -march=native auto-vectorizes it (restrict
+// pointers, branch-free bodies, template specialisation instead of per-element flags),
+// single-threaded except Adam over large tensors.
 // Arrays arrive as Float32Array and are used zero-copy: napi_get_typedarray_info already returns
 // the ArrayBuffer's data pointer advanced by the view's byteOffset. Outputs are written in place.
 //
@@ -31,6 +33,8 @@
 
 #include "conv.h"
 #include "gemm-bf16.h"
+#include "gemm-f32.h"
+#include "nearest.h"
 #include "pool.h"
 
 // ---- OpenBLAS, declared here so that no header path is needed (link with -lopenblas). ----
@@ -177,6 +181,72 @@ inline float blockedMax(int64_t n, const float* __restrict x) {
 // Kernels
 // ============================================================================================
 
+// ---- Which GEMM runs a float32 product: our own kernels (gemm-f32.cc) or OpenBLAS. ----
+
+// setGemm / LATENTLAB_GEMM (read by src/tensor/backends/native.ts): 'auto' follows the policy
+// below, 'openblas' and 'own' force one side (own only when the CPU has a path: AVX2+FMA at least).
+enum GemmChoice : int { kGemmAuto = 0, kGemmOpenblas = 1, kGemmOwn = 2 };
+std::atomic<int> gGemmChoice{kGemmAuto};
+// The kernel family our GEMM runs (the widest this CPU has, unless setGemm narrowed it).
+std::atomic<int> gF32Path{static_cast<int>(latentlab::f32BestPath())};
+
+// The policy of 'auto': which products go to our kernels. Measured single-threaded (CPU time, the
+// best of 5 runs of each shape, so that other processes on the machine count for little) against
+// OpenBLAS 0.3.21's own AVX-512 kernels (core Cooperlake) on a Zen 5, nn / nt / tn, m·n·k ≤ 2^30:
+// m, n, k over {8, 16, 32, 64, 256, 500, 1024, 2000, 4096} for the first three rows, over
+// {1, 4, 8, 16, 32, 64, 256, 1024, 4096} for the fourth. Ratio: our GFLOP/s over OpenBLAS's.
+//
+//   path    | product (MACs = m·n·k)               | shapes | ours / OpenBLAS           | runs on
+//   --------+--------------------------------------+--------+---------------------------+---------
+//   avx512  | MACs ≥ 2^20 and min(m, n) ≥ 8        |   1332 | median 1.23, 0.68 … 3.96  | ours
+//   avx512  | 2^18 ≤ MACs < 2^20, min(m, n) ≥ 8    |    273 | median 1.05, 0.35 … 3.23  | OpenBLAS
+//   avx512  | MACs < 2^18 (microseconds), min ≥ 8  |    423 | median 0.85, 0.29 … 2.39  | OpenBLAS
+//   avx512  | min(m, n) < 8 (matrix–vector-like)   |    864 | median 0.51, 0.04 … 3.94  | OpenBLAS
+//   avx2    | the 23 products of a DESOM step,     |     23 | 0.88 … 1.31, overall 0.97 | OpenBLAS
+//           | against OpenBLAS's Haswell kernel    |        |                           |
+//
+// In the first row 59 shapes (4 %) fall below 0.95, large ones with k ≥ 2000 or a side ≥ 1024;
+// the products of a DESOM step are all there (0.9–1.9 single-threaded, the 10-wide ones most;
+// 1.02–1.05 over the step's 23 on two threads). Below 2^20 MACs
+// OpenBLAS's small-matrix path wins too often, and for thin products its GEMV-like kernels. The
+// AVX2 path only ties OpenBLAS's own AVX2 kernel, so 'auto' leaves those machines on OpenBLAS;
+// 'own' still runs it, and the tests check it wherever the CPU has AVX2.
+latentlab::F32Path ownPathFor(bool transA, bool transB, int m, int n, int k) {
+  (void)transA;
+  (void)transB;
+  const int choice = gGemmChoice.load(std::memory_order_relaxed);
+  const auto path = static_cast<latentlab::F32Path>(gF32Path.load(std::memory_order_relaxed));
+  if (choice == kGemmOpenblas || path == latentlab::F32Path::kNone) return latentlab::F32Path::kNone;
+  if (choice == kGemmOwn) return path;
+  if (path != latentlab::F32Path::kAvx512) return latentlab::F32Path::kNone;
+  const bool own = std::min(m, n) >= 8 && static_cast<int64_t>(m) * n * k >= (int64_t{1} << 20);
+  return own ? path : latentlab::F32Path::kNone;
+}
+
+// The fused nearest kernel goes with our GEMM: always under 'own', on the AVX-512 path under 'auto',
+// whatever the sizes: against OpenBLAS's GEMM then the argmin pass it took 0.37–0.88 of the CPU
+// time (one thread; n × K × d = 20000 × {4, 10, 64, 400} × 784, 65536 × {10, 64} × 10, 4096 × 2000
+// × 50), the small K most.
+latentlab::F32Path ownNearestPath() {
+  const int choice = gGemmChoice.load(std::memory_order_relaxed);
+  const auto path = static_cast<latentlab::F32Path>(gF32Path.load(std::memory_order_relaxed));
+  if (choice == kGemmOpenblas) return latentlab::F32Path::kNone;
+  if (choice == kGemmOwn || path == latentlab::F32Path::kAvx512) return path;
+  return latentlab::F32Path::kNone;
+}
+
+// One single-threaded product through the policy (for callers that share out blocks themselves).
+void sgemmSingle(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, const float* b, float beta,
+                 float* c) {
+  const latentlab::F32Path own = ownPathFor(transA, transB, m, n, k);
+  if (own != latentlab::F32Path::kNone) {
+    latentlab::f32Gemm(own, transA, transB, m, n, k, alpha, a, b, beta, c, 1);
+  } else {
+    cblas_sgemm(kRowMajor, transA ? kTrans : kNoTrans, transB ? kTrans : kNoTrans, m, n, k, alpha, a, transA ? m : k, b,
+                transB ? k : n, beta, c, n);
+  }
+}
+
 void sgemmRowMajor(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, const float* b,
                    float beta, float* c) {
   if (m == 0 || n == 0) return;
@@ -193,6 +263,11 @@ void sgemmRowMajor(bool transA, bool transB, int m, int n, int k, float alpha, c
   const int lda = transA ? m : k, ldb = transB ? k : n;
   // Below about 2.6e5 multiply-adds a second thread costs more than it saves.
   const int parts = static_cast<int64_t>(m) * n * k >= (int64_t{1} << 18) ? threadsWanted() : 1;
+  const latentlab::F32Path own = ownPathFor(transA, transB, m, n, k);
+  if (own != latentlab::F32Path::kNone) {
+    latentlab::f32Gemm(own, transA, transB, m, n, k, alpha, a, b, beta, c, parts);
+    return;
+  }
   if (parts <= 1) {
     cblas_sgemm(kRowMajor, transA ? kTrans : kNoTrans, transB ? kTrans : kNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
     return;
@@ -456,8 +531,7 @@ void sqDistancesRowsK(const float* __restrict x, const int32_t* __restrict rows,
         for (int64_t r = 0; r < mm; r++) {
           std::memcpy(g + r * d, x + static_cast<int64_t>(rows[lo + r]) * d, static_cast<size_t>(d) * sizeof(float));
         }
-        cblas_sgemm(kRowMajor, kNoTrans, kTrans, static_cast<int>(mm), static_cast<int>(k), static_cast<int>(d), -2.0f, g,
-                    static_cast<int>(d), mp, static_cast<int>(d), 0.0f, o, static_cast<int>(k));
+        sgemmSingle(false, true, static_cast<int>(mm), static_cast<int>(k), static_cast<int>(d), -2.0f, g, mp, 0.0f, o);
       }
       addSqNorms(g, mm, k, d, xn, rows + lo, mn.data(), o);
     }
@@ -468,6 +542,9 @@ void sqDistancesRowsK(const float* __restrict x, const int32_t* __restrict rows,
 // Nearest rows of M for each row of X without ‖x‖²: argminⱼ ‖x−mⱼ‖² = argminⱼ (‖mⱼ‖² − 2x·mⱼ), so
 // scratch = ‖m‖² (broadcast) − 2·X·Mᵀ through one GEMM with β = 1, then one argmin pass. Skipping
 // ‖x‖² saves a second read of X from memory (the GEMM already streamed it). Ties → lower index.
+// When the policy gives this product to our kernels, the fused kernel (nearest.cc) computes the
+// scores and the argmin a tile of rows at a time, writing the scores to scratch (when given) without
+// reading them back.
 void nearestK(const float* __restrict x, const float* __restrict mp, int64_t n, int64_t k, int64_t d,
               float* __restrict scratch, int32_t* __restrict best, int32_t* __restrict second) {
   thread_local std::vector<float> buf;
@@ -476,6 +553,17 @@ void nearestK(const float* __restrict x, const float* __restrict mp, int64_t n, 
   for (int64_t j = 0; j < k; j++) {
     const float* __restrict row = mp + j * d;
     mn[j] = static_cast<float>(blockedSum(d, [=](int64_t q) { return static_cast<double>(row[q]) * row[q]; }));
+  }
+  const latentlab::F32Path own = ownNearestPath();
+  if (own != latentlab::F32Path::kNone) {
+    latentlab::f32Nearest(own, x, mp, mn, n, k, d, scratch, best, second, threadsWanted());
+    return;
+  }
+  // Without the caller's scratch (it does not want the scores), a buffer of our own.
+  thread_local std::vector<float> scores;
+  if (scratch == nullptr) {
+    scores.resize(static_cast<size_t>(n * k));
+    scratch = scores.data();
   }
   for (int64_t i = 0; i < n; i++) std::memcpy(scratch + i * k, mn, static_cast<size_t>(k) * sizeof(float));
   sgemmRowMajor(false, true, static_cast<int>(n), static_cast<int>(k), static_cast<int>(d), -2.0f, x, mp, 1.0f, scratch);
@@ -976,16 +1064,67 @@ napi_value Nearest(napi_env env, napi_callback_info info) {
   const int64_t n = a.size(2, "n", INT_MAX), k = a.size(3, "k", INT_MAX), d = a.size(4, "d", INT_MAX);
   const float* x = a.f32(0, "x", need(n, d));
   const float* mp = a.f32(1, "mProto", need(k, d));
-  float* scratch = a.f32(5, "scratch", need(n, k));
+  float* scratch = a.f32(5, "scratch", need(n, k), true);
   int32_t* best = a.i32(6, "best", n);
   int32_t* second = a.i32(7, "second", n, true);
   if (!a.ok) return nullptr;
   if (k < 1) {
-    a.fail("expected k ≥ 1");
+    char msg[96];
+    std::snprintf(msg, sizeof msg, "expected k ≥ 1 prototypes, got %lld", static_cast<long long>(k));
+    a.fail(msg);
     return nullptr;
   }
   nearestK(x, mp, n, k, d, scratch, best, second);
   return nullptr;
+}
+
+// setGemm(choice, path): choice 0 'auto', 1 'openblas', 2 'own'; path 0 (the widest this CPU
+// runs), 1 AVX2, 2 AVX-512 — one this CPU runs.
+napi_value SetGemm(napi_env env, napi_callback_info info) {
+  Call a(env, info, "setGemm", 2);
+  const int64_t choice = a.size(0, "choice", 2), path = a.size(1, "path", 2);
+  if (!a.ok) return nullptr;
+  const auto best = latentlab::f32BestPath();
+  if (path > static_cast<int64_t>(best)) {
+    char msg[160];
+    std::snprintf(msg, sizeof msg, "expected a kernel path this CPU runs (up to %s), got %s", latentlab::f32PathName(best),
+                  latentlab::f32PathName(static_cast<latentlab::F32Path>(path)));
+    a.fail(msg);
+    return nullptr;
+  }
+  gGemmChoice.store(static_cast<int>(choice));
+  gF32Path.store(path == 0 ? static_cast<int>(best) : static_cast<int>(path));
+  return nullptr;
+}
+
+// gemmInfo() -> { choice: 0 | 1 | 2, path: 'avx512' | 'avx2' | 'none', best: … } (see setGemm).
+napi_value GemmInfo(napi_env env, napi_callback_info /*info*/) {
+  napi_value result, choice, path, best;
+  napi_create_object(env, &result);
+  napi_create_int32(env, gGemmChoice.load(), &choice);
+  napi_create_string_utf8(env, latentlab::f32PathName(static_cast<latentlab::F32Path>(gF32Path.load())), NAPI_AUTO_LENGTH,
+                          &path);
+  napi_create_string_utf8(env, latentlab::f32PathName(latentlab::f32BestPath()), NAPI_AUTO_LENGTH, &best);
+  napi_set_named_property(env, result, "choice", choice);
+  napi_set_named_property(env, result, "path", path);
+  napi_set_named_property(env, result, "best", best);
+  return result;
+}
+
+// fmaPeak(threads, seconds) -> GFLOP/s: the FMA limit of the current path (gemm-f32.h).
+napi_value FmaPeak(napi_env env, napi_callback_info info) {
+  Call a(env, info, "fmaPeak", 2);
+  const int64_t threads = a.size(0, "threads", 64);
+  const double seconds = a.num(1, "seconds");
+  if (!a.ok) return nullptr;
+  if (threads < 1 || !(seconds > 0 && seconds <= 10)) {
+    a.fail("expected threads ≥ 1 and 0 < seconds ≤ 10");
+    return nullptr;
+  }
+  napi_value result;
+  const auto path = static_cast<latentlab::F32Path>(gF32Path.load());
+  napi_create_double(env, latentlab::f32FmaPeakGflops(path, static_cast<int>(threads), seconds), &result);
+  return result;
 }
 
 // setThreads(n)
@@ -1052,6 +1191,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"sqDistancesRows", SqDistancesRows},
       {"sqNorms", SqNorms},
       {"nearest", Nearest},
+      {"setGemm", SetGemm},
+      {"gemmInfo", GemmInfo},
+      {"fmaPeak", FmaPeak},
       {"setThreads", SetThreads},
       {"getThreads", GetThreads},
       {"coreName", CoreName},

@@ -2,11 +2,16 @@
  * Case bmu-mnist: best-matching units of the 70,000 MNIST images (784) among 64 prototypes (64
  * random rows of the data): `findBmus` from src/som/bmu.ts (backend().nearest in row chunks: one GEMM
  * for ‖m‖² − 2x·mᵀ, then argmin; ‖x‖² is constant per row and never needed) vs numpy (‖x‖² − 2x·mᵀ + ‖m‖², argmin; bench/peers/bmu_numpy.py). Both BMU vectors are
- * compared. Unit: ms per pass over the 70,000 rows.
+ * compared. Unit: ms per pass over the 70,000 rows. On the native backend's own kernels (the
+ * default wherever the CPU has AVX-512) nearest is the fused kernel of native/nearest.cc (distances
+ * and argmin a tile of rows at a time); each round also times the GEMM-then-argmin path on OpenBLAS
+ * (LATENTLAB_GEMM=openblas) in the same process.
  */
 import { readNpy, npyFromTensor, writeNpy } from '../../src/io/npy.js';
 import { Rng } from '../../src/random.js';
 import { defaultChunkRows, findBmus } from '../../src/som/bmu.js';
+import type { NativeBackend } from '../../src/tensor/backends/native.js';
+import { backend } from '../../src/tensor/registry.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { alternateRounds, median, timeCalls, type BenchCase, type PeerConfig } from '../common.js';
 
@@ -35,17 +40,32 @@ export const bmuMnistCase: BenchCase = {
       { label: `numpy chunks of ${chunk} rows, OpenBLAS 2 threads`, args: ['--chunk', String(chunk)] },
     ];
     const outNpy = ctx.tmpPath('bmu-peer.npy');
+    const be = backend() as NativeBackend;
+    const gemm = be.gemmKernel();
+    const peak = be.fmaPeakGflops(ctx.threads, 0.3);
+    const openblasRounds: number[] = [];
     let ours = findBmus(x, protos).bmu;
     const r = alternateRounds(ctx, {
       name: 'bmu-mnist',
       unit: 'ms',
       rounds: ROUNDS,
-      ours: () =>
-        median(
+      ours: () => {
+        const t = median(
           timeCalls(() => {
             ours = findBmus(x, protos).bmu;
           }, REPEATS),
-        ),
+        );
+        if (gemm.best !== null) {
+          be.setGemmKernel('openblas');
+          try {
+            openblasRounds.push(median(timeCalls(() => findBmus(x, protos), REPEATS)));
+          } finally {
+            be.setGemmKernel(gemm.kernel, gemm.isa ?? undefined);
+          }
+          ctx.log(`bmu-mnist: latentlab ${t.toFixed(2)} ms, with the OpenBLAS GEMM then argmin ${openblasRounds[openblasRounds.length - 1].toFixed(2)} ms`);
+        }
+        return t;
+      },
       script: 'bmu_numpy.py',
       args: () => ['--data', npy, '--prototypes', protosNpy, '--out', outNpy, '--blas-threads', String(ctx.threads), '--repeats', String(REPEATS)],
       configs,
@@ -92,6 +112,13 @@ export const bmuMnistCase: BenchCase = {
           disagreements,
           near_ties: nearTies,
           gflop_per_pass: (2 * n * K * d) / 1e9,
+          gflops: (2 * n * K * d) / r.ours / 1e6,
+          fma_peak_gflops: peak,
+          fraction_of_peak: peak > 0 ? (2 * n * K * d) / r.ours / 1e6 / peak : null,
+          gemm_setting: gemm.kernel,
+          gemm_kernels: gemm.best,
+          openblas_ms: openblasRounds.length > 0 ? median(openblasRounds) : null,
+          openblas_rounds_ms: openblasRounds,
           rounds_ms: r.oursRounds,
           peer_rounds_ms: r.peerRounds,
           round_ratios: r.roundRatios,

@@ -3,7 +3,9 @@
  * encoder 784-500-500-2000-10 and decoder 10-2000-500-500-784 (ReLU hidden, linear latent and
  * output, Glorot uniform), 64 prototypes on an 8×8 map, L = MSE + γ·Lsom with the assignment
  * weights w = exp(−δ(bmu,k)²/T²) computed from the same forward pass and held fixed, Adam.
- * Same work as bench/peers/desom_step_torch.py.
+ * Same work as bench/peers/desom_step_torch.py. Each round also times our step with every product
+ * on OpenBLAS (LATENTLAB_GEMM=openblas; float32 only), and the detail gives the step's GFLOP/s as a
+ * fraction of the FMA limit measured on the same threads (the addon's fmaPeak).
  */
 import { Linear } from '../../src/nn/linear.js';
 import { ReLU } from '../../src/nn/activation.js';
@@ -15,6 +17,7 @@ import { Adam } from '../../src/optim/adam.js';
 import { Rng } from '../../src/random.js';
 import { argminRows, somLossBackward } from '../../src/som/som-loss.js';
 import type { MatmulPrecision } from '../../src/tensor/backend.js';
+import type { NativeBackend } from '../../src/tensor/backends/native.js';
 import { backend } from '../../src/tensor/registry.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { median, timeCalls, type BenchCase, type Row } from '../common.js';
@@ -171,8 +174,14 @@ function desomStepCaseAt(precision: MatmulPrecision): BenchCase {
 
 function measure(ctx: Parameters<BenchCase['run']>[0], name: string, peerArgs: string[]): Row {
   const env = ctx.env();
+  const be = backend() as NativeBackend;
   const s = makeDesomStep(256, 0);
   for (let i = 0; i < 5; i++) s.step();
+  // The FMA limit of these threads, and (float32) the same step with every product on OpenBLAS.
+  const peak = be.fmaPeakGflops(ctx.threads, 0.3);
+  const gemm = be.gemmKernel();
+  const withOpenblas = be.info().matmulPrecision === 'float32' && gemm.best !== null;
+  const openblasRounds: number[] = [];
   const oursRounds: number[] = [];
   const peerRounds: number[] = [];
   const ratios: number[] = [];
@@ -180,6 +189,15 @@ function measure(ctx: Parameters<BenchCase['run']>[0], name: string, peerArgs: s
   let torchVersion = '';
   for (let round = 0; round < ROUNDS; round++) {
     const ours = median(timeSteps(() => s.step(), 3, 20));
+    if (withOpenblas) {
+      be.setGemmKernel('openblas');
+      try {
+        openblasRounds.push(median(timeSteps(() => s.step(), 3, 20)));
+      } finally {
+        be.setGemmKernel(gemm.kernel, gemm.isa ?? undefined);
+      }
+      ctx.log(`${name} round ${round + 1}: with every product on OpenBLAS ${openblasRounds[round].toFixed(2)} ms/step`);
+    }
     let best = Infinity;
     for (const c of PEER_CONFIGS) {
       const out = ctx.peer('desom_step_torch.py', [...c.args, ...peerArgs, '--steps', '15', '--repeats', '3']);
@@ -198,7 +216,7 @@ function measure(ctx: Parameters<BenchCase['run']>[0], name: string, peerArgs: s
       best = Math.min(best, ms);
     }
     ctx.log(
-      `${name} round ${round + 1}: latentlab ${ours.toFixed(2)} ms/step (${(s.flops / ours / 1e6).toFixed(1)} GFLOP/s); best PyTorch ${best.toFixed(2)} ms; ratio ${(ours / best).toFixed(3)}`,
+      `${name} round ${round + 1}: latentlab ${ours.toFixed(2)} ms/step (${(s.flops / ours / 1e6).toFixed(1)} GFLOP/s, ${((s.flops / ours / 1e6 / peak) * 100).toFixed(0)} % of the FMA limit); best PyTorch ${best.toFixed(2)} ms; ratio ${(ours / best).toFixed(3)}`,
     );
     oursRounds.push(ours);
     if (Number.isFinite(best)) {
@@ -222,6 +240,14 @@ function measure(ctx: Parameters<BenchCase['run']>[0], name: string, peerArgs: s
       matmul_precision: backend().info().matmulPrecision,
       gflops: s.flops / ours / 1e6,
       peer_gflops: peerMs === null ? null : s.flops / peerMs / 1e6,
+      fma_peak_gflops: peak,
+      fraction_of_peak: peak > 0 ? s.flops / ours / 1e6 / peak : null,
+      ms_at_fma_peak: peak > 0 ? s.flops / peak / 1e6 : null,
+      gemm_setting: gemm.kernel,
+      gemm_kernels: gemm.best,
+      openblas_ms: openblasRounds.length > 0 ? median(openblasRounds) : null,
+      openblas_rounds_ms: openblasRounds,
+      ours_over_openblas: openblasRounds.length > 0 ? median(oursRounds.map((v, i) => v / openblasRounds[i])) : null,
       gflop_per_step: s.flops / 1e9,
       rounds_ms: oursRounds,
       peer_rounds_ms: peerRounds,

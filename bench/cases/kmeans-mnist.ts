@@ -9,6 +9,8 @@
 import { kmeansPredict, kmeansSteps } from '../../src/cluster/kmeans.js';
 import { readNpy, tensorFromNpy } from '../../src/io/npy.js';
 import { Rng } from '../../src/random.js';
+import type { NativeBackend } from '../../src/tensor/backends/native.js';
+import { backend } from '../../src/tensor/registry.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import type { BenchCase, PeerConfig } from '../common.js';
 
@@ -133,6 +135,7 @@ export const kmeansMnistCase: BenchCase = {
           peer_config: chosen?.label ?? null,
           peer_probes_1_restart: probes,
           peer_other_cores: out?.other_cores ?? null,
+          gemm: (backend() as NativeBackend).gemmKernel(),
         },
       },
     ];

@@ -45,15 +45,16 @@ export function findBmus(x: Tensor, prototypes: Tensor, options: BmuOptions = {}
   const n = x.rows;
   const bmu = new Int32Array(n);
   const sec = second ? new Int32Array(n) : undefined;
-  const dist = new Float32Array(Math.min(chunk, n) * K);
   const be = backend();
   if (options.distances !== true) {
+    // No scores wanted: a backend that fuses the product and the argmin never writes them.
     for (let s = 0; s < n; s += chunk) {
       const e = Math.min(n, s + chunk);
-      be.nearest(x.data.subarray(s * d, e * d), prototypes.data, e - s, K, d, dist, bmu.subarray(s, e), sec === undefined ? null : sec.subarray(s, e));
+      be.nearest(x.data.subarray(s * d, e * d), prototypes.data, e - s, K, d, null, bmu.subarray(s, e), sec === undefined ? null : sec.subarray(s, e));
     }
     return sec === undefined ? { bmu } : { bmu, second: sec };
   }
+  const dist = new Float32Array(Math.min(chunk, n) * K);
   const sqDist = new Float32Array(n);
   for (let s = 0; s < n; s += chunk) {
     const e = Math.min(n, s + chunk);

@@ -194,9 +194,20 @@ export interface Backend {
   /**
    * Index of the nearest row of M (k×d) for each row of X (n×d), and optionally the second
    * nearest (−1 when k = 1): argminⱼ (‖mⱼ‖² − 2·x·mⱼ), which has the argmin of ‖x − mⱼ‖² without
-   * computing ‖x‖². scratch (n×k) receives those scores. Ties go to the lower index.
+   * computing ‖x‖². scratch (n×k) receives those scores; null when the caller does not want them
+   * (a backend that fuses the product and the argmin then never writes the n×k matrix). Ties go
+   * to the lower index.
    */
-  nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void;
+  nearest(
+    x: Float32Array,
+    mProto: Float32Array,
+    n: number,
+    k: number,
+    d: number,
+    scratch: Float32Array | null,
+    best: Int32Array,
+    second: Int32Array | null,
+  ): void;
 
   /**
    * im2col (PyTorch's `F.unfold`) of `images` NCHW images (g.channels × g.height × g.width each,

@@ -520,6 +520,10 @@ function distances(under: Under, sameBitsInEveryBlock: boolean): void {
         for (let i = 0; i < nx; i++) {
           assert.equal(scores[i * k + best[i]], Math.min(...scores.subarray(i * k, i * k + k)), `row ${i}: best is the smallest score`);
         }
+        // Without scratch (null: the scores are not wanted) the same winners, bit for bit.
+        const [best0, second0] = [new Int32Array(nx), new Int32Array(nx)];
+        under().nearest(x, protos, nx, k, d, null, best0, second0);
+        assert.deepEqual([best0, second0], [best, second], 'nearest without scratch');
       });
     }
 

@@ -406,7 +406,16 @@ export class JsBackend implements Backend {
     convGemmBackwardPerImage(this, this.colsFor, a, d, images, g, w, m, dw, accumulateW, db, accumulateB, da, accumulateA);
   }
 
-  nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void {
+  nearest(
+    x: Float32Array,
+    mProto: Float32Array,
+    n: number,
+    k: number,
+    d: number,
+    scratch: Float32Array | null,
+    best: Int32Array,
+    second: Int32Array | null,
+  ): void {
     if (k < 1) throw new RangeError(`nearest: expected k ≥ 1, got ${k}`);
     const mn = new Float32Array(k);
     for (let j = 0; j < k; j++) {
@@ -414,9 +423,10 @@ export class JsBackend implements Backend {
       for (let q = 0; q < d; q++) s += mProto[j * d + q] * mProto[j * d + q];
       mn[j] = s;
     }
-    for (let i = 0; i < n; i++) scratch.set(mn, i * k);
-    this.gemm(false, true, n, k, d, -2, x, mProto, 1, scratch);
-    argmin2Rows(scratch, n, k, best, second);
+    const scores = scratch ?? new Float32Array(n * k);
+    for (let i = 0; i < n; i++) scores.set(mn, i * k);
+    this.gemm(false, true, n, k, d, -2, x, mProto, 1, scores);
+    argmin2Rows(scores, n, k, best, second);
   }
 }
 

@@ -95,9 +95,21 @@ interface NativeAddon {
     out: Float32Array,
     xNorm2: Float64Array | null,
   ): void;
-  nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void;
+  nearest(
+    x: Float32Array,
+    mProto: Float32Array,
+    n: number,
+    k: number,
+    d: number,
+    scratch: Float32Array | null,
+    best: Int32Array,
+    second: Int32Array | null,
+  ): void;
   setThreads(n: number): void;
   getThreads(): number;
+  setGemm(choice: number, path: number): void;
+  gemmInfo(): { choice: number; path: string; best: string };
+  fmaPeak(threads: number, seconds: number): number;
   coreName(): string | null;
   config(): string | null;
   umapLayoutEpoch(
@@ -160,6 +172,9 @@ const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'nearest',
   'setThreads',
   'getThreads',
+  'setGemm',
+  'gemmInfo',
+  'fmaPeak',
   'coreName',
   'config',
   'umapLayoutEpoch',
@@ -168,6 +183,31 @@ const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'convGemm',
   'convGemmBackward',
 ];
+
+/**
+ * Which float32 GEMM the native backend runs (LATENTLAB_GEMM, `setGemmKernel`): 'auto' gives each
+ * product to our own AVX-512 kernels (native/gemm-f32.cc) or to OpenBLAS by the measured policy in
+ * native/latentlab.cc; 'openblas' and 'own' force one side ('own' needs a CPU with AVX2 and FMA).
+ */
+export type GemmKernel = 'auto' | 'openblas' | 'own';
+/** The instruction sets of our float32 kernels (LATENTLAB_GEMM_ISA, `setGemmKernel`). */
+export type F32Isa = 'avx512' | 'avx2';
+
+const GEMM_KERNELS: readonly GemmKernel[] = ['auto', 'openblas', 'own'];
+const F32_ISAS: readonly F32Isa[] = ['avx2', 'avx512']; // index + 1 = the addon's path code
+
+/** The native backend's float32 GEMM setting (`NativeBackend.gemmKernel`). */
+export interface GemmKernelInfo {
+  kernel: GemmKernel;
+  /** The instruction set our kernels run with, or null when this CPU has neither. */
+  isa: F32Isa | null;
+  /** The widest one this CPU runs, or null. */
+  best: F32Isa | null;
+}
+
+function isaOrNull(name: string): F32Isa | null {
+  return name === 'avx512' || name === 'avx2' ? name : null;
+}
 
 /** Where `npm run build:native` puts the addon (repo root, from src/ or dist/ alike). */
 export function nativeAddonPath(): string {
@@ -219,6 +259,41 @@ export class NativeBackend implements Backend {
   setThreads(n: number): void {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: expected a positive integer thread count, got ${n}`);
     this.addon.setThreads(n);
+  }
+
+  /**
+   * Chooses the float32 GEMM (and the fused nearest-prototype kernel that goes with ours) for the
+   * whole process, as LATENTLAB_GEMM / LATENTLAB_GEMM_ISA do at load: `kernel` 'auto' | 'openblas'
+   * | 'own', `isa` the instruction set of our kernels (default: the widest this CPU runs).
+   */
+  setGemmKernel(kernel: GemmKernel, isa?: F32Isa): void {
+    const choice = GEMM_KERNELS.indexOf(kernel);
+    if (choice < 0) throw new RangeError(`setGemmKernel: expected kernel 'auto', 'openblas' or 'own', got ${JSON.stringify(kernel)}`);
+    const path = isa === undefined ? 0 : F32_ISAS.indexOf(isa) + 1;
+    if (path === 0 && isa !== undefined) throw new RangeError(`setGemmKernel: expected isa 'avx512' or 'avx2', got ${JSON.stringify(isa)}`);
+    const best = isaOrNull(this.addon.gemmInfo().best);
+    if (kernel === 'own' && best === null) throw new RangeError("setGemmKernel: 'own' needs a CPU with AVX2 and FMA; this one has neither");
+    if (isa !== undefined && (best === null || path > F32_ISAS.indexOf(best) + 1)) {
+      throw new RangeError(`setGemmKernel: this CPU does not run the ${isa} kernels (widest: ${best ?? 'none'})`);
+    }
+    this.addon.setGemm(choice, path);
+  }
+
+  /** The float32 GEMM setting (see setGemmKernel). */
+  gemmKernel(): GemmKernelInfo {
+    const g = this.addon.gemmInfo();
+    return { kernel: GEMM_KERNELS[g.choice], isa: isaOrNull(g.path), best: isaOrNull(g.best) };
+  }
+
+  /**
+   * The measured FMA limit in GFLOP/s of our kernels' instruction set: `threads` threads (default:
+   * the backend's) each running independent fused multiply-add chains for about `seconds` of their
+   * own CPU time (time given to other processes is not counted). 0 when the CPU has no AVX2+FMA.
+   */
+  fmaPeakGflops(threads = this.addon.getThreads(), seconds = 0.2): number {
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`fmaPeakGflops: expected a positive integer thread count, got ${threads}`);
+    if (!(seconds > 0 && seconds <= 10)) throw new RangeError(`fmaPeakGflops: expected 0 < seconds ≤ 10, got ${seconds}`);
+    return this.addon.fmaPeak(threads, seconds);
   }
 
   gemm(
@@ -338,7 +413,16 @@ export class NativeBackend implements Backend {
     this.addon.sqDistancesRows(x, rows, m, mProto, k, d, out, xNorm2);
   }
 
-  nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void {
+  nearest(
+    x: Float32Array,
+    mProto: Float32Array,
+    n: number,
+    k: number,
+    d: number,
+    scratch: Float32Array | null,
+    best: Int32Array,
+    second: Int32Array | null,
+  ): void {
     this.addon.nearest(x, mProto, n, k, d, scratch, best, second);
   }
 
@@ -425,6 +509,26 @@ function isAddon(value: unknown): value is NativeAddon {
 let loaded: NativeAddon | null = null;
 
 /**
+ * Applies LATENTLAB_GEMM / LATENTLAB_GEMM_ISA of `env` (empty = unset) to the backend: null when
+ * both are fine (or unset), else why not (and nothing is changed).
+ */
+export function applyGemmEnv(backend: NativeBackend, env: Readonly<Record<string, string | undefined>>): string | null {
+  const kernel = env.LATENTLAB_GEMM || undefined;
+  const isa = env.LATENTLAB_GEMM_ISA || undefined;
+  if (kernel === undefined && isa === undefined) return null;
+  if (kernel !== undefined && !(GEMM_KERNELS as readonly string[]).includes(kernel)) {
+    return `LATENTLAB_GEMM is ${JSON.stringify(kernel)}; expected 'auto', 'openblas' or 'own'`;
+  }
+  if (isa !== undefined && !(F32_ISAS as readonly string[]).includes(isa)) return `LATENTLAB_GEMM_ISA is ${JSON.stringify(isa)}; expected 'avx512' or 'avx2'`;
+  try {
+    backend.setGemmKernel((kernel ?? 'auto') as GemmKernel, isa as F32Isa | undefined);
+  } catch (e) {
+    return `LATENTLAB_GEMM${isa === undefined ? '' : ' / LATENTLAB_GEMM_ISA'}: ${(e as Error).message}`;
+  }
+  return null;
+}
+
+/**
  * Loads build/Release/latentlab_native.node. Never throws: on failure returns the reason, and the
  * caller falls back to the js backend.
  */
@@ -445,6 +549,9 @@ export function loadNativeBackend(): { backend: Backend } | { error: string } {
         error: `the native addon ${path} is out of date (missing functions); run \`npm run build:native\``,
       };
     }
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+    const why = applyGemmEnv(new NativeBackend(mod), env);
+    if (why !== null) return { error: why };
     loaded = mod;
   }
   return { backend: new NativeBackend(loaded) };

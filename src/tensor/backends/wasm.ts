@@ -984,14 +984,23 @@ export class WasmBackend implements Backend {
     }
   }
 
-  nearest(x: Float32Array, mProto: Float32Array, n: number, k: number, d: number, scratch: Float32Array, best: Int32Array, second: Int32Array | null): void {
+  nearest(
+    x: Float32Array,
+    mProto: Float32Array,
+    n: number,
+    k: number,
+    d: number,
+    scratch: Float32Array | null,
+    best: Int32Array,
+    second: Int32Array | null,
+  ): void {
     const fn = 'nearest';
     size(fn, 'n', n);
     size(fn, 'k', k);
     size(fn, 'd', d);
     f32(fn, 'x', x, n * d);
     f32(fn, 'mProto', mProto, k * d);
-    f32(fn, 'scratch', scratch, n * k);
+    f32(fn, 'scratch', scratch, n * k, true);
     checkArray(fn, 'best', best, n, Int32Array, false);
     checkArray(fn, 'second', second, n, Int32Array, true);
     if (k < 1) throw new RangeError(`nearest: expected k ≥ 1, got ${k}`);
@@ -999,7 +1008,7 @@ export class WasmBackend implements Backend {
     int32(fn, 'k', k);
     int32(fn, 'd', d);
     int32(fn, 'k·d', k * d);
-    // scratch = ‖m‖² (as float32, broadcast to every row) − 2·X·Mᵀ: one gemm with beta 1 per block of rows.
+    // scores = ‖m‖² (as float32, broadcast to every row) − 2·X·Mᵀ: one gemm with beta 1 per block of rows.
     const ar = this.arena;
     ar.reset();
     const pm = ar.input(fn, mProto, k * d);
@@ -1016,9 +1025,11 @@ export class WasmBackend implements Backend {
       const heap = ar.f32();
       for (let i = 0; i < rows; i++) heap.set(mn, (ps >>> 2) + i * k);
       this.gemmAt(fn, false, true, rows, k, d, -2, px, pm, 1, ps);
-      ar.get(ps, scratch.subarray(i0 * k, (i0 + rows) * k), rows * k);
+      // The argmin reads the block's scores in the wasm memory; they are copied out only when asked for.
+      const scores = ar.f32().subarray(ps >>> 2, (ps >>> 2) + rows * k);
+      argmin2Rows(scores, rows, k, best.subarray(i0, i0 + rows), second === null ? null : second.subarray(i0, i0 + rows));
+      if (scratch !== null) scratch.set(scores, i0 * k);
     }
-    argmin2Rows(scratch, n, k, best, second);
   }
 
   // im2col / col2im: the js backend's loops (index arithmetic and copies, no products); the
