@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { resolveDataDir } from '../../src/data/fetch.js';
 import type { MatmulPrecision } from '../../src/tensor/backend.js';
 import { backend } from '../../src/tensor/registry.js';
+import type { NativeBackend } from '../../src/tensor/backends/native.js';
+import { desomStepFlops } from './desom-step.js';
 import { median, type BenchCase, type BenchContext, type PeerConfig, type PeerOutput, type Row } from '../common.js';
 
 const ITERATIONS = 1000;
@@ -144,6 +146,16 @@ async function runCase(ctx: BenchContext, name: string, precision: MatmulPrecisi
 
   const med = (runs: PeerOutput[], k: string): number | null => (runs.length === 0 ? null : median(runs.map((r) => num(r, k))));
   const oursMs = med(oursRuns, 'total_ms')!;
+  // The training's arithmetic rate (the step's FLOPs as desom-step counts them; the training's
+  // last batch of each pass is short, so this slightly overstates it) against the FMA limit of the
+  // same threads, measured after the runs.
+  const trainMs = med(oursRuns, 'train_ms')!;
+  const trainGflops = (ITERATIONS * desomStepFlops(256)) / (trainMs * 1e6);
+  const be = backend();
+  const peak = be.name === 'native' ? (be as NativeBackend).fmaPeakGflops(ctx.threads, 0.3) : null;
+  ctx.log(
+    `${name}: training ${(trainMs / ITERATIONS).toFixed(2)} ms/step, ${trainGflops.toFixed(1)} GFLOP/s${peak === null ? '' : ` (${((100 * trainGflops) / peak).toFixed(0)} % of the FMA limit, ${peak.toFixed(0)} GFLOP/s on ${ctx.threads} threads)`}`,
+  );
   const peerMs = med(peerRuns, 'total_ms');
   const ratio = ratios.length > 0 ? median(ratios) : null;
   const oursRss = Math.max(...oursRuns.map((r) => num(r, 'peak_rss_mb')));
@@ -185,6 +197,10 @@ async function runCase(ctx: BenchContext, name: string, precision: MatmulPrecisi
         schedule_iterations: SCHEDULE_ITERATIONS,
         note: 'total = data loading (gunzip + pixel/255) + model and prototype init + training + encoding all rows and the final metrics, timed inside each process (imports excluded); seed 0 on both sides (different random streams)',
         samples_per_s: med(oursRuns, 'samples_per_s'),
+        train_ms_per_step: trainMs / ITERATIONS,
+        train_gflops: trainGflops,
+        fma_limit_gflops: peak,
+        train_fraction_of_fma_limit: peak === null ? null : trainGflops / peak,
         peer_samples_per_s: med(peerRuns, 'samples_per_s'),
         train_ms: med(oursRuns, 'train_ms'),
         peer_train_ms: med(peerRuns, 'train_ms'),
