@@ -1,9 +1,10 @@
 /**
  * Case desom-step-wasm: the desom-step case's training step (batch 256, the DESOM paper's
  * 784-500-500-2000-10 autoencoder and 8×8 map, Adam) on the wasm backend, on one thread and on the
- * runner's threads (kernels-mt.wasm's workers), against the js backend in the same process. No
- * PyTorch peer here (desom-step has it, against the native backend): the wasm backend's target is
- * the js backend it replaces (issue 19: ≥ 10×). The one- and n-thread steps alternate on the same
+ * runner's threads (kernels-mt.wasm's workers), against the js backend in the same process (the
+ * wasm backend's target is the js backend it replaces: ≥ 10×), and the wasm step on the runner's
+ * threads against PyTorch's (bench/peers/desom_step_torch.py, the fastest of desom-step's four
+ * thread/Adam layouts). The one- and n-thread steps alternate on the same
  * model (their results are bit-identical), so that both see the same load on a busy machine.
  * Also what the operand copies between JS and wasm memory cost: one step's, recorded and replayed.
  */
@@ -12,12 +13,12 @@ import { readFileSync } from 'node:fs';
 import { WasmBackend, wasmThreadedKernelsUrl } from '../../src/tensor/backends/wasm.js';
 import { useBackend } from '../../src/tensor/registry.js';
 import { median, timeCalls, type BenchCase } from '../common.js';
-import { makeDesomStep } from './desom-step.js';
+import { makeDesomStep, PEER_CONFIGS } from './desom-step.js';
 import { replayCopies, threadedWasm } from './mlp-epoch-wasm.js';
 
 export const desomStepWasmCase: BenchCase = {
   name: 'desom-step-wasm',
-  rows: ['desom-step-wasm', 'desom-step-wasm-threads'],
+  rows: ['desom-step-wasm', 'desom-step-wasm-threads', 'desom-step-wasm-vs-torch'],
   description: 'the DESOM step (batch 256) on the wasm backend, one thread and the runner’s threads, against js in the same process',
   run(ctx) {
     const one = new WasmBackend(readFileSync(wasmThreadedKernelsUrl()));
@@ -59,6 +60,16 @@ export const desomStepWasmCase: BenchCase = {
     const jsRuns = timeCalls(() => j.step(), 2);
     const jsMs = median(jsRuns);
     const gflops = (ms: number): number => w.flops / ms / 1e6;
+    const torchRuns: { label: string; ms: number }[] = [];
+    let torchVersion = '';
+    for (const c of PEER_CONFIGS) {
+      const out = ctx.peer('desom_step_torch.py', [...c.args, '--steps', '15', '--repeats', '3']);
+      if (out === null) continue;
+      torchVersion = String(out.torch);
+      torchRuns.push({ label: c.label, ms: out.ms_per_step_median as number });
+      ctx.log(`desom-step in PyTorch (${c.label}): ${(out.ms_per_step_median as number).toFixed(2)} ms/step`);
+    }
+    const torch = torchRuns.length === 0 ? null : [...torchRuns].sort((a, b) => a.ms - b.ms)[0];
     ctx.log(
       `desom-step: wasm ${oneMs.toFixed(0)} ms on 1 thread, ${manyMs.toFixed(0)} ms on ${ctx.threads} (${(oneMs / manyMs).toFixed(2)}×), js ${jsMs.toFixed(0)} ms: ` +
         `${(jsMs / oneMs).toFixed(1)}× / ${(jsMs / manyMs).toFixed(1)}× (${gflops(oneMs).toFixed(2)} / ${gflops(manyMs).toFixed(2)} vs ${(j.flops / jsMs / 1e6).toFixed(2)} GFLOP/s); ` +
@@ -111,6 +122,22 @@ export const desomStepWasmCase: BenchCase = {
           one_thread_cpu_ms_per_step: median(oneCpu),
           worker_tiles: workerTiles,
           copy_fraction: copyMs / manyMs,
+        },
+      },
+      {
+        case: 'desom-step-wasm-vs-torch',
+        unit: 'ms',
+        ours: manyMs,
+        peer: torch?.ms ?? null,
+        peer_name: torch === null ? null : `PyTorch ${torchVersion} (${torch.label}, the fastest of ${PEER_CONFIGS.length} thread/Adam configurations)`,
+        ratio: torch === null ? null : manyMs / torch.ms,
+        env: { backend: 'wasm', threads: ctx.threads, openblas_core: null },
+        detail: {
+          ...common,
+          note: 'the wasm step on the runner’s threads against PyTorch’s float32 step (OpenBLAS), same model and batch',
+          gflops: gflops(manyMs),
+          peer_gflops: torch === null ? null : gflops(torch.ms),
+          peer_runs: torchRuns,
         },
       },
     ];

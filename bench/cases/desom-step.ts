@@ -126,7 +126,7 @@ export function desomStepOn(p: DesomStepParts): DesomStep {
  * both at 2), each with torch 1.13's default for-loop Adam and the multi-tensor one. The fastest
  * is PyTorch's number.
  */
-const PEER_CONFIGS = [
+export const PEER_CONFIGS = [
   { label: 'torch 2 threads, OpenBLAS 1, for-loop Adam', args: ['--threads', '2', '--blas-threads', '1', '--adam', 'single'] },
   { label: 'torch 1 thread, OpenBLAS 2, for-loop Adam', args: ['--threads', '1', '--blas-threads', '2', '--adam', 'single'] },
   { label: 'torch 2 threads, OpenBLAS 1, foreach Adam', args: ['--threads', '2', '--blas-threads', '1', '--adam', 'foreach'] },

@@ -2,9 +2,11 @@
  * Case mlp-epoch-wasm: one epoch of the README's first command, `latentlab train mlp` with its
  * defaults (784-100-10, sigmoid, PyTorch's default init, Adam lr 0.003, minibatches of 64 in a
  * shuffled order, cross-entropy) on the 60,000 MNIST training rows, on the wasm backend on one
- * thread and on the runner's threads, against the js backend in the same process. No PyTorch
- * peer: the wasm backend's target is the js backend it replaces (issue 19: ≥ 10×). The one- and
- * n-thread epochs alternate. Also what the wasm backend's copies of the operands between JS and
+ * thread and on the runner's threads, against the js backend in the same process (the wasm
+ * backend's target is the js backend it replaces: ≥ 10×), and the wasm epoch on the runner's
+ * threads against the same epoch in PyTorch (bench/peers/cnn_torch.py with `--arch fc100
+ * --hidden-activation sigmoid`: the same network, init, loss and Adam; the faster of two thread
+ * layouts). The one- and n-thread epochs alternate. Also what the wasm backend's copies of the operands between JS and
  * wasm memory cost (one step's copies, recorded and replayed), and the same with the parameters,
  * their gradients and Adam's state resident in the module's memory (`residentArray`): the bench
  * moves them there itself, which is what the library would do if it allocated them through the
@@ -13,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { loadDataset } from '../../src/data/fetch.js';
+import { writeNpy } from '../../src/io/npy.js';
 import { CrossEntropyLoss } from '../../src/nn/cross-entropy.js';
 import { Linear } from '../../src/nn/linear.js';
 import type { Parameter } from '../../src/nn/module.js';
@@ -99,8 +102,9 @@ function makeResident(params: readonly Parameter[], optimizer: Optimizer, be: Wa
 
 export const mlpEpochWasmCase: BenchCase = {
   name: 'mlp-epoch-wasm',
-  rows: ['mlp-epoch-wasm', 'mlp-epoch-wasm-threads'],
-  description: 'one epoch of `train mlp` (784-100-10 sigmoid, Adam, batch 64) on 60,000 MNIST rows: wasm on 1 and n threads against js, same process',
+  rows: ['mlp-epoch-wasm', 'mlp-epoch-wasm-threads', 'mlp-epoch-wasm-vs-torch'],
+  description:
+    'one epoch of `train mlp` (784-100-10 sigmoid, Adam, batch 64) on 60,000 MNIST rows: wasm on 1 and n threads against js (same process) and against PyTorch',
   async run(ctx) {
     const { x, labels } = await loadDataset('mnist', { split: 'train' });
     const cfg = mlpConfigSchema.parse({});
@@ -169,6 +173,8 @@ export const mlpEpochWasmCase: BenchCase = {
     j.epoch(50);
     const jsRun = j.epoch(); // one epoch: about 15 s on js
     ctx.log(`mlp epoch on js: ${jsRun.ms.toFixed(0)} ms`);
+    const { npy } = await ctx.mnist('train');
+    const torch = torchEpoch(ctx, npy, labels, cfg, buildMlp(cfg, x.cols, 10, new Rng(0)).parameterCount());
     const steps = Math.ceil(n / cfg.batch_size);
     const gflops = (t: number): number => flops / t / 1e6;
     ctx.log(
@@ -238,6 +244,67 @@ export const mlpEpochWasmCase: BenchCase = {
           copy_fraction: (copies.ms * steps) / manyMs,
         },
       },
+      {
+        case: 'mlp-epoch-wasm-vs-torch',
+        unit: 'ms',
+        ours: manyMs,
+        peer: torch?.ms ?? null,
+        peer_name: torch === null ? null : `PyTorch ${torch.version} loop, randperm indexing (${torch.label}, the faster of ${TORCH_CONFIGS.length})`,
+        ratio: torch === null ? null : manyMs / torch.ms,
+        env: { backend: 'wasm', threads: ctx.threads, openblas_core: null },
+        detail: {
+          ...common,
+          note: 'the wasm epoch on the runner’s threads against the PyTorch loop; both run the same network, init scheme, loss and Adam on the same rows',
+          gflops: gflops(manyMs),
+          peer_gflops: torch === null ? null : gflops(torch.ms),
+          peer_runs: torch?.runs ?? [],
+          peer_epoch_loss: torch?.loss ?? null,
+        },
+      },
     ];
   },
 };
+
+/** PyTorch's thread layouts on 2 cores (never both pools at 2), torch 1.13's default for-loop Adam. */
+const TORCH_CONFIGS = [
+  { label: 'torch 1 thread, OpenBLAS 2', args: ['--threads', '1', '--blas-threads', '2'] },
+  { label: 'torch 2 threads, OpenBLAS 1', args: ['--threads', '2', '--blas-threads', '1'] },
+];
+
+/** One timed epoch of the same MLP in PyTorch per layout (after 50 warm-up steps); the faster, or null when PyTorch cannot run. */
+function torchEpoch(
+  ctx: Parameters<BenchCase['run']>[0],
+  xNpy: string,
+  labels: Int32Array,
+  cfg: ReturnType<typeof mlpConfigSchema.parse>,
+  parameters: number,
+): { ms: number; label: string; version: string; loss: number; runs: { label: string; ms: number }[] } | null {
+  if (cfg.activation !== 'sigmoid' || cfg.optimizer !== 'adam' || cfg.hidden.length !== 1) {
+    throw new Error(`mlp-epoch-wasm: the PyTorch peer builds 784-N-10 sigmoid with Adam; train mlp's defaults are now ${JSON.stringify(cfg)}`);
+  }
+  const labelsNpy = ctx.tmpPath('mlp-epoch-labels.npy');
+  writeNpy(labelsNpy, { dtype: 'i4', shape: [labels.length], data: labels });
+  const common = ['--mode', 'epoch', '--arch', `fc${cfg.hidden[0]}`, '--hidden-activation', 'sigmoid', '--data', xNpy, '--labels', labelsNpy];
+  const runs: { label: string; ms: number; loss: number; version: string }[] = [];
+  for (const c of TORCH_CONFIGS) {
+    const out = ctx.peer('cnn_torch.py', [
+      ...common,
+      '--batch',
+      String(cfg.batch_size),
+      '--lr',
+      String(cfg.lr),
+      '--warmup-steps',
+      '50',
+      '--epochs',
+      '1',
+      ...c.args,
+    ]);
+    if (out === null) continue;
+    if (out.parameters !== parameters) throw new Error(`mlp-epoch-wasm: PyTorch's network has ${String(out.parameters)} parameters, ours ${parameters}`);
+    runs.push({ label: c.label, ms: out.ms_median as number, loss: out.loss as number, version: String(out.torch) });
+    ctx.log(`mlp epoch in PyTorch (${c.label}): ${(out.ms_median as number).toFixed(0)} ms`);
+  }
+  if (runs.length === 0) return null;
+  const best = [...runs].sort((a, b) => a.ms - b.ms)[0];
+  return { ms: best.ms, label: best.label, version: best.version, loss: best.loss, runs: runs.map(({ label, ms }) => ({ label, ms })) };
+}

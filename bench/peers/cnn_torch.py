@@ -7,7 +7,9 @@
   built as buildCnn builds it: Unflatten(1, (1, 28, 28)), then per token
   cNkK[sS][pP|psame] Conv2d + ReLU, mpK[sS] / apK[sS] MaxPool2d / AvgPool2d,
   dP Dropout, dcP Dropout2d, bn BatchNorm2d / BatchNorm1d, fcN (Flatten
-  before the first) Linear + ReLU, and a last Linear to 10 classes. For
+  before the first) Linear + ReLU (--hidden-activation sigmoid: Sigmoid after
+  the Linear layers instead, as `train mlp`'s default 'fc100' network, which
+  mlp-epoch-wasm compares with), and a last Linear to 10 classes. For
   'c32k5psame,mp2,c64k5psame,mp2,fc512,d0.5':
       Unflatten, Conv2d(1, 32, 5, padding='same'), ReLU, MaxPool2d(2),
       Conv2d(32, 64, 5, padding='same'), ReLU, MaxPool2d(2), Flatten,
@@ -64,8 +66,9 @@ CLASSES = 10
 DEFAULT_ARCH = "c32k5psame,mp2,c64k5psame,mp2,fc512,d0.5"
 
 
-def build_cnn(arch):
-    """nn.Sequential of an architecture string, layer for layer as latentlab's buildCnn (ReLU)."""
+def build_cnn(arch, hidden="relu"):
+    """nn.Sequential of an architecture string, layer for layer as latentlab's buildCnn (ReLU, or
+    Sigmoid after the fc layers with hidden='sigmoid')."""
     layers = [nn.Unflatten(1, IMAGE)]
     c = IMAGE[0]
     flat = None
@@ -102,7 +105,7 @@ def build_cnn(arch):
             continue
         m = re.fullmatch(r"fc(\d+)", tok)
         if m:
-            layers += [nn.Linear(flatten(), int(m[1])), nn.ReLU()]
+            layers += [nn.Linear(flatten(), int(m[1])), nn.Sigmoid() if hidden == "sigmoid" else nn.ReLU()]
             flat = int(m[1])
             continue
         raise SystemExit("cnn_torch.py: unsupported layer %r in --arch %r" % (tok, arch))
@@ -136,7 +139,7 @@ def run_epoch(args, extra):
     if y.shape[0] != n:
         raise SystemExit("cnn_torch.py: %d labels for %d rows" % (y.shape[0], n))
     batch = args.batch
-    model = build_cnn(args.arch)
+    model = build_cnn(args.arch, args.hidden_activation)
     log(str(model))
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8,
@@ -243,6 +246,8 @@ def main():
     ap.add_argument("--data", required=True, help="float32 .npy, n x 784")
     ap.add_argument("--labels", help="epoch: int32/int64 .npy of n class indices")
     ap.add_argument("--arch", default=DEFAULT_ARCH, help="epoch: latentlab architecture string")
+    ap.add_argument("--hidden-activation", choices=["relu", "sigmoid"], default="relu",
+                    help="epoch: the activation after each fc layer")
     ap.add_argument("--weights", help="conv: directory with conv{1,2}.{weight,bias}.npy")
     ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     ap.add_argument("--blas-threads", type=int, default=None,
