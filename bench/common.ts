@@ -5,7 +5,23 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Tensor } from '../src/tensor/tensor.js';
+
+/**
+ * Runs the script at `scriptUrl` again in a child process with OPENBLAS_CORETYPE and
+ * OPENBLAS_L2_SIZE unset (a benchmark measures what a user's machine does) and exits with its
+ * status; returns at once in that child (LATENTLAB_BENCH_CHILD=1). Call it before anything loads
+ * the native addon: OpenBLAS reads both variables when it is loaded.
+ */
+export function rerunWithoutOpenblasOverrides(scriptUrl: string): void {
+  if (process.env.LATENTLAB_BENCH_CHILD === '1') return;
+  const env: NodeJS.ProcessEnv = { ...process.env, LATENTLAB_BENCH_CHILD: '1' };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(scriptUrl), ...process.argv.slice(2)], { stdio: 'inherit', env });
+  process.exit(r.status ?? 1);
+}
 
 /** One line of bench/results/latest.json (docs/architecture.md, "Benchmark output"). */
 export interface Row {

@@ -12,19 +12,12 @@
  * Like `npm run bench`, it runs itself again with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset, to
  * measure what a user's machine does.
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Backend } from '../src/tensor/backend.js';
 import type { NativeBackend } from '../src/tensor/backends/native.js';
 import type { BackendName } from '../src/tensor/registry.js';
+import { rerunWithoutOpenblasOverrides } from './common.js';
 
-if (process.env.LATENTLAB_BENCH_CHILD !== '1') {
-  const env: NodeJS.ProcessEnv = { ...process.env, LATENTLAB_BENCH_CHILD: '1' };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env });
-  process.exit(r.status ?? 1);
-}
+rerunWithoutOpenblasOverrides(import.meta.url);
 
 const { resolveBackend, useBackend } = await import('../src/tensor/registry.js');
 const { makeDesomStep } = await import('./cases/desom-step.js');

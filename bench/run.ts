@@ -11,24 +11,17 @@
  * threads; a peer is measured with either its OpenMP pool or OpenBLAS on 2 threads (never both,
  * which oversubscribes 2 cores) and, where both make sense, the faster of the two is its number.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tensor } from '../src/tensor/tensor.js';
-import { runPeer, type BenchContext, type MnistSplit, type Row } from './common.js';
+import { rerunWithoutOpenblasOverrides, runPeer, type BenchContext, type MnistSplit, type Row } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 
-if (process.env.LATENTLAB_BENCH_CHILD !== '1') {
-  const env: NodeJS.ProcessEnv = { ...process.env, LATENTLAB_BENCH_CHILD: '1' };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env });
-  process.exit(r.status ?? 1);
-}
+rerunWithoutOpenblasOverrides(import.meta.url);
 
 const { backend, useBackend } = await import('../src/tensor/registry.js');
 const { loadDataset } = await import('../src/data/fetch.js');

@@ -57,21 +57,6 @@ using f32::Tile;
 // kKC and kNC: 256 … 512 measured within 3 % of each other on the products of a DESOM step (Zen 5).
 constexpr int kNC = 384;
 
-// A 64-byte aligned buffer that grows (thread_local: one per worker).
-struct Buffer {
-  float* p = nullptr;
-  size_t n = 0;
-  float* get(size_t want) {
-    if (want > n) {
-      std::free(p);
-      n = want + 4096;
-      p = static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64));
-    }
-    return p;
-  }
-  ~Buffer() { std::free(p); }
-};
-
 // ---------------------------------------------------------------------------------------------
 // AVX-512F: 8 × 48 tiles (24 accumulators), 16-float vectors.
 // ---------------------------------------------------------------------------------------------
@@ -377,7 +362,7 @@ const Family& avx2Family() {
 // stored k×m, measured 2–10 % slower.)
 void region(const Family& f, const Operand& A, const Operand& B, int i0, int i1, int j0, int j1, int k, float alpha,
             float beta, float* c, int64_t ldc) {
-  thread_local Buffer packed;
+  thread_local f32::AlignedBuffer packed;
   const int nr = f.nr(), vl = f.vl;
   // Rows of B a multiple of 512 bytes apart fall in a few sets of L1 and L2, and a panel read in
   // place then evicts itself (1024×1024×1024: 150 → 170 GFLOP/s packed): pack those as well.

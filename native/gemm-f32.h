@@ -3,7 +3,9 @@
 // the building blocks that the fused nearest-prototype kernel (nearest.cc) shares with it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 
 namespace latentlab {
 
@@ -65,6 +67,24 @@ using Tile = void (*)(int kc, const float* a, int64_t lda, const float* b, int64
                       float alpha, float beta, bool first, const float* next);
 
 constexpr int kMaxMR = 8, kMaxNV = 4;
+
+// A 64-byte aligned float buffer that only grows (callers keep one thread_local per worker).
+struct AlignedBuffer {
+  float* p = nullptr;
+  size_t n = 0;
+  float* get(size_t want) {
+    if (want > n) {
+      std::free(p);
+      n = want + 4096;
+      p = static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64));
+    }
+    return p;
+  }
+  AlignedBuffer() = default;
+  AlignedBuffer(const AlignedBuffer&) = delete;
+  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+  ~AlignedBuffer() { std::free(p); }
+};
 
 struct Family {
   int mr, nv, vl;       // f32Gemm's tiles: mr rows × nv vectors of vl floats

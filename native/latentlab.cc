@@ -211,9 +211,7 @@ std::atomic<int> gF32Path{static_cast<int>(latentlab::f32BestPath())};
 // OpenBLAS's small-matrix path wins too often, and for thin products its GEMV-like kernels. The
 // AVX2 path only ties OpenBLAS's own AVX2 kernel, so 'auto' leaves those machines on OpenBLAS;
 // 'own' still runs it, and the tests check it wherever the CPU has AVX2.
-latentlab::F32Path ownPathFor(bool transA, bool transB, int m, int n, int k) {
-  (void)transA;
-  (void)transB;
+latentlab::F32Path ownPathFor(int m, int n, int k) {
   const int choice = gGemmChoice.load(std::memory_order_relaxed);
   const auto path = static_cast<latentlab::F32Path>(gF32Path.load(std::memory_order_relaxed));
   if (choice == kGemmOpenblas || path == latentlab::F32Path::kNone) return latentlab::F32Path::kNone;
@@ -238,7 +236,7 @@ latentlab::F32Path ownNearestPath() {
 // One single-threaded product through the policy (for callers that share out blocks themselves).
 void sgemmSingle(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, const float* b, float beta,
                  float* c) {
-  const latentlab::F32Path own = ownPathFor(transA, transB, m, n, k);
+  const latentlab::F32Path own = ownPathFor(m, n, k);
   if (own != latentlab::F32Path::kNone) {
     latentlab::f32Gemm(own, transA, transB, m, n, k, alpha, a, b, beta, c, 1);
   } else {
@@ -263,7 +261,7 @@ void sgemmRowMajor(bool transA, bool transB, int m, int n, int k, float alpha, c
   const int lda = transA ? m : k, ldb = transB ? k : n;
   // Below about 2.6e5 multiply-adds a second thread costs more than it saves.
   const int parts = static_cast<int64_t>(m) * n * k >= (int64_t{1} << 18) ? threadsWanted() : 1;
-  const latentlab::F32Path own = ownPathFor(transA, transB, m, n, k);
+  const latentlab::F32Path own = ownPathFor(m, n, k);
   if (own != latentlab::F32Path::kNone) {
     latentlab::f32Gemm(own, transA, transB, m, n, k, alpha, a, b, beta, c, parts);
     return;

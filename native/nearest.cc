@@ -88,20 +88,6 @@ struct Best {
   bool finiteSoFar() const { return b1 < 0 || (b2 >= 0 && std::isfinite(v1) && std::isfinite(v2)); }
 };
 
-struct AlignedFloats {
-  float* p = nullptr;
-  size_t n = 0;
-  float* get(size_t want) {
-    if (want > n) {
-      std::free(p);
-      n = want + 1024;
-      p = static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64));
-    }
-    return p;
-  }
-  ~AlignedFloats() { std::free(p); }
-};
-
 // One row of a block: update `st` with the scores s[0 … count) of prototypes j0 …, and copy them to
 // out (when not null).
 void scanRow(const float* s, int count, int32_t j0, float* out, Best& st) {
@@ -199,7 +185,7 @@ void f32Nearest(F32Path path, const float* x, const float* mp, const float* mn, 
       total += static_cast<int64_t>(padded) * kc;
     }
   }
-  static thread_local AlignedFloats packedBuf;
+  static thread_local f32::AlignedBuffer packedBuf;
   float* packed = packedBuf.get(static_cast<size_t>(std::max<int64_t>(total, 1)));
   const f32::Operand B{mp, d, true};  // op(B) = Mᵀ: column j is prototype row j
   const int units = pblocks * kblocks;
@@ -224,7 +210,7 @@ void f32Nearest(F32Path path, const float* x, const float* mp, const float* mn, 
   const int padMax = (block + vl - 1) / vl * vl;
   std::atomic<int64_t> nextGroup{0};
   parallelFor(parts, [&](int) {
-    thread_local AlignedFloats scoreBuf;
+    thread_local f32::AlignedBuffer scoreBuf;
     float* scores = scoreBuf.get(static_cast<size_t>(mr) * padMax);
     std::vector<Best> state(static_cast<size_t>(groupRows));
     for (int64_t g = nextGroup++; g < groups; g = nextGroup++) {

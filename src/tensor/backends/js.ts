@@ -40,6 +40,8 @@ export class JsBackend implements Backend {
   readonly name = 'js' as const;
   private acc = new Float64Array(0);
   private rowsBuf = new Float32Array(0);
+  /** nearest's scores when the caller passes no scratch. */
+  private scoresBuf = new Float32Array(0);
 
   info(): BackendInfo {
     return { name: 'js', threads: 1, blasCore: null, matmulPrecision: 'float32' };
@@ -423,7 +425,9 @@ export class JsBackend implements Backend {
       for (let q = 0; q < d; q++) s += mProto[j * d + q] * mProto[j * d + q];
       mn[j] = s;
     }
-    const scores = scratch ?? new Float32Array(n * k);
+    // Without the caller's scratch, the backend's own, kept between calls (findBmus calls once per chunk).
+    if (scratch === null && this.scoresBuf.length < n * k) this.scoresBuf = new Float32Array(n * k);
+    const scores = scratch ?? this.scoresBuf.subarray(0, n * k);
     for (let i = 0; i < n; i++) scores.set(mn, i * k);
     this.gemm(false, true, n, k, d, -2, x, mProto, 1, scores);
     argmin2Rows(scores, n, k, best, second);

@@ -580,26 +580,31 @@ export class WasmBackend implements Backend {
     // Without a bias the kernel runs whole vectors over the matrix: cut into element ranges then, else into rows.
     const tiles = !expCode(code) ? 1 : pb === 0 ? this.rangeTiles(rows * cols, EXP_THREADS_MIN) : Math.min(rows, this.rangeTiles(rows * cols, EXP_THREADS_MIN));
     if (this.pool !== null && tiles > 1) {
-      const j = this.pool.jobI32;
-      const jf = this.pool.jobF32;
-      if (pb === 0) {
-        j[0] = JOB_ACTIVATION;
-        j[2] = code;
-        j[3] = py;
-        j[4] = rows * cols;
-        jf[5] = slope;
-      } else {
+      if (pb === 0) this.runActivationJob(code, py, rows * cols, slope, tiles);
+      else {
+        const j = this.pool.jobI32;
         j[0] = JOB_BIAS_ACTIVATION;
         j[2] = code;
         j[3] = py;
         j[4] = pb;
         j[5] = rows;
         j[6] = cols;
-        jf[7] = slope;
+        this.pool.jobF32[7] = slope;
+        this.pool.run(tiles);
       }
-      this.pool.run(tiles);
     } else this.k.biasActivation(code, py, pb, rows, cols, slope);
     ar.finish(py, y, rows * cols);
+  }
+
+  /** The activation kernel over n floats at ptr, in place, cut into `tiles` on the threads (pool present). */
+  private runActivationJob(code: number, ptr: number, n: number, slope: number, tiles: number): void {
+    const j = this.pool!.jobI32;
+    j[0] = JOB_ACTIVATION;
+    j[2] = code;
+    j[3] = ptr;
+    j[4] = n;
+    this.pool!.jobF32[5] = slope;
+    this.pool!.run(tiles);
   }
 
   activation(kind: ActivationKind, x: Float32Array, out: Float32Array, n: number, slope: number): void {
@@ -613,15 +618,8 @@ export class WasmBackend implements Backend {
     ar.reset();
     const px = ar.put(fn, x, n); // computed in place there, so out may alias x
     const tiles = expCode(code) ? this.rangeTiles(n, EXP_THREADS_MIN) : 1;
-    if (this.pool !== null && tiles > 1) {
-      const j = this.pool.jobI32;
-      j[0] = JOB_ACTIVATION;
-      j[2] = code;
-      j[3] = px;
-      j[4] = n;
-      this.pool.jobF32[5] = slope;
-      this.pool.run(tiles);
-    } else this.k.activation(code, px, n, slope);
+    if (this.pool !== null && tiles > 1) this.runActivationJob(code, px, n, slope, tiles);
+    else this.k.activation(code, px, n, slope);
     ar.get(px, out, n);
   }
 
