@@ -42,6 +42,17 @@ export async function fetchArray(id: string, name: string): Promise<NpyArray> {
 }
 
 /**
+ * One of a run's arrays fetched now, or null when the run has no such file: one that a training
+ * writes and deletes (the live map's snapshot) may be absent, and the server answers 204 then.
+ */
+export async function fetchArrayIfPresent(id: string, name: string): Promise<NpyArray | null> {
+  const url = `${runUrl(id)}/arrays/${encodeURIComponent(name)}?optional=1`;
+  const res = await check(await fetch(url), url);
+  if (res.status === 204) return null;
+  return parseNpy(await res.arrayBuffer(), `${id}/arrays/${name}.npy`);
+}
+
+/**
  * Listens to a server-sent events stream: `handlers[event](data)` with each event's JSON data.
  * Returns the function that closes it. The server ends a run's stream when the run finishes:
  * `end` closes it here too, or the browser would reconnect.

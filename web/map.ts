@@ -175,8 +175,9 @@ class LiveMap {
       const [protos, decoded, hits, counts] = await Promise.all(
         ['live_prototypes', 'live_decoded_prototypes', 'live_hits', 'live_class_counts'].map((n) => this.ctx.arrayFresh(n).catch(() => null)),
       );
-      // Gone (the run completed and deleted them) or not written yet: the view stays as it was.
-      if (protos !== null && hits !== null) this.draw(r, protos, decoded, hits, counts);
+      // Gone (the run completed and deleted them) or not written yet: the view stays as it was. A
+      // newer snapshot announced meanwhile may have replaced some of these files: it is loaded next.
+      if (protos !== null && hits !== null && this.queued === null) this.draw(r, protos, decoded, hits, counts);
     } catch (e) {
       this.view = null;
       replace(this.slot, h('div', { class: 'error-panel' }, (e as Error).message));

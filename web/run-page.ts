@@ -5,7 +5,7 @@
  * registered for its kind (sections.ts).
  */
 import type { LiveEvents, LiveSummary, RunDetail, RunListItem } from '../src/serve/types.js';
-import { fetchArray, fetchEvents, fetchRun, listen, runUrl } from './api.js';
+import { fetchArray, fetchArrayIfPresent, fetchEvents, fetchRun, listen, runUrl } from './api.js';
 import { LineChart } from './chart.js';
 import { exposeSelection } from './debug-hook.js';
 import { h, replace, type Child } from './dom.js';
@@ -332,7 +332,7 @@ export function runView(root: HTMLElement, id: string): () => void {
     const onRecords = (f: (r: readonly Record<string, unknown>[]) => void): void => {
       if (live) listeners.push(f);
     };
-    const arrayFresh = (name: string): Promise<NpyArray> => fetchArray(d.id, name);
+    const arrayFresh = (name: string): Promise<NpyArray | null> => fetchArrayIfPresent(d.id, name);
     const probe = new Probe();
     for (const sec of sectionsFor(d.kind)) {
       try {

@@ -25,8 +25,11 @@ export interface RunSectionContext {
    * (never for a finished run). The page renders its sections again when the run ends.
    */
   onRecords(listener: (records: readonly Record<string, unknown>[]) => void): void;
-  /** An array fetched again now (revalidated against the server), for files a running run rewrites. */
-  arrayFresh(name: string): Promise<NpyArray>;
+  /**
+   * An array fetched again now (revalidated against the server), for files a running run rewrites
+   * and deletes: null when the run has no such file (not yet, or no longer).
+   */
+  arrayFresh(name: string): Promise<NpyArray | null>;
 }
 
 export interface RunSection {

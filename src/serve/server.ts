@@ -7,6 +7,7 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { basename } from 'node:path';
 import { parseNpyHeader, NPY_HEADER_PROBE_BYTES } from './npy-header.js';
 import { InputsError, RunInputs, type InputsAnswer } from './inputs.js';
 import { FolderWatch, POLL_MS, streamRun } from './live.js';
@@ -97,9 +98,19 @@ function sendJson(req: IncomingMessage, res: ServerResponse, status: number, val
 }
 
 /** Sends a file from disk, answering 304 when the browser's copy is current. */
+/** Opens `path` for reading; a file deleted since it was resolved (a training's live arrays are) is a 404. */
+function openExisting(path: string, name: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new HttpError(404, `no file ${JSON.stringify(name)} (deleted while asked for)`);
+    throw e;
+  }
+}
+
 function sendFile(req: IncomingMessage, res: ServerResponse, path: string, type: string, headers: Record<string, string> = {}): void {
   // Size and bytes from one open file: a run's files are replaced by rename while it trains.
-  const fd = openSync(path, 'r');
+  const fd = openExisting(path, basename(path));
   let streaming = false;
   try {
     const st = fstatSync(fd);
@@ -127,7 +138,7 @@ function sendFile(req: IncomingMessage, res: ServerResponse, path: string, type:
 
 /** Checks that the file at `path` starts with a readable .npy header, so only arrays are sent as arrays. */
 function checkNpy(path: string, name: string): void {
-  const fd = openSync(path, 'r');
+  const fd = openExisting(path, `arrays/${name}.npy`);
   try {
     const buf = Buffer.alloc(NPY_HEADER_PROBE_BYTES);
     parseNpyHeader(buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)), `arrays/${name}.npy`);
@@ -204,9 +215,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (root === null) throw new HttpError(404, `no runs folder ${folder.root}`);
     if (rest.length === 2 && rest[0] === 'arrays') {
       const name = rest[1].endsWith('.npy') ? rest[1].slice(0, -4) : rest[1];
-      const path = resolveFileInside(root, folder.runPath(id), ['arrays', `${name}.npy`]);
-      checkNpy(path, name);
-      return sendFile(req, res, path, 'application/octet-stream', { 'Content-Disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}.npy"` });
+      const runPath = folder.runPath(id); // an unknown run stays a 404
+      try {
+        const path = resolveFileInside(root, runPath, ['arrays', `${name}.npy`]);
+        checkNpy(path, name);
+        return sendFile(req, res, path, 'application/octet-stream', { 'Content-Disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}.npy"` });
+      } catch (e) {
+        // ?optional=1: an array that a training writes and deletes (the live map's) may be absent, or
+        // deleted while asked for; 204 says so without the error a 404 logs in the browser's console.
+        if (query.get('optional') === '1' && (e instanceof PathRefused || e instanceof HttpError) && e.status === 404) {
+          res.writeHead(204, { 'Cache-Control': 'no-cache' });
+          res.end();
+          return;
+        }
+        throw e;
+      }
     }
     if (rest[0] === 'files' && rest.length >= 2) {
       const path = resolveFileInside(root, folder.runPath(id), rest.slice(1));

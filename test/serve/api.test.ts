@@ -112,6 +112,14 @@ test("arrays are sent as .npy bytes that parse to readRunArray's numbers", async
     assert.deepEqual(Array.from(got.data as ArrayLike<number>), Array.from(want.data as ArrayLike<number>));
   }
   assert.equal((await raw(base, '/api/runs/desom-a/arrays/nope')).status, 404);
+  // optional=1: an absent array is a 204 with no body; a present one is sent; an unknown run is still a 404.
+  const absent = await raw(base, '/api/runs/desom-a/arrays/live_prototypes?optional=1');
+  assert.equal(absent.status, 204);
+  assert.equal(absent.body.length, 0);
+  const present = await raw(base, '/api/runs/desom-a/arrays/bmus?optional=1');
+  assert.equal(present.status, 200);
+  assert.deepEqual(present.body, readFileSync(join(root, 'desom-a', 'arrays', 'bmus.npy')));
+  assert.equal((await raw(base, '/api/runs/nope/arrays/bmus?optional=1')).status, 404);
 });
 
 test('files are served with their content type; report.html and SVGs under a sandboxing policy', async () => {
