@@ -7,41 +7,25 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../src/serve/server.js';
-import { imagesLoaded, launchChromium, numberIn, waitUntil, watchedPage } from '../helpers/chromium.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { imagesLoaded, numberIn, waitUntil } from '../helpers/chromium.js';
+import { explorerTest } from '../helpers/explorer.js';
 import { makeMalformed, makeMlp, makeSignatures } from './runs.js';
 
-const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'latentlab-serve-browser-')));
-const root = join(tmp, 'runs');
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
-const problems: string[] = [];
 let trainer: ChildProcess | null = null;
-
-before(async () => {
-  // The browser starts while the runs are made.
-  const launching = launchChromium();
-  // Awaited below; until then a failure to launch must not count as unhandled.
-  launching.catch(() => {});
-  await makeMlp(root);
-  await makeSignatures(root, 'mlp-a');
-  makeMalformed(root);
-  server = await startServer({ runsDir: root, port: 0, pollMs: 250 });
-  browser = await launching;
-  page = await watchedPage(browser, problems);
-});
-after(async () => {
-  trainer?.kill('SIGKILL');
-  await browser?.close();
-  await server?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const ex = explorerTest(
+  'serve-browser',
+  async (root) => {
+    await makeMlp(root);
+    await makeSignatures(root, 'mlp-a');
+    makeMalformed(root);
+  },
+  () => {
+    trainer?.kill('SIGKILL');
+  },
+);
+const { root } = ex;
 
 /** The `name` attribute of every element `selector` matches, in document order. */
 async function attrs(p: Page, selector: string, name: string): Promise<string[]> {
@@ -50,79 +34,79 @@ async function attrs(p: Page, selector: string, name: string): Promise<string[]>
 const rowIds = (p: Page): Promise<string[]> => attrs(p, '#runs tbody tr[data-id]', 'data-id');
 
 test('home: every run in a table, signatures under their classifier, sortable and filterable', async () => {
-  await page.goto(server.url);
-  await page.waitForSelector('#runs tbody tr[data-id="broken"]');
+  await ex.page.goto(ex.server.url);
+  await ex.page.waitForSelector('#runs tbody tr[data-id="broken"]');
   // Newest first by default; the signatures run right under the classifier it analyses.
-  const ids = await rowIds(page);
+  const ids = await rowIds(ex.page);
   assert.deepEqual([...ids].sort(), ['broken', 'mlp-a', 'sig-a']);
   assert.equal(ids[ids.indexOf('mlp-a') + 1], 'sig-a');
-  assert.equal(await page.getAttribute('tr[data-id="sig-a"]', 'class'), 'child');
-  assert.equal(await page.textContent('tr[data-id="broken"] .badge'), 'error');
-  assert.match((await page.textContent('tr[data-id="mlp-a"] td.metric')) ?? '', /test_accuracy 0\.\d+/);
+  assert.equal(await ex.page.getAttribute('tr[data-id="sig-a"]', 'class'), 'child');
+  assert.equal(await ex.page.textContent('tr[data-id="broken"] .badge'), 'error');
+  assert.match((await ex.page.textContent('tr[data-id="mlp-a"] td.metric')) ?? '', /test_accuracy 0\.\d+/);
 
-  await page.click('th[data-key="id"] button');
-  assert.equal(await page.getAttribute('th[data-key="id"]', 'aria-sort'), 'ascending');
-  assert.deepEqual(await rowIds(page), ['broken', 'mlp-a', 'sig-a']);
-  await page.click('th[data-key="id"] button');
-  assert.equal(await page.getAttribute('th[data-key="id"]', 'aria-sort'), 'descending');
-  assert.deepEqual(await rowIds(page), ['mlp-a', 'sig-a', 'broken'], 'children stay under their parent');
-  await page.click('th[data-key="status"] button');
-  assert.deepEqual(await rowIds(page), ['mlp-a', 'sig-a', 'broken'], 'completed before error');
+  await ex.page.click('th[data-key="id"] button');
+  assert.equal(await ex.page.getAttribute('th[data-key="id"]', 'aria-sort'), 'ascending');
+  assert.deepEqual(await rowIds(ex.page), ['broken', 'mlp-a', 'sig-a']);
+  await ex.page.click('th[data-key="id"] button');
+  assert.equal(await ex.page.getAttribute('th[data-key="id"]', 'aria-sort'), 'descending');
+  assert.deepEqual(await rowIds(ex.page), ['mlp-a', 'sig-a', 'broken'], 'children stay under their parent');
+  await ex.page.click('th[data-key="status"] button');
+  assert.deepEqual(await rowIds(ex.page), ['mlp-a', 'sig-a', 'broken'], 'completed before error');
 
-  await page.fill('#filter', 'sig');
-  assert.deepEqual(await rowIds(page), ['sig-a']);
-  await page.fill('#filter', '');
-  await page.selectOption('#kind-filter', 'mlp');
-  assert.deepEqual((await rowIds(page)).sort(), ['broken', 'mlp-a']);
-  await page.selectOption('#kind-filter', '');
-  assert.equal((await rowIds(page)).length, 3);
+  await ex.page.fill('#filter', 'sig');
+  assert.deepEqual(await rowIds(ex.page), ['sig-a']);
+  await ex.page.fill('#filter', '');
+  await ex.page.selectOption('#kind-filter', 'mlp');
+  assert.deepEqual((await rowIds(ex.page)).sort(), ['broken', 'mlp-a']);
+  await ex.page.selectOption('#kind-filter', '');
+  assert.equal((await rowIds(ex.page)).length, 3);
 });
 
 test('a run page shows its config, metrics, curves and every figure, loaded', async () => {
-  await page.click('tr[data-id="sig-a"] td.id a');
-  await page.waitForSelector('#figures img');
-  await waitUntil(() => imagesLoaded(page, '#figures img'), 'every figure loaded');
-  const figures = await attrs(page, '#figures img', 'data-path');
+  await ex.page.click('tr[data-id="sig-a"] td.id a');
+  await ex.page.waitForSelector('#figures img');
+  await waitUntil(() => imagesLoaded(ex.page, '#figures img'), 'every figure loaded');
+  const figures = await attrs(ex.page, '#figures img', 'data-path');
   assert.ok(figures.includes('figures/sankey.svg') && figures.includes('figures/outliers_h1.png'), figures.join(', '));
-  assert.equal(await page.getAttribute('#run-status', 'data-status'), 'completed');
-  assert.match((await page.textContent('#config-table')) ?? '', /k_range\s*2\.\.3/);
-  assert.match((await page.textContent('#metrics-table')) ?? '', /weighted_path_purity/);
-  assert.equal(await page.getAttribute('#report-link', 'href'), '/api/runs/sig-a/files/report.html');
-  assert.match((await page.textContent('#facts')) ?? '', /analyses\s*mlp-a/);
+  assert.equal(await ex.page.getAttribute('#run-status', 'data-status'), 'completed');
+  assert.match((await ex.page.textContent('#config-table')) ?? '', /k_range\s*2\.\.3/);
+  assert.match((await ex.page.textContent('#metrics-table')) ?? '', /weighted_path_purity/);
+  assert.equal(await ex.page.getAttribute('#report-link', 'href'), '/api/runs/sig-a/files/report.html');
+  assert.match((await ex.page.textContent('#facts')) ?? '', /analyses\s*mlp-a/);
 
-  await page.goto(`${server.url}#/run/mlp-a`);
-  await page.waitForSelector('#charts .chart svg.chart-svg[data-points]');
-  assert.equal(await page.getAttribute('#charts .chart[data-type="step"] svg.chart-svg', 'data-points'), '5', 'the five logged losses');
+  await ex.page.goto(`${ex.server.url}#/run/mlp-a`);
+  await ex.page.waitForSelector('#charts .chart svg.chart-svg[data-points]');
+  assert.equal(await ex.page.getAttribute('#charts .chart[data-type="step"] svg.chart-svg', 'data-points'), '5', 'the five logged losses');
   // The array preview fetches the .npy bytes and parses them in the page.
-  await page.click('button[data-preview="test_predictions"]');
-  await page.waitForSelector('.array-preview[data-array="test_predictions"] code');
-  assert.match((await page.textContent('.array-preview[data-array="test_predictions"]')) ?? '', /^i[48] \(10000\) · min \d · max \d/);
+  await ex.page.click('button[data-preview="test_predictions"]');
+  await ex.page.waitForSelector('.array-preview[data-array="test_predictions"] code');
+  assert.match((await ex.page.textContent('.array-preview[data-array="test_predictions"]')) ?? '', /^i[48] \(10000\) · min \d · max \d/);
 });
 
 test('a damaged run shows an error panel', async () => {
-  await page.goto(`${server.url}#/run/broken`);
-  await page.waitForSelector('#run-error');
-  assert.match((await page.textContent('#run-error')) ?? '', /cannot be read: .*JSON/);
-  assert.equal(await page.getAttribute('#run-status', 'data-status'), 'error');
+  await ex.page.goto(`${ex.server.url}#/run/broken`);
+  await ex.page.waitForSelector('#run-error');
+  assert.match((await ex.page.textContent('#run-error')) ?? '', /cannot be read: .*JSON/);
+  assert.equal(await ex.page.getAttribute('#run-status', 'data-status'), 'error');
 });
 
 test('compare: the selected runs’ curves overlaid and their metrics side by side', async () => {
-  await page.goto(server.url);
-  await page.waitForSelector('#runs tbody tr[data-id="mlp-a"]');
-  assert.equal(await page.isDisabled('#compare'), true);
-  await page.check('tr[data-id="mlp-a"] input[type=checkbox]');
-  await page.check('tr[data-id="sig-a"] input[type=checkbox]');
-  await page.click('#compare');
-  await page.waitForSelector('#compare-metrics');
-  const heads = await page.locator('#compare-metrics thead th a').allTextContents();
+  await ex.page.goto(ex.server.url);
+  await ex.page.waitForSelector('#runs tbody tr[data-id="mlp-a"]');
+  assert.equal(await ex.page.isDisabled('#compare'), true);
+  await ex.page.check('tr[data-id="mlp-a"] input[type=checkbox]');
+  await ex.page.check('tr[data-id="sig-a"] input[type=checkbox]');
+  await ex.page.click('#compare');
+  await ex.page.waitForSelector('#compare-metrics');
+  const heads = await ex.page.locator('#compare-metrics thead th a').allTextContents();
   assert.deepEqual(heads, ['mlp-a', 'sig-a']);
-  assert.match((await page.textContent('#compare-metrics')) ?? '', /test_accuracy/);
-  assert.equal(await page.getAttribute('#compare-chart svg.chart-svg', 'data-points'), '5');
+  assert.match((await ex.page.textContent('#compare-metrics')) ?? '', /test_accuracy/);
+  assert.equal(await ex.page.getAttribute('#compare-chart svg.chart-svg', 'data-points'), '5');
 });
 
 test('a run trained by another process: the page follows its steps live and sees it complete', async () => {
-  await page.goto(server.url);
-  await page.waitForSelector('#runs tbody tr[data-id="mlp-a"]');
+  await ex.page.goto(ex.server.url);
+  await ex.page.waitForSelector('#runs tbody tr[data-id="mlp-a"]');
   const bin = new URL('../../bin/latentlab.mjs', import.meta.url).pathname;
   // ~750 steps of a 256-256 network on batches of 8: a few seconds of training, logged every 10 steps.
   trainer = spawn(
@@ -153,23 +137,23 @@ test('a run trained by another process: the page follows its steps live and sees
   trainer.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   // The home page sees it appear and run.
   // Generous bounds: the trainer shares the CPU with the other test files (these are not speed checks).
-  await page.waitForSelector('tr[data-id="live"][data-status="running"]', { timeout: 60_000 });
-  await page.click('tr[data-id="live"] td.id a');
+  await ex.page.waitForSelector('tr[data-id="live"][data-status="running"]', { timeout: 60_000 });
+  await ex.page.click('tr[data-id="live"] td.id a');
   // Generous: under a loaded CPU the run page's first fetch can wait on the training process.
-  await page.waitForSelector('#run-status[data-status="running"]', { timeout: 90_000 });
-  const step = (): Promise<number> => numberIn(page, '#progress-step');
+  await ex.page.waitForSelector('#run-status[data-status="running"]', { timeout: 90_000 });
+  const step = (): Promise<number> => numberIn(ex.page, '#progress-step');
   await waitUntil(async () => (await step()) > 0, 'a first step shown');
   const first = await step();
   await waitUntil(async () => (await step()) > first, `the step counter passing ${first}`);
-  assert.equal(await page.textContent('#progress-total'), '750');
-  await page.waitForSelector('#run-status[data-status="completed"]', { timeout: 120_000 });
-  assert.equal(await page.isHidden('#live'), true, 'the progress panel goes once it is done');
-  await page.waitForSelector('#figures img');
-  assert.match((await page.textContent('#metrics-table')) ?? '', /test_accuracy/);
-  const points = Number(await page.getAttribute('#charts .chart[data-type="step"] svg.chart-svg', 'data-points'));
+  assert.equal(await ex.page.textContent('#progress-total'), '750');
+  await ex.page.waitForSelector('#run-status[data-status="completed"]', { timeout: 120_000 });
+  assert.equal(await ex.page.isHidden('#live'), true, 'the progress panel goes once it is done');
+  await ex.page.waitForSelector('#figures img');
+  assert.match((await ex.page.textContent('#metrics-table')) ?? '', /test_accuracy/);
+  const points = Number(await ex.page.getAttribute('#charts .chart[data-type="step"] svg.chart-svg', 'data-points'));
   assert.equal(points, 75, `every logged step drawn; trainer said: ${stderr}`);
 });
 
 test('no page logged an error (a CSP violation would)', () => {
-  assert.deepEqual(problems, []);
+  assert.deepEqual(ex.problems, []);
 });

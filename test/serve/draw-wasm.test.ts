@@ -7,11 +7,9 @@
  * WebAssembly falls back to it and says so.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { captureActivations, type CaptureModel } from '../../src/analysis/capture.js';
 import { loadDesom } from '../../src/desom/file.js';
 import { DESOM } from '../../src/desom/model.js';
@@ -22,10 +20,10 @@ import { Linear } from '../../src/nn/linear.js';
 import type { Module } from '../../src/nn/module.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { runToEnd, startRun } from '../../src/runs/api.js';
-import { startServer, type RunningServer } from '../../src/serve/server.js';
 import { withBackend } from '../../src/tensor/registry.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { launchChromium, waitUntil, watchedPage } from '../helpers/chromium.js';
+import { waitUntil, watchedPage } from '../helpers/chromium.js';
+import { explorerTest } from '../helpers/explorer.js';
 import { makeDesom } from './runs.js';
 
 /**
@@ -121,27 +119,11 @@ function nodeJs(model: CaptureModel, input: Float32Array): Map<string, Float32Ar
   });
 }
 
-const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'latentlab-draw-wasm-')));
-const root = join(tmp, 'runs');
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
-const problems: string[] = [];
-
-before(async () => {
-  const launching = launchChromium();
-  launching.catch(() => {});
+const ex = explorerTest('draw-wasm', async (root) => {
   await runToEnd(startRun('mlp', { out: root, runId: 'mlp', values: { limit: 300, epochs: 1, hidden: [32, 16], activation: 'relu' } }));
   await makeDesom(root);
-  server = await startServer({ runsDir: root, port: 0, pollMs: 250 });
-  browser = await launching;
-  page = await watchedPage(browser, problems);
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const { root } = ex;
 
 /** What `window.__latentlab` gives (web/debug-hook.ts; declared here: the web/ types need the DOM's). */
 interface DrawBackend {
@@ -168,8 +150,8 @@ const probeOf = async (p: Page): Promise<DrawProbeSnapshot> => {
 
 /** Opens `run`'s page (at `query`) and loads row `r` into the draw panel; resolves when the probe ran. */
 async function probeRow(p: Page, run: string, r: number, query = ''): Promise<void> {
-  if (!p.url().startsWith(`${server.url}${query}#/run/${run}`)) {
-    await p.goto(`${server.url}${query}#/run/${run}`);
+  if (!p.url().startsWith(`${ex.server.url}${query}#/run/${run}`)) {
+    await p.goto(`${ex.server.url}${query}#/run/${run}`);
     await p.waitForSelector('.draw', { timeout: 20_000 });
   }
   await p.fill('.draw-row', String(r));
@@ -243,18 +225,18 @@ test('the draw panel runs a classifier on the wasm backend, and its outputs are 
   model.eval();
   let compared = 0;
   for (const r of [0, 1, 2, 3]) {
-    await probeRow(page, 'mlp', r);
-    const be = await backendOf(page);
+    await probeRow(ex.page, 'mlp', r);
+    const be = await backendOf(ex.page);
     assert.equal(be?.name, 'wasm', `row ${r}: the backend (${be?.fallback})`);
     assert.equal(be.fallback, null);
-    const got = await probeOf(page);
+    const got = await probeOf(ex.page);
     assert.deepEqual(Object.keys(got.activations), ['h1', 'h2', 'output']);
     compared += checkProbe(model, got, `mlp row ${r}`);
   }
   assert.ok(compared >= 3, `only ${compared} of 4 predictions were far enough from a tie to compare`);
-  assert.equal(await page.locator('.draw').getAttribute('data-backend'), 'wasm');
-  assert.match((await page.textContent('.draw-status')) ?? '', /computed in your browser \(wasm\): forward [\d.]+ ms/);
-  assert.deepEqual(problems, []);
+  assert.equal(await ex.page.locator('.draw').getAttribute('data-backend'), 'wasm');
+  assert.match((await ex.page.textContent('.draw-status')) ?? '', /computed in your browser \(wasm\): forward [\d.]+ ms/);
+  assert.deepEqual(ex.problems, []);
 });
 
 test('a DESOM on the wasm backend: its code, reconstruction and best-matching cell are the js backend’s within float32 rounding', async () => {
@@ -262,18 +244,18 @@ test('a DESOM on the wasm backend: its code, reconstruction and best-matching ce
   model.eval();
   let compared = 0;
   for (const r of [0, 1, 2, 3]) {
-    await probeRow(page, 'desom-a', r);
-    assert.equal((await backendOf(page))?.name, 'wasm');
-    compared += checkProbe(model, await probeOf(page), `desom row ${r}`);
+    await probeRow(ex.page, 'desom-a', r);
+    assert.equal((await backendOf(ex.page))?.name, 'wasm');
+    compared += checkProbe(model, await probeOf(ex.page), `desom row ${r}`);
   }
   assert.ok(compared >= 3, `only ${compared} of 4 cells were far enough from a tie to compare`);
-  assert.deepEqual(problems, []);
+  assert.deepEqual(ex.problems, []);
 });
 
 test('?backend=js runs the js backend and says so', async () => {
   const model = loadModel(join(root, 'mlp', 'model')) as Sequential;
   model.eval();
-  const p = await watchedPage(browser, problems);
+  const p = await watchedPage(ex.browser, ex.problems);
   try {
     await probeRow(p, 'mlp', 2, '?backend=js');
     const be = await backendOf(p);
@@ -284,11 +266,11 @@ test('?backend=js runs the js backend and says so', async () => {
   } finally {
     await p.close();
   }
-  assert.deepEqual(problems, []);
+  assert.deepEqual(ex.problems, []);
 });
 
 test('without WebAssembly the probe still runs, on the js backend, and the panel says why', async () => {
-  const p = await watchedPage(browser, problems);
+  const p = await watchedPage(ex.browser, ex.problems);
   try {
     await p.addInitScript(() => {
       delete (globalThis as { WebAssembly?: unknown }).WebAssembly;
@@ -303,7 +285,7 @@ test('without WebAssembly the probe still runs, on the js backend, and the panel
     const got = await probeOf(p);
     assert.ok(got.prediction !== null && got.prediction >= 0 && got.prediction <= 9);
     // ?backend=wasm insists: the panel says why it cannot run.
-    await p.goto(`${server.url}?backend=wasm#/run/mlp`);
+    await p.goto(`${ex.server.url}?backend=wasm#/run/mlp`);
     await p.waitForSelector('.draw', { timeout: 20_000 });
     await p.click('button[data-draw="row"]');
     await waitUntil(async () => (await p.locator('.draw').getAttribute('data-state')) === 'error', 'the panel’s error', 30_000);
@@ -311,5 +293,5 @@ test('without WebAssembly the probe still runs, on the js backend, and the panel
   } finally {
     await p.close();
   }
-  assert.deepEqual(problems, []);
+  assert.deepEqual(ex.problems, []);
 });

@@ -8,18 +8,16 @@
  * the Sankey and is marked in every projection; an autoencoder's tooltip shows the reconstruction.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { readNpy } from '../../src/io/npy.js';
 import { loadModel } from '../../src/io/model-file.js';
 import { runToEnd, startRun } from '../../src/runs/api.js';
-import { startServer, type RunningServer } from '../../src/serve/server.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { loadDataset } from '../../src/data/fetch.js';
-import { launchChromium, waitUntil, watchedPage } from '../helpers/chromium.js';
+import { waitUntil } from '../helpers/chromium.js';
+import { explorerTest } from '../helpers/explorer.js';
 import { makeDesom } from './runs.js';
 
 /**
@@ -33,16 +31,7 @@ const MARGIN = 0.01;
 const ROWS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 const MIN_COMPARED = 8;
 
-const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'latentlab-draw-')));
-const root = join(tmp, 'runs');
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
-const problems: string[] = [];
-
-before(async () => {
-  const launching = launchChromium();
-  launching.catch(() => {});
+const ex = explorerTest('draw', async (root) => {
   await runToEnd(startRun('mlp', { out: root, runId: 'mlp', values: { limit: 1000, epochs: 2, hidden: [32, 16], activation: 'relu' } }));
   await runToEnd(
     startRun('signatures', {
@@ -52,15 +41,8 @@ before(async () => {
     }),
   );
   await makeDesom(root);
-  server = await startServer({ runsDir: root, port: 0, pollMs: 250 });
-  browser = await launching;
-  page = await watchedPage(browser, problems);
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const { root } = ex;
 
 const arr = (run: string, name: string): { data: Float32Array | Int32Array; shape: readonly number[] } => {
   const a = readNpy(join(root, run, 'arrays', `${name}.npy`));
@@ -94,23 +76,23 @@ interface Panel {
 const panel = (p: Page): Promise<Panel> => p.locator('.draw').evaluate((e: { dataset: Panel }) => ({ ...e.dataset }));
 
 async function openRun(id: string): Promise<void> {
-  await page.goto(`${server.url}#/run/${id}`);
-  await page.waitForSelector('.draw', { timeout: 20_000 });
+  await ex.page.goto(`${ex.server.url}#/run/${id}`);
+  await ex.page.waitForSelector('.draw', { timeout: 20_000 });
 }
 
 async function loadRow(r: number): Promise<Panel> {
-  await page.fill('.draw-row', String(r));
-  await page.click('button[data-draw="row"]');
+  await ex.page.fill('.draw-row', String(r));
+  await ex.page.click('button[data-draw="row"]');
   await waitUntil(
     async () => {
-      const d = await panel(page);
+      const d = await panel(ex.page);
       return d.state === 'error' || (d.state === 'ready' && d.source === `row:${r}`);
     },
     `row ${r} run in the page`,
     30_000,
   );
-  const d = await panel(page);
-  assert.equal(d.state, 'ready', `row ${r}: ${await page.textContent('.draw-status')}`);
+  const d = await panel(ex.page);
+  assert.equal(d.state, 'ready', `row ${r}: ${await ex.page.textContent('.draw-status')}`);
   return d;
 }
 
@@ -171,7 +153,7 @@ test('a signatures run: each loaded row gets the CLI’s path, prediction and pl
   }
   assert.ok(compared >= MIN_COMPARED, `only ${compared} of ${ROWS.length} rows were far enough from a tie to compare`);
   // Every projection marks the input; the Sankey outlines one node per layer and the prediction.
-  const marks = await page
+  const marks = await ex.page
     .locator('[data-scatter]')
     .evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { probe?: string } }).dataset.probe ?? ''));
   assert.equal(marks.length, layers.length);
@@ -179,52 +161,52 @@ test('a signatures run: each loaded row gets the CLI’s path, prediction and pl
     marks.every((m) => /^-?[\d.e-]+,-?[\d.e-]+$/.test(m)),
     `scatter marks: ${JSON.stringify(marks)}`,
   );
-  assert.equal(await page.locator('.sankey-view').getAttribute('data-probe-nodes'), String(layers.length + 1));
-  assert.deepEqual(problems, []);
+  assert.equal(await ex.page.locator('.sankey-view').getAttribute('data-probe-nodes'), String(layers.length + 1));
+  assert.deepEqual(ex.problems, []);
 });
 
 test('a digit drawn with the mouse is run as it is drawn: prediction, path in the Sankey, marks in the projections', async () => {
   await openRun('sig');
-  const canvas = page.locator('.draw-canvas');
+  const canvas = ex.page.locator('.draw-canvas');
   await canvas.scrollIntoViewIfNeeded();
   const box = await canvas.boundingBox();
   assert.ok(box !== null);
   // A "7": a bar, then a diagonal down to the left.
   const at = (x: number, y: number): [number, number] => [box.x + box.width * x, box.y + box.height * y];
-  await page.mouse.move(...at(0.25, 0.22));
-  await page.mouse.down();
-  for (let i = 1; i <= 10; i++) await page.mouse.move(...at(0.25 + (0.5 * i) / 10, 0.22));
-  await waitUntil(async () => (await panel(page)).state === 'ready', 'the first strokes run', 30_000);
-  for (let i = 1; i <= 12; i++) await page.mouse.move(...at(0.75 - (0.3 * i) / 12, 0.22 + (0.6 * i) / 12));
-  await page.mouse.up();
-  await waitUntil(async () => (await panel(page)).prediction !== undefined, 'a prediction', 30_000);
-  const got = await panel(page);
+  await ex.page.mouse.move(...at(0.25, 0.22));
+  await ex.page.mouse.down();
+  for (let i = 1; i <= 10; i++) await ex.page.mouse.move(...at(0.25 + (0.5 * i) / 10, 0.22));
+  await waitUntil(async () => (await panel(ex.page)).state === 'ready', 'the first strokes run', 30_000);
+  for (let i = 1; i <= 12; i++) await ex.page.mouse.move(...at(0.75 - (0.3 * i) / 12, 0.22 + (0.6 * i) / 12));
+  await ex.page.mouse.up();
+  await waitUntil(async () => (await panel(ex.page)).prediction !== undefined, 'a prediction', 30_000);
+  const got = await panel(ex.page);
   assert.equal(got.source, 'drawing');
   assert.match(got.path ?? '', /^h1:\d+,h2:\d+$/);
   const prediction = Number(got.prediction);
   assert.ok(Number.isInteger(prediction) && prediction >= 0 && prediction <= 9);
   // The probabilities shown sum to 1 and the largest is the prediction's.
-  const probs = (await page.locator('.draw-bar-value').allTextContents()).map(Number);
+  const probs = (await ex.page.locator('.draw-bar-value').allTextContents()).map(Number);
   assert.equal(probs.length, 10);
   assert.ok(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 0.006, `probabilities ${probs.join(' ')}`);
   assert.equal(probs.indexOf(Math.max(...probs)), prediction);
-  assert.equal(await page.locator('.sankey-view').getAttribute('data-probe-nodes'), '3');
-  assert.equal(await page.locator('.sankey-view').getAttribute('data-probe-path'), `${got.path?.replace(/h\d:/g, '')},${prediction}`);
+  assert.equal(await ex.page.locator('.sankey-view').getAttribute('data-probe-nodes'), '3');
+  assert.equal(await ex.page.locator('.sankey-view').getAttribute('data-probe-path'), `${got.path?.replace(/h\d:/g, '')},${prediction}`);
   // Clearing takes the input away from every view.
-  await page.click('button[data-draw="clear"]');
-  assert.equal(await page.locator('.sankey-view').getAttribute('data-probe-nodes'), '0');
-  const marks = await page
+  await ex.page.click('button[data-draw="clear"]');
+  assert.equal(await ex.page.locator('.sankey-view').getAttribute('data-probe-nodes'), '0');
+  const marks = await ex.page
     .locator('[data-scatter]')
     .evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { probe?: string } }).dataset.probe ?? ''));
   await waitUntil(
     async () =>
-      (await page.locator('[data-scatter]').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { probe?: string } }).dataset.probe ?? ''))).every(
-        (m) => m === '',
-      ),
+      (
+        await ex.page.locator('[data-scatter]').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { probe?: string } }).dataset.probe ?? ''))
+      ).every((m) => m === ''),
     'the marks cleared',
   );
   assert.equal(marks.length, 2);
-  assert.deepEqual(problems, []);
+  assert.deepEqual(ex.problems, []);
 });
 
 test('a DESOM run: a loaded row gets its best-matching cell and a reconstruction; the tooltip shows reconstructions', async () => {
@@ -241,25 +223,25 @@ test('a DESOM run: a loaded row gets its best-matching cell and a reconstruction
     if (n.margin < MARGIN) continue;
     compared++;
     assert.equal(Number(got.bmu), bmus[r], `row ${r}: the page's best-matching cell`);
-    assert.equal(await page.locator('.draw-recon').count(), 1);
-    assert.equal(await page.locator('.map-view').getAttribute('data-probe-cell'), String(bmus[r]), `row ${r}: the map outlines its cell`);
+    assert.equal(await ex.page.locator('.draw-recon').count(), 1);
+    assert.equal(await ex.page.locator('.map-view').getAttribute('data-probe-cell'), String(bmus[r]), `row ${r}: the map outlines its cell`);
   }
   assert.ok(compared >= 4, `only ${compared} of 6 rows were far enough from a tie to compare`);
   // Hover the scatter's first point: its tooltip shows the input, then the reconstruction.
-  const stage = page.locator('[data-scatter] .scatter-stage').first();
+  const stage = ex.page.locator('[data-scatter] .scatter-stage').first();
   await stage.scrollIntoViewIfNeeded();
-  const scatter = page.locator('[data-scatter]').first();
+  const scatter = ex.page.locator('[data-scatter]').first();
   await waitUntil(async () => (await scatter.getAttribute('data-transform')) !== null, 'the scatter drawn');
   const t = JSON.parse((await scatter.getAttribute('data-transform')) ?? '{}') as { k: number; tx: number; ty: number };
   const xy = arr('desom-a', 'codes_umap').data;
   const sb = await stage.boundingBox();
   assert.ok(sb !== null);
-  await page.mouse.move(sb.x + xy[0] * t.k + t.tx, sb.y - xy[1] * t.k + t.ty);
+  await ex.page.mouse.move(sb.x + xy[0] * t.k + t.tx, sb.y - xy[1] * t.k + t.ty);
   await waitUntil(
-    async () => (await page.locator('.scatter-tip').first().getAttribute('data-reconstruction')) === 'shown',
+    async () => (await ex.page.locator('.scatter-tip').first().getAttribute('data-reconstruction')) === 'shown',
     'a reconstruction in the tooltip',
     30_000,
   );
-  assert.equal(await page.locator('.scatter-tip .tip-canvas').count(), 2);
-  assert.deepEqual(problems, []);
+  assert.equal(await ex.page.locator('.scatter-tip .tip-canvas').count(), 2);
+  assert.deepEqual(ex.problems, []);
 });

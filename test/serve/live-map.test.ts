@@ -10,46 +10,31 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { readNpy } from '../../src/io/npy.js';
 import { Rng } from '../../src/random.js';
 import { LIVE_ARRAYS } from '../../src/runs/kinds/desom/live.js';
-import { startServer, type RunningServer } from '../../src/serve/server.js';
 import { cellLabels } from '../../src/som/cells.js';
 import { cellLabelsOfCounts } from '../../web/map-model.js';
-import { launchChromium, waitUntil, watchedPage } from '../helpers/chromium.js';
+import { waitUntil } from '../helpers/chromium.js';
+import { explorerTest } from '../helpers/explorer.js';
 
-const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'latentlab-live-map-')));
-const root = join(tmp, 'runs');
+let trainer: ChildProcess | null = null;
+// The runs folder starts empty: the test's trainer writes the one run.
+const ex = explorerTest(
+  'live-map',
+  () => {},
+  () => trainer?.kill('SIGKILL'),
+);
+const { root } = ex;
 const RUN = 'live-desom';
 const runDir = join(root, RUN);
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
-const problems: string[] = [];
-let trainer: ChildProcess | null = null;
 let stderr = '';
 /** Generous: the trainer and the browser share the CPU with the other test files (these are not speed checks). */
 const SLOW = 90_000;
-
-before(async () => {
-  const launching = launchChromium();
-  launching.catch(() => {});
-  mkdirSync(root, { recursive: true });
-  server = await startServer({ runsDir: root, port: 0, pollMs: 250 });
-  browser = await launching;
-  page = await watchedPage(browser, problems);
-});
-after(async () => {
-  trainer?.kill('SIGKILL');
-  await browser?.close();
-  await server?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
 
 /** The iterations of the eval records that announce a snapshot, so far (whole lines only). */
 function snapshots(): number[] {
@@ -122,15 +107,15 @@ test('a training DESOM’s map is drawn live, advances with its evaluations, the
 
   // The trainer is paused: the page shows the snapshot of its last evaluation.
   const first = lastSnapshot();
-  await page.goto(`${server.url}#/run/${RUN}`);
-  await page.waitForSelector('#run-status[data-status="running"]', { timeout: SLOW });
-  await page.waitForSelector(`#section-map .map-live[data-step="${first}"] .map-view[data-layer="prototypes"]`, { timeout: SLOW });
-  assert.match((await page.textContent('#section-map .map-live-head')) ?? '', new RegExp(`^Map at step ${first}\\s*live$`));
+  await ex.page.goto(`${ex.server.url}#/run/${RUN}`);
+  await ex.page.waitForSelector('#run-status[data-status="running"]', { timeout: SLOW });
+  await ex.page.waitForSelector(`#section-map .map-live[data-step="${first}"] .map-view[data-layer="prototypes"]`, { timeout: SLOW });
+  assert.match((await ex.page.textContent('#section-map .map-live-head')) ?? '', new RegExp(`^Map at step ${first}\\s*live$`));
   assert.match(
-    (await page.textContent('#section-map .map-live-metrics')) ?? '',
+    (await ex.page.textContent('#section-map .map-live-metrics')) ?? '',
     /^Evaluation on 300 rows: purity [\d.]+ · NMI [\d.e+-]+ · NMI \(geometric\) [\d.e+-]+ · QE [\d.e+-]+ · TE [\d.e+-]+$/,
   );
-  assert.equal(await page.locator('#section-map .map-cell').count(), 16);
+  assert.equal(await ex.page.locator('#section-map .map-cell').count(), 16);
 
   // The snapshot on disk, as the page read it.
   const arr = (name: string) => readNpy(join(runDir, 'arrays', `${name}.npy`));
@@ -153,35 +138,35 @@ test('a training DESOM’s map is drawn live, advances with its evaluations, the
   }
 
   // The user's layer and pinned cell survive the next snapshot.
-  await page.click('#section-map button[data-layer="hits"]');
+  await ex.page.click('#section-map button[data-layer="hits"]');
   const busiest = hits.indexOf(Math.max(...hits));
-  await page.click(`#section-map .map-cell[data-cell="${busiest}"]`);
-  await page.waitForSelector(`#section-map .map-view[data-pinned="${busiest}"]`);
-  assert.match((await page.textContent('#section-map .map-status')) ?? '', new RegExp(`cell \\(\\d, \\d\\) · ${hits[busiest]} rows`));
+  await ex.page.click(`#section-map .map-cell[data-cell="${busiest}"]`);
+  await ex.page.waitForSelector(`#section-map .map-view[data-pinned="${busiest}"]`);
+  assert.match((await ex.page.textContent('#section-map .map-status')) ?? '', new RegExp(`cell \\(\\d, \\d\\) · ${hits[busiest]} rows`));
   await runTrainerUntil(() => lastSnapshot() > first, `a snapshot after step ${first}`);
   const second = lastSnapshot();
-  await waitUntil(async () => (await liveStep(page)) === second, `the map advancing to step ${second} (it shows ${await liveStep(page)})`, SLOW);
-  assert.equal(await page.getAttribute('#section-map .map-view', 'data-layer'), 'hits');
-  assert.equal(await page.getAttribute('#section-map .map-view', 'data-pinned'), String(busiest));
-  assert.equal(await page.locator('#section-map .map-cell.pinned').count(), 1);
+  await waitUntil(async () => (await liveStep(ex.page)) === second, `the map advancing to step ${second} (it shows ${await liveStep(ex.page)})`, SLOW);
+  assert.equal(await ex.page.getAttribute('#section-map .map-view', 'data-layer'), 'hits');
+  assert.equal(await ex.page.getAttribute('#section-map .map-view', 'data-pinned'), String(busiest));
+  assert.equal(await ex.page.locator('#section-map .map-cell.pinned').count(), 1);
 
   // Let it finish: the final map, linked to the run's rows, replaces the live one.
   trainer.kill('SIGCONT');
-  await page.waitForSelector('#run-status[data-status="completed"]', { timeout: SLOW });
-  await page.waitForSelector('#section-map > .map-view[data-layer="prototypes"]', { timeout: SLOW });
-  assert.equal(await page.locator('#section-map .map-live').count(), 0);
+  await ex.page.waitForSelector('#run-status[data-status="completed"]', { timeout: SLOW });
+  await ex.page.waitForSelector('#section-map > .map-view[data-layer="prototypes"]', { timeout: SLOW });
+  assert.equal(await ex.page.locator('#section-map .map-live').count(), 0);
   const bmus = arr('bmus').data as Int32Array;
   const finalHits = Array.from({ length: 16 }, (_, k) => bmus.filter((b) => b === k).length);
   const cell = finalHits.indexOf(Math.max(...finalHits));
-  await page.click(`#section-map .map-cell[data-cell="${cell}"]`);
+  await ex.page.click(`#section-map .map-cell[data-cell="${cell}"]`);
   await waitUntil(
-    async () => (await page.getAttribute('#section-map .map-view', 'data-selected-count')) === String(finalHits[cell]),
+    async () => (await ex.page.getAttribute('#section-map .map-view', 'data-selected-count')) === String(finalHits[cell]),
     'a cell of the final map selecting its rows',
   );
   for (const name of LIVE_ARRAYS) assert.equal(existsSync(join(runDir, 'arrays', `${name}.npy`)), false, `${name}.npy deleted at the end`);
   // A live map that asks for the snapshot just after the run deleted it gets a 204, which the
   // browser does not log as an error (a 404 would be: see the last test).
-  const statuses = await page.evaluate(
+  const statuses = await ex.page.evaluate(
     (urls) => Promise.all(urls.map(async (u) => (await fetch(u)).status)),
     LIVE_ARRAYS.map((n) => `/api/runs/${RUN}/arrays/${n}?optional=1`),
   );
@@ -190,5 +175,5 @@ test('a training DESOM’s map is drawn live, advances with its evaluations, the
 });
 
 test('no page logged an error (a CSP violation would)', () => {
-  assert.deepEqual(problems, []);
+  assert.deepEqual(ex.problems, []);
 });

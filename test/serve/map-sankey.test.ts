@@ -8,27 +8,16 @@
  * `window.__latentlab` (web/debug-hook.ts).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { readNpy } from '../../src/io/npy.js';
 import { runToEnd, startRun } from '../../src/runs/api.js';
-import { startServer, type RunningServer } from '../../src/serve/server.js';
-import { launchChromium, waitUntil, watchedPage } from '../helpers/chromium.js';
+import { waitUntil } from '../helpers/chromium.js';
+import { explorerTest } from '../helpers/explorer.js';
 import { makeDesom } from './runs.js';
 
-const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'latentlab-map-sankey-')));
-const root = join(tmp, 'runs');
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
-const problems: string[] = [];
-
-before(async () => {
-  const launching = launchChromium();
-  launching.catch(() => {});
+const ex = explorerTest('map-sankey', async (root) => {
   await makeDesom(root);
   // A hexagonal SOM on raw pixels (component planes are pixels), and signatures with an inserted
   // class: a 2-layer classifier of 0, 1, 2, and the 7s it never saw.
@@ -41,15 +30,8 @@ before(async () => {
       values: { model: 'mlp-sub', k_range: '2..3', restarts: 1, projection: 'none', insert: [7], insert_count: 30 },
     }),
   );
-  server = await startServer({ runsDir: root, port: 0, pollMs: 250 });
-  browser = await launching;
-  page = await watchedPage(browser, problems);
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const { root } = ex;
 
 const ints = (run: string, name: string): Int32Array => readNpy(join(root, run, 'arrays', `${name}.npy`)).data as Int32Array;
 const where = (n: number, pred: (i: number) => boolean): number[] => Array.from({ length: n }, (_, i) => i).filter(pred);
@@ -92,52 +74,52 @@ test('DESOM map: a cell click selects exactly its rows; shift-click adds a cell;
   const bmus = ints('desom-a', 'bmus');
   const hits = Array.from({ length: 9 }, (_, k) => bmus.filter((b) => b === k).length);
   const byHits = [...hits.keys()].sort((a, b) => hits[b] - hits[a]);
-  await page.goto(`${server.url}#/run/desom-a`);
-  await page.waitForSelector('#section-map .map-view[data-layer="prototypes"]');
-  assert.equal(await page.locator('.map-cell').count(), 9);
-  assert.equal(await page.getAttribute('.map-view', 'data-topology'), 'rectangular');
-  assert.ok((await canvasPixels(page)).distinct > 20, 'the decoded prototypes are drawn');
+  await ex.page.goto(`${ex.server.url}#/run/desom-a`);
+  await ex.page.waitForSelector('#section-map .map-view[data-layer="prototypes"]');
+  assert.equal(await ex.page.locator('.map-cell').count(), 9);
+  assert.equal(await ex.page.getAttribute('.map-view', 'data-topology'), 'rectangular');
+  assert.ok((await canvasPixels(ex.page)).distinct > 20, 'the decoded prototypes are drawn');
 
   const [k, k2] = byHits;
-  await page.click(`.map-cell[data-cell="${k}"]`);
-  await waitUntil(async () => (await page.getAttribute('.map-view', 'data-selected-count')) === String(hits[k]), 'the cell selected');
+  await ex.page.click(`.map-cell[data-cell="${k}"]`);
+  await waitUntil(async () => (await ex.page.getAttribute('.map-view', 'data-selected-count')) === String(hits[k]), 'the cell selected');
   assert.deepEqual(
-    await selectedRows(page),
+    await selectedRows(ex.page),
     where(bmus.length, (i) => bmus[i] === k),
   );
-  assert.deepEqual([...(await litCounts(page))], [[k, hits[k]]]);
-  assert.equal(await page.textContent(`.map-count[data-cell="${k}"]`), String(hits[k]));
+  assert.deepEqual([...(await litCounts(ex.page))], [[k, hits[k]]]);
+  assert.equal(await ex.page.textContent(`.map-count[data-cell="${k}"]`), String(hits[k]));
 
-  await page.click(`.map-cell[data-cell="${k2}"]`, { modifiers: ['Shift'] });
-  await waitUntil(async () => (await page.getAttribute('.map-view', 'data-selected-count')) === String(hits[k] + hits[k2]), 'the second cell added');
+  await ex.page.click(`.map-cell[data-cell="${k2}"]`, { modifiers: ['Shift'] });
+  await waitUntil(async () => (await ex.page.getAttribute('.map-view', 'data-selected-count')) === String(hits[k] + hits[k2]), 'the second cell added');
   assert.deepEqual(
-    await selectedRows(page),
+    await selectedRows(ex.page),
     where(bmus.length, (i) => bmus[i] === k || bmus[i] === k2),
   );
-  assert.match((await page.textContent('.map-status')) ?? '', /rows selected \(cells \(\d, \d\), \(\d, \d\)\) in 2 cells/);
+  assert.match((await ex.page.textContent('.map-status')) ?? '', /rows selected \(cells \(\d, \d\), \(\d, \d\)\) in 2 cells/);
 
-  await page.click('.map-status button[data-action="clear"]');
-  await waitUntil(async () => (await page.getAttribute('.map-view', 'data-selected-count')) === '0', 'the selection cleared');
-  assert.equal(await page.locator('.map-cell.lit').count(), 0);
+  await ex.page.click('.map-status button[data-action="clear"]');
+  await waitUntil(async () => (await ex.page.getAttribute('.map-view', 'data-selected-count')) === '0', 'the selection cleared');
+  assert.equal(await ex.page.locator('.map-cell.lit').count(), 0);
 });
 
 test('DESOM map: a selection made in another view lights the cells holding its rows, with their counts', async () => {
   const bmus = ints('desom-a', 'bmus');
   const rows = where(bmus.length, (i) => i % 7 === 3 || i < 5);
-  await selectFromElsewhere(page, rows);
-  await waitUntil(async () => (await page.getAttribute('.map-view', 'data-selected-count')) === String(rows.length), 'the selection shown');
+  await selectFromElsewhere(ex.page, rows);
+  await waitUntil(async () => (await ex.page.getAttribute('.map-view', 'data-selected-count')) === String(rows.length), 'the selection shown');
   const expected = new Map<number, number>();
   for (const r of rows) expected.set(bmus[r], (expected.get(bmus[r]) ?? 0) + 1);
   assert.deepEqual(
-    [...(await litCounts(page))].sort((a, b) => a[0] - b[0]),
+    [...(await litCounts(ex.page))].sort((a, b) => a[0] - b[0]),
     [...expected].sort((a, b) => a[0] - b[0]),
   );
-  for (const [cell, count] of expected) assert.equal(await page.textContent(`.map-count[data-cell="${cell}"]`), String(count));
-  assert.match((await page.textContent('.map-status')) ?? '', new RegExp(`${rows.length} rows selected \\(lasso: ${rows.length} points\\)`));
+  for (const [cell, count] of expected) assert.equal(await ex.page.textContent(`.map-count[data-cell="${cell}"]`), String(count));
+  assert.match((await ex.page.textContent('.map-status')) ?? '', new RegExp(`${rows.length} rows selected \\(lasso: ${rows.length} points\\)`));
 });
 
 test('DESOM map: every layer repaints the canvas and says what it shows', async () => {
-  const seen = new Set<number>([(await canvasPixels(page)).hash]);
+  const seen = new Set<number>([(await canvasPixels(ex.page)).hash]);
   const legends: Record<string, RegExp> = {
     umatrix: /mean distance to neighbours/,
     hits: /rows per cell/,
@@ -145,32 +127,32 @@ test('DESOM map: every layer repaints the canvas and says what it shows', async 
     component: /component z\d/,
   };
   for (const [layer, legend] of Object.entries(legends)) {
-    await page.click(`.map-layers button[data-layer="${layer}"]`);
-    await page.waitForSelector(`.map-view[data-layer="${layer}"]`);
-    assert.equal(await page.getAttribute(`.map-layers button[data-layer="${layer}"]`, 'aria-pressed'), 'true');
-    const px = await canvasPixels(page);
+    await ex.page.click(`.map-layers button[data-layer="${layer}"]`);
+    await ex.page.waitForSelector(`.map-view[data-layer="${layer}"]`);
+    assert.equal(await ex.page.getAttribute(`.map-layers button[data-layer="${layer}"]`, 'aria-pressed'), 'true');
+    const px = await canvasPixels(ex.page);
     assert.ok(!seen.has(px.hash), `layer ${layer} painted something new`);
     seen.add(px.hash);
-    assert.match((await page.textContent('.map-side')) ?? '', legend);
+    assert.match((await ex.page.textContent('.map-side')) ?? '', legend);
   }
   // A latent feature of the DESOM: another one repaints the plane.
-  const before = (await canvasPixels(page)).hash;
-  await page.fill('.feature-input', '2');
-  await page.press('.feature-input', 'Enter');
-  await page.waitForSelector('.map-view[data-feature="2"]');
-  assert.notEqual((await canvasPixels(page)).hash, before);
+  const before = (await canvasPixels(ex.page)).hash;
+  await ex.page.fill('.feature-input', '2');
+  await ex.page.press('.feature-input', 'Enter');
+  await ex.page.waitForSelector('.map-view[data-feature="2"]');
+  assert.notEqual((await canvasPixels(ex.page)).hash, before);
   // The selection survives a change of layer.
-  assert.ok((await page.locator('.map-cell.lit').count()) > 0);
+  assert.ok((await ex.page.locator('.map-cell.lit').count()) > 0);
 });
 
 test('hexagonal SOM: odd rows shifted half a cell, cells select their rows, component planes pick a pixel', async () => {
   const bmus = ints('som-hex', 'bmus');
-  await page.goto(`${server.url}#/run/som-hex`);
-  await page.waitForSelector('#section-map .map-view[data-layer="prototypes"]');
-  assert.equal(await page.getAttribute('.map-view', 'data-topology'), 'hexagonal');
-  assert.equal(((await page.getAttribute('.map-cell[data-cell="0"]', 'points')) ?? '').split(' ').length, 6);
+  await ex.page.goto(`${ex.server.url}#/run/som-hex`);
+  await ex.page.waitForSelector('#section-map .map-view[data-layer="prototypes"]');
+  assert.equal(await ex.page.getAttribute('.map-view', 'data-topology'), 'hexagonal');
+  assert.equal(((await ex.page.getAttribute('.map-cell[data-cell="0"]', 'points')) ?? '').split(' ').length, 6);
   const box = async (k: number): Promise<{ x: number; y: number; width: number }> => {
-    const b = await page.locator(`.map-cell[data-cell="${k}"]`).boundingBox();
+    const b = await ex.page.locator(`.map-cell[data-cell="${k}"]`).boundingBox();
     assert.ok(b !== null);
     return b;
   };
@@ -178,21 +160,21 @@ test('hexagonal SOM: odd rows shifted half a cell, cells select their rows, comp
   assert.ok(Math.abs(c4.x - c0.x - c0.width / 2) < 1, 'row 1 starts half a cell to the right');
   assert.ok(Math.abs(c1.x - c0.x - c0.width) < 1, 'neighbours in a row are one cell apart');
   const k = bmus[0];
-  await page.click(`.map-cell[data-cell="${k}"]`);
-  await waitUntil(async () => (await selectedRows(page)).length > 0, 'a hexagonal cell selected');
+  await ex.page.click(`.map-cell[data-cell="${k}"]`);
+  await waitUntil(async () => (await selectedRows(ex.page)).length > 0, 'a hexagonal cell selected');
   assert.deepEqual(
-    await selectedRows(page),
+    await selectedRows(ex.page),
     where(bmus.length, (i) => bmus[i] === k),
   );
 
-  await page.click('.map-layers button[data-layer="component"]');
-  await page.waitForSelector('.map-view[data-layer="component"] .pixel-picker');
+  await ex.page.click('.map-layers button[data-layer="component"]');
+  await ex.page.waitForSelector('.map-view[data-layer="component"] .pixel-picker');
   // The picker shows 28×28 pixels: a click at pixel (row 10, column 20) picks feature 10·28 + 20.
-  const picker = await page.locator('.pixel-picker').boundingBox();
+  const picker = await ex.page.locator('.pixel-picker').boundingBox();
   assert.ok(picker !== null);
-  await page.locator('.pixel-picker').click({ position: { x: (20.5 * picker.width) / 28, y: (10.5 * picker.height) / 28 } });
-  await page.waitForSelector(`.map-view[data-feature="${10 * 28 + 20}"]`);
-  assert.match((await page.textContent('.map-side')) ?? '', /pixel \(10, 20\)/);
+  await ex.page.locator('.pixel-picker').click({ position: { x: (20.5 * picker.width) / 28, y: (10.5 * picker.height) / 28 } });
+  await ex.page.waitForSelector(`.map-view[data-feature="${10 * 28 + 20}"]`);
+  assert.match((await ex.page.textContent('.map-side')) ?? '', /pixel \(10, 20\)/);
 });
 
 /** The path columns of sig-ins: paths.npy as rows of [class, h1, h2, prediction]. */
@@ -249,32 +231,35 @@ async function clickBand(p: Page, f: Flow, shift = false): Promise<void> {
 test('Sankey: a band click selects exactly the rows whose paths go through it; a node click its rows; shift-click adds', async () => {
   const P = pathsOf('sig-ins');
   assert.equal(P.width, 4, 'class, h1, h2, prediction');
-  await page.goto(`${server.url}#/run/sig-ins`);
-  await page.waitForSelector('#section-sankey .sankey-view[data-mode="known"] .flow');
-  const all = await flows(page);
+  await ex.page.goto(`${ex.server.url}#/run/sig-ins`);
+  await ex.page.waitForSelector('#section-sankey .sankey-view[data-mode="known"] .flow');
+  const all = await flows(ex.page);
   // The thickest band between the two hidden layers.
   const band = all.filter((f) => f.column === 1).sort((a, b) => b.rows - a.rows)[0];
-  await clickBand(page, band);
-  await waitUntil(async () => (await page.getAttribute('.sankey-view', 'data-selected-count')) === String(band.rows), 'the band selected');
+  await clickBand(ex.page, band);
+  await waitUntil(async () => (await ex.page.getAttribute('.sankey-view', 'data-selected-count')) === String(band.rows), 'the band selected');
   assert.deepEqual(
-    await selectedRows(page),
+    await selectedRows(ex.page),
     where(P.n, (i) => P.at(i, 1) === band.from && P.at(i, 2) === band.to),
   );
-  assert.match((await page.textContent('.sankey-status')) ?? '', /band h1 · c\d → h2 · c\d/);
+  assert.match((await ex.page.textContent('.sankey-status')) ?? '', /band h1 · c\d → h2 · c\d/);
 
   // Shift-click a band out of class column into h1 that this one does not contain.
   const other = all.find((f) => f.column === 0 && f.to !== band.from)!;
-  await clickBand(page, other, true);
+  await clickBand(ex.page, other, true);
   const union = where(P.n, (i) => (P.at(i, 1) === band.from && P.at(i, 2) === band.to) || (P.at(i, 0) === other.from && P.at(i, 1) === other.to));
-  await waitUntil(async () => (await page.getAttribute('.sankey-view', 'data-selected-count')) === String(union.length), 'the second band added');
-  assert.deepEqual(await selectedRows(page), union);
+  await waitUntil(async () => (await ex.page.getAttribute('.sankey-view', 'data-selected-count')) === String(union.length), 'the second band added');
+  assert.deepEqual(await selectedRows(ex.page), union);
 
-  const node = page.locator('.sankey-svg .node[data-column="3"]').first();
+  const node = ex.page.locator('.sankey-svg .node[data-column="3"]').first();
   const v = Number(await node.getAttribute('data-value'));
   await node.click();
-  await waitUntil(async () => (await page.getAttribute('.sankey-view', 'data-selected-count')) === (await node.getAttribute('data-rows')), 'the node selected');
+  await waitUntil(
+    async () => (await ex.page.getAttribute('.sankey-view', 'data-selected-count')) === (await node.getAttribute('data-rows')),
+    'the node selected',
+  );
   assert.deepEqual(
-    await selectedRows(page),
+    await selectedRows(ex.page),
     where(P.n, (i) => P.at(i, 3) === v),
   );
 });
@@ -282,13 +267,13 @@ test('Sankey: a band click selects exactly the rows whose paths go through it; a
 test('Sankey: a selection made elsewhere is drawn as bands as thick as its rows, counted in the tooltip', async () => {
   const P = pathsOf('sig-ins');
   const rows = where(P.n, (i) => i % 5 === 1);
-  await selectFromElsewhere(page, rows);
-  await waitUntil(async () => (await page.getAttribute('.sankey-view', 'data-selected-count')) === String(rows.length), 'the selection shown');
-  const all = await flows(page);
+  await selectFromElsewhere(ex.page, rows);
+  await waitUntil(async () => (await ex.page.getAttribute('.sankey-view', 'data-selected-count')) === String(rows.length), 'the selection shown');
+  const all = await flows(ex.page);
   for (const f of all) {
     const expected = rows.filter((i) => P.at(i, f.column) === f.from && P.at(i, f.column + 1) === f.to).length;
     assert.equal(f.selected, expected, `band ${f.column}:${f.from} → ${f.to}`);
-    const drawn = page.locator(`.selected-flow[data-link="${f.link}"]`);
+    const drawn = ex.page.locator(`.selected-flow[data-link="${f.link}"]`);
     if (expected === 0) {
       assert.equal(await drawn.count(), 0);
       continue;
@@ -307,36 +292,36 @@ test('Sankey: a selection made elsewhere is drawn as bands as thick as its rows,
       rows.length,
     );
   const big = all.filter((f) => f.selected > 0).sort((a, b) => b.selected - a.selected)[0];
-  const svg = page.locator('.sankey-svg');
+  const svg = ex.page.locator('.sankey-svg');
   const b = await svg.boundingBox();
   assert.ok(b !== null);
   const k = b.width / Number(((await svg.getAttribute('viewBox')) ?? '').split(' ')[2]);
   await svg.hover({ position: { x: (big.xs + 3) * k, y: (big.ys + big.thickness / 2) * k } });
-  await page.waitForSelector('.sankey-stack .tooltip:not([hidden])');
-  const tip = (await page.textContent('.sankey-stack .tooltip')) ?? '';
+  await ex.page.waitForSelector('.sankey-stack .tooltip:not([hidden])');
+  const tip = (await ex.page.textContent('.sankey-stack .tooltip')) ?? '';
   assert.match(tip, new RegExp(`: ${big.rows} rows`));
   assert.match(tip, new RegExp(`selected: ${big.selected}`));
 });
 
 test('Sankey: the inserted class is drawn as in sankey_inserted.svg, and is not selectable', async () => {
-  const selected = (await selectedRows(page)).length;
-  await page.check('#sankey-inserted');
-  await page.waitForSelector('.sankey-view[data-mode="inserted"] .flow');
-  assert.match((await page.textContent('.sankey-svg')) ?? '', /7 \(never seen\)/);
-  const inserted = page.locator('.sankey-svg .node[data-column="0"][data-value="3"]');
+  const selected = (await selectedRows(ex.page)).length;
+  await ex.page.check('#sankey-inserted');
+  await ex.page.waitForSelector('.sankey-view[data-mode="inserted"] .flow');
+  assert.match((await ex.page.textContent('.sankey-svg')) ?? '', /7 \(never seen\)/);
+  const inserted = ex.page.locator('.sankey-svg .node[data-column="0"][data-value="3"]');
   assert.equal(await inserted.getAttribute('data-rows'), '30');
   await inserted.click();
-  assert.equal((await selectedRows(page)).length, selected, 'clicking an inserted class changes nothing');
+  assert.equal((await selectedRows(ex.page)).length, selected, 'clicking an inserted class changes nothing');
   // The known rows' selection is still drawn over the joined diagram.
-  const all = await flows(page);
+  const all = await flows(ex.page);
   assert.equal(
     all.filter((f) => f.column === 0).reduce((s, f) => s + f.selected, 0),
     selected,
   );
-  await page.uncheck('#sankey-inserted');
-  await page.waitForSelector('.sankey-view[data-mode="known"]');
+  await ex.page.uncheck('#sankey-inserted');
+  await ex.page.waitForSelector('.sankey-view[data-mode="known"]');
 });
 
 test('no page logged an error (a CSP violation would)', () => {
-  assert.deepEqual(problems, []);
+  assert.deepEqual(ex.problems, []);
 });

@@ -7,39 +7,25 @@
  * survives points appended live.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { build } from 'esbuild';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { startServer } from '../../src/serve/server.js';
+import type { Locator, Page } from 'playwright-core';
 import { runToEnd, startRun } from '../../src/runs/api.js';
 import { renderReport } from '../../src/viz/report.js';
 import { loadReportScript } from '../../src/viz/report-script.js';
-import { launchChromium, waitUntil, watchedPage } from '../helpers/chromium.js';
+import { waitUntil } from '../helpers/chromium.js';
+import { explorerTest } from '../helpers/explorer.js';
 import { makeSignatures } from './runs.js';
 
-const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'latentlab-report-charts-')));
-const root = join(tmp, 'runs');
-let browser: Browser;
-let page: Page;
-const problems: string[] = [];
-
-before(async () => {
-  const launching = launchChromium();
-  launching.catch(() => {});
+const ex = explorerTest('report-charts', async (root) => {
   // Three epochs, so the loss and accuracy charts have a few points each.
   await runToEnd(startRun('mlp', { out: root, runId: 'mlp-a', values: { limit: 300, epochs: 3, log_every: 1 } }));
   await makeSignatures(root, 'mlp-a');
-  browser = await launching;
-  page = await watchedPage(browser, problems);
 });
-after(async () => {
-  await browser?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const { root } = ex;
 
 /** The chart's geometry as web/chart.ts draws it: a 720 × 260 viewBox, the plot inside these margins. */
 const VIEW = { w: 720, h: 260, left: 60, right: 16, top: 12, bottom: 38 };
@@ -73,7 +59,7 @@ test('a report opened from disk turns its chart images into interactive charts: 
   const script = await loadReportScript();
   assert.equal(script.source, 'memory');
   const x = Array.from({ length: 201 }, (_, i) => i);
-  const file = join(tmp, 'report.html');
+  const file = join(ex.tmp, 'report.html');
   writeFileSync(
     file,
     renderReport({
@@ -103,20 +89,20 @@ test('a report opened from disk turns its chart images into interactive charts: 
       ],
     }),
   );
-  await page.goto(pathToFileURL(file).href);
-  const chart = page.locator('figure.has-chart .report-chart svg.chart-svg');
+  await ex.page.goto(pathToFileURL(file).href);
+  const chart = ex.page.locator('figure.has-chart .report-chart svg.chart-svg');
   await chart.waitFor();
   await waitUntil(async () => (await chart.getAttribute('data-points')) === '222', 'both series drawn');
-  assert.equal(await page.locator('img[alt="Loss"]').count(), 0, 'the image was replaced');
-  assert.equal(await page.locator('img[alt="Static"]').count(), 1, 'a figure without data keeps its image');
-  assert.equal(await page.textContent('figure.has-chart .chart-head figcaption'), 'Loss per epoch');
+  assert.equal(await ex.page.locator('img[alt="Loss"]').count(), 0, 'the image was replaced');
+  assert.equal(await ex.page.locator('img[alt="Static"]').count(), 1, 'a figure without data keeps its image');
+  assert.equal(await ex.page.textContent('figure.has-chart .chart-head figcaption'), 'Loss per epoch');
   const full = await xTicks(chart);
   assert.deepEqual([full[0], full[full.length - 1]], [0, 200]);
 
   // Hover: the values at epoch 100 (train 1/11, test 2/11), 4 significant digits.
   const p100 = await at(chart, 100, 0, 200);
-  await page.mouse.move(p100.x, p100.y);
-  const tip = page.locator('figure.has-chart .tooltip');
+  await ex.page.mouse.move(p100.x, p100.y);
+  const tip = ex.page.locator('figure.has-chart .tooltip');
   await tip.waitFor({ state: 'visible' });
   const text = (await tip.textContent()) ?? '';
   assert.match(text, /^epoch 100/);
@@ -124,17 +110,17 @@ test('a report opened from disk turns its chart images into interactive charts: 
   assert.match(text, /test: 0\.1818/);
 
   // The legend hides a series.
-  await page.click('figure.has-chart .legend-item:has-text("test")');
-  assert.equal(await page.getAttribute('figure.has-chart .legend-item:has-text("test")', 'aria-pressed'), 'false');
+  await ex.page.click('figure.has-chart .legend-item:has-text("test")');
+  assert.equal(await ex.page.getAttribute('figure.has-chart .legend-item:has-text("test")', 'aria-pressed'), 'false');
   await waitUntil(async () => (await chart.getAttribute('data-points')) === '201', 'the test series hidden');
   assert.equal(await chart.locator('g[data-series="test"]').count(), 0);
 
   // Dragging from epoch 50 to 100 shows a band, then zooms to that interval.
-  const reset = page.locator('figure.has-chart button.zoom-reset');
+  const reset = ex.page.locator('figure.has-chart button.zoom-reset');
   assert.equal(await reset.isHidden(), true, 'no reset button before a zoom');
-  await drag(page, await at(chart, 50, 0, 200), p100);
+  await drag(ex.page, await at(chart, 50, 0, 200), p100);
   assert.equal(await chart.locator('.zoom-band').count(), 1, 'the band shows while dragging');
-  await page.mouse.up();
+  await ex.page.mouse.up();
   await waitUntil(async () => (await chart.getAttribute('data-zoom')) !== null, 'the zoom applied');
   const [z0, z1] = ((await chart.getAttribute('data-zoom')) ?? '').split(' ').map(Number);
   assert.ok(Math.abs(z0 - 50) < 1 && Math.abs(z1 - 100) < 1, `zoomed to ${z0} … ${z1}`);
@@ -144,19 +130,19 @@ test('a report opened from disk turns its chart images into interactive charts: 
   assert.equal(await reset.isVisible(), true);
   // The tooltip still answers, inside the zoom.
   const p75 = await at(chart, 75, z0, z1);
-  await page.mouse.move(p75.x, p75.y);
+  await ex.page.mouse.move(p75.x, p75.y);
   await waitUntil(async () => /^epoch 75/.test((await tip.textContent()) ?? ''), 'the tooltip at epoch 75 while zoomed');
   assert.match((await tip.textContent()) ?? '', /train: 0\.1176/);
 
   // Double-click resets.
-  await page.mouse.dblclick(p75.x, p75.y);
+  await ex.page.mouse.dblclick(p75.x, p75.y);
   await waitUntil(async () => (await chart.getAttribute('data-zoom')) === null, 'the zoom reset by a double-click');
   assert.deepEqual(await xTicks(chart), full);
   assert.equal(await reset.isHidden(), true);
 
   // The wheel zooms around the cursor; the button resets.
-  await page.mouse.move(p100.x, p100.y);
-  await page.mouse.wheel(0, -400);
+  await ex.page.mouse.move(p100.x, p100.y);
+  await ex.page.mouse.wheel(0, -400);
   await waitUntil(async () => (await chart.getAttribute('data-zoom')) !== null, 'the wheel zoomed in');
   const [w0, w1] = ((await chart.getAttribute('data-zoom')) ?? '').split(' ').map(Number);
   assert.ok(w0 < 100 && w1 > 100 && w1 - w0 < 200, `wheel zoom ${w0} … ${w1} around 100`);
@@ -165,9 +151,9 @@ test('a report opened from disk turns its chart images into interactive charts: 
 
   // The keyboard: + zooms on the focused chart, Escape resets.
   await chart.focus();
-  await page.keyboard.press('+');
+  await ex.page.keyboard.press('+');
   await waitUntil(async () => (await chart.getAttribute('data-zoom')) !== null, '+ zoomed in');
-  await page.keyboard.press('Escape');
+  await ex.page.keyboard.press('Escape');
   await waitUntil(async () => (await chart.getAttribute('data-zoom')) === null, 'Escape reset');
 });
 
@@ -176,17 +162,17 @@ test("a real run's report.html: its loss and accuracy charts interactive from di
   const html = readFileSync(file, 'utf8');
   assert.equal(html.match(/class="latentlab-chart"/g)?.length, 2, 'loss and accuracy carry data');
   assert.equal(html.match(/<script>/g)?.length, 1, 'one script');
-  await page.goto(pathToFileURL(file).href);
-  await page.locator('.report-chart svg.chart-svg[data-points]').first().waitFor();
-  assert.equal(await page.locator('.report-chart').count(), 2);
-  assert.equal(await page.locator('img[alt="Loss"], img[alt="Test accuracy"]').count(), 0);
-  assert.equal(await page.locator('img[alt="Confusion matrix"]').count(), 1);
-  assert.deepEqual(await page.locator('.report-chart .legend-item').allTextContents(), ['train', 'test', 'test accuracy']);
-  const loss = page.locator('.report-chart svg.chart-svg').first();
+  await ex.page.goto(pathToFileURL(file).href);
+  await ex.page.locator('.report-chart svg.chart-svg[data-points]').first().waitFor();
+  assert.equal(await ex.page.locator('.report-chart').count(), 2);
+  assert.equal(await ex.page.locator('img[alt="Loss"], img[alt="Test accuracy"]').count(), 0);
+  assert.equal(await ex.page.locator('img[alt="Confusion matrix"]').count(), 1);
+  assert.deepEqual(await ex.page.locator('.report-chart .legend-item').allTextContents(), ['train', 'test', 'test accuracy']);
+  const loss = ex.page.locator('.report-chart svg.chart-svg').first();
   assert.equal(await loss.getAttribute('data-points'), '6', 'train and test at 3 epochs');
   const p2 = await at(loss, 2, 1, 3);
-  await page.mouse.move(p2.x, p2.y);
-  const tip = page.locator('.report-chart .tooltip').first();
+  await ex.page.mouse.move(p2.x, p2.y);
+  const tip = ex.page.locator('.report-chart .tooltip').first();
   await tip.waitFor({ state: 'visible' });
   const events = readFileSync(join(root, 'mlp-a', 'events.jsonl'), 'utf8')
     .trim()
@@ -198,46 +184,36 @@ test("a real run's report.html: its loss and accuracy charts interactive from di
   // The signatures run's silhouette and elbow charts.
   const sig = readFileSync(join(root, 'sig-a', 'report.html'), 'utf8');
   assert.equal(sig.match(/class="latentlab-chart"/g)?.length, 2, 'silhouette and inertia carry data');
-  await page.goto(pathToFileURL(join(root, 'sig-a', 'report.html')).href);
-  await page.locator('.report-chart svg.chart-svg[data-points]').first().waitFor();
-  assert.deepEqual(await page.locator('.report-chart figcaption').allTextContents(), ['Mean silhouette per layer', 'Inertia per layer']);
+  await ex.page.goto(pathToFileURL(join(root, 'sig-a', 'report.html')).href);
+  await ex.page.locator('.report-chart svg.chart-svg[data-points]').first().waitFor();
+  assert.deepEqual(await ex.page.locator('.report-chart figcaption').allTextContents(), ['Mean silhouette per layer', 'Inertia per layer']);
 
   // Served by the explorer, run files get a sandbox CSP without scripts: the images stay.
-  const server = await startServer({ runsDir: root, port: 0, pollMs: 250 });
-  try {
-    const blocked = await browser.newPage();
-    await blocked.goto(`${server.url}api/runs/mlp-a/files/report.html`);
-    assert.equal(await blocked.locator('img[alt="Loss"]').count(), 1);
-    assert.equal(await blocked.locator('.report-chart').count(), 0);
-    await blocked.close();
-  } finally {
-    await server.close();
-  }
+  const blocked = await ex.browser.newPage();
+  await blocked.goto(`${ex.server.url}api/runs/mlp-a/files/report.html`);
+  assert.equal(await blocked.locator('img[alt="Loss"]').count(), 1);
+  assert.equal(await blocked.locator('.report-chart').count(), 0);
+  await blocked.close();
 });
 
 test("the explorer's run-page chart zooms by dragging and resets by double-click", async () => {
-  const server = await startServer({ runsDir: root, port: 0, pollMs: 250 });
-  try {
-    await page.goto(`${server.url}#/run/mlp-a`);
-    const chart = page.locator('#charts .chart[data-type="step"] svg.chart-svg');
-    await page.waitForSelector('#charts .chart[data-type="step"] svg.chart-svg[data-points]');
-    const full = await xTicks(chart);
-    const [f0, f1] = [full[0], full[full.length - 1]];
-    assert.ok(f1 > f0, `ticks ${full.join(', ')}`);
-    const span = f1 - f0;
-    await drag(page, await at(chart, f0 + span * 0.25, f0, f1), await at(chart, f0 + span * 0.6, f0, f1));
-    await page.mouse.up();
-    await waitUntil(async () => (await chart.getAttribute('data-zoom')) !== null, 'the explorer chart zoomed');
-    const zoomed = await xTicks(chart);
-    assert.ok(zoomed[0] >= f0 + span * 0.2 && zoomed[zoomed.length - 1] <= f0 + span * 0.65, `zoomed ticks ${zoomed.join(', ')}`);
-    assert.equal(await page.isVisible('#charts .chart[data-type="step"] button.zoom-reset'), true);
-    const mid = await at(chart, f0 + span * 0.4, f0, f1);
-    await page.mouse.dblclick(mid.x, mid.y);
-    await waitUntil(async () => (await chart.getAttribute('data-zoom')) === null, 'reset by a double-click');
-    assert.deepEqual(await xTicks(chart), full);
-  } finally {
-    await server.close();
-  }
+  await ex.page.goto(`${ex.server.url}#/run/mlp-a`);
+  const chart = ex.page.locator('#charts .chart[data-type="step"] svg.chart-svg');
+  await ex.page.waitForSelector('#charts .chart[data-type="step"] svg.chart-svg[data-points]');
+  const full = await xTicks(chart);
+  const [f0, f1] = [full[0], full[full.length - 1]];
+  assert.ok(f1 > f0, `ticks ${full.join(', ')}`);
+  const span = f1 - f0;
+  await drag(ex.page, await at(chart, f0 + span * 0.25, f0, f1), await at(chart, f0 + span * 0.6, f0, f1));
+  await ex.page.mouse.up();
+  await waitUntil(async () => (await chart.getAttribute('data-zoom')) !== null, 'the explorer chart zoomed');
+  const zoomed = await xTicks(chart);
+  assert.ok(zoomed[0] >= f0 + span * 0.2 && zoomed[zoomed.length - 1] <= f0 + span * 0.65, `zoomed ticks ${zoomed.join(', ')}`);
+  assert.equal(await ex.page.isVisible('#charts .chart[data-type="step"] button.zoom-reset'), true);
+  const mid = await at(chart, f0 + span * 0.4, f0, f1);
+  await ex.page.mouse.dblclick(mid.x, mid.y);
+  await waitUntil(async () => (await chart.getAttribute('data-zoom')) === null, 'reset by a double-click');
+  assert.deepEqual(await xTicks(chart), full);
 });
 
 test('a zoom stays while points are appended live, and the y axis follows the visible points', async () => {
@@ -254,7 +230,7 @@ test('a zoom stays while points are appended live, and the y axis follows the vi
     write: false,
     logLevel: 'silent',
   });
-  const live = await browser.newPage({ viewport: { width: 900, height: 500 } });
+  const live = await ex.browser.newPage({ viewport: { width: 900, height: 500 } });
   try {
     await live.setContent('<!doctype html><body></body>');
     await live.addScriptTag({ content: out.outputFiles[0].text });
@@ -287,5 +263,5 @@ test('a zoom stays while points are appended live, and the y axis follows the vi
 });
 
 test('no page logged an error', () => {
-  assert.deepEqual(problems, []);
+  assert.deepEqual(ex.problems, []);
 });

@@ -6,31 +6,21 @@
  * against the dataset's own.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { loadDataset } from '../../src/data/fetch.js';
 import { readNpy } from '../../src/io/npy.js';
 import { runToEnd, startRun } from '../../src/runs/api.js';
-import { startServer, type RunningServer } from '../../src/serve/server.js';
 import { parseNpy } from '../../web/npy.js';
 import { pointsInPolygon } from '../../web/scatter/geometry.js';
-import { launchChromium, waitUntil, watchedPage } from '../helpers/chromium.js';
+import { waitUntil } from '../helpers/chromium.js';
+import { explorerTest } from '../helpers/explorer.js';
 import { raw } from './http.js';
 import { makeDesom, makeMalformed } from './runs.js';
 
-const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'latentlab-serve-scatter-')));
-const root = join(tmp, 'runs');
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
-const problems: string[] = [];
-
-before(async () => {
-  const launching = launchChromium();
-  launching.catch(() => {});
+const ex = explorerTest('serve-scatter', async (root) => {
   await makeDesom(root);
   // A classifier of 1s and 7s (50 drawn training rows of each), and its signatures on the first
   // 150 of train + test: its 100 training rows (train_indices.npy), then 50 test rows of 1 or 7.
@@ -43,15 +33,8 @@ before(async () => {
     }),
   );
   makeMalformed(root);
-  server = await startServer({ runsDir: root, port: 0, pollMs: 250 });
-  browser = await launching;
-  page = await watchedPage(browser, problems);
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const { root } = ex;
 
 const arr = (run: string, name: string): ReturnType<typeof readNpy> => readNpy(join(root, run, 'arrays', `${name}.npy`));
 
@@ -73,7 +56,7 @@ test('the inputs route refuses rows that are not row indices of the run with 400
     ['/api/runs/broken/inputs?rows=0', 500, /JSON/],
   ];
   for (const [path, status, message] of cases) {
-    const r = await raw(server.url, path);
+    const r = await raw(ex.server.url, path);
     assert.equal(r.status, status, `${path}: ${r.text}`);
     assert.match((JSON.parse(r.text) as { error: string }).error, message, path);
   }
@@ -85,7 +68,7 @@ test('the inputs route answers a signatures run’s rows as the dataset’s own 
   for (let i = 0; i < origin.length; i += 2) splits.add(origin[i]);
   assert.deepEqual([...splits].sort(), [0, 1], 'rows from train (0) and test (1)');
   const rows = [0, 3, 99, 100, 101, 149];
-  const r = await raw(server.url, `/api/runs/sig-17/inputs?rows=${rows.join(',')}`);
+  const r = await raw(ex.server.url, `/api/runs/sig-17/inputs?rows=${rows.join(',')}`);
   assert.equal(r.status, 200, r.text);
   assert.equal(r.headers['content-type'], 'application/octet-stream');
   const got = parseNpy(r.body.buffer.slice(r.body.byteOffset, r.body.byteOffset + r.body.length) as ArrayBuffer);
@@ -103,9 +86,9 @@ test('the inputs route answers a signatures run’s rows as the dataset’s own 
   assert.equal(origin[1], drawn[0]);
   assert.notDeepEqual([origin[1], origin[3]], [0, 1]);
   // inputs/origins is origin.npy itself; a DESOM's rows are its split's rows in order.
-  const o = await raw(server.url, '/api/runs/sig-17/inputs/origins');
+  const o = await raw(ex.server.url, '/api/runs/sig-17/inputs/origins');
   assert.deepEqual([...(parseNpy(o.body.buffer.slice(o.body.byteOffset, o.body.byteOffset + o.body.length) as ArrayBuffer).data as Int32Array)], [...origin]);
-  const d = await raw(server.url, '/api/runs/desom-a/inputs/origins');
+  const d = await raw(ex.server.url, '/api/runs/desom-a/inputs/origins');
   const dn = parseNpy(d.body.buffer.slice(d.body.byteOffset, d.body.byteOffset + d.body.length) as ArrayBuffer);
   assert.deepEqual(dn.shape, [300, 2]);
   assert.deepEqual([...(dn.data as Int32Array).subarray(0, 6)], [2, 0, 2, 1, 2, 2], 'split "all", rows 0, 1, 2');
@@ -180,26 +163,26 @@ async function toClient(
 const codesUmap = (): Float32Array => arr('desom-a', 'codes_umap').data as Float32Array;
 
 test('a DESOM run page draws its codes’ UMAP, and colour by cell changes the picture', async () => {
-  await page.goto(`${server.url}#/run/desom-a`);
-  await page.waitForSelector('.scatter[data-scatter="codes"][data-first-draw-ms]');
+  await ex.page.goto(`${ex.server.url}#/run/desom-a`);
+  await ex.page.waitForSelector('.scatter[data-scatter="codes"][data-first-draw-ms]');
   const el = '.scatter[data-scatter="codes"]';
-  assert.equal(await page.getAttribute(el, 'data-points'), '300');
-  assert.equal(await page.getAttribute(el, 'data-view'), 'codes_umap');
+  assert.equal(await ex.page.getAttribute(el, 'data-points'), '300');
+  assert.equal(await ex.page.getAttribute(el, 'data-view'), 'codes_umap');
   // Here WebGL is SwiftShader (software): auto takes the canvas rasterizer and says why.
-  assert.equal(await page.getAttribute(el, 'data-renderer'), 'canvas');
-  assert.match((await page.textContent(`${el} .scatter-renderer-note`)) ?? '', /canvas 2D \(WebGL here is SwiftShader, a software renderer/);
-  const byLabel = await pixels(page, 'codes');
+  assert.equal(await ex.page.getAttribute(el, 'data-renderer'), 'canvas');
+  assert.match((await ex.page.textContent(`${el} .scatter-renderer-note`)) ?? '', /canvas 2D \(WebGL here is SwiftShader, a software renderer/);
+  const byLabel = await pixels(ex.page, 'codes');
   assert.ok(byLabel.ink > 1000, `${byLabel.ink} inked pixels`);
-  await redrawn(page, 'codes', () => page.selectOption(`${el} select.scatter-colour`, 'cell').then(() => {}));
-  const byCell = await pixels(page, 'codes');
+  await redrawn(ex.page, 'codes', () => ex.page.selectOption(`${el} select.scatter-colour`, 'cell').then(() => {}));
+  const byCell = await pixels(ex.page, 'codes');
   assert.notEqual(byCell.hash, byLabel.hash);
-  assert.equal(await page.locator(`${el} .cell-legend rect`).count(), 9, 'the 3×3 map as the legend');
+  assert.equal(await ex.page.locator(`${el} .cell-legend rect`).count(), 9, 'the 3×3 map as the legend');
   // The WebGL renderer draws the same points (here through SwiftShader).
-  await redrawn(page, 'codes', () => page.selectOption(`${el} select.scatter-renderer`, 'webgl').then(() => {}));
-  assert.equal(await page.getAttribute(el, 'data-renderer'), 'webgl');
-  assert.ok((await pixels(page, 'codes')).ink > 1000);
-  await redrawn(page, 'codes', () => page.selectOption(`${el} select.scatter-renderer`, 'auto').then(() => {}));
-  await page.selectOption(`${el} select.scatter-colour`, 'label');
+  await redrawn(ex.page, 'codes', () => ex.page.selectOption(`${el} select.scatter-renderer`, 'webgl').then(() => {}));
+  assert.equal(await ex.page.getAttribute(el, 'data-renderer'), 'webgl');
+  assert.ok((await pixels(ex.page, 'codes')).ink > 1000);
+  await redrawn(ex.page, 'codes', () => ex.page.selectOption(`${el} select.scatter-renderer`, 'auto').then(() => {}));
+  await ex.page.selectOption(`${el} select.scatter-colour`, 'label');
 });
 
 test('a lasso selects exactly the points inside it; the gallery shows them and the CSV export lists them', async () => {
@@ -214,35 +197,35 @@ test('a lasso selects exactly the points inside it; the gallery shows them and t
   }
   let spread = 0;
   for (let i = 0; i < xy.length; i += 2) spread = Math.max(spread, Math.hypot(xy[i] - cx, xy[i + 1] - cy));
-  const { to, from } = await toClient(page, 'codes');
+  const { to, from } = await toClient(ex.page, 'codes');
   const vertices = Array.from({ length: 5 }, (_, k) =>
     to(cx + 0.6 * spread * Math.cos((2 * Math.PI * k) / 5), cy + 0.6 * spread * Math.sin((2 * Math.PI * k) / 5)),
   );
   const client = vertices.map(([X, Y]) => [Math.round(X), Math.round(Y)]);
-  await page.keyboard.down('Shift');
-  await page.mouse.move(client[0][0], client[0][1]);
-  await page.mouse.down();
-  for (const [X, Y] of client.slice(1)) await page.mouse.move(X, Y, { steps: 1 });
-  await page.mouse.up();
-  await page.keyboard.up('Shift');
+  await ex.page.keyboard.down('Shift');
+  await ex.page.mouse.move(client[0][0], client[0][1]);
+  await ex.page.mouse.down();
+  for (const [X, Y] of client.slice(1)) await ex.page.mouse.move(X, Y, { steps: 1 });
+  await ex.page.mouse.up();
+  await ex.page.keyboard.up('Shift');
   // The same point-in-polygon, in the data's coordinates, from the arrays.
   const polygon = client.flatMap(([X, Y]) => from(X, Y));
   const want = [...pointsInPolygon(xy, polygon)];
   assert.ok(want.length > 20 && want.length < 300, `${want.length} points inside`);
-  await waitUntil(async () => (await page.getAttribute(el, 'data-selected')) === String(want.length), `${want.length} points selected`);
+  await waitUntil(async () => (await ex.page.getAttribute(el, 'data-selected')) === String(want.length), `${want.length} points selected`);
   assert.match(
-    (await page.textContent(`${el} .scatter-selection`)) ?? '',
+    (await ex.page.textContent(`${el} .scatter-selection`)) ?? '',
     new RegExp(`${want.length} rows selected — lasso in Latent codes \\(UMAP of the codes\\): ${want.length} points`),
   );
 
   const gallery = '#section-gallery .gallery';
-  await waitUntil(async () => (await page.getAttribute(gallery, 'data-shown')) === String(Math.min(200, want.length)), 'the gallery filled');
-  assert.equal(await page.getAttribute(gallery, 'data-count'), String(want.length));
-  assert.equal(await page.locator(`${gallery} .gallery-item canvas`).count(), Math.min(200, want.length));
-  const shownRows = await Promise.all((await page.locator(`${gallery} .gallery-item`).all()).map(async (l) => Number(await l.getAttribute('data-row'))));
+  await waitUntil(async () => (await ex.page.getAttribute(gallery, 'data-shown')) === String(Math.min(200, want.length)), 'the gallery filled');
+  assert.equal(await ex.page.getAttribute(gallery, 'data-count'), String(want.length));
+  assert.equal(await ex.page.locator(`${gallery} .gallery-item canvas`).count(), Math.min(200, want.length));
+  const shownRows = await Promise.all((await ex.page.locator(`${gallery} .gallery-item`).all()).map(async (l) => Number(await l.getAttribute('data-row'))));
   assert.deepEqual(shownRows, want.slice(0, 200));
 
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const [download] = await Promise.all([ex.page.waitForEvent('download'), ex.page.click('#export-csv')]);
   assert.equal(download.suggestedFilename(), 'desom-a-selection.csv');
   const csv = readFileSync(await download.path(), 'utf8')
     .trim()
@@ -254,7 +237,7 @@ test('a lasso selects exactly the points inside it; the gallery shows them and t
     csv.slice(1),
     want.map((r) => `${r},${labels[r]},${labels[r]},${bmus[r]},all,${r}`),
   );
-  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const [json] = await Promise.all([ex.page.waitForEvent('download'), ex.page.click('#export-json')]);
   const j = JSON.parse(readFileSync(await json.path(), 'utf8')) as { selection: { count: number; source: string }; rows: { row: number }[] };
   assert.equal(j.selection.count, want.length);
   assert.equal(j.selection.source, 'scatter:codes');
@@ -267,9 +250,9 @@ test('a lasso selects exactly the points inside it; the gallery shows them and t
 test('hovering a point shows a tooltip with its row, label and input image', async () => {
   const el = '.scatter[data-scatter="codes"]';
   // Move off the stage, then onto a point the test picks (the nearest to where the cursor lands).
-  await page.mouse.move(5, 5);
+  await ex.page.mouse.move(5, 5);
   const xy = codesUmap();
-  const { to, from } = await toClient(page, 'codes');
+  const { to, from } = await toClient(ex.page, 'codes');
   const [X, Y] = to(xy[2 * 17], xy[2 * 17 + 1]).map(Math.round);
   const [x, y] = from(X, Y);
   let best = -1;
@@ -278,42 +261,45 @@ test('hovering a point shows a tooltip with its row, label and input image', asy
     const d = (xy[2 * p] - x) ** 2 + (xy[2 * p + 1] - y) ** 2;
     if (d < bestD) [best, bestD] = [p, d];
   }
-  await page.mouse.move(X, Y, { steps: 2 });
+  await ex.page.mouse.move(X, Y, { steps: 2 });
   const tip = `${el} .scatter-tip`;
   // The input image (an autoencoder's or DESOM's tooltip adds its reconstruction after it, .tip-recon).
-  await page.waitForSelector(`${tip}:not([hidden]) canvas.tip-canvas:not(.tip-recon)`);
-  assert.equal(await page.getAttribute(tip, 'data-row'), String(best));
+  await ex.page.waitForSelector(`${tip}:not([hidden]) canvas.tip-canvas:not(.tip-recon)`);
+  assert.equal(await ex.page.getAttribute(tip, 'data-row'), String(best));
   const labels = arr('desom-a', 'labels').data as Int32Array;
-  assert.match((await page.textContent(tip)) ?? '', new RegExp(`^row ${best}label: ${labels[best]}BMU cell: cell \\d`));
-  const ink = await page.locator(`${tip} canvas.tip-canvas:not(.tip-recon)`).evaluate((c: CanvasLike) => {
+  assert.match((await ex.page.textContent(tip)) ?? '', new RegExp(`^row ${best}label: ${labels[best]}BMU cell: cell \\d`));
+  const ink = await ex.page.locator(`${tip} canvas.tip-canvas:not(.tip-recon)`).evaluate((c: CanvasLike) => {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let dark = 0;
     for (let i = 0; i < d.length; i += 4) if (d[i] < 128) dark++;
     return dark;
   });
   assert.ok(ink > 20, `${ink} dark pixels in a ${labels[best]}`);
-  await page.mouse.move(5, 5);
-  await page.waitForSelector(`${tip}[hidden]`, { state: 'attached' });
+  await ex.page.mouse.move(5, 5);
+  await ex.page.waitForSelector(`${tip}[hidden]`, { state: 'attached' });
 });
 
 test('the DESOM’s PCA view draws the map over the codes; a signatures page has a scatter per layer, linked', async () => {
   const el = '.scatter[data-scatter="codes"]';
-  await redrawn(page, 'codes', () => page.selectOption(`${el} select.scatter-view`, '1').then(() => {}));
-  assert.equal(await page.getAttribute(el, 'data-view'), 'codes_pca');
-  assert.match((await page.textContent(`${el} .scatter-status`)) ?? '', /PC1 and PC2 of the 4-d codes .*prototypes as nodes/);
-  await page.goto(`${server.url}#/run/sig-17`);
-  await page.waitForSelector('.scatter[data-scatter="h2"][data-first-draw-ms]');
-  const layers = await Promise.all((await page.locator('.scatter').all()).map((l) => l.getAttribute('data-scatter')));
+  await redrawn(ex.page, 'codes', () => ex.page.selectOption(`${el} select.scatter-view`, '1').then(() => {}));
+  assert.equal(await ex.page.getAttribute(el, 'data-view'), 'codes_pca');
+  assert.match((await ex.page.textContent(`${el} .scatter-status`)) ?? '', /PC1 and PC2 of the 4-d codes .*prototypes as nodes/);
+  await ex.page.goto(`${ex.server.url}#/run/sig-17`);
+  await ex.page.waitForSelector('.scatter[data-scatter="h2"][data-first-draw-ms]');
+  const layers = await Promise.all((await ex.page.locator('.scatter').all()).map((l) => l.getAttribute('data-scatter')));
   assert.deepEqual(layers, ['h1', 'h2']);
   // Class "7" from h1's legend: its rows light up in h2 too, and fill the gallery.
   const labels = arr('sig-17', 'labels').data as Int32Array;
   const sevens = labels.filter((l) => l === 1).length;
-  await page.click('.scatter[data-scatter="h1"] .legend-item[data-value="1"]');
-  await waitUntil(async () => (await page.getAttribute('.scatter[data-scatter="h2"]', 'data-selected')) === String(sevens), `${sevens} sevens selected in h2`);
-  await waitUntil(async () => (await page.getAttribute('#section-gallery .gallery', 'data-shown')) === String(sevens), 'the gallery filled');
-  assert.match((await page.textContent('#section-gallery .gallery-caption')) ?? '', new RegExp(`${sevens} rows selected — label 7`));
+  await ex.page.click('.scatter[data-scatter="h1"] .legend-item[data-value="1"]');
+  await waitUntil(
+    async () => (await ex.page.getAttribute('.scatter[data-scatter="h2"]', 'data-selected')) === String(sevens),
+    `${sevens} sevens selected in h2`,
+  );
+  await waitUntil(async () => (await ex.page.getAttribute('#section-gallery .gallery', 'data-shown')) === String(sevens), 'the gallery filled');
+  assert.match((await ex.page.textContent('#section-gallery .gallery-caption')) ?? '', new RegExp(`${sevens} rows selected — label 7`));
 });
 
 test('no page logged an error (a CSP violation would)', () => {
-  assert.deepEqual(problems, []);
+  assert.deepEqual(ex.problems, []);
 });
