@@ -56,12 +56,7 @@ export const bmuMnistCase: BenchCase = {
           }, REPEATS),
         );
         if (gemm.best !== null) {
-          be.setGemmKernel('openblas');
-          try {
-            openblasRounds.push(median(timeCalls(() => findBmus(x, protos), REPEATS)));
-          } finally {
-            be.setGemmKernel(gemm.kernel, gemm.isa ?? undefined);
-          }
+          openblasRounds.push(be.withGemmKernel('openblas', () => median(timeCalls(() => findBmus(x, protos), REPEATS))));
           ctx.log(`bmu-mnist: latentlab ${t.toFixed(2)} ms, with the OpenBLAS GEMM then argmin ${openblasRounds[openblasRounds.length - 1].toFixed(2)} ms`);
         }
         return t;

@@ -190,12 +190,7 @@ function measure(ctx: Parameters<BenchCase['run']>[0], name: string, peerArgs: s
   for (let round = 0; round < ROUNDS; round++) {
     const ours = median(timeSteps(() => s.step(), 3, 20));
     if (withOpenblas) {
-      be.setGemmKernel('openblas');
-      try {
-        openblasRounds.push(median(timeSteps(() => s.step(), 3, 20)));
-      } finally {
-        be.setGemmKernel(gemm.kernel, gemm.isa ?? undefined);
-      }
+      openblasRounds.push(be.withGemmKernel('openblas', () => median(timeSteps(() => s.step(), 3, 20))));
       ctx.log(`${name} round ${round + 1}: with every product on OpenBLAS ${openblasRounds[round].toFixed(2)} ms/step`);
     }
     let best = Infinity;

@@ -111,32 +111,17 @@ export const sgemmCase: BenchCase = {
     const peerBy = new Map<string, number[]>();
     let torchVersion: string | null = null;
     const kernels = before.best === null ? (['openblas'] as const) : KERNELS;
-    try {
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const sh of DESOM_SHAPES) {
-          // The kernels interleaved shape by shape, so a slow drift of the machine hits all three.
-          for (const k of kernels) {
-            be.setGemmKernel(k);
-            by.set(`${k} ${sh}`, [...(by.get(`${k} ${sh}`) ?? []), benchShape(sh).gflops]);
-          }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const sh of DESOM_SHAPES) {
+        // The kernels interleaved shape by shape, so a slow drift of the machine hits all three.
+        for (const k of kernels) {
+          by.set(`${k} ${sh}`, [...(by.get(`${k} ${sh}`) ?? []), be.withGemmKernel(k, () => benchShape(sh).gflops)]);
         }
-        // torch.mm calls OpenBLAS directly: OpenBLAS on 2 threads, as ours
-        const out = ctx.peer('sgemm_torch.py', [
-          '--threads',
-          '1',
-          '--blas-threads',
-          String(ctx.threads),
-          '--target',
-          '0.1',
-          '--shapes',
-          DESOM_SHAPES.join(','),
-        ]);
-        if (out !== null) torchVersion = String(out.torch);
-        for (const r of (out?.results as { shape: string; gflops: number }[] | undefined) ?? [])
-          peerBy.set(r.shape, [...(peerBy.get(r.shape) ?? []), r.gflops]);
       }
-    } finally {
-      be.setGemmKernel(before.kernel, before.isa ?? undefined);
+      // torch.mm calls OpenBLAS directly: OpenBLAS on 2 threads, as ours
+      const out = ctx.peer('sgemm_torch.py', ['--threads', '1', '--blas-threads', String(ctx.threads), '--target', '0.1', '--shapes', DESOM_SHAPES.join(',')]);
+      if (out !== null) torchVersion = String(out.torch);
+      for (const r of (out?.results as { shape: string; gflops: number }[] | undefined) ?? []) peerBy.set(r.shape, [...(peerBy.get(r.shape) ?? []), r.gflops]);
     }
     const g = (k: GemmKernel, shape: string): number => median(by.get(`${k} ${shape}`) ?? [NaN]);
     const frac = (v: number | null): number | null => (v === null || !(peak > 0) ? null : v / peak);

@@ -32,14 +32,11 @@ function isas(be: NativeBackend): F32Isa[] {
 
 /** Runs fn with the backend's GEMM set to kernel/isa and its threads to `threads`, then restores both. */
 function withGemm<T>(be: NativeBackend, kernel: 'auto' | 'openblas' | 'own', isa: F32Isa | undefined, threads: number, fn: () => T): T {
-  const before = be.gemmKernel();
   const threadsBefore = be.info().threads;
-  be.setGemmKernel(kernel, isa);
   be.setThreads(threads);
   try {
-    return fn();
+    return be.withGemmKernel(kernel, fn, isa);
   } finally {
-    be.setGemmKernel(before.kernel, before.isa ?? undefined);
     be.setThreads(threadsBefore);
   }
 }
@@ -273,6 +270,21 @@ test(
       assert.match(applyGemmEnv(be, { LATENTLAB_GEMM: 'mkl' }) ?? '', /LATENTLAB_GEMM is "mkl"; expected 'auto', 'openblas' or 'own'/);
       assert.match(applyGemmEnv(be, { LATENTLAB_GEMM_ISA: 'sse' }) ?? '', /LATENTLAB_GEMM_ISA is "sse"; expected 'avx512' or 'avx2'/);
       assert.throws(() => be.setGemmKernel('fast' as 'auto'), /setGemmKernel: expected kernel 'auto', 'openblas' or 'own', got "fast"/);
+      // withGemmKernel: the setting inside fn, the one it found after it, even when fn throws.
+      be.setGemmKernel('auto');
+      assert.equal(
+        be.withGemmKernel('openblas', () => be.gemmKernel().kernel),
+        'openblas',
+      );
+      assert.equal(be.gemmKernel().kernel, 'auto');
+      assert.throws(
+        () =>
+          be.withGemmKernel('openblas', () => {
+            throw new Error('inside');
+          }),
+        /inside/,
+      );
+      assert.equal(be.gemmKernel().kernel, 'auto');
       const best = be.gemmKernel().best;
       if (best !== null) {
         assert.equal(applyGemmEnv(be, { LATENTLAB_GEMM: 'own', LATENTLAB_GEMM_ISA: 'avx2' }), null);

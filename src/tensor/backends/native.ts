@@ -279,6 +279,17 @@ export class NativeBackend implements Backend {
     this.addon.setGemm(choice, path);
   }
 
+  /** Runs `fn` with the float32 GEMM chosen as setGemmKernel does, then restores the setting it found (also when fn throws). */
+  withGemmKernel<T>(kernel: GemmKernel, fn: () => T, isa?: F32Isa): T {
+    const before = this.gemmKernel();
+    this.setGemmKernel(kernel, isa);
+    try {
+      return fn();
+    } finally {
+      this.setGemmKernel(before.kernel, before.isa ?? undefined);
+    }
+  }
+
   /** The float32 GEMM setting (see setGemmKernel). */
   gemmKernel(): GemmKernelInfo {
     const g = this.addon.gemmInfo();
